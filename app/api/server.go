@@ -1,0 +1,222 @@
+// Package api is the HTTP face of Kemitraan: the echo server, its middleware,
+// the one error handler, and one file of handlers per resource. Handlers bind,
+// validate, call a domain package and shape the answer; they never build SQL.
+package api
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo-contrib/echoprometheus"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"gorm.io/gorm"
+
+	"kemitraan/app/auth"
+	"kemitraan/app/platform/clock"
+	"kemitraan/app/platform/config"
+	"kemitraan/app/platform/database"
+	"kemitraan/app/platform/logging"
+)
+
+// Deps is what the server needs from main.
+type Deps struct {
+	Config config.Config
+	DB     *gorm.DB
+	Log    *slog.Logger
+	Clock  clock.Clock
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	cfg      config.Config
+	db       *gorm.DB
+	log      *slog.Logger
+	clock    clock.Clock
+	migrator *database.Migrator
+	metrics  *prometheus.Registry
+}
+
+// New builds the echo instance with every route registered.
+func New(d Deps) (*echo.Echo, error) {
+	sqlDB, err := d.DB.DB()
+	if err != nil {
+		return nil, err
+	}
+	migrator, err := database.NewMigrator(sqlDB)
+	if err != nil {
+		return nil, err
+	}
+	if d.Clock == nil {
+		d.Clock = clock.System{}
+	}
+	s := &Server{
+		cfg: d.Config, db: d.DB, log: d.Log, clock: d.Clock,
+		migrator: migrator, metrics: prometheus.NewRegistry(),
+	}
+	s.metrics.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(sqlDB, "kemitraan"),
+	)
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(d.Log)
+	e.Server.ReadTimeout = d.Config.HTTP.ReadTimeout
+	e.Server.WriteTimeout = d.Config.HTTP.WriteTimeout
+
+	metricsMW, err := echoprometheus.MiddlewareConfig{
+		Namespace:  "kemitraan",
+		Subsystem:  "http",
+		Registerer: s.metrics,
+		Skipper:    func(c echo.Context) bool { return c.Path() == "/metrics" },
+	}.ToMiddleware()
+	if err != nil {
+		return nil, fmt.Errorf("metrics middleware: %w", err)
+	}
+	e.Use(
+		middleware.RequestID(),
+		requestContext,
+		requestLogger(d.Log),
+		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableErrorHandler: true, DisablePrintStack: true}),
+		metricsMW,
+		middleware.SecureWithConfig(middleware.SecureConfig{
+			XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
+			ReferrerPolicy: "no-referrer",
+		}),
+		middleware.GzipWithConfig(middleware.GzipConfig{
+			Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
+		}),
+	)
+	for _, r := range s.routes() {
+		limit := r.limit
+		if limit == 0 {
+			limit = d.Config.HTTP.BodyLimit
+		}
+		e.Add(r.method, r.path, r.handler, bodyLimit(limit))
+	}
+	return e, nil
+}
+
+// requestContext carries the request id into the request's context so domain
+// code can log it and audit events can record it.
+func requestContext(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Response().Header().Get(echo.HeaderXRequestID)
+		req := c.Request()
+		c.SetRequest(req.WithContext(logging.WithRequestID(req.Context(), id)))
+		return next(c)
+	}
+}
+
+func requestLogger(log *slog.Logger) echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogURI: true, LogMethod: true, LogLatency: true,
+		LogRequestID: true, LogRoutePath: true, LogError: true, LogRemoteIP: true,
+		// Let the error handler write the problem first so the logged status
+		// is the one the client saw.
+		HandleError: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			level := slog.LevelInfo
+			if v.Status >= 500 {
+				level = slog.LevelError
+			}
+			log.LogAttrs(c.Request().Context(), level, "request",
+				slog.String("method", v.Method), slog.String("uri", v.URI),
+				slog.String("route", v.RoutePath), slog.Int("status", v.Status),
+				slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID),
+				slog.String("ip", v.RemoteIP))
+			return nil
+		},
+	})
+}
+
+// bodyLimit refuses bodies over n bytes with 413, whether or not the client
+// announced the length.
+func bodyLimit(n int64) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			if req.ContentLength > n {
+				return newProblem(http.StatusRequestEntityTooLarge, "body_too_large",
+					fmt.Sprintf("Badan permintaan melebihi batas %d bita.", n))
+			}
+			req.Body = http.MaxBytesReader(c.Response(), req.Body, n)
+			return next(c)
+		}
+	}
+}
+
+// route is one line of the route table: method and path, the permission a
+// caller needs ("" for public), the handler, and what the OpenAPI document
+// says about it.
+type route struct {
+	method  string
+	path    string
+	perm    auth.Permission
+	handler echo.HandlerFunc
+	limit   int64 // body limit in bytes; 0 means http.body_limit
+	doc     doc
+}
+
+// doc describes a route for the OpenAPI document.
+type doc struct {
+	summary  string
+	tag      string
+	request  any // the JSON body shape, nil for none
+	response any // the success body shape, nil for none
+	status   int // the success status; 0 means 200
+}
+
+// routes is the whole API, in one readable table.
+func (s *Server) routes() []route {
+	return []route{
+		{method: http.MethodGet, path: "/healthz", handler: s.healthz,
+			doc: doc{summary: "Proses hidup", tag: "operasional", response: healthResponse{}}},
+		{method: http.MethodGet, path: "/readyz", handler: s.readyz,
+			doc: doc{summary: "Basis data terjangkau dan skema mutakhir", tag: "operasional", response: healthResponse{}}},
+		{method: http.MethodGet, path: "/metrics", handler: echoprometheus.NewHandlerWithConfig(
+			echoprometheus.HandlerConfig{Gatherer: s.metrics}),
+			doc: doc{summary: "Metrik Prometheus", tag: "operasional"}},
+	}
+}
+
+type healthResponse struct {
+	Status string `json:"status"`
+	Time   string `json:"time"`
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, healthResponse{Status: "ok", Time: s.clock.Now().Format(time.RFC3339)})
+}
+
+// readyz answers 200 only when the database answers and no migration is
+// pending, so a load balancer keeps traffic away from a half-deployed replica.
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
+	defer cancel()
+	sqlDB, err := s.db.DB()
+	if err == nil {
+		err = sqlDB.PingContext(ctx)
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "readyz: database unreachable", "err", err)
+		return newProblem(http.StatusServiceUnavailable, "database_unreachable", "Basis data tidak dapat dihubungi.")
+	}
+	pending, err := s.migrator.Pending(ctx)
+	if err != nil {
+		s.log.WarnContext(ctx, "readyz: migration status", "err", err)
+		return newProblem(http.StatusServiceUnavailable, "schema_unknown", "Status skema basis data tidak dapat dibaca.")
+	}
+	if pending {
+		return newProblem(http.StatusServiceUnavailable, "schema_behind",
+			"Skema basis data belum mutakhir. Jalankan `kemitraan migrate up`.")
+	}
+	return c.JSON(http.StatusOK, healthResponse{Status: "ready", Time: s.clock.Now().Format(time.RFC3339)})
+}

@@ -1,0 +1,135 @@
+// Command kemitraan is the one binary of the service:
+//
+//	kemitraan serve [--migrate]        run the HTTP API and the scheduler
+//	kemitraan migrate up|down|status   manage the database schema
+//	kemitraan seed [--demo]            load reference (and demo) data
+//
+// Every command reads the configuration from config/kemitraan.yaml (or
+// --config FILE) and the environment.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"gorm.io/gorm"
+
+	"kemitraan/app/platform/config"
+	"kemitraan/app/platform/database"
+	"kemitraan/app/platform/logging"
+)
+
+// defaultConfigPath is read when it exists and --config is not given.
+const defaultConfigPath = "config/kemitraan.yaml"
+
+const usage = `Kemitraan: kepatuhan kemitraan usaha besar dengan IKM.
+
+Usage: kemitraan [--config FILE] COMMAND [ARGS]
+
+Commands:
+  serve [--migrate]         run the HTTP API and the job scheduler
+  migrate up|down|status    apply, roll back one, or list migrations
+  seed [--demo]             load the kecamatan list (and the demo data set)
+  healthcheck               ask the local server's /healthz (for containers)
+`
+
+// command is one subcommand: it gets the loaded environment and its own args.
+type command func(ctx context.Context, env *environment, args []string) error
+
+func commands() map[string]command {
+	return map[string]command{
+		"serve":       serve,
+		"migrate":     migrate,
+		"seed":        seedCmd,
+		"healthcheck": healthcheck,
+	}
+}
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, "kemitraan:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout io.Writer, getenv func(string) string) error {
+	global := flag.NewFlagSet("kemitraan", flag.ContinueOnError)
+	global.SetOutput(stdout)
+	global.Usage = func() { fmt.Fprint(stdout, usage) }
+	configPath := global.String("config", "", "configuration file (default "+defaultConfigPath+" when present)")
+	if err := global.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if global.NArg() == 0 {
+		global.Usage()
+		return errors.New("no command given")
+	}
+	name := global.Arg(0)
+	cmd, ok := commands()[name]
+	if !ok {
+		global.Usage()
+		return fmt.Errorf("unknown command %q", name)
+	}
+	path, required := *configPath, true
+	if path == "" {
+		path, required = defaultConfigPath, false
+	}
+	cfg, err := config.Load(path, required, getenv)
+	if err != nil {
+		return err
+	}
+	env := &environment{cfg: cfg, log: logging.New(os.Stderr, cfg.Log.Format, cfg.Log.Level), stdout: stdout}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	defer env.close()
+	return cmd(ctx, env, global.Args()[1:])
+}
+
+// environment is what every command shares: configuration, logger, and the
+// database pool opened on first use.
+type environment struct {
+	cfg    config.Config
+	log    *slog.Logger
+	stdout io.Writer
+	db     *gorm.DB
+}
+
+func (e *environment) database(ctx context.Context) (*gorm.DB, error) {
+	if e.db != nil {
+		return e.db, nil
+	}
+	db, err := database.Open(ctx, e.cfg.Database, e.log)
+	if err != nil {
+		return nil, err
+	}
+	e.db = db
+	return db, nil
+}
+
+func (e *environment) migrator(ctx context.Context) (*database.Migrator, error) {
+	db, err := e.database(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	return database.NewMigrator(sqlDB)
+}
+
+func (e *environment) close() {
+	if e.db != nil {
+		_ = database.Close(e.db)
+	}
+}

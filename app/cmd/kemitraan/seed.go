@@ -1,0 +1,35 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"kemitraan/app/seed"
+)
+
+func seedCmd(ctx context.Context, env *environment, args []string) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	demo := fs.Bool("demo", false, "also load the demo data set")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := env.database(ctx)
+	if err != nil {
+		return err
+	}
+	n, err := seed.Reference(ctx, db)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "kecamatan: %d new\n", n)
+	if !*demo {
+		return nil
+	}
+	d, err := seed.DemoData(ctx, db)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "demo: %d businesses, %d IKM new\n", d.Businesses, d.IKMs)
+	return nil
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+
+	"kemitraan/app/api"
+	"kemitraan/app/jobs"
+	"kemitraan/app/platform/clock"
+	"kemitraan/app/platform/config"
+)
+
+func serve(ctx context.Context, env *environment, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	migrateFirst := fs.Bool("migrate", false, "apply pending migrations before serving (database.migrate)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg := env.cfg
+	if *migrateFirst {
+		cfg.Database.Migrate = true
+	}
+	log := env.log
+	log.Info("starting", "env", cfg.Env, "addr", cfg.HTTP.Addr, "database", config.RedactURL(cfg.Database.URL.Value()))
+
+	m, err := env.migrator(ctx)
+	if err != nil {
+		return err
+	}
+	if cfg.Database.Migrate {
+		n, err := m.Up(ctx)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		log.Info("migrations applied", "count", n)
+	} else if pending, err := m.Pending(ctx); err != nil {
+		return fmt.Errorf("migration status: %w", err)
+	} else if pending {
+		return errors.New("the database schema is behind this binary: run `kemitraan migrate up` (or start with `serve --migrate`)")
+	}
+
+	db, _ := env.database(ctx)
+	e, err := api.New(api.Deps{Config: cfg, DB: db, Log: log, Clock: clock.System{}})
+	if err != nil {
+		return err
+	}
+	sched := jobs.NewScheduler(cfg.Location(), log)
+	if cfg.Jobs.Enabled {
+		sched.Start()
+	}
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- e.Start(cfg.HTTP.Addr) }()
+	log.Info("listening", "addr", cfg.HTTP.Addr)
+
+	select {
+	case err := <-serveErr:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http server: %w", err)
+		}
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
+	defer cancel()
+	// Stop taking requests and let in-flight ones finish, then wait for
+	// running jobs; the pool closes when main returns.
+	httpErr := e.Shutdown(shutdownCtx)
+	jobsErr := sched.Stop(shutdownCtx)
+	if err := errors.Join(httpErr, jobsErr); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

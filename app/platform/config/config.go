@@ -1,0 +1,339 @@
+// Package config holds the one typed configuration of the service: defaults,
+// then an optional YAML file, then environment variables, validated once at
+// start and passed down explicitly.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole configuration. The yaml tag is the key in
+// config/kemitraan.yaml; the env tag is the environment variable that
+// overrides it.
+type Config struct {
+	// Env is "development" (text logs, logging e-mail sender) or "production".
+	Env      string   `yaml:"env" env:"KEMITRAAN_ENV"`
+	Timezone string   `yaml:"timezone" env:"KEMITRAAN_TIMEZONE"`
+	HTTP     HTTP     `yaml:"http"`
+	Database Database `yaml:"database"`
+	Log      Log      `yaml:"log"`
+	Uploads  Uploads  `yaml:"uploads"`
+	Auth     Auth     `yaml:"auth"`
+	Jobs     Jobs     `yaml:"jobs"`
+	Mail     Mail     `yaml:"mail"`
+	Office   Office   `yaml:"office"`
+	// RulesDir is where the rule set YAML files live (one per version).
+	RulesDir string `yaml:"rules_dir" env:"KEMITRAAN_RULES_DIR"`
+}
+
+type HTTP struct {
+	Addr            string        `yaml:"addr" env:"KEMITRAAN_HTTP_ADDR"`
+	ReadTimeout     time.Duration `yaml:"read_timeout" env:"KEMITRAAN_HTTP_READ_TIMEOUT"`
+	WriteTimeout    time.Duration `yaml:"write_timeout" env:"KEMITRAAN_HTTP_WRITE_TIMEOUT"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout" env:"KEMITRAAN_HTTP_SHUTDOWN_TIMEOUT"`
+	// BodyLimit caps JSON request bodies in bytes; uploads have their own limit.
+	BodyLimit int64 `yaml:"body_limit" env:"KEMITRAAN_HTTP_BODY_LIMIT"`
+	// PublicURL is the address people reach the service at, used in links
+	// sent by e-mail (for example the IKM confirmation link).
+	PublicURL string `yaml:"public_url" env:"KEMITRAAN_PUBLIC_URL"`
+}
+
+type Database struct {
+	URL             Secret        `yaml:"url" env:"DATABASE_URL"`
+	MaxOpenConns    int           `yaml:"max_open_conns" env:"KEMITRAAN_DB_MAX_OPEN_CONNS"`
+	MaxIdleConns    int           `yaml:"max_idle_conns" env:"KEMITRAAN_DB_MAX_IDLE_CONNS"`
+	ConnMaxLifetime time.Duration `yaml:"conn_max_lifetime" env:"KEMITRAAN_DB_CONN_MAX_LIFETIME"`
+	// Migrate applies pending migrations when serve starts instead of refusing.
+	Migrate bool `yaml:"migrate" env:"KEMITRAAN_DB_MIGRATE"`
+}
+
+type Log struct {
+	Level  string `yaml:"level" env:"KEMITRAAN_LOG_LEVEL"`
+	Format string `yaml:"format" env:"KEMITRAAN_LOG_FORMAT"`
+}
+
+type Uploads struct {
+	Dir      string `yaml:"dir" env:"KEMITRAAN_UPLOADS_DIR"`
+	MaxBytes int64  `yaml:"max_bytes" env:"KEMITRAAN_UPLOADS_MAX_BYTES"`
+}
+
+type Auth struct {
+	// TokenSecret signs password-less confirmation links. When empty, a
+	// random secret generated once per installation and kept in the
+	// database is used, so every replica signs alike.
+	TokenSecret     Secret        `yaml:"token_secret" env:"KEMITRAAN_TOKEN_SECRET"`
+	SessionTTL      time.Duration `yaml:"session_ttl" env:"KEMITRAAN_SESSION_TTL"`
+	LoginMaxFails   int           `yaml:"login_max_fails" env:"KEMITRAAN_LOGIN_MAX_FAILS"`
+	LoginLockWindow time.Duration `yaml:"login_lock_window" env:"KEMITRAAN_LOGIN_LOCK_WINDOW"`
+}
+
+type Jobs struct {
+	// Enabled runs the cron scheduler inside serve.
+	Enabled bool `yaml:"enabled" env:"KEMITRAAN_JOBS_ENABLED"`
+	// Schedules maps a job name to a cron expression, read in Asia/Jakarta.
+	Schedules map[string]string `yaml:"schedules"`
+}
+
+type Mail struct {
+	// SMTPAddr is host:port; empty means notifications are written to the log.
+	SMTPAddr string `yaml:"smtp_addr" env:"KEMITRAAN_SMTP_ADDR"`
+	Username string `yaml:"username" env:"KEMITRAAN_SMTP_USERNAME"`
+	Password Secret `yaml:"password" env:"KEMITRAAN_SMTP_PASSWORD"`
+	From     string `yaml:"from" env:"KEMITRAAN_MAIL_FROM"`
+}
+
+// Office is the letterhead printed on warning and recommendation letters.
+type Office struct {
+	Name       string `yaml:"name" env:"KEMITRAAN_OFFICE_NAME"`
+	Government string `yaml:"government" env:"KEMITRAAN_OFFICE_GOVERNMENT"`
+	Address    string `yaml:"address" env:"KEMITRAAN_OFFICE_ADDRESS"`
+	City       string `yaml:"city" env:"KEMITRAAN_OFFICE_CITY"`
+	LetterCode string `yaml:"letter_code" env:"KEMITRAAN_OFFICE_LETTER_CODE"`
+}
+
+// Secret is a string that never prints itself.
+type Secret string
+
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "*****"
+}
+
+// Value returns the secret itself, for the one place that needs it.
+func (s Secret) Value() string { return string(s) }
+
+// Default returns the configuration used when nothing overrides it.
+func Default() Config {
+	return Config{
+		Env:      "development",
+		Timezone: "Asia/Jakarta",
+		HTTP: HTTP{
+			Addr:            "127.0.0.1:8080",
+			ReadTimeout:     30 * time.Second,
+			WriteTimeout:    120 * time.Second,
+			ShutdownTimeout: 20 * time.Second,
+			BodyLimit:       1 << 20,
+			PublicURL:       "http://127.0.0.1:8080",
+		},
+		Database: Database{
+			MaxOpenConns:    20,
+			MaxIdleConns:    5,
+			ConnMaxLifetime: 30 * time.Minute,
+		},
+		Log:     Log{Level: "info", Format: "text"},
+		Uploads: Uploads{Dir: ".data/uploads", MaxBytes: 10 << 20},
+		Auth: Auth{
+			SessionTTL:      12 * time.Hour,
+			LoginMaxFails:   5,
+			LoginLockWindow: 15 * time.Minute,
+		},
+		Jobs: Jobs{
+			Enabled: true,
+			Schedules: map[string]string{
+				"evaluate": "30 1 * * *",
+				"lapse":    "0 2 * * *",
+				"remind":   "0 7 * * *",
+				"expire":   "15 0 * * *",
+				"outbox":   "@every 1m",
+			},
+		},
+		Mail: Mail{From: "Dinas Perindustrian Kabupaten Bekasi <noreply@disperin.bekasikab.go.id>"},
+		Office: Office{
+			Name:       "DINAS PERINDUSTRIAN",
+			Government: "PEMERINTAH KABUPATEN BEKASI",
+			Address:    "Kompleks Perkantoran Pemkab Bekasi, Desa Sukamahi, Cikarang Pusat, Kabupaten Bekasi 17530",
+			City:       "Cikarang",
+			LetterCode: "DISPERIN",
+		},
+		RulesDir: "config/rules",
+	}
+}
+
+// Load builds the configuration from defaults, the YAML file at path (skipped
+// when path is empty, or when it is the default path and does not exist) and
+// the environment, then validates it.
+func Load(path string, pathRequired bool, getenv func(string) string) (Config, error) {
+	cfg := Default()
+	if path != "" {
+		raw, err := os.ReadFile(path)
+		switch {
+		case errors.Is(err, os.ErrNotExist) && !pathRequired:
+		case err != nil:
+			return cfg, fmt.Errorf("config: read %s: %w", path, err)
+		default:
+			dec := yaml.NewDecoder(bytes.NewReader(raw))
+			dec.KnownFields(true)
+			// An empty file decodes to io.EOF: nothing to override.
+			if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+				return cfg, fmt.Errorf("config: %s: %w", path, err)
+			}
+		}
+	}
+	if err := applyEnv(reflect.ValueOf(&cfg).Elem(), getenv); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate()
+}
+
+func applyEnv(v reflect.Value, getenv func(string) string) error {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f, fv := t.Field(i), v.Field(i)
+		if f.Type.Kind() == reflect.Struct {
+			if err := applyEnv(fv, getenv); err != nil {
+				return err
+			}
+			continue
+		}
+		name := f.Tag.Get("env")
+		if name == "" {
+			continue
+		}
+		raw := getenv(name)
+		if raw == "" {
+			continue
+		}
+		if err := setValue(fv, raw); err != nil {
+			return fmt.Errorf("config: %s=%q: %w", name, raw, err)
+		}
+	}
+	return nil
+}
+
+func setValue(fv reflect.Value, raw string) error {
+	switch fv.Interface().(type) {
+	case time.Duration:
+		d, err := time.ParseDuration(raw)
+		if err != nil {
+			return errors.New("not a duration such as 30s or 5m")
+		}
+		fv.SetInt(int64(d))
+		return nil
+	}
+	switch fv.Kind() {
+	case reflect.String:
+		fv.SetString(raw)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return errors.New("not true or false")
+		}
+		fv.SetBool(b)
+	case reflect.Int, reflect.Int64:
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil {
+			return errors.New("not a whole number")
+		}
+		fv.SetInt(n)
+	default:
+		return fmt.Errorf("unsupported kind %s", fv.Kind())
+	}
+	return nil
+}
+
+// Validate reports every invalid key at once.
+func (c Config) Validate() error {
+	var problems []string
+	bad := func(key, reason string) { problems = append(problems, key+": "+reason) }
+
+	if c.Env != "development" && c.Env != "production" {
+		bad("env", "must be development or production")
+	}
+	if _, err := time.LoadLocation(c.Timezone); err != nil {
+		bad("timezone", "unknown time zone")
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
+		bad("http.addr", "must be host:port, for example 127.0.0.1:8080")
+	}
+	if u, err := url.Parse(c.HTTP.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
+		bad("http.public_url", "must be an absolute URL")
+	}
+	for key, d := range map[string]time.Duration{
+		"http.read_timeout": c.HTTP.ReadTimeout, "http.write_timeout": c.HTTP.WriteTimeout,
+		"http.shutdown_timeout": c.HTTP.ShutdownTimeout, "auth.session_ttl": c.Auth.SessionTTL,
+		"auth.login_lock_window": c.Auth.LoginLockWindow,
+	} {
+		if d <= 0 {
+			bad(key, "must be positive")
+		}
+	}
+	if c.HTTP.BodyLimit < 1024 {
+		bad("http.body_limit", "must be at least 1024 bytes")
+	}
+	if c.Database.URL != "" {
+		if u, err := url.Parse(c.Database.URL.Value()); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			bad("database.url", "must be a postgres:// URL")
+		}
+	}
+	if c.Database.MaxOpenConns < 1 {
+		bad("database.max_open_conns", "must be at least 1")
+	}
+	if c.Database.MaxIdleConns < 0 || c.Database.MaxIdleConns > c.Database.MaxOpenConns {
+		bad("database.max_idle_conns", "must be between 0 and database.max_open_conns")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "must be debug, info, warn or error")
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		bad("log.format", "must be text or json")
+	}
+	if c.Uploads.Dir == "" {
+		bad("uploads.dir", "must not be empty")
+	}
+	if c.Uploads.MaxBytes < 1024 {
+		bad("uploads.max_bytes", "must be at least 1024 bytes")
+	}
+	// Empty means a per-installation secret kept in the database.
+	if c.Auth.TokenSecret != "" && len(c.Auth.TokenSecret) < 32 {
+		bad("auth.token_secret", "must be at least 32 characters")
+	}
+	if c.Auth.LoginMaxFails < 1 {
+		bad("auth.login_max_fails", "must be at least 1")
+	}
+	if c.Mail.SMTPAddr != "" {
+		if _, _, err := net.SplitHostPort(c.Mail.SMTPAddr); err != nil {
+			bad("mail.smtp_addr", "must be host:port")
+		}
+	}
+	if c.RulesDir == "" {
+		bad("rules_dir", "must not be empty")
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("invalid configuration:\n  %s", strings.Join(problems, "\n  "))
+	}
+	return nil
+}
+
+// Location returns the configured time zone; Validate has checked it.
+func (c Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// RedactURL hides the password of a database URL for logging.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable)"
+	}
+	return u.Redacted()
+}

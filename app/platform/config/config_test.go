@@ -1,0 +1,116 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "kemitraan.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestPrecedence(t *testing.T) {
+	file := writeFile(t, "http:\n  addr: 0.0.0.0:9000\n  read_timeout: 5s\nlog:\n  level: debug\n")
+	tests := []struct {
+		name      string
+		env       map[string]string
+		wantAddr  string
+		wantLevel string
+		wantRead  time.Duration
+	}{
+		{"file over defaults", nil, "0.0.0.0:9000", "debug", 5 * time.Second},
+		{"env over file", map[string]string{"KEMITRAAN_HTTP_ADDR": "127.0.0.1:7000", "KEMITRAAN_HTTP_READ_TIMEOUT": "7s"},
+			"127.0.0.1:7000", "debug", 7 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Load(file, true, envOf(tt.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.HTTP.Addr != tt.wantAddr || cfg.Log.Level != tt.wantLevel || cfg.HTTP.ReadTimeout != tt.wantRead {
+				t.Errorf("got addr %s level %s read %s", cfg.HTTP.Addr, cfg.Log.Level, cfg.HTTP.ReadTimeout)
+			}
+			// Untouched keys keep their defaults.
+			if cfg.HTTP.WriteTimeout != Default().HTTP.WriteTimeout {
+				t.Errorf("write timeout %s, want default", cfg.HTTP.WriteTimeout)
+			}
+		})
+	}
+}
+
+func TestDefaultsWhenNoFile(t *testing.T) {
+	cfg, err := Load(filepath.Join(t.TempDir(), "absent.yaml"), false, envOf(map[string]string{
+		"DATABASE_URL": "postgres://u:hunter2@db:5432/k",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HTTP.Addr != "127.0.0.1:8080" || cfg.Timezone != "Asia/Jakarta" {
+		t.Errorf("defaults not applied: %+v", cfg.HTTP)
+	}
+	if cfg.Database.URL.Value() != "postgres://u:hunter2@db:5432/k" {
+		t.Errorf("DATABASE_URL not read")
+	}
+	if s := cfg.Database.URL.String(); strings.Contains(s, "hunter2") {
+		t.Errorf("secret printed: %s", s)
+	}
+	if s := RedactURL(cfg.Database.URL.Value()); strings.Contains(s, "hunter2") {
+		t.Errorf("redacted URL shows the password: %s", s)
+	}
+}
+
+func TestInvalidValuesNameTheKey(t *testing.T) {
+	tests := []struct {
+		name string
+		file string
+		env  map[string]string
+		want []string
+	}{
+		{"bad address", "", map[string]string{"KEMITRAAN_HTTP_ADDR": "8080"}, []string{"http.addr"}},
+		{"bad duration env", "", map[string]string{"KEMITRAAN_HTTP_READ_TIMEOUT": "soon"}, []string{"KEMITRAAN_HTTP_READ_TIMEOUT", "duration"}},
+		{"bad number env", "", map[string]string{"KEMITRAAN_DB_MAX_OPEN_CONNS": "many"}, []string{"KEMITRAAN_DB_MAX_OPEN_CONNS", "whole number"}},
+		{"several at once", "log:\n  level: loud\n  format: xml\n", nil, []string{"log.level", "log.format"}},
+		{"unknown key", "htp:\n  addr: x\n", nil, []string{"htp"}},
+		{"bad database url", "", map[string]string{"DATABASE_URL": "mysql://x"}, []string{"database.url"}},
+		{"short token secret", "", map[string]string{"KEMITRAAN_TOKEN_SECRET": "pendek"}, []string{"auth.token_secret"}},
+		{"unknown time zone", "timezone: Mars/Olympus\n", nil, []string{"timezone"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := ""
+			if tt.file != "" {
+				path = writeFile(t, tt.file)
+			}
+			_, err := Load(path, tt.file != "", envOf(tt.env))
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestShippedConfigFileLoads(t *testing.T) {
+	cfg, err := Load("../../../config/kemitraan.yaml", true, envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Jobs.Schedules["evaluate"] == "" {
+		t.Error("shipped config has no evaluate schedule")
+	}
+}

@@ -1,0 +1,80 @@
+// Package database opens the PostgreSQL pool, applies migrations and maps
+// PostgreSQL errors the domain cares about.
+package database
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"kemitraan/app/platform/config"
+)
+
+// Open connects to PostgreSQL and configures the pool.
+func Open(ctx context.Context, cfg config.Database, log *slog.Logger) (*gorm.DB, error) {
+	if cfg.URL == "" {
+		return nil, errors.New("database: no URL configured (set DATABASE_URL)")
+	}
+	db, err := gorm.Open(postgres.Open(cfg.URL.Value()), &gorm.Config{
+		Logger: logger.NewSlogLogger(log.With("component", "gorm"), logger.Config{
+			SlowThreshold:             500 * time.Millisecond,
+			LogLevel:                  logger.Warn,
+			IgnoreRecordNotFoundError: true,
+		}),
+		// Timestamps are set by the domain's clock, never by gorm.
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+		SkipDefaultTransaction: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("database: open %s: %w", config.RedactURL(cfg.URL.Value()), err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("database: pool: %w", err)
+	}
+	sqlDB.SetMaxOpenConns(cfg.MaxOpenConns)
+	sqlDB.SetMaxIdleConns(cfg.MaxIdleConns)
+	sqlDB.SetConnMaxLifetime(cfg.ConnMaxLifetime)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pingCtx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("database: ping %s: %w", config.RedactURL(cfg.URL.Value()), err)
+	}
+	return db, nil
+}
+
+// Close closes the pool behind db.
+func Close(db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// UniqueViolation reports whether err is a unique-constraint violation and,
+// if so, which constraint, so a store can turn it into a domain conflict.
+func UniqueViolation(err error) (constraint string, ok bool) {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return pgErr.ConstraintName, true
+	}
+	return "", false
+}
+
+// ForeignKeyViolation reports whether err is a foreign-key violation.
+func ForeignKeyViolation(err error) (constraint string, ok bool) {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23503" {
+		return pgErr.ConstraintName, true
+	}
+	return "", false
+}

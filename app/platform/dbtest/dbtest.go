@@ -1,0 +1,205 @@
+// Package dbtest gives each test its own real PostgreSQL database, cloned
+// from a migrated template (CREATE DATABASE … TEMPLATE …) and dropped when the
+// test ends. The server is the one DATABASE_URL names; scripts/test starts a
+// throwaway one.
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for the admin connection
+	"gorm.io/gorm"
+
+	"kemitraan/app/platform/config"
+	"kemitraan/app/platform/database"
+	"kemitraan/app/seed"
+	"kemitraan/migrations"
+)
+
+var (
+	once     sync.Once
+	admin    *sql.DB
+	template string
+	initErr  error
+)
+
+// New returns a database migrated to the current schema with the reference
+// data (kecamatan) loaded. It is dropped when t ends.
+func New(t testing.TB) *gorm.DB {
+	t.Helper()
+	return open(t, URL(t, true))
+}
+
+// NewEmpty returns a database with no schema at all, for migration tests.
+func NewEmpty(t testing.TB) *gorm.DB {
+	t.Helper()
+	return open(t, URL(t, false))
+}
+
+// URL creates a fresh database (migrated from the template, or empty) and
+// returns its connection URL; the database is dropped when t ends.
+func URL(t testing.TB, migrated bool) string {
+	t.Helper()
+	once.Do(setup)
+	if initErr != nil {
+		t.Fatalf("dbtest: %v", initErr)
+	}
+	name := "kt_" + randomHex(8)
+	stmt := "CREATE DATABASE " + name
+	if migrated {
+		stmt += " TEMPLATE " + template
+	}
+	ctx := context.Background()
+	var err error
+	for attempt := 0; attempt < 20; attempt++ {
+		if _, err = admin.ExecContext(ctx, stmt); err == nil || !strings.Contains(err.Error(), "being accessed by other users") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("dbtest: %s: %v", stmt, err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("dbtest: drop %s: %v", name, err)
+		}
+	})
+	return withDatabase(baseURL(), name)
+}
+
+func open(t testing.TB, dbURL string) *gorm.DB {
+	t.Helper()
+	cfg := config.Default().Database
+	cfg.URL = config.Secret(dbURL)
+	cfg.MaxOpenConns = 10
+	db, err := database.Open(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	// Registered after URL's drop, so it runs first: close, then drop.
+	t.Cleanup(func() { _ = database.Close(db) })
+	return db
+}
+
+func baseURL() string { return os.Getenv("DATABASE_URL") }
+
+func withDatabase(raw, name string) string {
+	u, _ := url.Parse(raw)
+	u.Path = "/" + name
+	return u.String()
+}
+
+// setup connects to the server and makes sure a template for the current
+// migrations exists. Test binaries of several packages run at once, so the
+// template is built under an advisory lock, and named by a hash of the
+// migration files so a changed migration gets a new template.
+func setup() {
+	if baseURL() == "" {
+		initErr = fmt.Errorf("DATABASE_URL is not set: run the tests with scripts/test")
+		return
+	}
+	admin, initErr = sql.Open("pgx", baseURL())
+	if initErr != nil {
+		return
+	}
+	admin.SetMaxOpenConns(4)
+	template, initErr = migrationsHash()
+	if initErr != nil {
+		return
+	}
+	template = "kemitraan_tmpl_" + template
+	initErr = ensureTemplate(context.Background())
+}
+
+func ensureTemplate(ctx context.Context) error {
+	conn, err := admin.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(hashtext('kemitraan_dbtest_template'))"); err != nil {
+		return err
+	}
+	defer conn.ExecContext(ctx, "SELECT pg_advisory_unlock(hashtext('kemitraan_dbtest_template'))") //nolint:errcheck
+
+	var ready sql.NullBool
+	err = conn.QueryRowContext(ctx, "SELECT datistemplate FROM pg_database WHERE datname = $1", template).Scan(&ready)
+	if err == nil && ready.Bool {
+		return nil
+	}
+	if err == nil { // a build that died half-way: start again
+		if _, err := conn.ExecContext(ctx, "DROP DATABASE "+template+" WITH (FORCE)"); err != nil {
+			return err
+		}
+	}
+	if _, err := conn.ExecContext(ctx, "CREATE DATABASE "+template); err != nil {
+		return err
+	}
+	if err := migrateTemplate(ctx); err != nil {
+		return fmt.Errorf("building template: %w", err)
+	}
+	_, err = conn.ExecContext(ctx, "ALTER DATABASE "+template+" WITH IS_TEMPLATE true")
+	return err
+}
+
+func migrateTemplate(ctx context.Context) error {
+	cfg := config.Default().Database
+	cfg.URL = config.Secret(withDatabase(baseURL(), template))
+	db, err := database.Open(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	defer database.Close(db) //nolint:errcheck
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	m, err := database.NewMigrator(sqlDB)
+	if err != nil {
+		return err
+	}
+	if _, err := m.Up(ctx); err != nil {
+		return err
+	}
+	_, err = seed.Reference(ctx, db)
+	return err
+}
+
+func migrationsHash() (string, error) {
+	names, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil {
+		return "", err
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, n := range names {
+		b, err := fs.ReadFile(migrations.FS, n)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", n, len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
