@@ -174,8 +174,19 @@ type doc struct {
 	status   int // the success status; 0 means 200
 }
 
-// routes is the whole API, in one readable table.
+// routes is the whole API: one table per resource, each in the resource's
+// file, joined here in the order the OpenAPI document lists them.
 func (s *Server) routes() []route {
+	var all []route
+	for _, group := range [][]route{
+		s.operationalRoutes(),
+	} {
+		all = append(all, group...)
+	}
+	return all
+}
+
+func (s *Server) operationalRoutes() []route {
 	return []route{
 		{method: http.MethodGet, path: "/healthz", handler: s.healthz,
 			doc: doc{summary: "Proses hidup", tag: "operasional", response: healthResponse{}}},

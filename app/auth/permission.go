@@ -2,6 +2,142 @@
 // and what they may do (the permission table by role).
 package auth
 
-// Permission names one thing a caller may do; the route table names the
-// permission each route needs.
+import "kemitraan/app/platform/actor"
+
+// Permission names one thing a caller may do; each route in the API's route
+// table names the permission it needs. Whether a permitted caller may touch a
+// particular record (a company only its own business) is decided by the
+// domain package's scoping, which answers "not found" for other records.
 type Permission string
+
+const (
+	PermUsersManage  Permission = "users.manage"
+	PermTokensManage Permission = "tokens.manage" // company: for its own business
+	PermAuditRead    Permission = "audit.read"
+	PermRulesRead    Permission = "rules.read"
+	PermRulesManage  Permission = "rules.manage"
+	PermJobsRead     Permission = "jobs.read"
+	PermJobsRun      Permission = "jobs.run"
+
+	PermReferenceRead  Permission = "reference.read" // kecamatan and other lists
+	PermRegistryRead   Permission = "registry.read"  // company/ikm: their own record only
+	PermRegistryManage Permission = "registry.manage"
+	PermIKMVerify      Permission = "ikm.verify"
+
+	PermAgreementsRead   Permission = "agreements.read"
+	PermAgreementsWrite  Permission = "agreements.write" // draft, edit, submit
+	PermAgreementsDecide Permission = "agreements.decide"
+
+	PermPurchasesRead    Permission = "purchases.read"
+	PermPurchasesReport  Permission = "purchases.report"  // report, import, withdraw, reverse
+	PermPurchasesConfirm Permission = "purchases.confirm" // confirm or dispute as the IKM
+	PermPurchasesVerify  Permission = "purchases.verify"  // verify, resolve disputes, reject
+
+	PermOutletsRead    Permission = "outlets.read"
+	PermOutletsReport  Permission = "outlets.report"
+	PermOutletsConfirm Permission = "outlets.confirm"
+
+	PermReportsRead   Permission = "reports.read"
+	PermReportsSubmit Permission = "reports.submit"
+
+	PermEvaluationsRead  Permission = "evaluations.read"
+	PermExemptionsRead   Permission = "exemptions.read"
+	PermExemptionsManage Permission = "exemptions.manage"
+
+	PermCasesRead    Permission = "cases.read"
+	PermCasesDecide  Permission = "cases.decide"
+	PermCasesRespond Permission = "cases.respond"
+
+	PermSanctionListRead Permission = "sanction_list.read"
+	PermStatsRead        Permission = "stats.read"
+	PermStatsOwn         Permission = "stats.own" // a company's own dashboard
+)
+
+const (
+	admin    = actor.RoleAdmin
+	officer  = actor.RoleOfficer
+	reviewer = actor.RoleReviewer
+	company  = actor.RoleCompany
+	ikm      = actor.RoleIKM
+)
+
+// roleTable is the one place that says which role may do what (SPEC §2).
+var roleTable = map[Permission][]actor.Role{
+	PermUsersManage:  {admin},
+	PermTokensManage: {admin, officer, company},
+	PermAuditRead:    {admin, officer},
+	PermRulesRead:    {admin, officer, reviewer},
+	PermRulesManage:  {admin},
+	PermJobsRead:     {admin, officer},
+	PermJobsRun:      {admin},
+
+	PermReferenceRead:  {admin, officer, reviewer, company, ikm},
+	PermRegistryRead:   {admin, officer, reviewer, company, ikm},
+	PermRegistryManage: {officer},
+	PermIKMVerify:      {officer},
+
+	PermAgreementsRead:   {admin, officer, reviewer, company, ikm},
+	PermAgreementsWrite:  {officer, company},
+	PermAgreementsDecide: {officer},
+
+	PermPurchasesRead:    {admin, officer, reviewer, company, ikm},
+	PermPurchasesReport:  {company},
+	PermPurchasesConfirm: {ikm},
+	PermPurchasesVerify:  {officer},
+
+	PermOutletsRead:    {admin, officer, reviewer, company, ikm},
+	PermOutletsReport:  {company},
+	PermOutletsConfirm: {ikm},
+
+	PermReportsRead:   {admin, officer, reviewer, company},
+	PermReportsSubmit: {company},
+
+	PermEvaluationsRead:  {admin, officer, reviewer, company},
+	PermExemptionsRead:   {admin, officer, reviewer},
+	PermExemptionsManage: {officer},
+
+	PermCasesRead:    {admin, officer, reviewer, company},
+	PermCasesDecide:  {reviewer},
+	PermCasesRespond: {company},
+
+	PermSanctionListRead: {officer, reviewer},
+	PermStatsRead:        {admin, officer, reviewer},
+	PermStatsOwn:         {company},
+}
+
+// tokenPermissions is all an ERP API token may do, always for its own
+// business: report procurement and read back what it reported.
+var tokenPermissions = map[Permission]bool{
+	PermPurchasesReport: true,
+	PermPurchasesRead:   true,
+	PermOutletsReport:   true,
+	PermOutletsRead:     true,
+}
+
+// Allowed reports whether a may use p. The system actor (jobs, command line)
+// may do everything.
+func Allowed(a actor.Actor, p Permission) bool {
+	switch {
+	case a.System:
+		return true
+	case a.TokenID != 0:
+		return tokenPermissions[p]
+	case a.UserID == 0:
+		return false
+	}
+	for _, r := range roleTable[p] {
+		if r == a.Role {
+			return true
+		}
+	}
+	return false
+}
+
+// Permissions lists every permission in the table, for tests and documents.
+func Permissions() []Permission {
+	out := make([]Permission, 0, len(roleTable))
+	for p := range roleTable {
+		out = append(out, p)
+	}
+	return out
+}
