@@ -12,7 +12,6 @@ WORKDIR /app
 COPY --from=build /out/kemitraan /app/kemitraan
 COPY config/ /app/config/
 ENV KEMITRAAN_ENV=production \
-    KEMITRAAN_LOG_FORMAT=json \
     KEMITRAAN_HTTP_ADDR=0.0.0.0:8080 \
     KEMITRAAN_UPLOADS_DIR=/var/lib/kemitraan/uploads
 USER nonroot:nonroot

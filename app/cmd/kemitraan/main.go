@@ -88,7 +88,7 @@ func run(args []string, stdout io.Writer, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
-	env := &environment{cfg: cfg, log: logging.New(os.Stderr, cfg.Log.Format, cfg.Log.Level), stdout: stdout}
+	env := &environment{cfg: cfg, log: logging.New(os.Stderr, cfg.LogFormat(), cfg.Log.Level), stdout: stdout}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	defer env.close()

@@ -134,7 +134,7 @@ func Default() Config {
 			MaxIdleConns:    5,
 			ConnMaxLifetime: 30 * time.Minute,
 		},
-		Log:     Log{Level: "info", Format: "text"},
+		Log:     Log{Level: "info"},
 		Uploads: Uploads{Dir: ".data/uploads", MaxBytes: 10 << 20},
 		Auth: Auth{
 			SessionTTL:      12 * time.Hour,
@@ -290,8 +290,8 @@ func (c Config) Validate() error {
 	default:
 		bad("log.level", "must be debug, info, warn or error")
 	}
-	if c.Log.Format != "text" && c.Log.Format != "json" {
-		bad("log.format", "must be text or json")
+	if c.Log.Format != "" && c.Log.Format != "text" && c.Log.Format != "json" {
+		bad("log.format", "must be text or json (empty: json in production, text otherwise)")
 	}
 	if c.Uploads.Dir == "" {
 		bad("uploads.dir", "must not be empty")
@@ -318,6 +318,19 @@ func (c Config) Validate() error {
 		return fmt.Errorf("invalid configuration:\n  %s", strings.Join(problems, "\n  "))
 	}
 	return nil
+}
+
+// LogFormat is the configured log format, or by default JSON in production
+// (for log collectors) and text in development (for people).
+func (c Config) LogFormat() string {
+	switch {
+	case c.Log.Format != "":
+		return c.Log.Format
+	case c.Env == "production":
+		return "json"
+	default:
+		return "text"
+	}
 }
 
 // Location returns the configured time zone; Validate has checked it.

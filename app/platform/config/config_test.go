@@ -114,3 +114,20 @@ func TestShippedConfigFileLoads(t *testing.T) {
 		t.Error("shipped config has no evaluate schedule")
 	}
 }
+
+func TestLogFormatFollowsEnvironment(t *testing.T) {
+	tests := []struct{ env, format, want string }{
+		{"development", "", "text"},
+		{"production", "", "json"},
+		{"production", "text", "text"},
+	}
+	for _, tt := range tests {
+		cfg, err := Load("", false, envOf(map[string]string{"KEMITRAAN_ENV": tt.env, "KEMITRAAN_LOG_FORMAT": tt.format}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cfg.LogFormat(); got != tt.want {
+			t.Errorf("env %s format %q: got %s, want %s", tt.env, tt.format, got, tt.want)
+		}
+	}
+}
