@@ -1,0 +1,185 @@
+// Package notify is the transactional outbox: a change writes its
+// notifications with Enqueue in its own transaction, so a notice leaves only
+// for a change that committed, and Deliver (the `outbox` job) hands pending
+// messages to a Sender, retrying with exponential backoff.
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Message is one notification to one recipient (an e-mail address).
+// Subject and Body are what the person reads, in Bahasa Indonesia.
+type Message struct {
+	Kind      string // what it is about, e.g. purchase.confirmation_request
+	Recipient string
+	Subject   string
+	Body      string
+	// Payload is kept beside the text for other channels and for tracing
+	// (ids of the records involved); it is never shown to the recipient.
+	Payload map[string]any
+}
+
+// Delivery policy: attempt n (1-based) that fails waits BaseDelay·2^(n-1),
+// at most MaxDelay; after MaxAttempts failures the message is marked failed.
+const (
+	MaxAttempts = 8
+	BaseDelay   = time.Minute
+	MaxDelay    = 6 * time.Hour
+	batchSize   = 50
+)
+
+// outboxRow is the stored shape of a message.
+type outboxRow struct {
+	ID            int64 `gorm:"primaryKey;->"`
+	Kind          string
+	Recipient     string
+	Subject       string
+	Body          string
+	Payload       []byte `gorm:"type:jsonb"`
+	Status        string
+	Attempts      int
+	NextAttemptAt time.Time
+	LastError     string
+	CreatedAt     time.Time
+	SentAt        *time.Time
+}
+
+func (outboxRow) TableName() string { return "outbox" }
+
+// Enqueue writes msgs to the outbox inside tx, the caller's transaction, so
+// they are delivered only if that transaction commits. now is the caller's
+// clock; the messages are due at once. Messages without a recipient are
+// skipped (many IKM have no e-mail address).
+func Enqueue(ctx context.Context, tx *gorm.DB, now time.Time, msgs ...Message) error {
+	rows := make([]outboxRow, 0, len(msgs))
+	for _, m := range msgs {
+		if strings.TrimSpace(m.Recipient) == "" {
+			continue
+		}
+		if strings.TrimSpace(m.Kind) == "" {
+			return errors.New("notify: message without a kind")
+		}
+		payload := []byte("{}")
+		if m.Payload != nil {
+			var err error
+			if payload, err = json.Marshal(m.Payload); err != nil {
+				return fmt.Errorf("notify: payload of %s: %w", m.Kind, err)
+			}
+		}
+		rows = append(rows, outboxRow{
+			Kind: m.Kind, Recipient: strings.TrimSpace(m.Recipient), Subject: m.Subject, Body: m.Body,
+			Payload: payload, Status: "pending", NextAttemptAt: now.UTC(), CreatedAt: now.UTC(),
+		})
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if err := tx.WithContext(ctx).CreateInBatches(&rows, 500).Error; err != nil {
+		return fmt.Errorf("notify: enqueue: %w", err)
+	}
+	return nil
+}
+
+// Sender delivers one message; an error means "try again later".
+type Sender interface {
+	Send(ctx context.Context, m Message) error
+}
+
+// Deliver sends every message due at now, batch by batch, and records each
+// outcome: sent, or a failed attempt with the next one scheduled (or the
+// message marked failed after MaxAttempts). Rows are claimed with
+// FOR UPDATE SKIP LOCKED, so two replicas never send the same message. It
+// returns how many were sent and how many attempts failed.
+func Deliver(ctx context.Context, db *gorm.DB, sender Sender, now time.Time) (sent, failed int, err error) {
+	for {
+		s, f, n, err := deliverBatch(ctx, db, sender, now)
+		sent, failed = sent+s, failed+f
+		if err != nil || n < batchSize {
+			return sent, failed, err
+		}
+		if ctx.Err() != nil {
+			return sent, failed, ctx.Err()
+		}
+	}
+}
+
+func deliverBatch(ctx context.Context, db *gorm.DB, sender Sender, now time.Time) (sent, failed, claimed int, err error) {
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var rows []outboxRow
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
+			Where("status = 'pending' AND next_attempt_at <= ?", now.UTC()).
+			Order("next_attempt_at, id").Limit(batchSize).Find(&rows).Error; err != nil {
+			return fmt.Errorf("notify: claim: %w", err)
+		}
+		claimed = len(rows)
+		var sentIDs, failIDs []int64
+		var failErrs, failStatus []string
+		var failNext []time.Time
+		for _, r := range rows {
+			msg := Message{Kind: r.Kind, Recipient: r.Recipient, Subject: r.Subject, Body: r.Body}
+			if json.Unmarshal(r.Payload, &msg.Payload) != nil {
+				msg.Payload = nil
+			}
+			if err := sender.Send(ctx, msg); err != nil {
+				attempts := r.Attempts + 1
+				status := "pending"
+				if attempts >= MaxAttempts {
+					status = "failed"
+				}
+				failIDs, failStatus = append(failIDs, r.ID), append(failStatus, status)
+				failErrs, failNext = append(failErrs, truncate(err.Error(), 1000)), append(failNext, now.UTC().Add(Backoff(attempts)))
+				continue
+			}
+			sentIDs = append(sentIDs, r.ID)
+		}
+		if len(sentIDs) > 0 {
+			if err := tx.Exec(`UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = ''
+				WHERE id IN ?`, now.UTC(), sentIDs).Error; err != nil {
+				return fmt.Errorf("notify: mark sent: %w", err)
+			}
+		}
+		if len(failIDs) > 0 {
+			if err := tx.Exec(`UPDATE outbox o SET status = f.status, attempts = o.attempts + 1,
+					last_error = f.err, next_attempt_at = f.next
+				FROM unnest(?::bigint[], ?::text[], ?::text[], ?::timestamptz[]) AS f(id, status, err, next)
+				WHERE o.id = f.id`, pgArray(failIDs), pgArray(failStatus), pgArray(failErrs), pgArray(failNext)).Error; err != nil {
+				return fmt.Errorf("notify: mark failed: %w", err)
+			}
+		}
+		sent, failed = len(sentIDs), len(failIDs)
+		return nil
+	})
+	return sent, failed, claimed, err
+}
+
+// Backoff is the wait after the n-th failed attempt (n ≥ 1).
+func Backoff(n int) time.Duration {
+	d := BaseDelay
+	for i := 1; i < n && d < MaxDelay; i++ {
+		d *= 2
+	}
+	return min(d, MaxDelay)
+}
+
+// pgArray passes s as one PostgreSQL array parameter (gorm would expand a
+// plain slice into a list).
+func pgArray[T any](s []T) pgtype.Array[T] {
+	return pgtype.Array[T]{Elements: s, Dims: []pgtype.ArrayDimension{{Length: int32(len(s)), LowerBound: 1}}, Valid: true}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
