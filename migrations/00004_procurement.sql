@@ -23,6 +23,9 @@ CREATE TABLE purchases (
     amount            bigint NOT NULL,
     status            text NOT NULL DEFAULT 'reported' CHECK (status IN
                         ('reported', 'confirmed', 'disputed', 'rejected', 'withdrawn')),
+    -- The end of the IKM's confirmation window (the rule set's, when it was
+    -- reported); after it only an officer's verification makes it count.
+    confirm_by        timestamptz NOT NULL,
     -- How it came to count: 'app' (IKM user), 'link' (password-less token),
     -- 'officer' (verified after a field check, or a dispute resolved).
     confirmed_via     text CHECK (confirmed_via IN ('app', 'link', 'officer')),

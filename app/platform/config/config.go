@@ -34,6 +34,8 @@ type Config struct {
 	Jobs     Jobs     `yaml:"jobs"`
 	Mail     Mail     `yaml:"mail"`
 	Office   Office   `yaml:"office"`
+	// Procurement bounds what companies may report.
+	Procurement Procurement `yaml:"procurement"`
 	// RulesDir is where the rule set YAML files live (one per version).
 	RulesDir string `yaml:"rules_dir" env:"KEMITRAAN_RULES_DIR"`
 }
@@ -92,6 +94,15 @@ type Mail struct {
 	Username string `yaml:"username" env:"KEMITRAAN_SMTP_USERNAME"`
 	Password Secret `yaml:"password" env:"KEMITRAAN_SMTP_PASSWORD"`
 	From     string `yaml:"from" env:"KEMITRAAN_MAIL_FROM"`
+}
+
+type Procurement struct {
+	// MaxAmount is the sanity ceiling of one purchase, in rupiah.
+	MaxAmount int64 `yaml:"max_amount" env:"KEMITRAAN_PROCUREMENT_MAX_AMOUNT"`
+	// ImportMaxBytes caps an uploaded CSV or XLSX import.
+	ImportMaxBytes int64 `yaml:"import_max_bytes" env:"KEMITRAAN_PROCUREMENT_IMPORT_MAX_BYTES"`
+	// ImportMaxRows caps the data rows of one import.
+	ImportMaxRows int `yaml:"import_max_rows" env:"KEMITRAAN_PROCUREMENT_IMPORT_MAX_ROWS"`
 }
 
 // Office is the letterhead printed on warning and recommendation letters.
@@ -159,7 +170,8 @@ func Default() Config {
 			City:       "Cikarang",
 			LetterCode: "DISPERIN",
 		},
-		RulesDir: "config/rules",
+		Procurement: Procurement{MaxAmount: 10_000_000_000, ImportMaxBytes: 64 << 20, ImportMaxRows: 200_000},
+		RulesDir:    "config/rules",
 	}
 }
 
@@ -310,6 +322,15 @@ func (c Config) Validate() error {
 		if _, _, err := net.SplitHostPort(c.Mail.SMTPAddr); err != nil {
 			bad("mail.smtp_addr", "must be host:port")
 		}
+	}
+	if c.Procurement.MaxAmount < 1 {
+		bad("procurement.max_amount", "must be at least 1 rupiah")
+	}
+	if c.Procurement.ImportMaxBytes < 1024 {
+		bad("procurement.import_max_bytes", "must be at least 1024 bytes")
+	}
+	if c.Procurement.ImportMaxRows < 1 {
+		bad("procurement.import_max_rows", "must be at least 1")
 	}
 	if c.RulesDir == "" {
 		bad("rules_dir", "must not be empty")
