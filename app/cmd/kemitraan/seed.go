@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 
+	"kemitraan/app/compliance"
+	"kemitraan/app/platform/clock"
 	"kemitraan/app/seed"
 )
 
@@ -23,6 +25,11 @@ func seedCmd(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "kecamatan: %d new\n", n)
+	rules, err := compliance.LoadRuleFiles(ctx, db, env.cfg.RulesDir, clock.System{}.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "rule sets: %d files, %d new\n", rules.Files, rules.Created)
 	if !*demo {
 		return nil
 	}

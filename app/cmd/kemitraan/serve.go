@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"kemitraan/app/api"
+	"kemitraan/app/compliance"
 	"kemitraan/app/jobs"
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/config"
@@ -43,6 +44,11 @@ func serve(ctx context.Context, env *environment, args []string) error {
 	}
 
 	db, _ := env.database(ctx)
+	rules, err := compliance.LoadRuleFiles(ctx, db, cfg.RulesDir, clock.System{}.Now())
+	if err != nil {
+		return err
+	}
+	log.Info("rule sets loaded", "dir", cfg.RulesDir, "files", rules.Files, "new", rules.Created, "replaced", rules.Replaced)
 	e, err := api.New(api.Deps{Config: cfg, DB: db, Log: log, Clock: clock.System{}})
 	if err != nil {
 		return err

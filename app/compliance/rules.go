@@ -1,0 +1,379 @@
+package compliance
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"kemitraan/app/platform/fault"
+)
+
+// Categories are the business categories a rule set must give minimums for,
+// in the order documents list them.
+var Categories = []string{"industrial_estate", "factory", "hotel", "restaurant", "modern_retail", "other"}
+
+// Recommendation is the last rung of every ladder: a recommendation to the
+// licensing authority rather than a warning.
+const Recommendation = "recommendation"
+
+// RuleSet is one version of the Perbup's numbers (SPEC §4). It is immutable
+// once in force: an amendment is a new version with a later effective date.
+type RuleSet struct {
+	Version       string `json:"version"`
+	Title         string `json:"title"`
+	EffectiveFrom Date   `json:"effective_from"`
+	// Period is the kind of reporting period the rule set speaks of.
+	Period PeriodKind `json:"period"`
+	// ReportDueDay is the day of the month after a period ends on which its
+	// report is due (inclusive, until 23:59:59 WIB).
+	ReportDueDay int `json:"report_due_day"`
+	// ConfirmationWindowDays is how long an IKM has to confirm a reported
+	// purchase before it stays unconfirmed and does not count.
+	ConfirmationWindowDays int `json:"confirmation_window_days"`
+	// ResponseWindowDays is how long a business has to answer a warning.
+	ResponseWindowDays int                `json:"response_window_days"`
+	Minimums           map[string]Minimum `json:"minimums"`
+	Thresholds         Thresholds         `json:"thresholds"`
+	// Ladder is the warnings in order, ending with "recommendation".
+	Ladder []string `json:"ladder"`
+}
+
+// Minimum is a category's obligation per period.
+type Minimum struct {
+	PurchaseValue int64 `json:"purchase_value" yaml:"purchase_value"` // rupiah
+	IKMCount      int   `json:"ikm_count" yaml:"ikm_count"`           // distinct IKM
+	OutletSlots   int   `json:"outlet_slots" yaml:"outlet_slots"`     // average slots in place
+}
+
+// Thresholds decide a status from the fulfilment ratios, in whole percent.
+type Thresholds struct {
+	// CompliantPercent: every metric with a target at or above it is compliant.
+	CompliantPercent int `json:"compliant_percent" yaml:"compliant_percent"`
+	// PartialMeanPercent: otherwise, a mean of the ratios (each capped at
+	// 100%) at or above it is partial (a guidance notice, no case).
+	PartialMeanPercent int `json:"partial_mean_percent" yaml:"partial_mean_percent"`
+}
+
+// Date is a calendar date without a zone, written 2025-01-01.
+type Date struct{ time.Time }
+
+// NewDate returns the date y-m-d.
+func NewDate(y int, m time.Month, d int) Date { return Date{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)} }
+
+func (d Date) String() string               { return d.Format(time.DateOnly) }
+func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+func (d *Date) UnmarshalText(b []byte) error {
+	t, err := time.Parse(time.DateOnly, string(b))
+	if err != nil {
+		return fmt.Errorf("tanggal %q tidak valid: tulis YYYY-MM-DD", string(b))
+	}
+	d.Time = t
+	return nil
+}
+
+// ReportDueDate is the last day on which p's period report is on time: the
+// rule set's due day of the month after p ends.
+func (r RuleSet) ReportDueDate(p Period) time.Time {
+	n := p.Next().FirstDay()
+	return time.Date(n.Year(), n.Month(), r.ReportDueDay, 0, 0, 0, 0, time.UTC)
+}
+
+// ReportDeadline is the instant p's report becomes late: 00:00 WIB on the day
+// after the due date. A report submitted before it is on time.
+func (r RuleSet) ReportDeadline(p Period) time.Time {
+	return StartOfDay(r.ReportDueDate(p).AddDate(0, 0, 1))
+}
+
+// ConfirmationWindow is how long an IKM has to confirm a purchase.
+func (r RuleSet) ConfirmationWindow() time.Duration {
+	return time.Duration(r.ConfirmationWindowDays) * 24 * time.Hour
+}
+
+// ConfirmationDeadline is when a purchase reported at reportedAt stops being
+// confirmable by its IKM.
+func (r RuleSet) ConfirmationDeadline(reportedAt time.Time) time.Time {
+	return reportedAt.Add(r.ConfirmationWindow())
+}
+
+// ResponseDueDate is the last day to answer a warning decided at decidedAt:
+// the response window counted in calendar days from the decision's WIB date.
+func (r RuleSet) ResponseDueDate(decidedAt time.Time) time.Time {
+	return DateIn(decidedAt).AddDate(0, 0, r.ResponseWindowDays)
+}
+
+// ResponseDeadline is the instant the answer to a warning decided at
+// decidedAt is late: 00:00 WIB after the due date.
+func (r RuleSet) ResponseDeadline(decidedAt time.Time) time.Time {
+	return StartOfDay(r.ResponseDueDate(decidedAt).AddDate(0, 0, 1))
+}
+
+// Minimum returns category's minimum (zero for a category the rule set
+// leaves without one).
+func (r RuleSet) Minimum(category string) Minimum { return r.Minimums[category] }
+
+// Warnings are the ladder's warning rungs (SP1, SP2, SP3 by default).
+func (r RuleSet) Warnings() []string { return r.Ladder[:len(r.Ladder)-1] }
+
+// ruleFile is the YAML shape of a rule set file; pointers tell a missing key
+// from a zero.
+type ruleFile struct {
+	Version                *string                 `yaml:"version"`
+	Title                  *string                 `yaml:"title"`
+	EffectiveFrom          *string                 `yaml:"effective_from"`
+	Period                 *string                 `yaml:"period"`
+	ReportDueDay           *int                    `yaml:"report_due_day"`
+	ConfirmationWindowDays *int                    `yaml:"confirmation_window_days"`
+	ResponseWindowDays     *int                    `yaml:"response_window_days"`
+	Minimums               map[string]*minimumFile `yaml:"minimums"`
+	Thresholds             *thresholdsFile         `yaml:"thresholds"`
+	Ladder                 []string                `yaml:"ladder"`
+}
+
+type minimumFile struct {
+	PurchaseValue *int64 `yaml:"purchase_value"`
+	IKMCount      *int   `yaml:"ikm_count"`
+	OutletSlots   *int   `yaml:"outlet_slots"`
+}
+
+type thresholdsFile struct {
+	CompliantPercent   *int `yaml:"compliant_percent"`
+	PartialMeanPercent *int `yaml:"partial_mean_percent"`
+}
+
+var (
+	versionPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+	warningPattern = regexp.MustCompile(`^SP[1-9]$`)
+	// yaml.v3 says "line 7: field foo not found in type compliance.ruleFile".
+	unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found`)
+)
+
+// maxPurchaseMinimum keeps a typo (an extra few zeros) from becoming law.
+const maxPurchaseMinimum = 1_000_000_000_000 // Rp1 trillion per period
+
+// ParseRuleSet reads and validates one rule set document. Every problem is
+// reported at once, each naming its key (minimums.hotel.ikm_count) and why,
+// in Bahasa Indonesia.
+func ParseRuleSet(src []byte) (RuleSet, error) {
+	var f ruleFile
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		if errors.Is(err, io.EOF) {
+			return RuleSet{}, fault.Invalid(fault.Field("(berkas)", "dokumen aturan kosong"))
+		}
+		return RuleSet{}, yamlProblem(src, err)
+	}
+	var c fault.Checker
+	var r RuleSet
+
+	if f.Version == nil || *f.Version == "" {
+		c.Add("version", "wajib diisi, misalnya bekasi-2025")
+	} else if !versionPattern.MatchString(*f.Version) {
+		c.Add("version", "hanya huruf kecil, angka, titik, garis bawah dan tanda hubung (maks. 63 karakter)")
+	} else {
+		r.Version = *f.Version
+	}
+	if f.Title != nil {
+		r.Title = strings.TrimSpace(*f.Title)
+	}
+	if f.EffectiveFrom == nil {
+		c.Add("effective_from", "wajib diisi (YYYY-MM-DD)")
+	} else if err := r.EffectiveFrom.UnmarshalText([]byte(*f.EffectiveFrom)); err != nil {
+		c.Add("effective_from", err.Error())
+	}
+	if f.Period == nil {
+		c.Add("period", "wajib diisi: quarterly, monthly atau semester")
+	} else if k := PeriodKind(*f.Period); !k.Valid() {
+		c.Add("period", "harus quarterly, monthly atau semester")
+	} else {
+		r.Period = k
+	}
+	intKey := func(key string, v *int, lo, hi int, dst *int) {
+		switch {
+		case v == nil:
+			c.Add(key, "wajib diisi")
+		case *v < lo || *v > hi:
+			c.Add(key, fmt.Sprintf("harus antara %d dan %d", lo, hi))
+		default:
+			*dst = *v
+		}
+	}
+	// Day 28 at most so every month has the due day.
+	intKey("report_due_day", f.ReportDueDay, 1, 28, &r.ReportDueDay)
+	intKey("confirmation_window_days", f.ConfirmationWindowDays, 1, 90, &r.ConfirmationWindowDays)
+	intKey("response_window_days", f.ResponseWindowDays, 1, 90, &r.ResponseWindowDays)
+
+	r.Minimums = make(map[string]Minimum, len(Categories))
+	if f.Minimums == nil {
+		c.Add("minimums", "wajib diisi: satu entri per kategori ("+strings.Join(Categories, ", ")+")")
+	}
+	for name := range f.Minimums {
+		if !slices.Contains(Categories, name) {
+			c.Add("minimums."+name, "kategori tidak dikenal; pilih dari "+strings.Join(Categories, ", "))
+		}
+	}
+	for _, cat := range Categories {
+		m, ok := f.Minimums[cat]
+		if f.Minimums != nil && !ok {
+			c.Add("minimums."+cat, "wajib ada (tulis 0 bila kategori ini tidak punya kewajiban)")
+			continue
+		}
+		if m == nil {
+			if ok {
+				c.Add("minimums."+cat, "wajib berisi purchase_value, ikm_count dan outlet_slots")
+			}
+			continue
+		}
+		key := "minimums." + cat + "."
+		var min Minimum
+		switch {
+		case m.PurchaseValue == nil:
+			c.Add(key+"purchase_value", "wajib diisi (rupiah, 0 bila tidak ada)")
+		case *m.PurchaseValue < 0 || *m.PurchaseValue > maxPurchaseMinimum:
+			c.Add(key+"purchase_value", "harus antara 0 dan 1.000.000.000.000 rupiah")
+		default:
+			min.PurchaseValue = *m.PurchaseValue
+		}
+		intKey(key+"ikm_count", m.IKMCount, 0, 10_000, &min.IKMCount)
+		intKey(key+"outlet_slots", m.OutletSlots, 0, 10_000, &min.OutletSlots)
+		r.Minimums[cat] = min
+	}
+
+	if f.Thresholds == nil {
+		c.Add("thresholds", "wajib diisi: compliant_percent dan partial_mean_percent")
+	} else {
+		intKey("thresholds.compliant_percent", f.Thresholds.CompliantPercent, 1, 100, &r.Thresholds.CompliantPercent)
+		intKey("thresholds.partial_mean_percent", f.Thresholds.PartialMeanPercent, 0, 100, &r.Thresholds.PartialMeanPercent)
+		if !c.Has("thresholds.compliant_percent") && !c.Has("thresholds.partial_mean_percent") &&
+			r.Thresholds.PartialMeanPercent > r.Thresholds.CompliantPercent {
+			c.Add("thresholds.partial_mean_percent", "tidak boleh melebihi compliant_percent")
+		}
+	}
+
+	c2 := checkLadder(f.Ladder)
+	for _, fe := range c2 {
+		c.Add(fe.Field, fe.Reason)
+	}
+	r.Ladder = f.Ladder
+	if err := c.Err(); err != nil {
+		return RuleSet{}, err
+	}
+	return r, nil
+}
+
+func checkLadder(ladder []string) []fault.FieldError {
+	if len(ladder) < 2 {
+		return []fault.FieldError{fault.Field("ladder",
+			"wajib berisi minimal satu teguran lalu recommendation, misalnya [SP1, SP2, SP3, recommendation]")}
+	}
+	var out []fault.FieldError
+	for i, rung := range ladder {
+		key := fmt.Sprintf("ladder[%d]", i)
+		if i == len(ladder)-1 {
+			if rung != Recommendation {
+				out = append(out, fault.Field(key, "anak tangga terakhir harus recommendation"))
+			}
+			continue
+		}
+		if want := fmt.Sprintf("SP%d", i+1); rung != want || !warningPattern.MatchString(rung) {
+			out = append(out, fault.Field(key, "teguran harus berurutan: "+want))
+		}
+	}
+	return out
+}
+
+// yamlProblem turns a YAML decoding error into field errors naming the key
+// (found by line in the document) and why, never a Go type name.
+func yamlProblem(src []byte, err error) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return fault.Invalid(fault.Field("(berkas)", "YAML tidak dapat dibaca: "+strings.TrimPrefix(err.Error(), "yaml: ")))
+	}
+	var c fault.Checker
+	for _, msg := range te.Errors {
+		if m := unknownField.FindStringSubmatch(msg); m != nil {
+			name := m[2]
+			c.Add(keyAt(src, m[1], name, func(k, _ *yaml.Node) bool { return k.Value == name }), "kunci tidak dikenal")
+			continue
+		}
+		if m := wrongType.FindStringSubmatch(msg); m != nil {
+			value := strings.Trim(m[2], "`")
+			c.Add(keyAt(src, m[1], "(baris "+m[1]+")", func(_, v *yaml.Node) bool { return v.Value == value }), fmt.Sprintf("nilai %s harus berupa %s", m[2], goTypeName(m[3])))
+			continue
+		}
+		c.Add("(berkas)", "nilai tidak sesuai jenisnya: "+msg)
+	}
+	return c.Err()
+}
+
+var wrongType = regexp.MustCompile("line (\\d+): cannot unmarshal !!\\w+ (`[^`]*`|\\S+) into (\\S+)")
+
+func goTypeName(t string) string {
+	switch strings.TrimPrefix(t, "*") {
+	case "int", "int64":
+		return "bilangan bulat"
+	case "string":
+		return "teks"
+	case "[]string":
+		return "daftar teks"
+	default:
+		return "objek dengan kunci yang dikenal"
+	}
+}
+
+// keyAt finds the dotted path of the key written on line (1-based) of src
+// that match accepts (flow mappings put several keys on a line), falling back
+// to fallback.
+func keyAt(src []byte, line, fallback string, match func(key, val *yaml.Node) bool) string {
+	var root yaml.Node
+	var n int
+	if _, err := fmt.Sscan(line, &n); err != nil || yaml.Unmarshal(src, &root) != nil {
+		return fallback
+	}
+	var walk func(node *yaml.Node, prefix string) string
+	walk = func(node *yaml.Node, prefix string) string {
+		switch node.Kind {
+		case yaml.DocumentNode:
+			for _, c := range node.Content {
+				if k := walk(c, prefix); k != "" {
+					return k
+				}
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(node.Content); i += 2 {
+				key, val := node.Content[i], node.Content[i+1]
+				path := key.Value
+				if prefix != "" {
+					path = prefix + "." + key.Value
+				}
+				if k := walk(val, path); k != "" {
+					return k
+				}
+				if key.Line == n && match(key, val) {
+					return path
+				}
+			}
+		case yaml.SequenceNode:
+			for i, c := range node.Content {
+				if k := walk(c, fmt.Sprintf("%s[%d]", prefix, i)); k != "" {
+					return k
+				}
+				if c.Line == n && c.Kind == yaml.ScalarNode && match(c, c) {
+					return fmt.Sprintf("%s[%d]", prefix, i)
+				}
+			}
+		}
+		return ""
+	}
+	if k := walk(&root, ""); k != "" {
+		return k
+	}
+	return fallback
+}
