@@ -2,15 +2,23 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
 
+	"kemitraan/app/auth"
+	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/config"
 	"kemitraan/app/platform/dbtest"
@@ -18,23 +26,35 @@ import (
 
 // testServer is an API on its own fresh database.
 type testServer struct {
-	t  *testing.T
-	e  *echo.Echo
-	db *gorm.DB
+	t     *testing.T
+	e     *echo.Echo
+	db    *gorm.DB
+	cfg   config.Config
+	clock clock.Clock
 }
 
 func newTestServer(t *testing.T, db *gorm.DB) *testServer {
+	t.Helper()
+	return newTestServerWith(t, db, clock.System{}, nil)
+}
+
+// newTestServerWith builds a test server on clk (a *clock.Fixed lets a test
+// move time) with the default configuration changed by edit (may be nil).
+func newTestServerWith(t *testing.T, db *gorm.DB, clk clock.Clock, edit func(*config.Config)) *testServer {
 	t.Helper()
 	if db == nil {
 		db = dbtest.New(t)
 	}
 	cfg := config.Default()
 	cfg.Uploads.Dir = t.TempDir()
-	e, err := New(Deps{Config: cfg, DB: db, Log: slog.New(slog.DiscardHandler), Clock: clock.System{}})
+	if edit != nil {
+		edit(&cfg)
+	}
+	e, err := New(Deps{Config: cfg, DB: db, Log: slog.New(slog.DiscardHandler), Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testServer{t: t, e: e, db: db}
+	return &testServer{t: t, e: e, db: db, cfg: cfg, clock: clk}
 }
 
 type response struct {
@@ -89,4 +109,146 @@ func fields(p map[string]any) []string {
 		out = append(out, e.(map[string]any)["field"].(string))
 	}
 	return out
+}
+
+// caller is someone calling the API in a test: a bearer token (a session or
+// an ERP API token) and the ids it is bound to. The zero caller is the
+// anonymous public.
+type caller struct {
+	token                     string
+	userID, businessID, ikmID int64
+}
+
+// testPassword is the password of every user the helpers create, so a test
+// can also log in as them (username in the users table).
+const testPassword = "kata-sandi-uji-2025"
+
+// The hash is computed once: argon2id is deliberately slow.
+var testPasswordHash = sync.OnceValue(func() string {
+	h, err := auth.HashPassword(testPassword)
+	if err != nil {
+		panic(err)
+	}
+	return h
+})
+
+// randomDigits returns n random decimal digits, for unique NIBs.
+func randomDigits(n int) string {
+	var b strings.Builder
+	for range n {
+		b.WriteByte(byte('0' + rand.IntN(10)))
+	}
+	return b.String()
+}
+
+// newBusiness inserts an active business of category (raw SQL: no audit
+// event, no API) with a random NIB in Cikarang Utara, and returns its id.
+func (s *testServer) newBusiness(category string) int64 {
+	s.t.Helper()
+	nib := randomDigits(13)
+	var id int64
+	err := s.db.Raw(`INSERT INTO businesses (nib, name, legal_form, category, kecamatan_code, registered_at)
+		VALUES (?, ?, 'PT', ?, '3216060', CURRENT_DATE) RETURNING id`, nib, "PT Uji "+nib, category).Row().Scan(&id)
+	if err != nil {
+		s.t.Fatalf("newBusiness: %v", err)
+	}
+	return id
+}
+
+// newIKM inserts an active IKM with a random NIB and returns its id.
+func (s *testServer) newIKM() int64 {
+	s.t.Helper()
+	nib := randomDigits(13)
+	var id int64
+	err := s.db.Raw(`INSERT INTO ikms (nib, name, owner_name, sector, kecamatan_code, status)
+		VALUES (?, ?, 'Pemilik Uji', 'lainnya', '3216060', 'active') RETURNING id`, nib, "IKM Uji "+nib).Row().Scan(&id)
+	if err != nil {
+		s.t.Fatalf("newIKM: %v", err)
+	}
+	return id
+}
+
+// as returns a fresh user of role, logged in. A company user gets a fresh
+// factory, an IKM user a fresh IKM.
+func (s *testServer) as(role actor.Role) caller {
+	s.t.Helper()
+	switch role {
+	case actor.RoleCompany:
+		return s.asCompany(s.newBusiness("factory"))
+	case actor.RoleIKM:
+		return s.asIKM(s.newIKM())
+	}
+	return s.newCaller(role, 0, 0)
+}
+
+// asCompany returns a fresh, logged-in company user of businessID.
+func (s *testServer) asCompany(businessID int64) caller {
+	s.t.Helper()
+	return s.newCaller(actor.RoleCompany, businessID, 0)
+}
+
+// asIKM returns a fresh, logged-in user of the IKM ikmID.
+func (s *testServer) asIKM(ikmID int64) caller {
+	s.t.Helper()
+	return s.newCaller(actor.RoleIKM, 0, ikmID)
+}
+
+// asToken returns an ERP API token of businessID, created by a fresh
+// company user of that business (which writes a token.create audit event).
+func (s *testServer) asToken(businessID int64) caller {
+	s.t.Helper()
+	owner := s.asCompany(businessID)
+	ctx := actor.With(context.Background(), actor.Actor{UserID: owner.userID, Username: "uji",
+		Role: actor.RoleCompany, BusinessID: businessID})
+	_, secret, err := auth.NewService(s.db, s.clock, s.cfg.Auth).
+		CreateAPIToken(ctx, auth.NewAPIToken{Name: "ERP uji"})
+	if err != nil {
+		s.t.Fatalf("asToken: %v", err)
+	}
+	return caller{token: secret, businessID: businessID}
+}
+
+var userSeq atomic.Int64
+
+func (s *testServer) newCaller(role actor.Role, businessID, ikmID int64) caller {
+	s.t.Helper()
+	username := fmt.Sprintf("%s-%d-%s", role, userSeq.Add(1), randomDigits(4))
+	var id int64
+	err := s.db.Raw(`INSERT INTO users (username, name, role, business_id, ikm_id, password_hash)
+		VALUES (?, ?, ?, NULLIF(?, 0), NULLIF(?, 0), ?) RETURNING id`,
+		username, "Pengguna "+username, string(role), businessID, ikmID, testPasswordHash()).Row().Scan(&id)
+	if err != nil {
+		s.t.Fatalf("new %s user: %v", role, err)
+	}
+	sess, err := auth.NewService(s.db, s.clock, s.cfg.Auth).IssueSession(context.Background(), id, "192.0.2.1", "test")
+	if err != nil {
+		s.t.Fatalf("session for %s: %v", username, err)
+	}
+	return caller{token: sess.Token, userID: id, businessID: businessID, ikmID: ikmID}
+}
+
+// call sends body as JSON (nil: no body) with c's token, if any.
+func (s *testServer) call(c caller, method, path string, body any) response {
+	s.t.Helper()
+	var headers []string
+	if c.token != "" {
+		headers = []string{"Authorization", "Bearer " + c.token}
+	}
+	if body == nil {
+		return s.do(method, path, nil, headers...)
+	}
+	return s.json(method, path, body, headers...)
+}
+
+// decode unmarshals a JSON answer into a value of T after checking the status.
+func decode[T any](r response, wantStatus int) T {
+	r.t.Helper()
+	var v T
+	if r.Code != wantStatus {
+		r.t.Fatalf("status %d, want %d: %s", r.Code, wantStatus, r.Body.String())
+	}
+	if err := json.Unmarshal(r.Body.Bytes(), &v); err != nil {
+		r.t.Fatalf("decoding %T: %v: %s", v, err, r.Body.String())
+	}
+	return v
 }

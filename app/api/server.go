@@ -39,6 +39,7 @@ type Server struct {
 	log      *slog.Logger
 	clock    clock.Clock
 	migrator *database.Migrator
+	auth     *auth.Service
 	metrics  *prometheus.Registry
 }
 
@@ -58,6 +59,7 @@ func New(d Deps) (*echo.Echo, error) {
 	s := &Server{
 		cfg: d.Config, db: d.DB, log: d.Log, clock: d.Clock,
 		migrator: migrator, metrics: prometheus.NewRegistry(),
+		auth: auth.NewService(d.DB, d.Clock, d.Config.Auth),
 	}
 	s.metrics.MustRegister(
 		collectors.NewGoCollector(),
@@ -68,6 +70,9 @@ func New(d Deps) (*echo.Echo, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Log)
+	// X-Forwarded-For is believed only from a proxy on a private network or
+	// loopback; anyone else could forge it to dodge the login rate limit.
+	e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	e.Server.ReadTimeout = d.Config.HTTP.ReadTimeout
 	e.Server.WriteTimeout = d.Config.HTTP.WriteTimeout
 
@@ -83,6 +88,7 @@ func New(d Deps) (*echo.Echo, error) {
 	e.Use(
 		middleware.RequestID(),
 		requestContext,
+		s.authenticate,
 		requestLogger(d.Log),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableErrorHandler: true, DisablePrintStack: true}),
 		metricsMW,
@@ -99,7 +105,12 @@ func New(d Deps) (*echo.Echo, error) {
 		if limit == 0 {
 			limit = d.Config.HTTP.BodyLimit
 		}
-		e.Add(r.method, r.path, r.handler, bodyLimit(limit))
+		mw := []echo.MiddlewareFunc{bodyLimit(limit)}
+		if r.perm != "" {
+			// Before the body limit: a stranger's oversized upload is a 401.
+			mw = append([]echo.MiddlewareFunc{require(r.perm)}, mw...)
+		}
+		e.Add(r.method, r.path, r.handler, mw...)
 	}
 	return e, nil
 }
@@ -166,12 +177,37 @@ type route struct {
 }
 
 // doc describes a route for the OpenAPI document.
+// Everything beyond summary and tag is optional; zero values give sensible
+// defaults. openapi.go derives the rest (path parameters, security and roles
+// from perm, the problem+json error statuses). Field tags the generator reads
+// on request, response, query, params and form types:
+//
+//	json:"name,omitempty"  a response field without omitempty is always sent
+//	                       (required); a request field is required unless it
+//	                       has omitempty or is a pointer
+//	doc:"…"                the field's description
+//	example:"…"            an example value
+//	openapi:"nullable,optional,required,format=date,min=0,max=100,enum=a|b|c"
+//
+// A nil slice or map encodes as null, which the document rejects for a list:
+// answer an empty slice, or tag the field openapi:"nullable".
 type doc struct {
 	summary  string
 	tag      string
 	request  any // the JSON body shape, nil for none
 	response any // the success body shape, nil for none
 	status   int // the success status; 0 means 200
+
+	description string      // longer text (Markdown) after the summary
+	query       any         // struct of query parameters, named by `query:"name"` tags
+	params      any         // struct of path parameters by `param:"name"` tags; default: integer for id-like names, else string
+	form        any         // multipart/form-data body: struct with `form:"name"` tags; *multipart.FileHeader fields are files
+	consumes    []string    // raw body media types (e.g. "text/csv"), sent as the whole body
+	produces    []string    // success media types; default application/json when response is set. Others (text/csv, application/pdf, …) are binary downloads
+	others      map[int]any // further success statuses and their JSON bodies (nil for none), e.g. {200: importResult{}} beside status 201
+	errors      []int       // error statuses beyond the derived ones (401/403 with perm, 404 with a path id, 400/413/415/422 with a body, 400/422 with query, 409 on authenticated writes, 500 always), e.g. 429, 410, 503
+	example     any         // an example success body (a value of the response type)
+	reqExample  any         // an example request body
 }
 
 // routes is the whole API: one table per resource, each in the resource's

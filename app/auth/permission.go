@@ -11,6 +11,9 @@ import "kemitraan/app/platform/actor"
 type Permission string
 
 const (
+	// PermSessionOwn is a logged-in person's own session: /me, refresh,
+	// logout. ERP tokens are not sessions and lack it.
+	PermSessionOwn   Permission = "session.own"
 	PermUsersManage  Permission = "users.manage"
 	PermTokensManage Permission = "tokens.manage" // company: for its own business
 	PermAuditRead    Permission = "audit.read"
@@ -63,6 +66,7 @@ const (
 
 // roleTable is the one place that says which role may do what (SPEC §2).
 var roleTable = map[Permission][]actor.Role{
+	PermSessionOwn:   {admin, officer, reviewer, company, ikm},
 	PermUsersManage:  {admin},
 	PermTokensManage: {admin, officer, company},
 	PermAuditRead:    {admin, officer},
