@@ -39,6 +39,7 @@ const (
 	PermOutletsRead    Permission = "outlets.read"
 	PermOutletsReport  Permission = "outlets.report"
 	PermOutletsConfirm Permission = "outlets.confirm"
+	PermOutletsVerify  Permission = "outlets.verify" // verify after a field check, or reject
 
 	PermReportsRead   Permission = "reports.read"
 	PermReportsSubmit Permission = "reports.submit"
@@ -92,6 +93,7 @@ var roleTable = map[Permission][]actor.Role{
 	PermOutletsRead:    {admin, officer, reviewer, company, ikm},
 	PermOutletsReport:  {company},
 	PermOutletsConfirm: {ikm},
+	PermOutletsVerify:  {officer},
 
 	PermReportsRead:   {admin, officer, reviewer, company},
 	PermReportsSubmit: {company},
