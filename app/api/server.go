@@ -216,6 +216,7 @@ func (s *Server) routes() []route {
 	var all []route
 	for _, group := range [][]route{
 		s.operationalRoutes(),
+		s.authRoutes(),
 	} {
 		all = append(all, group...)
 	}

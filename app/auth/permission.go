@@ -2,7 +2,11 @@
 // and what they may do (the permission table by role).
 package auth
 
-import "kemitraan/app/platform/actor"
+import (
+	"slices"
+
+	"kemitraan/app/platform/actor"
+)
 
 // Permission names one thing a caller may do; each route in the API's route
 // table names the permission it needs. Whether a permitted caller may touch a
@@ -145,5 +149,18 @@ func Permissions() []Permission {
 	for p := range roleTable {
 		out = append(out, p)
 	}
+	return out
+}
+
+// PermissionsOf lists what a may do, sorted, so a screen can show or hide
+// its actions without repeating the table.
+func PermissionsOf(a actor.Actor) []Permission {
+	var out []Permission
+	for p := range roleTable {
+		if Allowed(a, p) {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
 	return out
 }

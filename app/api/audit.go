@@ -1,0 +1,181 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"kemitraan/app/audit"
+	"kemitraan/app/auth"
+	"kemitraan/app/platform/fault"
+)
+
+// auditRoutes only reads: no route updates or deletes an audit event.
+func (s *Server) auditRoutes() []route {
+	return []route{
+		{method: http.MethodGet, path: "/api/v1/audit-events", perm: auth.PermAuditRead, handler: s.listAuditEvents,
+			doc: doc{summary: "Jejak audit, terbaru dahulu", tag: "audit", query: auditQuery{}, response: auditList{},
+				description: "Halaman berikutnya: kirim `next_cursor` sebagai `cursor`. `next_cursor` null berarti " +
+					"tidak ada lagi. `from` dan `to` menerima RFC 3339 atau tanggal (YYYY-MM-DD, WIB)."}},
+	}
+}
+
+type auditQuery struct {
+	EntityType  string `query:"entity_type" example:"user"`
+	EntityID    string `query:"entity_id"`
+	ActorUserID int64  `query:"actor_user_id"`
+	Actor       string `query:"actor" doc:"nama pengguna, token:<id> atau system"`
+	Action      string `query:"action" example:"auth.login"`
+	From        string `query:"from" doc:"sejak (inklusif)"`
+	To          string `query:"to" doc:"sampai (eksklusif); tanggal berarti sampai akhir hari itu"`
+	Cursor      int64  `query:"cursor" doc:"next_cursor dari halaman sebelumnya"`
+	Limit       int    `query:"limit" openapi:"min=1,max=200"`
+}
+
+type auditEventResponse struct {
+	ID          int64           `json:"id"`
+	OccurredAt  time.Time       `json:"occurred_at"`
+	ActorUserID *int64          `json:"actor_user_id" openapi:"nullable"`
+	Actor       string          `json:"actor"`
+	ActorRole   string          `json:"actor_role"`
+	Action      string          `json:"action"`
+	EntityType  string          `json:"entity_type"`
+	EntityID    string          `json:"entity_id"`
+	Before      json.RawMessage `json:"before" openapi:"nullable"`
+	After       json.RawMessage `json:"after" openapi:"nullable"`
+	RequestID   string          `json:"request_id"`
+	IP          string          `json:"ip"`
+}
+
+type auditList struct {
+	Items      []auditEventResponse `json:"items"`
+	NextCursor *int64               `json:"next_cursor" openapi:"nullable"`
+}
+
+func (s *Server) listAuditEvents(c echo.Context) error {
+	q := newFilterReader(c)
+	f := audit.Filter{
+		EntityType: q.text("entity_type"), EntityID: q.text("entity_id"), ActorUserID: q.id("actor_user_id"),
+		Actor: q.text("actor"), Action: q.text("action"),
+		From: q.instant("from", false, s.cfg.Location()), To: q.instant("to", true, s.cfg.Location()),
+		Before: q.id("cursor"), Limit: q.number("limit", 1, audit.MaxLimit),
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	events, next, err := audit.List(c.Request().Context(), s.db, f)
+	if err != nil {
+		return err
+	}
+	out := auditList{Items: make([]auditEventResponse, 0, len(events))}
+	for _, e := range events {
+		out.Items = append(out.Items, auditEventResponse{
+			ID: e.ID, OccurredAt: e.OccurredAt, ActorUserID: e.ActorUserID, Actor: e.Actor, ActorRole: e.ActorRole,
+			Action: e.Action, EntityType: e.EntityType, EntityID: e.EntityID, Before: rawOrNull(e.Before),
+			After: rawOrNull(e.After), RequestID: e.RequestID, IP: e.IP,
+		})
+	}
+	if next != 0 {
+		out.NextCursor = &next
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func rawOrNull(r json.RawMessage) json.RawMessage {
+	if len(r) == 0 {
+		return json.RawMessage("null")
+	}
+	return r
+}
+
+// filterReader reads query parameters, collecting every bad one so the
+// answer names them all.
+type filterReader struct {
+	c     echo.Context
+	check fault.Checker
+}
+
+func newFilterReader(c echo.Context) *filterReader { return &filterReader{c: c} }
+
+func (q *filterReader) err() error { return q.check.Err() }
+
+func (q *filterReader) text(name string) string { return strings.TrimSpace(q.c.QueryParam(name)) }
+
+// number reads an integer in [lo, hi]; absent is 0.
+func (q *filterReader) number(name string, lo, hi int) int {
+	raw := q.text(name)
+	if raw == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < lo || n > hi {
+		q.check.Add(name, "harus bilangan bulat antara "+strconv.Itoa(lo)+" dan "+strconv.Itoa(hi))
+		return 0
+	}
+	return n
+}
+
+// id reads a positive record id; absent is 0.
+func (q *filterReader) id(name string) int64 {
+	raw := q.text(name)
+	if raw == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || n < 1 {
+		q.check.Add(name, "harus bilangan bulat positif")
+		return 0
+	}
+	return n
+}
+
+func (q *filterReader) boolean(name string) *bool {
+	raw := q.text(name)
+	if raw == "" {
+		return nil
+	}
+	b, err := strconv.ParseBool(raw)
+	if err != nil {
+		q.check.Add(name, "harus true atau false")
+		return nil
+	}
+	return &b
+}
+
+func (q *filterReader) page() auth.PageRequest {
+	return auth.PageRequest{Page: q.number("page", 1, 1_000_000), PerPage: q.number("per_page", 1, auth.MaxPerPage)}
+}
+
+// instant reads an RFC 3339 time or a date in loc. A date as an upper bound
+// means the end of that day.
+func (q *filterReader) instant(name string, upper bool, loc *time.Location) time.Time {
+	raw := q.text(name)
+	if raw == "" {
+		return time.Time{}
+	}
+	if t, err := time.Parse(time.RFC3339, raw); err == nil {
+		return t
+	}
+	d, err := time.ParseInLocation(time.DateOnly, raw, loc)
+	if err != nil {
+		q.check.Add(name, "harus tanggal (YYYY-MM-DD) atau waktu RFC 3339")
+		return time.Time{}
+	}
+	if upper {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d
+}
+
+// idParam reads a numeric path id; anything else names no record.
+func idParam(c echo.Context, name string, notFound error) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id < 1 {
+		return 0, notFound
+	}
+	return id, nil
+}

@@ -1,0 +1,179 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"kemitraan/app/auth"
+	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/fault"
+)
+
+func (s *Server) userRoutes() []route {
+	return []route{
+		{method: http.MethodGet, path: "/api/v1/users", perm: auth.PermUsersManage, handler: s.listUsers,
+			doc: doc{summary: "Daftar pengguna", tag: "akun", query: userQuery{}, response: userList{}}},
+		{method: http.MethodPost, path: "/api/v1/users", perm: auth.PermUsersManage, handler: s.createUser,
+			doc: doc{summary: "Buat pengguna", tag: "akun", request: createUserRequest{}, response: userResponse{},
+				status: http.StatusCreated,
+				description: "Pengguna peran `company` wajib menyebut `business_id`, peran `ikm` wajib menyebut " +
+					"`ikm_id`; peran lain tidak boleh menyebut keduanya. Kata sandi paling sedikit 10 karakter."}},
+		{method: http.MethodGet, path: "/api/v1/users/:id", perm: auth.PermUsersManage, handler: s.getUser,
+			doc: doc{summary: "Satu pengguna", tag: "akun", response: userResponse{}}},
+		{method: http.MethodPatch, path: "/api/v1/users/:id", perm: auth.PermUsersManage, handler: s.updateUser,
+			doc: doc{summary: "Ubah nama, e-mail, peran, ikatan atau status aktif pengguna", tag: "akun",
+				request: updateUserRequest{}, response: userResponse{},
+				description: "Tidak ada penghapusan: nonaktifkan dengan `active: false`. Menonaktifkan atau " +
+					"mengubah peran/ikatan langsung mengakhiri semua sesinya. Admin aktif terakhir tidak dapat " +
+					"dinonaktifkan atau diturunkan (409)."}},
+		{method: http.MethodPost, path: "/api/v1/users/:id/password", perm: auth.PermUsersManage, handler: s.resetPassword,
+			doc: doc{summary: "Atur ulang kata sandi pengguna (semua sesinya berakhir)", tag: "akun",
+				request: passwordRequest{}, response: userResponse{}}},
+	}
+}
+
+type userResponse struct {
+	ID         int64      `json:"id"`
+	Username   string     `json:"username" example:"budi.santoso"`
+	Name       string     `json:"name" example:"Budi Santoso"`
+	Email      string     `json:"email"`
+	Role       actor.Role `json:"role" openapi:"enum=admin|officer|reviewer|company|ikm"`
+	BusinessID *int64     `json:"business_id" openapi:"nullable" doc:"usaha yang terikat (peran company)"`
+	IKMID      *int64     `json:"ikm_id" openapi:"nullable" doc:"IKM yang terikat (peran ikm)"`
+	Active     bool       `json:"active"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+}
+
+func newUserResponse(u auth.User) userResponse {
+	return userResponse{ID: u.ID, Username: u.Username, Name: u.Name, Email: u.Email, Role: u.Role,
+		BusinessID: u.BusinessID, IKMID: u.IKMID, Active: u.Active, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+}
+
+type userList struct {
+	Items   []userResponse `json:"items"`
+	Total   int64          `json:"total"`
+	Page    int            `json:"page"`
+	PerPage int            `json:"per_page"`
+}
+
+type userQuery struct {
+	Role       string `query:"role" openapi:"enum=admin|officer|reviewer|company|ikm"`
+	Active     *bool  `query:"active"`
+	BusinessID int64  `query:"business_id"`
+	IKMID      int64  `query:"ikm_id"`
+	Q          string `query:"q" doc:"bagian dari nama pengguna atau nama"`
+	Page       int    `query:"page" openapi:"min=1"`
+	PerPage    int    `query:"per_page" openapi:"min=1,max=100"`
+}
+
+func (s *Server) listUsers(c echo.Context) error {
+	q := newFilterReader(c)
+	f := auth.UserFilter{
+		Role: actor.Role(q.text("role")), Active: q.boolean("active"),
+		BusinessID: q.id("business_id"), IKMID: q.id("ikm_id"), Query: q.text("q"), Page: q.page(),
+	}
+	if f.Role != "" && !f.Role.Valid() {
+		q.check.Add("role", "harus salah satu dari admin, officer, reviewer, company, ikm")
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	page, err := s.auth.ListUsers(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	out := userList{Items: make([]userResponse, 0, len(page.Items)), Total: page.Total, Page: page.Page, PerPage: page.PerPage}
+	for _, u := range page.Items {
+		out.Items = append(out.Items, newUserResponse(u))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+type createUserRequest struct {
+	Username   string     `json:"username" example:"budi.santoso"`
+	Name       string     `json:"name" example:"Budi Santoso"`
+	Email      string     `json:"email,omitempty"`
+	Role       actor.Role `json:"role" openapi:"enum=admin|officer|reviewer|company|ikm"`
+	BusinessID *int64     `json:"business_id,omitempty" doc:"wajib untuk peran company"`
+	IKMID      *int64     `json:"ikm_id,omitempty" doc:"wajib untuk peran ikm"`
+	Password   string     `json:"password" doc:"paling sedikit 10 karakter"`
+}
+
+func (s *Server) createUser(c echo.Context) error {
+	var req createUserRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	u, err := s.auth.CreateUser(c.Request().Context(), auth.NewUser{
+		Username: req.Username, Name: req.Name, Email: req.Email, Role: req.Role,
+		BusinessID: req.BusinessID, IKMID: req.IKMID, Password: req.Password,
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, newUserResponse(u))
+}
+
+func (s *Server) getUser(c echo.Context) error {
+	id, err := idParam(c, "id", errUserPath)
+	if err != nil {
+		return err
+	}
+	u, err := s.auth.GetUser(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newUserResponse(u))
+}
+
+type updateUserRequest struct {
+	Name       *string     `json:"name,omitempty"`
+	Email      *string     `json:"email,omitempty"`
+	Role       *actor.Role `json:"role,omitempty" openapi:"enum=admin|officer|reviewer|company|ikm"`
+	BusinessID *int64      `json:"business_id,omitempty" doc:"usaha baru bagi peran company"`
+	IKMID      *int64      `json:"ikm_id,omitempty" doc:"IKM baru bagi peran ikm"`
+	Active     *bool       `json:"active,omitempty" doc:"false menonaktifkan akun dan mengakhiri sesinya"`
+}
+
+func (s *Server) updateUser(c echo.Context) error {
+	id, err := idParam(c, "id", errUserPath)
+	if err != nil {
+		return err
+	}
+	var req updateUserRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	u, err := s.auth.UpdateUser(c.Request().Context(), id, auth.UserUpdate{
+		Name: req.Name, Email: req.Email, Role: req.Role, BusinessID: req.BusinessID, IKMID: req.IKMID, Active: req.Active,
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newUserResponse(u))
+}
+
+type passwordRequest struct {
+	Password string `json:"password" doc:"paling sedikit 10 karakter"`
+}
+
+func (s *Server) resetPassword(c echo.Context) error {
+	id, err := idParam(c, "id", errUserPath)
+	if err != nil {
+		return err
+	}
+	var req passwordRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	u, err := s.auth.ResetPassword(c.Request().Context(), id, req.Password)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newUserResponse(u))
+}
+
+var errUserPath = fault.NotFound("user_not_found", "Pengguna tidak ditemukan.")
