@@ -62,14 +62,25 @@ type response struct {
 	t *testing.T
 }
 
+// do sends one request. Every exchange is also checked against the OpenAPI
+// document (openapi_check_test.go).
 func (s *testServer) do(method, path string, body io.Reader, headers ...string) response {
 	s.t.Helper()
+	var sent []byte
+	if body != nil {
+		var err error
+		if sent, err = io.ReadAll(body); err != nil {
+			s.t.Fatal(err)
+		}
+		body = bytes.NewReader(sent)
+	}
 	req := httptest.NewRequest(method, path, body)
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	rec := httptest.NewRecorder()
 	s.e.ServeHTTP(rec, req)
+	s.checkExchange(method, path, headers, sent, rec)
 	return response{rec, s.t}
 }
 

@@ -41,6 +41,7 @@ type Server struct {
 	migrator *database.Migrator
 	auth     *auth.Service
 	metrics  *prometheus.Registry
+	openapi  []byte // the OpenAPI document, generated from the route table at start
 }
 
 // New builds the echo instance with every route registered.
@@ -100,7 +101,11 @@ func New(d Deps) (*echo.Echo, error) {
 			Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
 		}),
 	)
-	for _, r := range s.routes() {
+	routes := s.routes()
+	if s.openapi, err = buildOpenAPI(routes, d.Config.HTTP.BodyLimit); err != nil {
+		return nil, err
+	}
+	for _, r := range routes {
 		limit := r.limit
 		if limit == 0 {
 			limit = d.Config.HTTP.BodyLimit
@@ -216,7 +221,7 @@ func (s *Server) routes() []route {
 	var all []route
 	for _, group := range [][]route{
 		s.operationalRoutes(),
-		s.authRoutes(),
+		s.docsRoutes(),
 	} {
 		all = append(all, group...)
 	}
@@ -228,16 +233,17 @@ func (s *Server) operationalRoutes() []route {
 		{method: http.MethodGet, path: "/healthz", handler: s.healthz,
 			doc: doc{summary: "Proses hidup", tag: "operasional", response: healthResponse{}}},
 		{method: http.MethodGet, path: "/readyz", handler: s.readyz,
-			doc: doc{summary: "Basis data terjangkau dan skema mutakhir", tag: "operasional", response: healthResponse{}}},
+			doc: doc{summary: "Basis data terjangkau dan skema mutakhir", tag: "operasional", response: healthResponse{},
+				errors: []int{http.StatusServiceUnavailable}}},
 		{method: http.MethodGet, path: "/metrics", handler: echoprometheus.NewHandlerWithConfig(
 			echoprometheus.HandlerConfig{Gatherer: s.metrics}),
-			doc: doc{summary: "Metrik Prometheus", tag: "operasional"}},
+			doc: doc{summary: "Metrik Prometheus", tag: "operasional", produces: []string{"text/plain"}}},
 	}
 }
 
 type healthResponse struct {
-	Status string `json:"status"`
-	Time   string `json:"time"`
+	Status string `json:"status" openapi:"enum=ok|ready"`
+	Time   string `json:"time" openapi:"format=date-time"`
 }
 
 func (s *Server) healthz(c echo.Context) error {
