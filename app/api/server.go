@@ -222,6 +222,7 @@ func (s *Server) routes() []route {
 	for _, group := range [][]route{
 		s.operationalRoutes(),
 		s.docsRoutes(),
+		s.authRoutes(),
 	} {
 		all = append(all, group...)
 	}
