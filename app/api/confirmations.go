@@ -1,0 +1,72 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"kemitraan/app/procurement"
+)
+
+// The password-less confirmation link an IKM without an account uses. It
+// shows only what the IKM needs to recognise the purchase.
+
+func (s *Server) confirmationRoutes() []route {
+	const tag = "konfirmasi IKM"
+	params := struct {
+		Token string `param:"token" doc:"Token dari tautan konfirmasi"`
+	}{}
+	return []route{
+		{method: http.MethodGet, path: "/api/v1/confirmations/:token", handler: s.showConfirmation,
+			doc: doc{summary: "Lihat pembelian yang diminta konfirmasinya (tanpa login)", tag: tag, params: params,
+				response:    confirmationResponse{},
+				description: "Tautan yang tidak dikenal: 404; sudah dipakai: 409; kedaluwarsa: 410."}},
+		{method: http.MethodPost, path: "/api/v1/confirmations/:token", handler: s.answerConfirmation,
+			doc: doc{summary: "Konfirmasi atau sanggah pembelian lewat tautan (tanpa login)", tag: tag, params: params,
+				request: confirmationRequest{}, response: confirmationResponse{},
+				description: "Tautan hanya dapat dipakai satu kali. Sanggahan wajib disertai alasan."}},
+	}
+}
+
+type confirmationRequest struct {
+	Decision string `json:"decision" openapi:"enum=confirm|dispute" doc:"confirm: pembelian benar; dispute: tidak sesuai"`
+	Reason   string `json:"reason,omitempty" doc:"Wajib untuk dispute"`
+}
+
+type confirmationResponse struct {
+	BusinessName string    `json:"business_name"`
+	PurchaseDate string    `json:"purchase_date" openapi:"format=date"`
+	Amount       int64     `json:"amount" doc:"Rupiah"`
+	Description  string    `json:"description"`
+	Status       string    `json:"status" openapi:"enum=reported|confirmed|disputed|rejected|withdrawn"`
+	ExpiresAt    time.Time `json:"expires_at" doc:"Batas waktu tautan"`
+}
+
+func newConfirmationResponse(p procurement.PublicPurchase) confirmationResponse {
+	return confirmationResponse{BusinessName: p.BusinessName, PurchaseDate: dateText(p.PurchaseDate), Amount: p.Amount,
+		Description: p.Description, Status: string(p.Status), ExpiresAt: p.ExpiresAt.UTC()}
+}
+
+func (s *Server) showConfirmation(c echo.Context) error {
+	p, err := s.purchases.ShowByToken(c.Request().Context(), c.Param("token"))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, newConfirmationResponse(p))
+}
+
+func (s *Server) answerConfirmation(c echo.Context) error {
+	var req confirmationRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	d := procurement.Decision(req.Decision)
+	p, err := s.purchases.DecideByToken(c.Request().Context(), c.Param("token"), d, req.Reason)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, newConfirmationResponse(p))
+}

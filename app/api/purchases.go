@@ -1,0 +1,605 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"kemitraan/app/auth"
+	"kemitraan/app/compliance"
+	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/fault"
+	"kemitraan/app/platform/files"
+	"kemitraan/app/procurement"
+)
+
+const xlsxMIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+func (s *Server) purchaseRoutes() []route {
+	const tag = "pembelian"
+	idParam := struct {
+		ID int64 `param:"id" doc:"Nomor urut pembelian"`
+	}{}
+	action := func(path, summary string, perm auth.Permission, h echo.HandlerFunc, req any, description string) route {
+		return route{method: http.MethodPost, path: "/api/v1/purchases/:id/" + path, perm: perm, handler: h,
+			doc: doc{summary: summary, tag: tag, params: idParam, request: req, response: purchaseResponse{}, description: description}}
+	}
+	return []route{
+		{method: http.MethodGet, path: "/api/v1/purchases", perm: auth.PermPurchasesRead, handler: s.listPurchases,
+			doc: doc{summary: "Daftar pembelian (terbaru dahulu, kursor keyset)", tag: tag, query: purchaseQuery{},
+				response:    listPage[purchaseResponse]{},
+				description: "Perusahaan melihat pembelian usahanya sendiri, IKM hanya pembelian dari dirinya, petugas semuanya."}},
+		{method: http.MethodPost, path: "/api/v1/purchases", perm: auth.PermPurchasesReport, handler: s.reportPurchase,
+			doc: doc{summary: "Laporkan satu pembelian dari IKM", tag: tag, request: purchaseRequest{}, response: purchaseResponse{},
+				status: http.StatusCreated,
+				description: "Oleh pengguna perusahaan atau token ERP, untuk usahanya sendiri. Header `Idempotency-Key`: " +
+					"kunci dan isi yang sama menghasilkan jawaban pertama tanpa catatan baru; kunci sama dengan isi berbeda: 422. " +
+					"Setiap pembelian mendapat tautan konfirmasi untuk IKM (dikirim lewat e-mail bila IKM punya alamat)."}},
+		{method: http.MethodPost, path: "/api/v1/purchases/import", perm: auth.PermPurchasesReport, handler: s.importPurchases,
+			limit: s.cfg.Procurement.ImportMaxBytes + 64<<10,
+			doc: doc{summary: "Impor pembelian dari CSV atau XLSX (semua atau tidak sama sekali)", tag: tag,
+				query: importQuery{}, form: importForm{}, consumes: []string{"text/csv", xlsxMIME},
+				response: importResponse{}, status: http.StatusCreated, others: map[int]any{http.StatusOK: importResponse{}},
+				description: "Kolom: invoice_number, ikm_nib, purchase_date, description, amount, dan opsional paid_date, " +
+					"quantity, agreement_number (nama Indonesia seperti nomor_faktur, nib_ikm, tanggal_pembelian, uraian, " +
+					"nilai juga dikenali). Setiap baris bermasalah dilaporkan dengan baris, kolom dan alasannya, dan tidak ada " +
+					"yang disimpan. `dry_run=true` hanya memeriksa (200). Berkas dapat dikirim sebagai multipart (kolom `file`) " +
+					"atau langsung sebagai badan permintaan. Mendukung header `Idempotency-Key`."}},
+		{method: http.MethodGet, path: "/api/v1/purchases/:id", perm: auth.PermPurchasesRead, handler: s.getPurchase,
+			doc: doc{summary: "Satu pembelian", tag: tag, params: idParam, response: purchaseResponse{},
+				description: "Bagi petugas, jawaban memuat `confirmation_url`: tautan konfirmasi yang masih berlaku, " +
+					"untuk disampaikan kepada IKM yang tidak memiliki e-mail."}},
+		action("confirm", "IKM mengonfirmasi pembelian", auth.PermPurchasesConfirm, s.confirmPurchase, nil,
+			"Hanya dalam jendela konfirmasi aturan yang berlaku; sesudahnya hanya petugas yang dapat memverifikasi."),
+		action("dispute", "IKM menyanggah pembelian, dengan alasan", auth.PermPurchasesConfirm, s.disputePurchase, reasonRequest{}, ""),
+		action("verify", "Petugas memverifikasi pembelian setelah pemeriksaan lapangan", auth.PermPurchasesVerify,
+			s.verifyPurchase, verifyRequest{}, "Untuk pembelian yang belum dijawab atau disanggah; pembelian lalu dihitung dan terkunci."),
+		action("resolve", "Petugas menyelesaikan sanggahan: dikonfirmasi atau ditolak", auth.PermPurchasesVerify,
+			s.resolvePurchase, resolveRequest{}, ""),
+		action("reject", "Petugas menolak laporan pembelian karena kesalahan data", auth.PermPurchasesVerify,
+			s.rejectPurchase, reasonRequest{}, ""),
+		action("withdraw", "Perusahaan menarik pembelian yang belum dikonfirmasi", auth.PermPurchasesReport,
+			s.withdrawPurchase, nil, ""),
+		{method: http.MethodPost, path: "/api/v1/purchases/:id/reverse", perm: auth.PermPurchasesReport, handler: s.reversePurchase,
+			doc: doc{summary: "Koreksi pembelian terkunci dengan entri pembalik", tag: tag, params: idParam,
+				request: reverseRequest{}, response: purchaseResponse{}, status: http.StatusCreated,
+				description: "Membuat entri baru bernilai negatif yang terhubung ke pembelian asal; IKM mengonfirmasinya " +
+					"seperti pembelian lain. Pembelian yang benar dilaporkan sebagai pembelian baru."}},
+		{method: http.MethodGet, path: "/api/v1/purchases/:id/evidence", perm: auth.PermPurchasesRead, handler: s.listEvidence,
+			doc: doc{summary: "Daftar bukti pembelian", tag: tag, params: idParam, response: []evidenceResponse{}}},
+		{method: http.MethodPost, path: "/api/v1/purchases/:id/evidence", perm: auth.PermPurchasesReport, handler: s.attachEvidence,
+			limit: s.uploadLimit(),
+			doc: doc{summary: "Unggah bukti pembelian (PDF, JPEG atau PNG)", tag: tag, params: idParam, form: evidenceForm{},
+				response: evidenceResponse{}, status: http.StatusCreated,
+				description: "Jenis berkas ditentukan dari isinya, bukan namanya. Hanya untuk pembelian yang belum terkunci."}},
+		{method: http.MethodGet, path: "/api/v1/purchases/:id/evidence/:file", perm: auth.PermPurchasesRead, handler: s.downloadEvidence,
+			doc: doc{summary: "Unduh satu bukti pembelian", tag: tag, params: evidenceParams{},
+				produces: []string{files.PDF, files.JPEG, files.PNG}}},
+	}
+}
+
+type purchaseQuery struct {
+	BusinessID  int64  `query:"business_id"`
+	IKMID       int64  `query:"ikm_id"`
+	AgreementID int64  `query:"agreement_id"`
+	Period      string `query:"period" doc:"Periode tanggal pembelian, mis. 2025-Q1, 2025-03, 2025-S1" example:"2025-Q1"`
+	Status      string `query:"status" openapi:"enum=reported|confirmed|disputed|rejected|withdrawn"`
+	From        string `query:"from" openapi:"format=date" doc:"Tanggal pembelian paling awal"`
+	To          string `query:"to" openapi:"format=date" doc:"Tanggal pembelian paling akhir"`
+	pageQuery
+}
+
+type purchaseRequest struct {
+	IKMID         int64  `json:"ikm_id,omitempty" doc:"IKM aktif; atau ikm_nib"`
+	IKMNIB        string `json:"ikm_nib,omitempty" doc:"NIB IKM (13 angka); atau ikm_id" example:"8120000000001"`
+	AgreementID   *int64 `json:"agreement_id,omitempty" doc:"Perjanjian disetujui milik usaha ini yang menyebut IKM tersebut"`
+	InvoiceNumber string `json:"invoice_number" doc:"Nomor faktur, unik per usaha" example:"INV/2025/03/0012"`
+	PurchaseDate  string `json:"purchase_date" openapi:"format=date" example:"2025-03-10"`
+	PaidDate      string `json:"paid_date,omitempty" openapi:"format=date" doc:"Tidak sebelum tanggal pembelian"`
+	Description   string `json:"description" example:"200 besek bambu untuk parsel karyawan"`
+	Quantity      *int64 `json:"quantity,omitempty" doc:"Bawaan 1" openapi:"min=1"`
+	Amount        int64  `json:"amount" doc:"Nilai dalam rupiah, lebih dari 0 dan tidak melebihi batas konfigurasi" example:"1500000" openapi:"min=1"`
+}
+
+type resolveRequest struct {
+	Outcome string `json:"outcome" openapi:"enum=confirmed|rejected" doc:"confirmed: pembelian dihitung; rejected: tidak"`
+	Reason  string `json:"reason" doc:"Alasan, wajib diisi"`
+}
+
+type reverseRequest struct {
+	Reason        string `json:"reason" doc:"Kesalahan yang dikoreksi" example:"Nilai faktur salah ketik"`
+	InvoiceNumber string `json:"invoice_number,omitempty" doc:"Nomor nota koreksi; bawaan <faktur asal>-BATAL"`
+}
+
+type importQuery struct {
+	DryRun bool `query:"dry_run" doc:"true: periksa saja, tidak menyimpan apa pun"`
+}
+
+type importForm struct {
+	File *multipart.FileHeader `form:"file" doc:"Berkas CSV (pemisah koma atau titik koma) atau XLSX (lembar pertama)"`
+}
+
+type evidenceForm struct {
+	File *multipart.FileHeader `form:"file" doc:"Bukti: PDF, JPEG atau PNG"`
+}
+
+type evidenceParams struct {
+	ID   int64 `param:"id" doc:"Nomor urut pembelian"`
+	File int64 `param:"file" doc:"Nomor urut berkas"`
+}
+
+type ikmRef struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+	NIB  string `json:"nib"`
+}
+
+type purchaseResponse struct {
+	ID               int64      `json:"id"`
+	Business         namedRef   `json:"business"`
+	IKM              ikmRef     `json:"ikm"`
+	AgreementID      *int64     `json:"agreement_id" openapi:"nullable"`
+	InvoiceNumber    string     `json:"invoice_number"`
+	PurchaseDate     string     `json:"purchase_date" openapi:"format=date"`
+	PaidDate         *string    `json:"paid_date" openapi:"nullable,format=date"`
+	Description      string     `json:"description"`
+	Quantity         int64      `json:"quantity"`
+	Amount           int64      `json:"amount" doc:"Rupiah; negatif untuk entri pembalik"`
+	Status           string     `json:"status" openapi:"enum=reported|confirmed|disputed|rejected|withdrawn"`
+	Counted          bool       `json:"counted" doc:"Dihitung dalam evaluasi kepatuhan (dikonfirmasi IKM atau diverifikasi petugas)"`
+	ConfirmBy        time.Time  `json:"confirm_by" doc:"Batas waktu konfirmasi oleh IKM"`
+	ConfirmedVia     *string    `json:"confirmed_via" openapi:"nullable,enum=app|link|officer"`
+	ConfirmedAt      *time.Time `json:"confirmed_at" openapi:"nullable"`
+	Verified         bool       `json:"verified" doc:"Diverifikasi petugas setelah pemeriksaan lapangan"`
+	DisputeReason    string     `json:"dispute_reason,omitempty"`
+	ResolutionReason string     `json:"resolution_reason,omitempty"`
+	ReversesID       *int64     `json:"reverses_id" openapi:"nullable" doc:"Pembelian yang dikoreksi oleh entri pembalik ini"`
+	ReversalReason   string     `json:"reversal_reason,omitempty"`
+	Source           string     `json:"source" openapi:"enum=manual|import|erp"`
+	CreatedAt        time.Time  `json:"created_at"`
+	UpdatedAt        time.Time  `json:"updated_at"`
+	// Officers only: the live password-less link, to pass on by phone.
+	ConfirmationURL       string     `json:"confirmation_url,omitempty" doc:"Hanya untuk petugas: tautan konfirmasi yang masih berlaku"`
+	ConfirmationExpiresAt *time.Time `json:"confirmation_expires_at,omitempty" doc:"Hanya untuk petugas"`
+}
+
+func newPurchaseResponse(p procurement.Purchase) purchaseResponse {
+	return purchaseResponse{
+		ID: p.ID, Business: namedRef{ID: p.BusinessID, Name: p.BusinessName},
+		IKM: ikmRef{ID: p.IKMID, Name: p.IKMName, NIB: p.IKMNIB}, AgreementID: p.AgreementID,
+		InvoiceNumber: p.InvoiceNumber, PurchaseDate: dateText(p.PurchaseDate), PaidDate: optDateText(p.PaidDate),
+		Description: p.Description, Quantity: p.Quantity, Amount: p.Amount, Status: string(p.Status),
+		Counted: p.Counted(), ConfirmBy: p.ConfirmBy.UTC(), ConfirmedVia: p.ConfirmedVia, ConfirmedAt: utcPtr(p.ConfirmedAt),
+		Verified: p.Verified, DisputeReason: p.DisputeReason, ResolutionReason: p.ResolutionReason,
+		ReversesID: p.ReversesID, ReversalReason: p.ReversalReason, Source: string(p.Source),
+		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
+	}
+}
+
+type importResponse struct {
+	Format      string `json:"format" openapi:"enum=csv|xlsx"`
+	DryRun      bool   `json:"dry_run"`
+	Rows        int    `json:"rows" doc:"Baris data dalam berkas"`
+	Created     int    `json:"created" doc:"Pembelian yang disimpan (0 pada dry run)"`
+	TotalAmount int64  `json:"total_amount" doc:"Jumlah nilai seluruh baris, rupiah"`
+	FirstID     *int64 `json:"first_id" openapi:"nullable"`
+	LastID      *int64 `json:"last_id" openapi:"nullable"`
+}
+
+type evidenceResponse struct {
+	FileID       int64     `json:"file_id"`
+	ContentType  string    `json:"content_type" openapi:"enum=application/pdf|image/jpeg|image/png"`
+	SizeBytes    int64     `json:"size_bytes"`
+	OriginalName string    `json:"original_name"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+func (s *Server) listPurchases(c echo.Context) error {
+	q := newQuery(c)
+	f := procurement.Filter{BusinessID: q.int64("business_id"), IKMID: q.int64("ikm_id"),
+		AgreementID: q.int64("agreement_id"), After: q.int64("cursor"), Limit: q.limit(procurement.MaxPageSize)}
+	if st := q.str("status"); st != "" {
+		f.Status = procurement.Status(st)
+		known := false
+		for _, v := range procurement.Statuses {
+			known = known || v == f.Status
+		}
+		if !known {
+			q.check.Add("status", "harus salah satu dari reported, confirmed, disputed, rejected, withdrawn")
+		}
+	}
+	if p := q.str("period"); p != "" {
+		period, err := compliance.ParsePeriod(p)
+		if err != nil {
+			q.check.Add("period", err.Error())
+		} else {
+			from, to := period.FirstDay(), period.LastDay()
+			f.From, f.To = &from, &to
+		}
+	}
+	for _, d := range []struct {
+		name string
+		dst  **time.Time
+	}{{"from", &f.From}, {"to", &f.To}} {
+		raw := q.str(d.name)
+		if raw == "" {
+			continue
+		}
+		t, err := time.Parse(time.DateOnly, raw)
+		if err != nil {
+			q.check.Add(d.name, "harus berupa tanggal dengan format YYYY-MM-DD")
+			continue
+		}
+		// Both a period and a date bound: the narrower one wins.
+		if *d.dst == nil || (d.name == "from" && t.After(**d.dst)) || (d.name == "to" && t.Before(**d.dst)) {
+			*d.dst = &t
+		}
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	page, err := s.purchases.List(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	items := make([]purchaseResponse, len(page.Items))
+	for i, p := range page.Items {
+		items[i] = newPurchaseResponse(p)
+	}
+	return c.JSON(http.StatusOK, newListPage(items, page.NextCursor))
+}
+
+func (s *Server) getPurchase(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	p, err := s.purchases.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	resp := newPurchaseResponse(p)
+	if a := actor.From(ctx); a.Role == actor.RoleOfficer || a.Role == actor.RoleAdmin {
+		url, expires, ok, err := s.purchases.ConfirmationURL(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		if ok {
+			resp.ConfirmationURL, resp.ConfirmationExpiresAt = url, &expires
+		}
+	}
+	return c.JSON(http.StatusOK, resp)
+}
+
+// idempotent reads the Idempotency-Key header and the whole (limited) body,
+// and hashes method, path and body so a reused key with another request is
+// recognised.
+func idempotent(c echo.Context) (key string, hash, body []byte, err error) {
+	key = c.Request().Header.Get("Idempotency-Key")
+	if err := procurement.CheckIdempotencyKey(key); err != nil {
+		return "", nil, nil, err
+	}
+	body, err = io.ReadAll(c.Request().Body)
+	if err != nil {
+		return "", nil, nil, decodeProblem(err)
+	}
+	c.Request().Body = io.NopCloser(bytes.NewReader(body))
+	h := sha256.New()
+	fmt.Fprintf(h, "%s %s\n", c.Request().Method, c.Path())
+	for _, name := range c.ParamNames() {
+		fmt.Fprintf(h, "%s=%s\n", name, c.Param(name))
+	}
+	h.Write(body)
+	return key, h.Sum(nil), body, nil
+}
+
+// answerOnce renders an answer as the bytes both sent now and stored for
+// replays, so a replay is byte for byte the first answer.
+type answerOnce struct {
+	status int
+	body   []byte
+}
+
+func (a *answerOnce) render(status int, v any) (int, []byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return 0, nil, err
+	}
+	a.status, a.body = status, b
+	return status, b, nil
+}
+
+func (a *answerOnce) send(c echo.Context, replay *procurement.Replay) error {
+	if replay != nil {
+		c.Response().Header().Set("Idempotent-Replayed", "true")
+		return c.Blob(replay.Status, echo.MIMEApplicationJSON, replay.Body)
+	}
+	return c.Blob(a.status, echo.MIMEApplicationJSON, a.body)
+}
+
+func (s *Server) reportPurchase(c echo.Context) error {
+	key, hash, _, err := idempotent(c)
+	if err != nil {
+		return err
+	}
+	var req purchaseRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	var out answerOnce
+	idem := &procurement.Idem[procurement.Purchase]{Key: key, Hash: hash,
+		Answer: func(p procurement.Purchase) (int, []byte, error) {
+			return out.render(http.StatusCreated, newPurchaseResponse(p))
+		}}
+	p, replay, err := s.purchases.Report(c.Request().Context(), procurement.ReportInput{
+		IKMID: req.IKMID, IKMNIB: req.IKMNIB, AgreementID: req.AgreementID, InvoiceNumber: req.InvoiceNumber,
+		PurchaseDate: req.PurchaseDate, PaidDate: req.PaidDate, Description: req.Description,
+		Quantity: req.Quantity, Amount: req.Amount,
+	}, idem)
+	if err != nil {
+		return err
+	}
+	if key == "" {
+		return c.JSON(http.StatusCreated, newPurchaseResponse(p))
+	}
+	return out.send(c, replay)
+}
+
+func (s *Server) reversePurchase(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	key, hash, _, err := idempotent(c)
+	if err != nil {
+		return err
+	}
+	var req reverseRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	var out answerOnce
+	idem := &procurement.Idem[procurement.Purchase]{Key: key, Hash: hash,
+		Answer: func(p procurement.Purchase) (int, []byte, error) {
+			return out.render(http.StatusCreated, newPurchaseResponse(p))
+		}}
+	p, replay, err := s.purchases.Reverse(c.Request().Context(), id,
+		procurement.ReverseInput{Reason: req.Reason, InvoiceNumber: req.InvoiceNumber}, idem)
+	if err != nil {
+		return err
+	}
+	if key == "" {
+		return c.JSON(http.StatusCreated, newPurchaseResponse(p))
+	}
+	return out.send(c, replay)
+}
+
+func (s *Server) importPurchases(c echo.Context) error {
+	q := newQuery(c)
+	dryRun := false
+	if raw := q.str("dry_run"); raw != "" {
+		v, err := strconv.ParseBool(raw)
+		if err != nil {
+			q.check.Add("dry_run", "harus true atau false")
+		}
+		dryRun = v
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	key := c.Request().Header.Get("Idempotency-Key")
+	if err := procurement.CheckIdempotencyKey(key); err != nil {
+		return err
+	}
+	var out answerOnce
+	status := http.StatusCreated
+	if dryRun {
+		status = http.StatusOK
+	}
+	idem := &procurement.Idem[procurement.ImportResult]{Key: key,
+		Answer: func(r procurement.ImportResult) (int, []byte, error) {
+			return out.render(status, newImportResponse(r))
+		}}
+	var res procurement.ImportResult
+	var replay *procurement.Replay
+	run := func(r io.Reader) error {
+		var err error
+		res, replay, err = s.purchases.Import(c.Request().Context(), procurement.ImportInput{File: r, DryRun: dryRun}, idem)
+		return err
+	}
+	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	switch mt {
+	case echo.MIMEMultipartForm:
+		err := filePartAny(c, "file", run)
+		if err != nil {
+			return err
+		}
+	case "text/csv", "text/plain", xlsxMIME, echo.MIMEOctetStream:
+		if err := run(c.Request().Body); err != nil {
+			return err
+		}
+	default:
+		return newProblem(http.StatusUnsupportedMediaType, "unsupported_media_type",
+			"Kirim berkas CSV atau XLSX sebagai multipart/form-data (kolom \"file\") atau langsung sebagai text/csv atau XLSX.")
+	}
+	if key == "" || dryRun {
+		return c.JSON(status, newImportResponse(res))
+	}
+	return out.send(c, replay)
+}
+
+// filePartAny streams the multipart field named field to read, whatever its
+// content (the import decides the format from it).
+func filePartAny(c echo.Context, field string, read func(io.Reader) error) error {
+	mr, err := c.Request().MultipartReader()
+	if err != nil {
+		return newProblem(http.StatusBadRequest, "malformed_multipart", "Badan multipart/form-data tidak dapat dibaca.")
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return fault.Invalid(fault.Field(field, "wajib diunggah (CSV atau XLSX)"))
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return err
+			}
+			return newProblem(http.StatusBadRequest, "malformed_multipart", "Badan multipart/form-data tidak dapat dibaca.")
+		}
+		if part.FormName() != field {
+			name := part.FormName()
+			_ = part.Close()
+			if name == "" {
+				name = "(bagian tanpa nama)"
+			}
+			return fault.Invalid(fault.Field(name, "kolom tidak dikenal; kirim berkas dalam kolom "+field))
+		}
+		defer part.Close()
+		return read(part)
+	}
+}
+
+func newImportResponse(r procurement.ImportResult) importResponse {
+	out := importResponse{Format: string(r.Format), DryRun: r.DryRun, Rows: r.Rows, Created: r.Created, TotalAmount: r.TotalAmount}
+	if r.FirstID != 0 {
+		out.FirstID, out.LastID = &r.FirstID, &r.LastID
+	}
+	return out
+}
+
+// decidePurchase runs a decision on one purchase and answers it.
+func (s *Server) decidePurchase(c echo.Context, d procurement.Decision, reason string) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := s.purchases.Decide(c.Request().Context(), id, d, reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newPurchaseResponse(p))
+}
+
+// decideWith binds a JSON body of type T and decides with what it yields.
+func decideWith[T any](s *Server, c echo.Context, decide func(ctx context.Context, body T) (procurement.Decision, string, error)) error {
+	if _, err := pathID(c, "id"); err != nil {
+		return err
+	}
+	var body T
+	if err := bindJSON(c, &body); err != nil {
+		return err
+	}
+	d, reason, err := decide(c.Request().Context(), body)
+	if err != nil {
+		return err
+	}
+	return s.decidePurchase(c, d, reason)
+}
+
+func (s *Server) confirmPurchase(c echo.Context) error {
+	return s.decidePurchase(c, procurement.Confirm, "")
+}
+
+func (s *Server) withdrawPurchase(c echo.Context) error {
+	return s.decidePurchase(c, procurement.WithdrawOwnItem, "")
+}
+
+func (s *Server) disputePurchase(c echo.Context) error {
+	return decideWith(s, c, func(_ context.Context, r reasonRequest) (procurement.Decision, string, error) {
+		return procurement.Dispute, r.Reason, nil
+	})
+}
+
+func (s *Server) rejectPurchase(c echo.Context) error {
+	return decideWith(s, c, func(_ context.Context, r reasonRequest) (procurement.Decision, string, error) {
+		return procurement.Reject, r.Reason, nil
+	})
+}
+
+func (s *Server) verifyPurchase(c echo.Context) error {
+	// The note is optional, so an empty body is fine too.
+	if c.Request().ContentLength == 0 {
+		return s.decidePurchase(c, procurement.Verify, "")
+	}
+	return decideWith(s, c, func(_ context.Context, r verifyRequest) (procurement.Decision, string, error) {
+		return procurement.Verify, r.Note, nil
+	})
+}
+
+func (s *Server) resolvePurchase(c echo.Context) error {
+	return decideWith(s, c, func(_ context.Context, r resolveRequest) (procurement.Decision, string, error) {
+		switch r.Outcome {
+		case "confirmed":
+			return procurement.ResolveConfirm, r.Reason, nil
+		case "rejected":
+			return procurement.ResolveReject, r.Reason, nil
+		}
+		var chk fault.Checker
+		chk.Add("outcome", "harus confirmed atau rejected")
+		return "", "", chk.Err()
+	})
+}
+
+func (s *Server) listEvidence(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	list, err := s.purchases.EvidenceOf(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	out := make([]evidenceResponse, len(list))
+	for i, e := range list {
+		out[i] = evidenceResponse{FileID: e.FileID, ContentType: e.ContentType, SizeBytes: e.SizeBytes,
+			OriginalName: e.OriginalName, CreatedAt: e.CreatedAt.UTC()}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) attachEvidence(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var ev procurement.Evidence
+	err = filePart(c, "file", func(name string, r io.Reader) error {
+		var err error
+		ev, err = s.purchases.AttachEvidence(c.Request().Context(), id, r, name)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, evidenceResponse{FileID: ev.FileID, ContentType: ev.ContentType,
+		SizeBytes: ev.SizeBytes, OriginalName: ev.OriginalName, CreatedAt: ev.CreatedAt.UTC()})
+}
+
+func (s *Server) downloadEvidence(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	fileID, err := pathID(c, "file")
+	if err != nil {
+		return err
+	}
+	f, rc, err := s.purchases.OpenEvidence(c.Request().Context(), id, fileID)
+	if err != nil {
+		return err
+	}
+	return sendFile(c, f, rc)
+}

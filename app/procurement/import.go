@@ -1,0 +1,528 @@
+package procurement
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/xuri/excelize/v2"
+	"gorm.io/gorm"
+
+	"kemitraan/app/audit"
+	"kemitraan/app/notify"
+	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/fault"
+)
+
+// ImportInput is an uploaded CSV or XLSX of purchases.
+type ImportInput struct {
+	File   io.Reader
+	DryRun bool // check everything, store nothing
+}
+
+// ImportResult says what an import did (or, in a dry run, would do).
+type ImportResult struct {
+	Format      ImportFormat
+	DryRun      bool
+	Rows        int   // data rows in the file
+	Created     int   // purchases stored (0 in a dry run)
+	TotalAmount int64 // sum of the rows' amounts
+	FirstID     int64 // ids of the stored purchases, in file order
+	LastID      int64
+}
+
+// MaxImportErrors caps the bad rows listed in one answer; the total is
+// always given.
+const MaxImportErrors = 1000
+
+// linksPerMail caps the confirmation links one import e-mail lists.
+const linksPerMail = 20
+
+var errRollback = errors.New("procurement: roll back")
+
+// Import reports many purchases from a file, all or nothing. The file is
+// read once, streaming: each row is checked on its own and copied (COPY)
+// into a temporary table, then everything that needs the database (unknown
+// or inactive IKM, agreements, invoice numbers repeated in the file or
+// already reported) is checked set-based, and every bad row is answered with
+// its line, column and reason. Only a clean file is stored, with its
+// confirmation links and e-mails, in the same transaction.
+func (s *Service) Import(ctx context.Context, in ImportInput, idem *Idem[ImportResult]) (ImportResult, *Replay, error) {
+	a, err := reporter(ctx)
+	if err != nil {
+		return ImportResult{}, nil, err
+	}
+	hash := sha256.New()
+	fmt.Fprintf(hash, "purchases.import dry_run=%t\n", in.DryRun)
+	rows, format, err := openRows(io.TeeReader(in.File, hash), os.TempDir())
+	if err != nil {
+		if _, ok := fault.As(err); ok {
+			return ImportResult{}, nil, err
+		}
+		return ImportResult{}, nil, fmt.Errorf("procurement: open import: %w", err)
+	}
+	defer rows.Close()
+
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return ImportResult{}, nil, err
+	}
+	// COPY needs the pgx connection under database/sql, so the whole unit of
+	// work runs on one dedicated connection.
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return ImportResult{}, nil, fmt.Errorf("procurement: import connection: %w", err)
+	}
+	defer conn.Close()
+	db := s.db.WithContext(ctx)
+	db.Statement.ConnPool = conn
+
+	res := ImportResult{Format: format, DryRun: in.DryRun}
+	var replay *Replay
+	err = db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`CREATE TEMP TABLE purchase_import (
+				line int NOT NULL, invoice_number text NOT NULL, ikm_nib text NOT NULL, agreement_number text,
+				purchase_date date NOT NULL, paid_date date, description text NOT NULL, quantity bigint NOT NULL,
+				amount bigint NOT NULL, nonce bytea NOT NULL, token_hash bytea NOT NULL
+			) ON COMMIT DROP`).Error; err != nil {
+			return fmt.Errorf("procurement: staging table: %w", err)
+		}
+		st, err := s.stage(ctx, conn, rows, format)
+		if err != nil {
+			return err
+		}
+		// Drain what a CSV reader left unread so the hash covers the file.
+		_, _ = io.Copy(io.Discard, in.File)
+		res.Rows, res.TotalAmount = st.rows, st.total
+		if st.rows == 0 && len(st.errs) == 0 {
+			return fault.Invalid(fault.Field("file", "berkas tidak berisi baris data"))
+		}
+		if err := s.checkStaged(ctx, tx, a.BusinessID, st); err != nil {
+			return err
+		}
+		if in.DryRun {
+			return errRollback
+		}
+		if idem != nil && idem.Key != "" {
+			idem.Hash = hash.Sum(nil)
+			r, err := claim(ctx, tx, a.BusinessID, idem.Key, idem.Hash, s.now())
+			if err != nil {
+				return err
+			}
+			if r != nil {
+				replay = r
+				return errRollback
+			}
+		}
+		if err := s.storeStaged(ctx, tx, a, &res); err != nil {
+			return err
+		}
+		if idem != nil && idem.Key != "" {
+			status, body, err := idem.Answer(res)
+			if err != nil {
+				return err
+			}
+			return complete(ctx, tx, a.BusinessID, idem.Key, status, body)
+		}
+		return nil
+	})
+	if errors.Is(err, errRollback) {
+		err = nil
+	}
+	return res, replay, err
+}
+
+// staged is what the streaming pass found.
+type staged struct {
+	layout   layout
+	rows     int // data rows read
+	total    int64
+	badLines int
+	errCount int                // field errors found while streaming
+	errs     []fault.FieldError // the first MaxImportErrors of them
+}
+
+func (st *staged) bad(e ...fault.FieldError) {
+	st.badLines++
+	st.errCount += len(e)
+	for _, fe := range e {
+		if len(st.errs) < MaxImportErrors {
+			st.errs = append(st.errs, fe)
+		}
+	}
+}
+
+var stageColumns = []string{"line", "invoice_number", "ikm_nib", "agreement_number", "purchase_date", "paid_date",
+	"description", "quantity", "amount", "nonce", "token_hash"}
+
+// stage reads the header and streams every row, checked on its own, into
+// the staging table with COPY.
+func (s *Service) stage(ctx context.Context, conn interface {
+	Raw(func(any) error) error
+}, rows rowReader, format ImportFormat) (*staged, error) {
+	st := &staged{}
+	var header []string
+	var headerLine int
+	for {
+		cells, line, err := rows.Next()
+		if errors.Is(err, io.EOF) {
+			return nil, fault.Invalid(fault.Field("file", "berkas kosong: baris pertama harus berisi judul kolom"))
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !blank(cells) {
+			header, headerLine = slices.Clone(cells), line
+			break
+		}
+	}
+	l, err := readLayout(header, headerLine)
+	if err != nil {
+		return nil, err
+	}
+	st.layout = l
+	secret, err := s.signingSecret(ctx)
+	if err != nil {
+		return nil, err
+	}
+	src := &copySource{next: func() ([]any, error) {
+		for {
+			cells, line, err := rows.Next()
+			if err != nil {
+				return nil, err
+			}
+			if blank(cells) {
+				continue
+			}
+			st.rows++
+			if st.rows > s.cfg.ImportMaxRows {
+				return nil, fault.Invalid(fault.FieldError{Field: "file", Line: line,
+					Reason: fmt.Sprintf("berkas berisi lebih dari %d baris data; bagi menjadi beberapa berkas", s.cfg.ImportMaxRows)})
+			}
+			vals, errs := s.parseRow(l, cells, line, format, secret)
+			if len(errs) > 0 {
+				st.bad(errs...)
+				continue
+			}
+			st.total += vals[8].(int64)
+			return vals, nil
+		}
+	}}
+	err = conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("procurement: import needs the pgx driver, got %T", dc)
+		}
+		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{"purchase_import"}, stageColumns, src)
+		return err
+	})
+	if src.err != nil {
+		return nil, src.err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("procurement: copy import rows: %w", err)
+	}
+	return st, nil
+}
+
+// copySource feeds COPY from the streaming reader, one row at a time.
+type copySource struct {
+	next func() ([]any, error)
+	vals []any
+	err  error
+}
+
+func (c *copySource) Next() bool {
+	v, err := c.next()
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			c.err = err
+		}
+		return false
+	}
+	c.vals = v
+	return true
+}
+
+func (c *copySource) Values() ([]any, error) { return c.vals, nil }
+func (c *copySource) Err() error             { return c.err }
+
+// parseRow checks one row on its own and returns the staging values.
+func (s *Service) parseRow(l layout, cells []string, line int, format ImportFormat, secret []byte) ([]any, []fault.FieldError) {
+	var c fault.Checker
+	get := func(n string) string { return l.cell(cells, n) }
+	names := func(n string) string { return l.name(n) }
+	qty := int64(1)
+	if q := get("quantity"); q != "" {
+		n, ok := parseWhole(q)
+		if !ok {
+			c.Add(names("quantity"), "harus bilangan bulat")
+			n = 1
+		}
+		qty = n
+	}
+	var amount int64
+	if v := get("amount"); v == "" {
+		c.Add(names("amount"), reasonRequired)
+		amount = 1
+	} else if n, ok := parseWhole(v); !ok {
+		c.Add(names("amount"), "harus bilangan bulat rupiah tanpa titik, koma atau Rp")
+		amount = 1
+	} else {
+		amount = n
+	}
+	f := s.checkFields(&c, rawFields{invoice: get("invoice_number"), purchaseDate: cellDate(get("purchase_date"), format),
+		paidDate: cellDate(get("paid_date"), format), description: get("description"), quantity: qty, amount: amount}, names)
+	nib := get("ikm_nib")
+	switch {
+	case nib == "":
+		c.Add(names("ikm_nib"), reasonRequired)
+	case !nibPattern.MatchString(nib):
+		c.Add(names("ikm_nib"), reasonNIB)
+	}
+	var agreement any
+	if n := get("agreement_number"); n != "" {
+		agreement = n
+	}
+	if err := c.Err(); err != nil {
+		fe, _ := fault.As(err)
+		for i := range fe.Fields {
+			fe.Fields[i].Line = line
+		}
+		return nil, fe.Fields
+	}
+	tok, err := newToken(secret)
+	if err != nil {
+		return nil, []fault.FieldError{rowError(line, "file", "token tidak dapat dibuat")}
+	}
+	var paid any
+	if f.paidDate != nil {
+		paid = *f.paidDate
+	}
+	return []any{int32(line), f.invoice, nib, agreement, f.purchaseDate, paid, f.description, f.quantity,
+		f.amount, tok.nonce, tok.hash}, nil
+}
+
+// cellDate turns an XLSX date serial (a raw numeric cell) into YYYY-MM-DD.
+func cellDate(v string, format ImportFormat) string {
+	if format != FormatXLSX || v == "" {
+		return v
+	}
+	serial, err := strconv.ParseFloat(v, 64)
+	if err != nil || serial < 1 || serial > 2958465 {
+		return v
+	}
+	t, err := excelize.ExcelDateToTime(serial, false)
+	if err != nil {
+		return v
+	}
+	return t.Format(time.DateOnly)
+}
+
+// checkStaged runs the checks that need the database over the whole staged
+// file at once, and answers every bad row (with those found while
+// streaming).
+func (s *Service) checkStaged(ctx context.Context, tx *gorm.DB, businessID int64, st *staged) error {
+	if err := tx.Exec(`ANALYZE purchase_import`).Error; err != nil {
+		return err
+	}
+	if err := tx.Exec(`CREATE TEMP TABLE purchase_import_errors ON COMMIT DROP AS
+		SELECT s.line, 'ikm_nib' AS col, @unknown AS reason FROM purchase_import s
+			WHERE NOT EXISTS (SELECT 1 FROM ikms i WHERE i.nib = s.ikm_nib)
+		UNION ALL
+		SELECT s.line, 'ikm_nib', @inactive FROM purchase_import s JOIN ikms i ON i.nib = s.ikm_nib
+			WHERE i.status <> 'active'
+		UNION ALL
+		SELECT d.line, 'invoice_number', 'nomor faktur ganda di dalam berkas (pertama di baris ' || d.first_line || ')'
+			FROM (SELECT line, min(line) OVER (PARTITION BY invoice_number) AS first_line FROM purchase_import) d
+			WHERE d.line <> d.first_line
+		UNION ALL
+		SELECT s.line, 'invoice_number', @taken FROM purchase_import s
+			WHERE EXISTS (SELECT 1 FROM purchases p WHERE p.business_id = @business AND p.invoice_number = s.invoice_number)
+		UNION ALL
+		SELECT line, 'agreement_number', reason FROM (
+			SELECT s.line, CASE
+				WHEN a.id IS NULL THEN @agreement_gone
+				WHEN a.status NOT IN ('approved', 'ended') THEN 'perjanjian belum disetujui (status: ' || a.status || ')'
+				WHEN NOT EXISTS (SELECT 1 FROM agreement_ikms ai JOIN ikms i ON i.id = ai.ikm_id
+					WHERE ai.agreement_id = a.id AND i.nib = s.ikm_nib) THEN @agreement_ikm
+				WHEN s.purchase_date NOT BETWEEN a.start_date AND a.end_date THEN @agreement_date
+				END AS reason
+			FROM purchase_import s
+			LEFT JOIN agreements a ON a.business_id = @business AND a.number = s.agreement_number
+			WHERE s.agreement_number IS NOT NULL) g
+		WHERE reason IS NOT NULL`,
+		map[string]any{"unknown": reasonIKMUnknown, "inactive": reasonIKMInactive, "taken": reasonInvoiceTaken,
+			"business": businessID, "agreement_gone": reasonAgreementGone, "agreement_ikm": reasonAgreementIKM,
+			"agreement_date": reasonAgreementDate}).Error; err != nil {
+		return fmt.Errorf("procurement: import checks: %w", err)
+	}
+	var counts struct{ Errors, Lines int }
+	if err := tx.Raw(`SELECT count(*) AS errors, count(DISTINCT line) AS lines FROM purchase_import_errors`).
+		Scan(&counts).Error; err != nil {
+		return err
+	}
+	if counts.Lines == 0 && st.badLines == 0 {
+		return nil
+	}
+	var found []struct {
+		Line   int
+		Col    string
+		Reason string
+	}
+	if err := tx.Raw(`SELECT line, col, reason FROM purchase_import_errors ORDER BY line, col LIMIT ?`,
+		MaxImportErrors).Scan(&found).Error; err != nil {
+		return err
+	}
+	errs := st.errs
+	for _, f := range found {
+		errs = append(errs, fault.FieldError{Field: st.layout.name(f.Col), Line: f.Line, Reason: f.Reason})
+	}
+	slices.SortStableFunc(errs, func(a, b fault.FieldError) int { return a.Line - b.Line })
+	shown := min(len(errs), MaxImportErrors)
+	e := fault.Invalid(errs[:shown]...)
+	e.Code = "import_rejected"
+	total := counts.Lines + st.badLines
+	e.Detail = fmt.Sprintf("%d dari %d baris bermasalah; tidak ada yang disimpan. Perbaiki lalu kirim ulang seluruh berkas.",
+		total, st.rows)
+	e.Extra = map[string]any{"rows": st.rows, "bad_rows": total, "errors_truncated": st.errCount+counts.Errors > shown}
+	return e
+}
+
+// storeStaged inserts the checked rows with their confirmation tokens,
+// queues one e-mail per IKM with an address and records the audit event.
+func (s *Service) storeStaged(ctx context.Context, tx *gorm.DB, a actor.Actor, res *ImportResult) error {
+	now := s.now()
+	window, err := s.confirmationWindow(ctx, now)
+	if err != nil {
+		return err
+	}
+	confirmBy := now.Add(window)
+	var userID, tokenID *int64
+	if a.UserID != 0 {
+		userID = &a.UserID
+	}
+	if a.TokenID != 0 {
+		tokenID = &a.TokenID
+	}
+	var out struct {
+		Created int
+		FirstID int64
+		LastID  int64
+		Tokens  int
+	}
+	if err := tx.Raw(`WITH ins AS (
+			INSERT INTO purchases (business_id, ikm_id, agreement_id, invoice_number, purchase_date, paid_date,
+				description, quantity, amount, status, confirm_by, source, created_by, created_token_id, created_at, updated_at)
+			SELECT @business, i.id, a.id, s.invoice_number, s.purchase_date, s.paid_date, s.description, s.quantity,
+				s.amount, 'reported', @confirm_by, @source, @user, @token, @now, @now
+			FROM purchase_import s
+			JOIN ikms i ON i.nib = s.ikm_nib
+			LEFT JOIN agreements a ON s.agreement_number IS NOT NULL AND a.business_id = @business AND a.number = s.agreement_number
+			ORDER BY s.line
+			RETURNING id, invoice_number
+		), tok AS (
+			INSERT INTO confirmation_tokens (purchase_id, nonce, token_hash, expires_at, created_at)
+			SELECT ins.id, s.nonce, s.token_hash, @confirm_by, @now FROM ins JOIN purchase_import s USING (invoice_number)
+			RETURNING 1
+		)
+		SELECT count(*) AS created, coalesce(min(id), 0) AS first_id, coalesce(max(id), 0) AS last_id,
+			(SELECT count(*) FROM tok) AS tokens FROM ins`,
+		map[string]any{"business": a.BusinessID, "confirm_by": confirmBy, "source": string(sourceOf(a, SourceImport)),
+			"user": userID, "token": tokenID, "now": now}).Scan(&out).Error; err != nil {
+		return fmt.Errorf("procurement: store import: %w", err)
+	}
+	if out.Created != res.Rows || out.Tokens != out.Created {
+		return fmt.Errorf("procurement: import stored %d of %d rows, %d tokens", out.Created, res.Rows, out.Tokens)
+	}
+	res.Created, res.FirstID, res.LastID = out.Created, out.FirstID, out.LastID
+	if err := s.importMails(ctx, tx, a.BusinessID, confirmBy); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, now, audit.Event{Action: "purchase.import", EntityType: "purchase",
+		EntityID: fmt.Sprintf("%d-%d", out.FirstID, out.LastID), After: map[string]any{
+			"business_id": a.BusinessID, "format": res.Format, "rows": res.Rows, "total_amount": res.TotalAmount,
+			"first_id": out.FirstID, "last_id": out.LastID, "source": sourceOf(a, SourceImport)}})
+}
+
+// importMails queues one e-mail per IKM with an address, listing its first
+// purchases of the import with their links.
+func (s *Service) importMails(ctx context.Context, tx *gorm.DB, businessID int64, confirmBy time.Time) error {
+	var lines []struct {
+		IKMID         int64
+		IKMName       string
+		Email         string
+		N             int
+		Total         int64
+		InvoiceNumber string
+		PurchaseDate  time.Time
+		Amount        int64
+		Description   string
+		Nonce         []byte
+	}
+	if err := tx.Raw(`SELECT x.* FROM (
+			SELECT i.id AS ikm_id, i.name AS ikm_name, btrim(i.email) AS email, s.invoice_number, s.purchase_date,
+				s.amount, s.description, s.nonce,
+				row_number() OVER (PARTITION BY i.id ORDER BY s.line) AS rn,
+				count(*) OVER (PARTITION BY i.id) AS n, sum(s.amount) OVER (PARTITION BY i.id) AS total
+			FROM purchase_import s JOIN ikms i ON i.nib = s.ikm_nib
+			WHERE coalesce(btrim(i.email), '') <> '') x
+		WHERE x.rn <= ? ORDER BY x.ikm_id, x.rn`, linksPerMail).Scan(&lines).Error; err != nil {
+		return fmt.Errorf("procurement: import mails: %w", err)
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	var business string
+	if err := tx.Raw("SELECT name FROM businesses WHERE id = ?", businessID).Scan(&business).Error; err != nil {
+		return err
+	}
+	secret, err := s.signingSecret(ctx)
+	if err != nil {
+		return err
+	}
+	deadline := confirmBy.In(s.cfg.Location)
+	var msgs []notify.Message
+	for i := 0; i < len(lines); {
+		j := i
+		var list strings.Builder
+		for ; j < len(lines) && lines[j].IKMID == lines[i].IKMID; j++ {
+			l := lines[j]
+			fmt.Fprintf(&list, "- %s, %s, %s: %s\n  %s\n", l.InvoiceNumber, longDate(l.PurchaseDate), Rupiah(l.Amount),
+				l.Description, s.link(tokenFor(secret, l.Nonce).value))
+		}
+		first := lines[i]
+		more := ""
+		if first.N > j-i {
+			more = fmt.Sprintf("\n%d pembelian lainnya dapat dikonfirmasi melalui akun IKM Anda di aplikasi Kemitraan\natau dengan menghubungi Dinas Perindustrian.\n", first.N-(j-i))
+		}
+		msgs = append(msgs, notify.Message{
+			Kind: "purchase.confirmation_request", Recipient: first.Email,
+			Subject: fmt.Sprintf("Mohon konfirmasi %d pembelian dari %s (%s)", first.N, business, Rupiah(first.Total)),
+			Body: fmt.Sprintf(`Yth. %s,
+
+%s melaporkan %d pembelian dari usaha Anda kepada Dinas Perindustrian,
+senilai %s. Mohon periksa setiap pembelian lalu konfirmasi bila benar, atau
+sanggah dengan alasannya bila tidak sesuai, paling lambat %s pukul %s WIB:
+
+%s%s
+Setiap tautan pribadi dan hanya dapat dipakai satu kali. Tanpa konfirmasi,
+pembelian tidak dihitung kecuali diverifikasi oleh petugas Dinas.
+
+Dinas Perindustrian
+`, first.IKMName, business, first.N, Rupiah(first.Total), longDate(deadline), deadline.Format("15.04"), list.String(), more),
+			Payload: map[string]any{"ikm_id": first.IKMID, "business_id": businessID, "purchases": first.N},
+		})
+		i = j
+	}
+	return notify.Enqueue(ctx, tx, s.now(), msgs...)
+}

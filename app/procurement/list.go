@@ -1,0 +1,174 @@
+package procurement
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"kemitraan/app/audit"
+	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/files"
+)
+
+// Filter narrows a list of purchases. Zero fields do not filter. From and
+// To bound the purchase date (inclusive); a period is turned into them by
+// the caller.
+type Filter struct {
+	BusinessID  int64
+	IKMID       int64
+	AgreementID int64
+	Status      Status
+	From, To    *time.Time
+	// After is the keyset cursor: the id of the last purchase of the
+	// previous page (lists run newest first).
+	After int64
+	Limit int
+}
+
+// Page is one page of purchases and the cursor of the next, 0 at the end.
+type Page struct {
+	Items      []Purchase
+	NextCursor int64
+}
+
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 200
+)
+
+// List returns the caller's purchases matching f, newest first, one page at
+// a time by keyset: a company sees its own, an IKM those against it, staff
+// everything.
+func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
+	if f.Limit <= 0 {
+		f.Limit = DefaultPageSize
+	}
+	f.Limit = min(f.Limit, MaxPageSize)
+	q := scope(s.db.WithContext(ctx).Table("purchases p"), actor.From(ctx), "p").
+		Select("p.*, b.name AS business_name, i.name AS ikm_name, i.nib AS ikm_nib").
+		Joins("JOIN businesses b ON b.id = p.business_id").Joins("JOIN ikms i ON i.id = p.ikm_id")
+	if f.BusinessID != 0 {
+		q = q.Where("p.business_id = ?", f.BusinessID)
+	}
+	if f.IKMID != 0 {
+		q = q.Where("p.ikm_id = ?", f.IKMID)
+	}
+	if f.AgreementID != 0 {
+		q = q.Where("p.agreement_id = ?", f.AgreementID)
+	}
+	if f.Status != "" {
+		q = q.Where("p.status = ?", f.Status)
+	}
+	if f.From != nil {
+		q = q.Where("p.purchase_date >= ?", *f.From)
+	}
+	if f.To != nil {
+		q = q.Where("p.purchase_date <= ?", *f.To)
+	}
+	if f.After > 0 {
+		q = q.Where("p.id < ?", f.After)
+	}
+	var items []Purchase
+	if err := q.Order("p.id DESC").Limit(f.Limit + 1).Find(&items).Error; err != nil {
+		return Page{}, fmt.Errorf("procurement: list: %w", err)
+	}
+	page := Page{Items: items}
+	if len(items) > f.Limit {
+		page.Items = items[:f.Limit]
+		page.NextCursor = page.Items[f.Limit-1].ID
+	}
+	return page, nil
+}
+
+// Get returns one purchase the caller may see (404 otherwise).
+func (s *Service) Get(ctx context.Context, id int64) (Purchase, error) {
+	var p Purchase
+	res := scope(s.db.WithContext(ctx).Table("purchases p"), actor.From(ctx), "p").
+		Select("p.*, b.name AS business_name, i.name AS ikm_name, i.nib AS ikm_nib").
+		Joins("JOIN businesses b ON b.id = p.business_id").Joins("JOIN ikms i ON i.id = p.ikm_id").
+		Where("p.id = ?", id).Limit(1).Find(&p)
+	if res.Error != nil {
+		return p, fmt.Errorf("procurement: get %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return p, notFound()
+	}
+	return p, nil
+}
+
+// Evidence is a file attached to a purchase.
+type Evidence struct {
+	FileID       int64
+	ContentType  string
+	SizeBytes    int64
+	OriginalName string
+	CreatedAt    time.Time
+}
+
+// EvidenceOf lists the files of a purchase the caller may see.
+func (s *Service) EvidenceOf(ctx context.Context, purchaseID int64) ([]Evidence, error) {
+	if _, err := s.Get(ctx, purchaseID); err != nil {
+		return nil, err
+	}
+	var out []Evidence
+	err := s.db.WithContext(ctx).Raw(`SELECT f.id AS file_id, f.content_type, f.size_bytes, f.original_name, pf.created_at
+		FROM purchase_files pf JOIN files f ON f.id = pf.file_id WHERE pf.purchase_id = ? ORDER BY pf.created_at, f.id`,
+		purchaseID).Scan(&out).Error
+	return out, err
+}
+
+// OpenEvidence opens a file of a purchase the caller may see, for
+// download; the caller closes it.
+func (s *Service) OpenEvidence(ctx context.Context, purchaseID, fileID int64) (files.File, *os.File, error) {
+	if _, err := s.Get(ctx, purchaseID); err != nil {
+		return files.File{}, nil, err
+	}
+	var n int64
+	if err := s.db.WithContext(ctx).Raw(`SELECT count(*) FROM purchase_files WHERE purchase_id = ? AND file_id = ?`,
+		purchaseID, fileID).Scan(&n).Error; err != nil {
+		return files.File{}, nil, err
+	}
+	if n == 0 {
+		return files.File{}, nil, files.NotFound()
+	}
+	return s.files.Open(ctx, s.db, fileID)
+}
+
+// AttachEvidence stores a file (PDF, JPEG or PNG by content) and attaches
+// it to a purchase of the caller's business that is not yet locked.
+func (s *Service) AttachEvidence(ctx context.Context, purchaseID int64, r io.Reader, name string) (Evidence, error) {
+	a, err := reporter(ctx)
+	if err != nil {
+		return Evidence{}, err
+	}
+	var out Evidence
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		p, err := s.lockScoped(ctx, tx, a, purchaseID)
+		if err != nil {
+			return err
+		}
+		if p.Status != StatusReported && p.Status != StatusDisputed {
+			return stateConflict(p)
+		}
+		f, err := s.files.Save(ctx, tx, r, name, files.Options{Field: "file"})
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if err := tx.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Table("purchase_files").
+			Create(map[string]any{"purchase_id": p.ID, "file_id": f.ID, "created_at": now}).Error; err != nil {
+			return fmt.Errorf("procurement: attach: %w", err)
+		}
+		out = Evidence{FileID: f.ID, ContentType: f.ContentType, SizeBytes: f.SizeBytes, OriginalName: f.OriginalName, CreatedAt: now}
+		return audit.Record(ctx, tx, now, audit.Event{Action: "purchase.attach_evidence", EntityType: "purchase",
+			EntityID: strconv.FormatInt(p.ID, 10), After: map[string]any{"file_id": f.ID, "content_type": f.ContentType,
+				"size_bytes": f.SizeBytes, "original_name": f.OriginalName}})
+	})
+	return out, err
+}
