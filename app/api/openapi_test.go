@@ -87,9 +87,13 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 				t.Errorf("%s: summary %q, tags %v", name, op.Summary, op.Tags)
 			}
 			success := 0
-			for code := range op.Responses.Map() {
-				if strings.HasPrefix(code, "2") {
-					success++
+			for code, resp := range op.Responses.Map() {
+				if !strings.HasPrefix(code, "2") {
+					continue
+				}
+				success++
+				if code != "204" && resp.Value != nil && len(resp.Value.Content) == 0 {
+					t.Errorf("%s: success %s declares no body: set doc.response or doc.produces, or answer 204", name, code)
 				}
 			}
 			if success == 0 {
