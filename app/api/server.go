@@ -18,9 +18,11 @@ import (
 	"gorm.io/gorm"
 
 	"kemitraan/app/auth"
+	"kemitraan/app/partnership"
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/config"
 	"kemitraan/app/platform/database"
+	"kemitraan/app/platform/files"
 	"kemitraan/app/platform/logging"
 )
 
@@ -40,8 +42,12 @@ type Server struct {
 	clock    clock.Clock
 	migrator *database.Migrator
 	auth     *auth.Service
-	metrics  *prometheus.Registry
-	openapi  []byte // the OpenAPI document, generated from the route table at start
+	// files keeps uploaded documents; partnership is agreements, outlets
+	// and period reports.
+	files       *files.Store
+	partnership *partnership.Service
+	metrics     *prometheus.Registry
+	openapi     []byte // the OpenAPI document, generated from the route table at start
 }
 
 // New builds the echo instance with every route registered.
@@ -60,8 +66,10 @@ func New(d Deps) (*echo.Echo, error) {
 	s := &Server{
 		cfg: d.Config, db: d.DB, log: d.Log, clock: d.Clock,
 		migrator: migrator, metrics: prometheus.NewRegistry(),
-		auth: auth.NewService(d.DB, d.Clock, d.Config.Auth),
+		auth:  auth.NewService(d.DB, d.Clock, d.Config.Auth),
+		files: files.NewStore(d.Config.Uploads.Dir, d.Config.Uploads.MaxBytes, d.Clock),
 	}
+	s.partnership = partnership.New(d.DB, d.Clock, s.files, nil)
 	s.metrics.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -222,6 +230,9 @@ func (s *Server) routes() []route {
 	for _, group := range [][]route{
 		s.operationalRoutes(),
 		s.docsRoutes(),
+		s.agreementRoutes(),
+		s.outletRoutes(),
+		s.reportRoutes(),
 		s.authRoutes(),
 	} {
 		all = append(all, group...)

@@ -41,7 +41,7 @@ func EndExpired(ctx context.Context, db *gorm.DB, now time.Time) (int, error) {
 			SELECT @now, @user, @actor, @role, 'agreement.end', 'agreement', e.id::text,
 				jsonb_build_object('id', e.id, 'status', 'approved'),
 				jsonb_build_object('id', e.id, 'business_id', e.business_id, 'number', e.number,
-					'end_date', e.end_date, 'status', 'ended', 'ended_at', @now::timestamptz,
+					'end_date', e.end_date, 'status', 'ended', 'ended_at', CAST(@now AS timestamptz),
 					'reason', 'masa berlaku perjanjian telah berakhir')
 				, @request, @ip
 			FROM ended e

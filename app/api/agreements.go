@@ -1,0 +1,293 @@
+package api
+
+import (
+	"context"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"kemitraan/app/auth"
+	"kemitraan/app/partnership"
+)
+
+func (s *Server) agreementRoutes() []route {
+	const tag = "perjanjian kemitraan"
+	idParam := struct {
+		ID int64 `param:"id" doc:"Nomor urut perjanjian"`
+	}{}
+	return []route{
+		{method: http.MethodGet, path: "/api/v1/agreements", perm: auth.PermAgreementsRead, handler: s.listAgreements,
+			doc: doc{summary: "Daftar perjanjian kemitraan", tag: tag, query: agreementQuery{}, response: listPage[agreementResponse]{},
+				description: "Perusahaan melihat perjanjian usahanya sendiri; IKM melihat perjanjian yang menyebutnya (selain draf)."}},
+		{method: http.MethodPost, path: "/api/v1/agreements", perm: auth.PermAgreementsWrite, handler: s.createAgreement,
+			doc: doc{summary: "Susun draf perjanjian", tag: tag, request: agreementRequest{}, response: agreementResponse{},
+				status: http.StatusCreated,
+				description: "Perusahaan menyusun untuk usahanya sendiri (business_id boleh dikosongkan); petugas wajib menyebut business_id. " +
+					"Dokumen bertanda tangan diunggah terpisah ke `/document` sebelum diajukan."}},
+		{method: http.MethodGet, path: "/api/v1/agreements/:id", perm: auth.PermAgreementsRead, handler: s.getAgreement,
+			doc: doc{summary: "Satu perjanjian", tag: tag, params: idParam, response: agreementResponse{}}},
+		{method: http.MethodPut, path: "/api/v1/agreements/:id", perm: auth.PermAgreementsWrite, handler: s.updateAgreement,
+			doc: doc{summary: "Ubah draf perjanjian", tag: tag, params: idParam, request: agreementRequest{}, response: agreementResponse{},
+				description: "Hanya draf yang dapat diubah; selain itu 409 dengan `current_status`."}},
+		{method: http.MethodPut, path: "/api/v1/agreements/:id/document", perm: auth.PermAgreementsWrite, handler: s.attachAgreementDocument,
+			limit: s.uploadLimit(),
+			doc: doc{summary: "Unggah dokumen perjanjian bertanda tangan (PDF)", tag: tag, params: idParam,
+				form: agreementDocumentForm{}, response: agreementResponse{},
+				description: "Jenis berkas dinilai dari isinya, bukan namanya: hanya PDF. Menggantikan dokumen sebelumnya; hanya untuk draf."}},
+		{method: http.MethodGet, path: "/api/v1/agreements/:id/document", perm: auth.PermAgreementsRead, handler: s.agreementDocument,
+			doc: doc{summary: "Unduh dokumen perjanjian", tag: tag, params: idParam, produces: []string{"application/pdf"}}},
+		{method: http.MethodPost, path: "/api/v1/agreements/:id/submit", perm: auth.PermAgreementsWrite, handler: s.submitAgreement,
+			doc: doc{summary: "Ajukan draf untuk disetujui", tag: tag, params: idParam, response: agreementResponse{},
+				errors:      []int{http.StatusUnprocessableEntity},
+				description: "Memerlukan dokumen bertanda tangan dan IKM yang masih aktif."}},
+		{method: http.MethodPost, path: "/api/v1/agreements/:id/approve", perm: auth.PermAgreementsDecide, handler: s.approveAgreement,
+			doc: doc{summary: "Setujui perjanjian yang diajukan", tag: tag, params: idParam, response: agreementResponse{}}},
+		{method: http.MethodPost, path: "/api/v1/agreements/:id/reject", perm: auth.PermAgreementsDecide, handler: s.rejectAgreement,
+			doc: doc{summary: "Tolak perjanjian yang diajukan, dengan alasan", tag: tag, params: idParam,
+				request: reasonRequest{}, response: agreementResponse{}}},
+		{method: http.MethodPost, path: "/api/v1/agreements/:id/revise", perm: auth.PermAgreementsWrite, handler: s.reviseAgreement,
+			doc: doc{summary: "Kembalikan perjanjian yang ditolak menjadi draf", tag: tag, params: idParam, response: agreementResponse{},
+				description: "Agar perusahaan dapat memperbaiki dan mengajukan ulang dengan nomor yang sama."}},
+		{method: http.MethodPost, path: "/api/v1/agreements/:id/end", perm: auth.PermAgreementsDecide, handler: s.endAgreement,
+			doc: doc{summary: "Akhiri perjanjian yang disetujui", tag: tag, params: idParam,
+				request: reasonRequest{}, response: agreementResponse{},
+				description: "Perjanjian juga berakhir otomatis sehari setelah tanggal akhirnya (tugas `expire`)."}},
+	}
+}
+
+type agreementQuery struct {
+	BusinessID int64  `query:"business_id" doc:"Hanya perjanjian usaha ini"`
+	IKMID      int64  `query:"ikm_id" doc:"Hanya perjanjian yang menyebut IKM ini"`
+	Status     string `query:"status" openapi:"enum=draft|submitted|approved|rejected|ended"`
+	Form       string `query:"form" openapi:"enum=procurement|outlet_space|subcontract|distribution|other"`
+	Q          string `query:"q" doc:"Sebagian nomor perjanjian atau nama usaha"`
+	pageQuery
+}
+
+type targetsBody struct {
+	PurchaseValue int64 `json:"purchase_value" doc:"Nilai pembelian dari IKM per periode, rupiah" example:"30000000" openapi:"min=0"`
+	IKMCount      int   `json:"ikm_count" doc:"Jumlah IKM berbeda per periode" example:"2" openapi:"min=0"`
+	OutletSlots   int   `json:"outlet_slots" doc:"Slot tempat usaha untuk IKM (rata-rata per periode)" example:"0" openapi:"min=0"`
+}
+
+type agreementRequest struct {
+	BusinessID    int64       `json:"business_id,omitempty" doc:"Wajib untuk petugas; perusahaan: usahanya sendiri"`
+	IKMIDs        []int64     `json:"ikm_ids" doc:"IKM mitra yang aktif, minimal satu"`
+	Form          string      `json:"form" openapi:"enum=procurement|outlet_space|subcontract|distribution|other"`
+	Number        string      `json:"number" doc:"Nomor perjanjian, unik per usaha" example:"PKS/015/VI/2025"`
+	AgreementDate string      `json:"agreement_date" openapi:"format=date" example:"2025-06-02"`
+	StartDate     string      `json:"start_date" openapi:"format=date" example:"2025-07-01"`
+	EndDate       string      `json:"end_date" openapi:"format=date" example:"2026-06-30"`
+	Targets       targetsBody `json:"targets" doc:"Target per periode; masing-masing ≥ 0, minimal satu > 0"`
+}
+
+func (r agreementRequest) input() partnership.AgreementInput {
+	return partnership.AgreementInput{
+		BusinessID: r.BusinessID, IKMIDs: r.IKMIDs, Form: r.Form, Number: r.Number,
+		AgreementDate: r.AgreementDate, StartDate: r.StartDate, EndDate: r.EndDate,
+		TargetPurchaseValue: r.Targets.PurchaseValue, TargetIKMCount: r.Targets.IKMCount,
+		TargetOutletSlots: r.Targets.OutletSlots,
+	}
+}
+
+type reasonRequest struct {
+	Reason string `json:"reason" doc:"Alasan, wajib diisi" example:"Dokumen tidak ditandatangani kedua pihak"`
+}
+
+type agreementDocumentForm struct {
+	Document *multipart.FileHeader `form:"document" doc:"Dokumen perjanjian bertanda tangan, PDF"`
+}
+
+type namedRef struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+type agreementResponse struct {
+	ID            int64       `json:"id"`
+	Business      namedRef    `json:"business"`
+	IKMs          []namedRef  `json:"ikms"`
+	Form          string      `json:"form"`
+	Number        string      `json:"number"`
+	AgreementDate string      `json:"agreement_date" openapi:"format=date"`
+	StartDate     string      `json:"start_date" openapi:"format=date"`
+	EndDate       string      `json:"end_date" openapi:"format=date"`
+	Targets       targetsBody `json:"targets"`
+	Status        string      `json:"status" openapi:"enum=draft|submitted|approved|rejected|ended"`
+	DocumentURL   *string     `json:"document_url" openapi:"nullable" doc:"Alamat unduhan dokumen bertanda tangan; null bila belum diunggah"`
+	SubmittedAt   *time.Time  `json:"submitted_at" openapi:"nullable"`
+	DecidedAt     *time.Time  `json:"decided_at" openapi:"nullable"`
+	RejectReason  string      `json:"reject_reason,omitempty"`
+	EndedAt       *time.Time  `json:"ended_at" openapi:"nullable"`
+	CreatedAt     time.Time   `json:"created_at"`
+	UpdatedAt     time.Time   `json:"updated_at"`
+}
+
+func newAgreementResponse(a partnership.Agreement) agreementResponse {
+	r := agreementResponse{
+		ID: a.ID, Business: namedRef{ID: a.BusinessID, Name: a.BusinessName}, IKMs: make([]namedRef, len(a.IKMs)),
+		Form: a.Form, Number: a.Number, AgreementDate: dateText(a.AgreementDate),
+		StartDate: dateText(a.StartDate), EndDate: dateText(a.EndDate),
+		Targets: targetsBody{PurchaseValue: a.TargetPurchaseValue, IKMCount: a.TargetIKMCount, OutletSlots: a.TargetOutletSlots},
+		Status:  string(a.Status), SubmittedAt: utcPtr(a.SubmittedAt), DecidedAt: utcPtr(a.DecidedAt),
+		RejectReason: a.RejectReason, EndedAt: utcPtr(a.EndedAt),
+		CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC(),
+	}
+	for i, p := range a.IKMs {
+		r.IKMs[i] = namedRef{ID: p.ID, Name: p.Name}
+	}
+	if a.DocumentFileID != nil {
+		u := "/api/v1/agreements/" + strconv.FormatInt(a.ID, 10) + "/document"
+		r.DocumentURL = &u
+	}
+	return r
+}
+
+func (s *Server) listAgreements(c echo.Context) error {
+	q := newQuery(c)
+	f := partnership.AgreementFilter{BusinessID: q.int64("business_id"), IKMID: q.int64("ikm_id"),
+		Status: q.str("status"), Form: q.str("form"), Query: q.str("q")}
+	page := partnership.Page{Cursor: q.int64("cursor"), Limit: q.limit(200)}
+	if err := q.err(); err != nil {
+		return err
+	}
+	list, next, err := s.partnership.ListAgreements(c.Request().Context(), f, page)
+	if err != nil {
+		return err
+	}
+	items := make([]agreementResponse, len(list))
+	for i, a := range list {
+		items[i] = newAgreementResponse(a)
+	}
+	return c.JSON(http.StatusOK, newListPage(items, next))
+}
+
+func (s *Server) createAgreement(c echo.Context) error {
+	var req agreementRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	a, err := s.partnership.CreateAgreement(c.Request().Context(), req.input())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, newAgreementResponse(a))
+}
+
+func (s *Server) getAgreement(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	a, err := s.partnership.Agreement(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newAgreementResponse(a))
+}
+
+func (s *Server) updateAgreement(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req agreementRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	a, err := s.partnership.UpdateAgreement(c.Request().Context(), id, req.input())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newAgreementResponse(a))
+}
+
+func (s *Server) attachAgreementDocument(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var a partnership.Agreement
+	err = filePart(c, "document", func(name string, r io.Reader) error {
+		var err error
+		a, err = s.partnership.AttachDocument(c.Request().Context(), id, name, r)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newAgreementResponse(a))
+}
+
+func (s *Server) agreementDocument(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	f, rc, err := s.partnership.Document(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return sendFile(c, f, rc)
+}
+
+// agreementAction runs a body-less transition and answers the agreement.
+func (s *Server) agreementAction(c echo.Context, act func(ctx context.Context, id int64) (partnership.Agreement, error)) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	a, err := act(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newAgreementResponse(a))
+}
+
+func (s *Server) submitAgreement(c echo.Context) error {
+	return s.agreementAction(c, s.partnership.SubmitAgreement)
+}
+
+func (s *Server) approveAgreement(c echo.Context) error {
+	return s.agreementAction(c, s.partnership.ApproveAgreement)
+}
+
+func (s *Server) reviseAgreement(c echo.Context) error {
+	return s.agreementAction(c, s.partnership.ReviseAgreement)
+}
+
+func (s *Server) rejectAgreement(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req reasonRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	a, err := s.partnership.RejectAgreement(c.Request().Context(), id, req.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newAgreementResponse(a))
+}
+
+func (s *Server) endAgreement(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req reasonRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	a, err := s.partnership.EndAgreement(c.Request().Context(), id, req.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newAgreementResponse(a))
+}
