@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"mime"
 	"net/http"
 	"reflect"
@@ -192,6 +193,9 @@ func (b *openAPIBuilder) operation(r route) (*openapi3.Operation, error) {
 	if d.summary == "" || d.tag == "" {
 		return nil, fmt.Errorf("doc.summary and doc.tag are required")
 	}
+	if strings.Contains(r.path, "*") {
+		return nil, fmt.Errorf("a wildcard path cannot be described; use :name segments")
+	}
 	op := &openapi3.Operation{
 		Summary:     d.summary,
 		OperationID: b.operationID(r),
@@ -367,11 +371,9 @@ func (b *openAPIBuilder) pathParameters(op *openapi3.Operation, names []string, 
 		p.Description, schema.Value.Description = schema.Value.Description, ""
 		op.AddParameter(p)
 	}
-	for name := range declared {
-		return fmt.Errorf("doc.params names %q, which is not in the path", name)
-	}
-	if strings.Contains(strings.Join(names, ""), "*") {
-		return fmt.Errorf("wildcard paths cannot be described; use :name segments")
+	if len(declared) > 0 {
+		extra := slices.Sorted(maps.Keys(declared))
+		return fmt.Errorf("doc.params names %q, which the path does not have", extra)
 	}
 	return nil
 }
