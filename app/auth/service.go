@@ -57,4 +57,6 @@ func hashToken(token string) []byte {
 // request writes it again, so authenticating is a read, not a write.
 const touchEvery = time.Minute
 
-func (s *Service) now() time.Time { return s.clock.Now().UTC() }
+// now is the clock's time at PostgreSQL's precision, so an answer shows the
+// same instant as the row it wrote.
+func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Microsecond) }
