@@ -20,11 +20,11 @@ func (s *Server) confirmationRoutes() []route {
 	return []route{
 		{method: http.MethodGet, path: "/api/v1/confirmations/:token", handler: s.showConfirmation,
 			doc: doc{summary: "Lihat pembelian yang diminta konfirmasinya (tanpa login)", tag: tag, params: params,
-				response:    confirmationResponse{},
+				response: confirmationResponse{}, errors: []int{http.StatusConflict, http.StatusGone},
 				description: "Tautan yang tidak dikenal: 404; sudah dipakai: 409; kedaluwarsa: 410."}},
 		{method: http.MethodPost, path: "/api/v1/confirmations/:token", handler: s.answerConfirmation,
 			doc: doc{summary: "Konfirmasi atau sanggah pembelian lewat tautan (tanpa login)", tag: tag, params: params,
-				request: confirmationRequest{}, response: confirmationResponse{},
+				request: confirmationRequest{}, response: confirmationResponse{}, errors: []int{http.StatusConflict, http.StatusGone},
 				description: "Tautan hanya dapat dipakai satu kali. Sanggahan wajib disertai alasan."}},
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
 
 	"kemitraan/app/auth"
 	"kemitraan/app/compliance"
@@ -530,10 +531,6 @@ func (s *Server) rejectPurchase(c echo.Context) error {
 }
 
 func (s *Server) verifyPurchase(c echo.Context) error {
-	// The note is optional, so an empty body is fine too.
-	if c.Request().ContentLength == 0 {
-		return s.decidePurchase(c, procurement.Verify, "")
-	}
 	return decideWith(s, c, func(_ context.Context, r verifyRequest) (procurement.Decision, string, error) {
 		return procurement.Verify, r.Note, nil
 	})
@@ -602,4 +599,19 @@ func (s *Server) downloadEvidence(c echo.Context) error {
 		return err
 	}
 	return sendFile(c, f, rc)
+}
+
+// ruleWindow reads the confirmation window from the rule set in force when a
+// purchase is reported; without any rule set loaded, the SPEC's default.
+func ruleWindow(db *gorm.DB) procurement.WindowFunc {
+	return func(ctx context.Context, at time.Time) (time.Duration, error) {
+		rs, err := compliance.RuleSetAt(ctx, db, compliance.DateIn(at))
+		if errors.Is(err, fault.ErrNotFound) {
+			return procurement.DefaultConfirmationWindow, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		return rs.ConfirmationWindow(), nil
+	}
 }

@@ -24,6 +24,7 @@ import (
 	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/files"
 	"kemitraan/app/platform/logging"
+	"kemitraan/app/procurement"
 )
 
 // Deps is what the server needs from main.
@@ -46,6 +47,7 @@ type Server struct {
 	// and period reports.
 	files       *files.Store
 	partnership *partnership.Service
+	purchases   *procurement.Service
 	metrics     *prometheus.Registry
 	openapi     []byte // the OpenAPI document, generated from the route table at start
 }
@@ -70,6 +72,10 @@ func New(d Deps) (*echo.Echo, error) {
 		files: files.NewStore(d.Config.Uploads.Dir, d.Config.Uploads.MaxBytes, d.Clock),
 	}
 	s.partnership = partnership.New(d.DB, d.Clock, s.files, nil)
+	s.purchases = procurement.New(d.DB, d.Clock, procurement.Config{
+		MaxAmount: d.Config.Procurement.MaxAmount, ImportMaxRows: d.Config.Procurement.ImportMaxRows,
+		PublicURL: d.Config.HTTP.PublicURL, TokenSecret: d.Config.Auth.TokenSecret.Value(), Location: d.Config.Location(),
+	}, s.files, ruleWindow(d.DB))
 	s.metrics.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -233,6 +239,8 @@ func (s *Server) routes() []route {
 		s.agreementRoutes(),
 		s.outletRoutes(),
 		s.reportRoutes(),
+		s.purchaseRoutes(),
+		s.confirmationRoutes(),
 		s.authRoutes(),
 	} {
 		all = append(all, group...)
