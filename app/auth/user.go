@@ -424,3 +424,33 @@ func sameID(a, b *int64) bool {
 	}
 	return *a == *b
 }
+
+// BindingByNIB finds the business or IKM a new company or IKM user will be
+// bound to by its NIB (how people know them), for the command line. An
+// unknown NIB is a field error on "business" or "ikm".
+func (s *Service) BindingByNIB(ctx context.Context, businessNIB, ikmNIB string) (businessID, ikmID *int64, err error) {
+	var c fault.Checker
+	find := func(table, nib, field, reason string) (*int64, error) {
+		if nib == "" {
+			return nil, nil
+		}
+		var id int64
+		// table is one of two constants below, never input.
+		err := s.db.WithContext(ctx).Raw(`SELECT id FROM `+table+` WHERE nib = ?`, nib).Row().Scan(&id)
+		switch {
+		case isNoRows(err):
+			c.Add(field, reason)
+			return nil, nil
+		case err != nil:
+			return nil, fmt.Errorf("auth: %s %s: %w", table, nib, err)
+		}
+		return &id, nil
+	}
+	if businessID, err = find("businesses", businessNIB, "business", "tidak ada usaha dengan NIB "+businessNIB); err != nil {
+		return nil, nil, err
+	}
+	if ikmID, err = find("ikms", ikmNIB, "ikm", "tidak ada IKM dengan NIB "+ikmNIB); err != nil {
+		return nil, nil, err
+	}
+	return businessID, ikmID, c.Err()
+}

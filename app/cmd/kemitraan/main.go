@@ -3,6 +3,7 @@
 //	kemitraan serve [--migrate]        run the HTTP API and the scheduler
 //	kemitraan migrate up|down|status   manage the database schema
 //	kemitraan seed [--demo]            load reference (and demo) data
+//	kemitraan user create --role …     create an account (the first admin)
 //
 // Every command reads the configuration from config/kemitraan.yaml (or
 // --config FILE) and the environment.
@@ -38,6 +39,9 @@ Commands:
   migrate up|down|status    apply, roll back one, or list migrations
   seed [--demo]             load the kecamatan list (and the demo data set)
   healthcheck               ask the local server's /healthz (for containers)
+  user create --role ROLE --username NAME --name "FULL NAME" [--email ADDR] [--business NIB | --ikm NIB]
+                            create an account (the first admin, for one); the
+                            password comes from KEMITRAAN_PASSWORD or stdin
 `
 
 // command is one subcommand: it gets the loaded environment and its own args.
@@ -49,6 +53,7 @@ func commands() map[string]command {
 		"migrate":     migrate,
 		"seed":        seedCmd,
 		"healthcheck": healthcheck,
+		"user":        userCmd,
 	}
 }
 
@@ -88,7 +93,8 @@ func run(args []string, stdout io.Writer, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
-	env := &environment{cfg: cfg, log: logging.New(os.Stderr, cfg.LogFormat(), cfg.Log.Level), stdout: stdout}
+	env := &environment{cfg: cfg, log: logging.New(os.Stderr, cfg.LogFormat(), cfg.Log.Level), stdout: stdout,
+		getenv: getenv, stdin: os.Stdin}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	defer env.close()
@@ -101,6 +107,8 @@ type environment struct {
 	cfg    config.Config
 	log    *slog.Logger
 	stdout io.Writer
+	getenv func(string) string
+	stdin  io.Reader
 	db     *gorm.DB
 }
 

@@ -38,5 +38,10 @@ func seedCmd(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "demo: %d businesses, %d IKM new\n", d.Businesses, d.IKMs)
+	users, err := seed.DemoAccounts(ctx, db)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "demo: %d users new (passwords in README, Accounts)\n", users)
 	return nil
 }
