@@ -103,16 +103,9 @@ func (s *Service) Import(ctx context.Context, in ImportInput, idem *Idem[ImportR
 		// Drain what a CSV reader left unread so the hash covers the file.
 		_, _ = io.Copy(io.Discard, in.File)
 		res.Rows, res.TotalAmount = st.rows, st.total
-		if st.rows == 0 && len(st.errs) == 0 {
-			return fault.Invalid(fault.Field("file", "berkas tidak berisi baris data"))
-		}
-		if err := s.checkStaged(ctx, tx, a.BusinessID, st); err != nil {
-			return err
-		}
-		if in.DryRun {
-			return errRollback
-		}
-		if idem != nil && idem.Key != "" {
+		// A repeated request replays its first answer before anything is
+		// checked again (its rows would now all be duplicates).
+		if idem != nil && idem.Key != "" && !in.DryRun {
 			idem.Hash = hash.Sum(nil)
 			r, err := claim(ctx, tx, a.BusinessID, idem.Key, idem.Hash, s.now())
 			if err != nil {
@@ -122,6 +115,15 @@ func (s *Service) Import(ctx context.Context, in ImportInput, idem *Idem[ImportR
 				replay = r
 				return errRollback
 			}
+		}
+		if st.rows == 0 && len(st.errs) == 0 {
+			return fault.Invalid(fault.Field("file", "berkas tidak berisi baris data"))
+		}
+		if err := s.checkStaged(ctx, tx, a.BusinessID, st); err != nil {
+			return err
+		}
+		if in.DryRun {
+			return errRollback
 		}
 		if err := s.storeStaged(ctx, tx, a, &res); err != nil {
 			return err

@@ -1,0 +1,120 @@
+package procurement_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/clock"
+	"kemitraan/app/platform/dbtest"
+	"kemitraan/app/platform/files"
+	"kemitraan/app/procurement"
+)
+
+// BenchmarkImport100k imports 100,000 generated CSV rows per iteration,
+// streamed from a generator so the file never sits in memory, and reports
+// rows per second and the peak heap in use during the import (sampled).
+//
+//	DATABASE_URL=… go test -run '^$' -bench Import100k -benchtime 1x ./app/procurement/
+func BenchmarkImport100k(b *testing.B) {
+	const rows = 100_000
+	db := dbtest.New(b)
+	ctx := context.Background()
+	var businessID int64
+	if err := db.Raw(`INSERT INTO businesses (nib, name, category, kecamatan_code, registered_at)
+		VALUES ('9000000000001', 'PT Tolok Ukur', 'factory', '3216060', '2024-01-01') RETURNING id`).Row().Scan(&businessID); err != nil {
+		b.Fatal(err)
+	}
+	// 300 active IKM, a third with an e-mail address.
+	if err := db.Exec(`INSERT INTO ikms (nib, name, sector, kecamatan_code, email)
+		SELECT '7' || lpad(g::text, 12, '0'), 'IKM ' || g, 'lainnya', '3216060', CASE WHEN g % 3 = 0 THEN 'ikm' || g || '@contoh.id' END
+		FROM generate_series(1, 300) g`).Error; err != nil {
+		b.Fatal(err)
+	}
+	clk := clock.NewFixed(time.Date(2025, 7, 1, 3, 0, 0, 0, time.UTC))
+	svc := procurement.New(db, clk, procurement.Config{MaxAmount: 10_000_000_000, ImportMaxRows: 200_000,
+		PublicURL: "http://127.0.0.1:8080", TokenSecret: "benchmark-secret-of-at-least-32-chars"},
+		files.NewStore(b.TempDir(), 1<<20, clk), nil)
+	ctx = actor.With(ctx, actor.Actor{UserID: 1, Username: "bench", Role: actor.RoleCompany, BusinessID: businessID})
+
+	var peak atomic.Uint64
+	var total time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		runtime.GC()
+		stop := sampleHeap(&peak)
+		start := time.Now()
+		res, _, err := svc.Import(ctx, procurement.ImportInput{File: generateCSV(i, rows)}, nil)
+		total += time.Since(start)
+		stop()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Created != rows {
+			b.Fatalf("created %d of %d", res.Created, rows)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(rows*b.N)/total.Seconds(), "rows/s")
+	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
+}
+
+// generateCSV writes n rows of purchases into a pipe as they are read.
+func generateCSV(iteration, n int) io.Reader {
+	pr, pw := io.Pipe()
+	go func() {
+		w := &errWriter{w: pw}
+		fmt.Fprintln(w, "invoice_number,ikm_nib,purchase_date,paid_date,description,quantity,amount")
+		for r := range n {
+			fmt.Fprintf(w, "B%d-%07d,7%012d,2025-%02d-%02d,,Pembelian produk IKM nomor %d,%d,%d\n",
+				iteration, r, r%300+1, 4+r%3, 1+r%28, r, 1+r%50, 40_000+(r%100)*1_000)
+		}
+		pw.CloseWithError(w.err)
+	}()
+	return pr
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+// sampleHeap records the largest HeapInuse seen every 5 ms until stopped.
+func sampleHeap(peak *atomic.Uint64) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			if m.HeapInuse > peak.Load() {
+				peak.Store(m.HeapInuse)
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
