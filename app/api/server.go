@@ -236,6 +236,7 @@ func (s *Server) routes() []route {
 	for _, group := range [][]route{
 		s.operationalRoutes(),
 		s.docsRoutes(),
+		s.registryRoutes(),
 		s.agreementRoutes(),
 		s.outletRoutes(),
 		s.reportRoutes(),

@@ -1,0 +1,239 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"kemitraan/app/auth"
+	"kemitraan/app/platform/fault"
+	"kemitraan/app/registry"
+)
+
+func (s *Server) ikmRoutes() []route {
+	const tag = "registri IKM"
+	idParam := struct {
+		ID int64 `param:"id" doc:"Nomor urut IKM"`
+	}{}
+	return []route{
+		{method: http.MethodGet, path: "/api/v1/ikms", perm: auth.PermRegistryRead, handler: s.listIKMs,
+			doc: doc{summary: "Daftar IKM", tag: tag, query: ikmQuery{}, response: ikmList{},
+				description: "Petugas, admin dan pejabat melihat semuanya; pengguna IKM hanya IKM-nya sendiri; " +
+					"pengguna perusahaan tidak melihat satu pun (direktori IKM publik ada di /api/v1/public)."}},
+		{method: http.MethodPost, path: "/api/v1/ikms", perm: auth.PermRegistryManage, handler: s.createIKM,
+			doc: doc{summary: "Daftarkan IKM", tag: tag, request: ikmRequest{}, response: ikmResponse{},
+				status: http.StatusCreated,
+				description: "NIB 13 digit dan unik (409 dengan kolom `nib`). Telepon dalam format Indonesia apa pun " +
+					"(08…, 628…, +628…, dengan spasi atau tanda hubung) disimpan sebagai +62…; e-mail boleh kosong. " +
+					"IKM baru belum terverifikasi: verifikasi hanya lewat `/verify`."}},
+		{method: http.MethodPost, path: "/api/v1/ikms/import", perm: auth.PermRegistryManage, handler: s.importIKMs,
+			limit: s.uploadLimit(),
+			doc: doc{summary: "Impor IKM dari CSV atau XLSX (semua atau tidak sama sekali)", tag: tag,
+				query: registryImportQuery{}, form: registryImportForm{}, consumes: []string{"text/csv", xlsxMIME},
+				response: registryImportResponse{},
+				description: "Kolom (judul baris pertama, huruf besar/kecil dan spasi bebas): " +
+					strings.Join(registry.IKMImportColumns(), ", ") + ". " + importDescription +
+					" Status verifikasi tidak pernah diimpor."}},
+		{method: http.MethodGet, path: "/api/v1/ikms/:id", perm: auth.PermRegistryRead, handler: s.getIKM,
+			doc: doc{summary: "Satu IKM", tag: tag, params: idParam, response: ikmResponse{},
+				description: "Pengguna IKM yang meminta IKM lain mendapat 404."}},
+		{method: http.MethodPut, path: "/api/v1/ikms/:id", perm: auth.PermRegistryManage, handler: s.updateIKM,
+			doc: doc{summary: "Ubah data IKM", tag: tag, params: idParam, request: ikmRequest{}, response: ikmResponse{},
+				description: "Menggantikan seluruh data dengan isi permintaan; `status` yang dikosongkan tetap. " +
+					"Verifikasi tidak berubah (kolom `verified` tidak diterima di sini: pakai `/verify`)."}},
+		{method: http.MethodPost, path: "/api/v1/ikms/:id/deactivate", perm: auth.PermRegistryManage, handler: s.deactivateIKM,
+			doc: doc{summary: "Nonaktifkan IKM (status inactive)", tag: tag, params: idParam, response: ikmResponse{},
+				description: "Tidak ada penghapusan. Sudah tidak aktif: 409 dengan `current_status`. " +
+					"Mengaktifkan kembali: ubah `status` menjadi `active`."}},
+		{method: http.MethodPost, path: "/api/v1/ikms/:id/verify", perm: auth.PermIKMVerify, handler: s.verifyIKM,
+			doc: doc{summary: "Tandai IKM terverifikasi di lapangan (atau cabut tandanya)", tag: tag, params: idParam,
+				request: ikmVerifyRequest{}, response: ikmResponse{},
+				description: "Hanya petugas. Mencatat waktu dan petugasnya. Keadaan yang sama: 409 dengan `verified`."}},
+	}
+}
+
+type ikmQuery struct {
+	Sector    string `query:"sector" openapi:"enum=batik|anyaman|kayu|makanan|minuman|fesyen|kerajinan|logam|kimia|lainnya"`
+	Kecamatan string `query:"kecamatan" doc:"Kode BPS atau nama kecamatan"`
+	Status    string `query:"status" openapi:"enum=active|inactive"`
+	Verified  *bool  `query:"verified"`
+	Q         string `query:"q" doc:"Sebagian nama (tanpa membedakan huruf besar/kecil) atau NIB"`
+	Sort      string `query:"sort" doc:"name, nib, sector, kecamatan, monthly_capacity, created_at, updated_at atau status; awali - untuk menurun. Bawaan: name"`
+	Page      int    `query:"page" openapi:"min=1"`
+	PerPage   int    `query:"per_page" doc:"Bawaan 20" openapi:"min=1,max=100"`
+}
+
+type ikmRequest struct {
+	NIB             string `json:"nib" doc:"Nomor Induk Berusaha, 13 digit" example:"8120000000001"`
+	Name            string `json:"name" example:"Batik Tulis Bekasi Asri"`
+	OwnerName       string `json:"owner_name,omitempty" example:"Siti Nurhaliza"`
+	Sector          string `json:"sector" openapi:"enum=batik|anyaman|kayu|makanan|minuman|fesyen|kerajinan|logam|kimia|lainnya"`
+	Products        string `json:"products,omitempty" example:"Kain batik tulis motif gabus"`
+	KecamatanCode   string `json:"kecamatan_code" doc:"Kode BPS dari GET /api/v1/kecamatan" example:"3216080"`
+	Desa            string `json:"desa,omitempty" example:"Setiadarma"`
+	Address         string `json:"address,omitempty"`
+	Phone           string `json:"phone,omitempty" doc:"Format Indonesia apa pun; disimpan sebagai +62…" example:"0813-1000-0001"`
+	Email           string `json:"email,omitempty" doc:"Boleh kosong"`
+	MonthlyCapacity int64  `json:"monthly_capacity,omitempty" doc:"Kapasitas produksi yang dinyatakan, rupiah per bulan" openapi:"min=0" example:"6000000"`
+	PublicContact   bool   `json:"public_contact,omitempty" doc:"IKM setuju telepon dan e-mailnya tampil di direktori publik"`
+	Status          string `json:"status,omitempty" openapi:"enum=active|inactive" doc:"Bawaan active; saat mengubah, kosong berarti tetap"`
+}
+
+func (r ikmRequest) input() registry.IKMInput {
+	return registry.IKMInput{
+		NIB: r.NIB, Name: r.Name, OwnerName: r.OwnerName, Sector: r.Sector, Products: r.Products,
+		KecamatanCode: r.KecamatanCode, Desa: r.Desa, Address: r.Address, Phone: r.Phone, Email: r.Email,
+		MonthlyCapacity: r.MonthlyCapacity, PublicContact: r.PublicContact, Status: r.Status,
+	}
+}
+
+type ikmResponse struct {
+	ID              int64      `json:"id"`
+	NIB             string     `json:"nib" example:"8120000000001"`
+	Name            string     `json:"name"`
+	OwnerName       string     `json:"owner_name"`
+	Sector          string     `json:"sector" openapi:"enum=batik|anyaman|kayu|makanan|minuman|fesyen|kerajinan|logam|kimia|lainnya"`
+	Products        string     `json:"products"`
+	KecamatanCode   string     `json:"kecamatan_code"`
+	KecamatanName   string     `json:"kecamatan_name"`
+	Desa            string     `json:"desa"`
+	Address         string     `json:"address"`
+	Phone           string     `json:"phone" doc:"+62…, atau kosong"`
+	Email           *string    `json:"email" openapi:"nullable" doc:"null bila IKM tidak memiliki e-mail"`
+	MonthlyCapacity int64      `json:"monthly_capacity" doc:"Rupiah per bulan"`
+	Status          string     `json:"status" openapi:"enum=active|inactive"`
+	Verified        bool       `json:"verified" doc:"Sudah diperiksa petugas di lapangan"`
+	VerifiedAt      *time.Time `json:"verified_at" openapi:"nullable"`
+	VerifiedBy      *int64     `json:"verified_by" openapi:"nullable" doc:"Pengguna (petugas) yang memverifikasi"`
+	PublicContact   bool       `json:"public_contact"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+}
+
+func newIKMResponse(i registry.IKM) ikmResponse {
+	return ikmResponse{
+		ID: i.ID, NIB: i.NIB, Name: i.Name, OwnerName: i.OwnerName, Sector: i.Sector, Products: i.Products,
+		KecamatanCode: i.KecamatanCode, KecamatanName: i.KecamatanName, Desa: i.Desa, Address: i.Address,
+		Phone: i.Phone, Email: i.Email, MonthlyCapacity: i.MonthlyCapacity, Status: i.Status,
+		Verified: i.Verified, VerifiedAt: utcPtr(i.VerifiedAt), VerifiedBy: i.VerifiedBy,
+		PublicContact: i.PublicContact, CreatedAt: i.CreatedAt.UTC(), UpdatedAt: i.UpdatedAt.UTC(),
+	}
+}
+
+type ikmList struct {
+	Items   []ikmResponse `json:"items"`
+	Total   int64         `json:"total" doc:"Jumlah seluruh yang cocok dengan saringan"`
+	Page    int           `json:"page"`
+	PerPage int           `json:"per_page"`
+}
+
+type ikmVerifyRequest struct {
+	Verified *bool `json:"verified" openapi:"required" doc:"true: terverifikasi di lapangan; false: cabut verifikasi"`
+}
+
+func (s *Server) listIKMs(c echo.Context) error {
+	q := newFilterReader(c)
+	f := registry.IKMFilter{
+		Sector: q.text("sector"), Kecamatan: q.text("kecamatan"), Status: q.text("status"),
+		Verified: q.boolean("verified"), Q: q.text("q"), Sort: q.text("sort"), Paging: registryPaging(q),
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	page, err := s.registries().ListIKMs(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	out := ikmList{Items: make([]ikmResponse, 0, len(page.Items)), Total: page.Total, Page: page.Page, PerPage: page.PerPage}
+	for _, i := range page.Items {
+		out.Items = append(out.Items, newIKMResponse(i))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) createIKM(c echo.Context) error {
+	var req ikmRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	i, err := s.registries().CreateIKM(c.Request().Context(), req.input())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, newIKMResponse(i))
+}
+
+var errIKMPath = fault.NotFound("ikm_not_found", "IKM tidak ditemukan.")
+
+func (s *Server) getIKM(c echo.Context) error {
+	id, err := idParam(c, "id", errIKMPath)
+	if err != nil {
+		return err
+	}
+	i, err := s.registries().GetIKM(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newIKMResponse(i))
+}
+
+func (s *Server) updateIKM(c echo.Context) error {
+	id, err := idParam(c, "id", errIKMPath)
+	if err != nil {
+		return err
+	}
+	var req ikmRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	i, err := s.registries().UpdateIKM(c.Request().Context(), id, req.input())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newIKMResponse(i))
+}
+
+func (s *Server) deactivateIKM(c echo.Context) error {
+	id, err := idParam(c, "id", errIKMPath)
+	if err != nil {
+		return err
+	}
+	i, err := s.registries().DeactivateIKM(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newIKMResponse(i))
+}
+
+func (s *Server) verifyIKM(c echo.Context) error {
+	id, err := idParam(c, "id", errIKMPath)
+	if err != nil {
+		return err
+	}
+	var req ikmVerifyRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Verified == nil {
+		return fault.Invalid(fault.Field("verified", "wajib diisi: true atau false"))
+	}
+	i, err := s.registries().VerifyIKM(c.Request().Context(), id, *req.Verified)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newIKMResponse(i))
+}
+
+func (s *Server) importIKMs(c echo.Context) error {
+	f, dryRun, err := s.readImport(c)
+	if err != nil {
+		return err
+	}
+	res, err := s.registries().ImportIKMs(c.Request().Context(), f, dryRun)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newRegistryImportResponse(res))
+}
