@@ -7,6 +7,7 @@ import (
 
 	"kemitraan/app/compliance"
 	"kemitraan/app/platform/clock"
+	"kemitraan/app/platform/files"
 	"kemitraan/app/seed"
 )
 
@@ -43,5 +44,11 @@ func seedCmd(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "demo: %d users new (passwords in README, Accounts)\n", users)
+	store := files.NewStore(env.cfg.Uploads.Dir, env.cfg.Uploads.MaxBytes, clock.System{})
+	p, err := seed.DemoPartnerships(ctx, db, store)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "demo: %d agreements, %d outlets new\n", p.Agreements, p.Outlets)
 	return nil
 }
