@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -261,6 +262,47 @@ func TestLoginRateLimit(t *testing.T) {
 		if r := s.loginFrom(ip(18), name, "tebakan-salah-6"); r.Code != http.StatusTooManyRequests {
 			// two fresh failures slow it down again, which shows the count restarted at zero rather than at four
 			t.Fatalf("after two fresh failures: %d", r.Code)
+		}
+	})
+
+	t.Run("a burst of parallel guesses is counted as it arrives", func(t *testing.T) {
+		s, _ := setup(t)
+		name := s.usernameOf(s.as(actor.RoleOfficer))
+		const burst = 16
+		codes := make(chan int, burst)
+		var wg sync.WaitGroup
+		for i := range burst {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				body, _ := json.Marshal(loginRequest{Username: name, Password: "tebakan-" + strconv.Itoa(i)})
+				req := httptest.NewRequest(http.MethodPost, "/api/v1/auth/login", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.RemoteAddr = "198.51.100." + strconv.Itoa(i+1) + ":40000"
+				rec := httptest.NewRecorder()
+				s.e.ServeHTTP(rec, req)
+				codes <- rec.Code
+			}()
+		}
+		wg.Wait()
+		close(codes)
+		checked := 0
+		for code := range codes {
+			switch code {
+			case http.StatusUnauthorized:
+				checked++
+			case http.StatusTooManyRequests:
+			default:
+				t.Errorf("status %d", code)
+			}
+		}
+		// Only attempts that found fewer failures ahead of them than the
+		// slow-down threshold had their password checked.
+		if checked < 1 || checked > maxFails {
+			t.Errorf("%d of %d parallel guesses were checked, want 1 to %d", checked, burst, maxFails)
+		}
+		if n := s.count(`SELECT count(*) FROM login_attempts WHERE username = lower(?)`, name); n != int64(checked) {
+			t.Errorf("%d failures recorded for %d checked guesses", n, checked)
 		}
 	})
 
