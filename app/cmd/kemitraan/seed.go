@@ -8,6 +8,7 @@ import (
 	"kemitraan/app/compliance"
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/files"
+	"kemitraan/app/procurement"
 	"kemitraan/app/seed"
 )
 
@@ -50,5 +51,14 @@ func seedCmd(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "demo: %d agreements, %d outlets new\n", p.Agreements, p.Outlets)
+	purchases := procurement.New(db, clock.System{}, procurement.Config{
+		MaxAmount: env.cfg.Procurement.MaxAmount, ImportMaxRows: env.cfg.Procurement.ImportMaxRows,
+		PublicURL: env.cfg.HTTP.PublicURL, TokenSecret: env.cfg.Auth.TokenSecret.Value(), Location: env.cfg.Location(),
+	}, store, nil)
+	np, err := seed.DemoPurchases(ctx, db, purchases)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "demo: %d purchases new\n", np)
 	return nil
 }

@@ -1,0 +1,57 @@
+package seed_test
+
+import (
+	"context"
+	"testing"
+
+	"kemitraan/app/platform/clock"
+	"kemitraan/app/platform/dbtest"
+	"kemitraan/app/procurement"
+	"kemitraan/app/seed"
+)
+
+func TestDemoPurchasesAreIdempotent(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.New(t)
+	svc := procurement.New(db, clock.System{}, procurement.Config{MaxAmount: 10_000_000_000, ImportMaxRows: 10,
+		PublicURL: "http://127.0.0.1:8080"}, nil, nil)
+	if _, err := seed.DemoData(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	first, err := seed.DemoPurchases(ctx, db, svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first < 12 {
+		t.Fatalf("inserted %d purchases, want a believable set", first)
+	}
+	second, err := seed.DemoPurchases(ctx, db, svc)
+	if err != nil || second != 0 {
+		t.Fatalf("second run inserted %d, %v", second, err)
+	}
+	var byStatus []struct {
+		Status   string
+		Verified bool
+		N        int
+		Links    int
+	}
+	db.Raw(`SELECT status, verified, count(*) AS n,
+			count(*) FILTER (WHERE EXISTS (SELECT 1 FROM confirmation_tokens c WHERE c.purchase_id = p.id)) AS links
+		FROM purchases p GROUP BY status, verified ORDER BY status, verified`).Scan(&byStatus)
+	want := map[string]bool{"confirmed": false, "confirmed+verified": false, "disputed": false, "reported": false}
+	for _, s := range byStatus {
+		key := s.Status
+		if s.Verified {
+			key += "+verified"
+		}
+		want[key] = true
+		if s.Status == "reported" && s.Links != s.N {
+			t.Errorf("%d of %d purchases awaiting confirmation have a link", s.Links, s.N)
+		}
+	}
+	for k, ok := range want {
+		if !ok {
+			t.Errorf("no demo purchase %s (have %+v)", k, byStatus)
+		}
+	}
+}
