@@ -18,6 +18,7 @@ import (
 	"gorm.io/gorm"
 
 	"kemitraan/app/auth"
+	"kemitraan/app/jobs"
 	"kemitraan/app/partnership"
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/config"
@@ -25,6 +26,7 @@ import (
 	"kemitraan/app/platform/files"
 	"kemitraan/app/platform/logging"
 	"kemitraan/app/procurement"
+	"kemitraan/app/sanction"
 )
 
 // Deps is what the server needs from main.
@@ -33,6 +35,9 @@ type Deps struct {
 	DB     *gorm.DB
 	Log    *slog.Logger
 	Clock  clock.Clock
+	// Jobs runs the scheduled jobs by hand (POST /api/v1/jobs/{name}/run);
+	// nil builds the standard set from Config.
+	Jobs *jobs.Runner
 }
 
 // Server holds the handlers' dependencies.
@@ -48,6 +53,8 @@ type Server struct {
 	files       *files.Store
 	partnership *partnership.Service
 	purchases   *procurement.Service
+	sanction    *sanction.Service
+	jobs        *jobs.Runner
 	metrics     *prometheus.Registry
 	openapi     []byte // the OpenAPI document, generated from the route table at start
 }
@@ -76,6 +83,12 @@ func New(d Deps) (*echo.Echo, error) {
 		MaxAmount: d.Config.Procurement.MaxAmount, ImportMaxRows: d.Config.Procurement.ImportMaxRows,
 		PublicURL: d.Config.HTTP.PublicURL, TokenSecret: d.Config.Auth.TokenSecret.Value(), Location: d.Config.Location(),
 	}, s.files, ruleWindow(d.DB))
+	s.sanction = sanction.New(d.DB, d.Clock, s.files, d.Config.Office)
+	if s.jobs = d.Jobs; s.jobs == nil {
+		if s.jobs, err = jobs.NewStandardRunner(d.DB, d.Clock, d.Log, d.Config); err != nil {
+			return nil, err
+		}
+	}
 	s.metrics.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -242,6 +255,11 @@ func (s *Server) routes() []route {
 		s.reportRoutes(),
 		s.purchaseRoutes(),
 		s.confirmationRoutes(),
+		s.ruleRoutes(),
+		s.evaluationRoutes(),
+		s.exemptionRoutes(),
+		s.caseRoutes(),
+		s.jobRoutes(),
 		s.authRoutes(),
 	} {
 		all = append(all, group...)

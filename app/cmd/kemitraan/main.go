@@ -4,6 +4,7 @@
 //	kemitraan migrate up|down|status   manage the database schema
 //	kemitraan seed [--demo]            load reference (and demo) data
 //	kemitraan user create --role …     create an account (the first admin)
+//	kemitraan job run NAME             run a scheduled job by hand
 //
 // Every command reads the configuration from config/kemitraan.yaml (or
 // --config FILE) and the environment.
@@ -42,6 +43,7 @@ Commands:
   user create --role ROLE --username NAME --name "FULL NAME" [--email ADDR] [--business NIB | --ikm NIB]
                             create an account (the first admin, for one); the
                             password comes from KEMITRAAN_PASSWORD or stdin
+  job run NAME [--period P] run a scheduled job now: evaluate, lapse, remind, expire, outbox
 `
 
 // command is one subcommand: it gets the loaded environment and its own args.
@@ -54,6 +56,7 @@ func commands() map[string]command {
 		"seed":        seedCmd,
 		"healthcheck": healthcheck,
 		"user":        userCmd,
+		"job":         jobCmd,
 	}
 }
 

@@ -49,11 +49,18 @@ func serve(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	log.Info("rule sets loaded", "dir", cfg.RulesDir, "files", rules.Files, "new", rules.Created, "replaced", rules.Replaced)
-	e, err := api.New(api.Deps{Config: cfg, DB: db, Log: log, Clock: clock.System{}})
+	runner, err := jobs.NewStandardRunner(db, clock.System{}, log, cfg)
+	if err != nil {
+		return err
+	}
+	e, err := api.New(api.Deps{Config: cfg, DB: db, Log: log, Clock: clock.System{}, Jobs: runner})
 	if err != nil {
 		return err
 	}
 	sched := jobs.NewScheduler(cfg.Location(), log)
+	if err := runner.Schedule(sched, cfg.Jobs.Schedules); err != nil {
+		return err
+	}
 	if cfg.Jobs.Enabled {
 		sched.Start()
 	}

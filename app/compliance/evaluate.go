@@ -1,0 +1,299 @@
+package compliance
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
+	"gorm.io/gorm"
+
+	"kemitraan/app/platform/fault"
+)
+
+// Evaluation statuses (SPEC §3). Precedence, first match wins:
+//
+//  1. exempt: an officer's exemption for the period, or a business whose
+//     registry status is exempt;
+//  2. not_reported: no period report submitted before the report deadline
+//     (missing, or submitted late). The metrics are still computed and kept
+//     beside it, so a reviewer sees what a late reporter achieved;
+//  3. compliant: every metric with a target at or above compliant_percent of
+//     it (a business with no target at all is compliant);
+//  4. partial: the mean of the ratios, each capped at 100%, at or above
+//     partial_mean_percent;
+//  5. non_compliant: otherwise.
+const (
+	StatusCompliant    = "compliant"
+	StatusPartial      = "partial"
+	StatusNonCompliant = "non_compliant"
+	StatusNotReported  = "not_reported"
+	StatusExempt       = "exempt"
+)
+
+// Statuses lists every evaluation status.
+var Statuses = []string{StatusCompliant, StatusPartial, StatusNonCompliant, StatusNotReported, StatusExempt}
+
+// Report statuses of a business for a period, judged against the deadline.
+const (
+	ReportOnTime  = "on_time"
+	ReportLate    = "late"
+	ReportMissing = "missing"
+)
+
+// EvaluationRun counts what one evaluation pass did.
+type EvaluationRun struct {
+	Period     string           `json:"period"`
+	RuleSet    string           `json:"rule_set"`
+	Businesses int64            `json:"businesses"`
+	Inserted   int64            `json:"inserted"`
+	Updated    int64            `json:"updated"`
+	Unchanged  int64            `json:"unchanged"`
+	ByStatus   map[string]int64 `json:"by_status"`
+	Elapsed    time.Duration    `json:"-"`
+}
+
+// CheckEvaluable returns the rule set judging p and an error unless p can be
+// evaluated at now: the period uses the rule set's period kind and its
+// report deadline has passed (before it, a missing report is not yet late).
+func CheckEvaluable(ctx context.Context, db *gorm.DB, p Period, now time.Time) (StoredRuleSet, error) {
+	rs, err := RuleSetFor(ctx, db, p)
+	if err != nil {
+		return rs, err
+	}
+	if p.Kind != rs.Period {
+		return rs, fault.Invalid(fault.Field("period", fmt.Sprintf(
+			"aturan %s memakai periode %s; tulis periode seperti %s", rs.Version, kindName(rs.Period),
+			PeriodContaining(rs.Period, p.Start()))))
+	}
+	if deadline := rs.ReportDeadline(p); now.Before(deadline) {
+		e := fault.Conflict("period_not_due", fmt.Sprintf(
+			"Periode %s baru dapat dievaluasi setelah batas laporan berkala %s.", p, FormatDate(rs.ReportDueDate(p))))
+		e.Extra = map[string]any{"report_deadline": deadline.UTC().Format(time.RFC3339)}
+		return rs, e
+	}
+	return rs, nil
+}
+
+// pgArray passes s as one array parameter (gorm would expand a bare slice
+// into a list).
+func pgArray[T any](s []T) pgtype.Array[T] {
+	return pgtype.Array[T]{Elements: s, Dims: []pgtype.ArrayDimension{{Length: int32(len(s)), LowerBound: 1}}, Valid: true}
+}
+
+// LatestDue is the latest period whose report deadline has passed at now,
+// in the period kind of the rule set in force today.
+func LatestDue(ctx context.Context, db *gorm.DB, now time.Time) (Period, error) {
+	rs, err := RuleSetAt(ctx, db, DateIn(now))
+	if err != nil {
+		return Period{}, err
+	}
+	p := PeriodContaining(rs.Period, now).Prev()
+	for now.Before(rs.ReportDeadline(p)) {
+		p = p.Prev()
+	}
+	return p, nil
+}
+
+func kindName(k PeriodKind) string {
+	switch k {
+	case Monthly:
+		return "bulanan"
+	case Semester:
+		return "semesteran"
+	default:
+		return "triwulanan"
+	}
+}
+
+// Evaluate computes every active business's evaluation for period p in one
+// set-based statement (INSERT … SELECT … ON CONFLICT DO UPDATE) inside tx,
+// never a query per business. A row whose figures have not changed is left
+// alone, computed_at included, so a re-run over the same data changes
+// nothing. The caller has checked the period with CheckEvaluable.
+func Evaluate(ctx context.Context, tx *gorm.DB, p Period, rs StoredRuleSet, now time.Time) (EvaluationRun, error) {
+	started := time.Now()
+	run := EvaluationRun{Period: p.String(), RuleSet: rs.Version, ByStatus: map[string]int64{}}
+	cats := make([]string, 0, len(Categories))
+	var mpv []int64
+	var mik, mos []int32
+	for _, c := range Categories {
+		m := rs.Minimum(c)
+		cats, mpv = append(cats, c), append(mpv, m.PurchaseValue)
+		mik, mos = append(mik, int32(m.IKMCount)), append(mos, int32(m.OutletSlots))
+	}
+	// The grouping of a whole period's purchases wants more than the default
+	// 4MB of work memory to stay in memory; this is the one batch statement.
+	if err := tx.WithContext(ctx).Exec("SET LOCAL work_mem = '256MB'").Error; err != nil {
+		return run, fmt.Errorf("compliance: work_mem: %w", err)
+	}
+	var counts struct{ Businesses, Inserted, Updated int64 }
+	err := tx.WithContext(ctx).Raw(evaluateSQL,
+		sql.Named("cats", pgArray(cats)), sql.Named("mpv", pgArray(mpv)), sql.Named("mik", pgArray(mik)),
+		sql.Named("mos", pgArray(mos)),
+		sql.Named("period", p.String()), sql.Named("pstart", p.FirstDay()), sql.Named("pend", p.LastDay()),
+		sql.Named("pstart_at", p.Start()), sql.Named("days", p.Days()),
+		sql.Named("deadline", rs.ReportDeadline(p)), sql.Named("rs", rs.ID),
+		sql.Named("cp", rs.Thresholds.CompliantPercent), sql.Named("pp", rs.Thresholds.PartialMeanPercent),
+		sql.Named("now", now.UTC()),
+	).Scan(&counts).Error
+	if err != nil {
+		return run, fmt.Errorf("compliance: evaluate %s: %w", p, err)
+	}
+	run.Businesses, run.Inserted, run.Updated = counts.Businesses, counts.Inserted, counts.Updated
+	run.Unchanged = run.Businesses - run.Inserted - run.Updated
+
+	var byStatus []struct {
+		Status string
+		N      int64
+	}
+	if err := tx.WithContext(ctx).Raw(`SELECT status, count(*) AS n FROM evaluations
+		WHERE period = ? AND rule_set_id = ? GROUP BY status`, p.String(), rs.ID).Scan(&byStatus).Error; err != nil {
+		return run, fmt.Errorf("compliance: count statuses: %w", err)
+	}
+	for _, s := range byStatus {
+		run.ByStatus[s.Status] = s.N
+	}
+	run.Elapsed = time.Since(started)
+	return run, nil
+}
+
+// evaluateSQL is the whole evaluation of one period. Parameters are cast
+// with CAST(@name AS type): gorm does not see the end of a name before "::".
+//
+//   - Businesses: active (or registry-exempt) ones registered by the period's
+//     last day.
+//   - Targets: the larger of the category minimum and the sum of the
+//     approved agreements overlapping the period (an agreement ended early
+//     counts for the periods it was in force in).
+//   - Purchases count when status = 'confirmed' (confirmed by the IKM or
+//     verified by an officer) and dated inside the period. A reversal is a
+//     counted negative entry, so the sum nets out; an IKM counts as a
+//     distinct partner when what was bought from it nets above zero.
+//   - Outlet slots: slot-days of confirmed outlets inside the period over
+//     the period's days.
+//   - Status comparisons are made in integers (realised·100 ≥ target·percent)
+//     so no rounding decides a status; the stored ratios are rounded to four
+//     places for display.
+const evaluateSQL = `
+WITH mins (category, purchase_value, ikm_count, outlet_slots) AS (
+    SELECT * FROM unnest(CAST(@cats AS text[]), CAST(@mpv AS bigint[]), CAST(@mik AS int[]), CAST(@mos AS int[]))
+),
+biz AS (
+    SELECT b.id, b.category, b.status
+    FROM businesses b
+    WHERE b.status IN ('active', 'exempt') AND b.registered_at <= CAST(@pend AS date)
+),
+agr AS (
+    SELECT a.business_id, sum(a.target_purchase_value) AS pv,
+           sum(a.target_ikm_count) AS ik, sum(a.target_outlet_slots) AS os
+    FROM agreements a
+    WHERE (a.status = 'approved' OR (a.status = 'ended' AND a.ended_at >= CAST(@pstart_at AS timestamptz)))
+      AND a.start_date <= CAST(@pend AS date) AND a.end_date >= CAST(@pstart AS date)
+    GROUP BY a.business_id
+),
+per_ikm AS (
+    SELECT p.business_id, p.ikm_id, sum(p.amount) AS amount
+    FROM purchases p
+    WHERE p.status = 'confirmed' AND p.purchase_date BETWEEN CAST(@pstart AS date) AND CAST(@pend AS date)
+    GROUP BY p.business_id, p.ikm_id
+),
+bought AS (
+    SELECT business_id, sum(amount) AS pv, count(*) FILTER (WHERE amount > 0) AS ik
+    FROM per_ikm
+    GROUP BY business_id
+),
+slots AS (
+    SELECT o.business_id,
+           sum(o.slots::bigint * (least(coalesce(o.end_date, CAST(@pend AS date)), CAST(@pend AS date))
+                                  - greatest(o.start_date, CAST(@pstart AS date)) + 1)) AS slot_days
+    FROM outlets o
+    WHERE o.status = 'confirmed' AND o.start_date <= CAST(@pend AS date)
+      AND (o.end_date IS NULL OR o.end_date >= CAST(@pstart AS date))
+    GROUP BY o.business_id
+),
+m AS (
+    SELECT biz.id AS business_id, biz.category, biz.status AS business_status,
+           greatest(coalesce(mins.purchase_value, 0), coalesce(agr.pv, 0))::bigint AS t_pv,
+           greatest(coalesce(mins.ikm_count, 0), coalesce(agr.ik, 0))::int AS t_ik,
+           greatest(coalesce(mins.outlet_slots, 0), coalesce(agr.os, 0))::int AS t_os,
+           coalesce(bought.pv, 0)::bigint AS r_pv,
+           coalesce(bought.ik, 0)::int AS r_ik,
+           coalesce(slots.slot_days, 0)::bigint AS slot_days,
+           CASE WHEN rep.submitted_at IS NULL THEN 'missing'
+                WHEN rep.submitted_at < CAST(@deadline AS timestamptz) THEN 'on_time'
+                ELSE 'late' END AS report_status,
+           ex.id AS exemption_id
+    FROM biz
+    LEFT JOIN mins ON mins.category = biz.category
+    LEFT JOIN agr ON agr.business_id = biz.id
+    LEFT JOIN bought ON bought.business_id = biz.id
+    LEFT JOIN slots ON slots.business_id = biz.id
+    LEFT JOIN period_reports rep ON rep.business_id = biz.id AND rep.period = @period
+    LEFT JOIN exemptions ex ON ex.business_id = biz.id AND ex.period = @period AND ex.revoked_at IS NULL
+),
+q AS (
+    SELECT m.*,
+           CASE WHEN t_pv > 0 THEN r_pv::numeric / t_pv END AS q_pv,
+           CASE WHEN t_ik > 0 THEN r_ik::numeric / t_ik END AS q_ik,
+           CASE WHEN t_os > 0 THEN slot_days::numeric / (CAST(@days AS int) * t_os) END AS q_os,
+           (t_pv = 0 OR r_pv::numeric * 100 >= t_pv::numeric * CAST(@cp AS int))
+             AND (t_ik = 0 OR r_ik * 100 >= t_ik * CAST(@cp AS int))
+             AND (t_os = 0 OR slot_days * 100 >= t_os::bigint * CAST(@days AS int) * CAST(@cp AS int)) AS all_met
+    FROM m
+),
+s AS (
+    SELECT q.*,
+           (SELECT avg(least(v.r, 1)) FROM (VALUES (q_pv), (q_ik), (q_os)) AS v (r) WHERE v.r IS NOT NULL) AS mean
+    FROM q
+),
+up AS (
+    INSERT INTO evaluations AS e (
+        business_id, period, period_start, period_end, rule_set_id, category,
+        target_purchase_value, target_ikm_count, target_outlet_slots,
+        realised_purchase_value, realised_ikm_count, realised_outlet_slots,
+        ratio_purchase_value, ratio_ikm_count, ratio_outlet_slots, mean_ratio,
+        status, report_status, exemption_id, computed_at)
+    SELECT business_id, @period, CAST(@pstart AS date), CAST(@pend AS date), CAST(@rs AS bigint), category,
+           t_pv, t_ik, t_os,
+           r_pv, r_ik, round(slot_days::numeric / CAST(@days AS int), 2),
+           round(q_pv, 4), round(q_ik, 4), round(q_os, 4), round(mean, 4),
+           CASE WHEN exemption_id IS NOT NULL OR business_status = 'exempt' THEN 'exempt'
+                WHEN report_status <> 'on_time' THEN 'not_reported'
+                WHEN all_met THEN 'compliant'
+                WHEN mean * 100 >= CAST(@pp AS int) THEN 'partial'
+                ELSE 'non_compliant' END,
+           report_status, exemption_id, CAST(@now AS timestamptz)
+    FROM s
+    ON CONFLICT (business_id, period, rule_set_id) DO UPDATE SET
+        category = EXCLUDED.category,
+        target_purchase_value = EXCLUDED.target_purchase_value,
+        target_ikm_count = EXCLUDED.target_ikm_count,
+        target_outlet_slots = EXCLUDED.target_outlet_slots,
+        realised_purchase_value = EXCLUDED.realised_purchase_value,
+        realised_ikm_count = EXCLUDED.realised_ikm_count,
+        realised_outlet_slots = EXCLUDED.realised_outlet_slots,
+        ratio_purchase_value = EXCLUDED.ratio_purchase_value,
+        ratio_ikm_count = EXCLUDED.ratio_ikm_count,
+        ratio_outlet_slots = EXCLUDED.ratio_outlet_slots,
+        mean_ratio = EXCLUDED.mean_ratio,
+        status = EXCLUDED.status,
+        report_status = EXCLUDED.report_status,
+        exemption_id = EXCLUDED.exemption_id,
+        computed_at = EXCLUDED.computed_at
+    WHERE (e.category, e.target_purchase_value, e.target_ikm_count, e.target_outlet_slots,
+           e.realised_purchase_value, e.realised_ikm_count, e.realised_outlet_slots,
+           e.ratio_purchase_value, e.ratio_ikm_count, e.ratio_outlet_slots, e.mean_ratio,
+           e.status, e.report_status, e.exemption_id)
+          IS DISTINCT FROM
+          (EXCLUDED.category, EXCLUDED.target_purchase_value, EXCLUDED.target_ikm_count, EXCLUDED.target_outlet_slots,
+           EXCLUDED.realised_purchase_value, EXCLUDED.realised_ikm_count, EXCLUDED.realised_outlet_slots,
+           EXCLUDED.ratio_purchase_value, EXCLUDED.ratio_ikm_count, EXCLUDED.ratio_outlet_slots, EXCLUDED.mean_ratio,
+           EXCLUDED.status, EXCLUDED.report_status, EXCLUDED.exemption_id)
+    RETURNING (xmax = 0) AS inserted
+)
+SELECT (SELECT count(*) FROM biz) AS businesses,
+       count(*) FILTER (WHERE inserted) AS inserted,
+       count(*) FILTER (WHERE NOT inserted) AS updated
+FROM up`

@@ -1,0 +1,165 @@
+package compliance
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+
+	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/fault"
+)
+
+// Evaluation is one business's evaluation for one period, as lists show it.
+type Evaluation struct {
+	ID                    int64
+	BusinessID            int64
+	BusinessName          string
+	BusinessNIB           string
+	Category              string
+	KecamatanCode         string
+	Period                string
+	RuleSetVersion        string
+	TargetPurchaseValue   int64
+	TargetIKMCount        int
+	TargetOutletSlots     int
+	RealisedPurchaseValue int64
+	RealisedIKMCount      int
+	RealisedOutletSlots   float64
+	RatioPurchaseValue    *float64
+	RatioIKMCount         *float64
+	RatioOutletSlots      *float64
+	MeanRatio             *float64
+	Status                string
+	ReportStatus          string
+	ExemptionID           *int64
+	ComputedAt            time.Time
+}
+
+// Shortfall is what a business is short by on each metric (0 where met).
+type Shortfall struct {
+	PurchaseValue int64
+	IKMCount      int
+	OutletSlots   float64
+}
+
+// Shortfall computes what is missing to reach each target.
+func (e Evaluation) Shortfall() Shortfall {
+	return Shortfall{
+		PurchaseValue: max(e.TargetPurchaseValue-e.RealisedPurchaseValue, 0),
+		IKMCount:      max(e.TargetIKMCount-e.RealisedIKMCount, 0),
+		OutletSlots:   max(float64(e.TargetOutletSlots)-e.RealisedOutletSlots, 0),
+	}
+}
+
+// EvaluationFilter narrows the evaluation list. BusinessID alone gives a
+// business's history.
+type EvaluationFilter struct {
+	Period     string
+	Status     string
+	Category   string
+	Kecamatan  string
+	BusinessID int64
+}
+
+// EvaluationPage asks for rows with an id below Cursor (0: from the newest).
+type EvaluationPage struct {
+	Cursor int64
+	Limit  int
+}
+
+// evaluationQuery is the scoped base of evaluation reads: staff see every
+// business, a company only its own, anyone else nothing. Only the rows made
+// with the rule set that judges each period are shown (a period
+// re-evaluated under a later version keeps its old row for the record).
+func evaluationQuery(ctx context.Context, db *gorm.DB) *gorm.DB {
+	a := actor.From(ctx)
+	q := db.WithContext(ctx).Table("evaluations AS e").
+		Joins("JOIN businesses b ON b.id = e.business_id").
+		Joins("JOIN rule_sets rs ON rs.id = e.rule_set_id").
+		Where(`e.rule_set_id = (SELECT r.id FROM rule_sets r WHERE r.effective_from <= e.period_end
+			ORDER BY r.effective_from DESC LIMIT 1)`).
+		Select(`e.id, e.business_id, b.name AS business_name, b.nib AS business_nib, e.category,
+			b.kecamatan_code, e.period, rs.version AS rule_set_version,
+			e.target_purchase_value, e.target_ikm_count, e.target_outlet_slots,
+			e.realised_purchase_value, e.realised_ikm_count, e.realised_outlet_slots,
+			e.ratio_purchase_value, e.ratio_ikm_count, e.ratio_outlet_slots, e.mean_ratio,
+			e.status, e.report_status, e.exemption_id, e.computed_at`)
+	switch {
+	case a.Staff():
+	case a.Role == actor.RoleCompany && a.BusinessID != 0:
+		q = q.Where("e.business_id = ?", a.BusinessID)
+	default:
+		q = q.Where("false")
+	}
+	return q
+}
+
+// ListEvaluations lists evaluations newest first with the next page's
+// cursor (0 when this is the last page).
+func ListEvaluations(ctx context.Context, db *gorm.DB, f EvaluationFilter, page EvaluationPage) ([]Evaluation, int64, error) {
+	var c fault.Checker
+	if f.Period != "" {
+		if p, err := ParsePeriod(f.Period); err != nil {
+			c.Add("period", err.Error())
+		} else {
+			f.Period = p.String()
+		}
+	}
+	if f.Status != "" && !slices.Contains(Statuses, f.Status) {
+		c.Add("status", "harus salah satu dari compliant, partial, non_compliant, not_reported, exempt")
+	}
+	if f.Category != "" && !slices.Contains(Categories, f.Category) {
+		c.Add("category", "kategori tidak dikenal")
+	}
+	if err := c.Err(); err != nil {
+		return nil, 0, err
+	}
+	limit := page.Limit
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	q := evaluationQuery(ctx, db)
+	if f.Period != "" {
+		q = q.Where("e.period = ?", f.Period)
+	}
+	if f.Status != "" {
+		q = q.Where("e.status = ?", f.Status)
+	}
+	if f.Category != "" {
+		q = q.Where("e.category = ?", f.Category)
+	}
+	if f.Kecamatan != "" {
+		q = q.Where("b.kecamatan_code = ?", f.Kecamatan)
+	}
+	if f.BusinessID != 0 {
+		q = q.Where("e.business_id = ?", f.BusinessID)
+	}
+	if page.Cursor > 0 {
+		q = q.Where("e.id < ?", page.Cursor)
+	}
+	var rows []Evaluation
+	if err := q.Order("e.id DESC").Limit(limit + 1).Scan(&rows).Error; err != nil {
+		return nil, 0, fmt.Errorf("compliance: list evaluations: %w", err)
+	}
+	var next int64
+	if len(rows) > limit {
+		rows = rows[:limit]
+		next = rows[len(rows)-1].ID
+	}
+	return rows, next, nil
+}
+
+// GetEvaluation returns one evaluation the caller may see.
+func GetEvaluation(ctx context.Context, db *gorm.DB, id int64) (Evaluation, error) {
+	var rows []Evaluation
+	if err := evaluationQuery(ctx, db).Where("e.id = ?", id).Limit(1).Scan(&rows).Error; err != nil {
+		return Evaluation{}, fmt.Errorf("compliance: evaluation %d: %w", id, err)
+	}
+	if len(rows) == 0 {
+		return Evaluation{}, fault.NotFound("evaluation_not_found", "Evaluasi tidak ditemukan.")
+	}
+	return rows[0], nil
+}

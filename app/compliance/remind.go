@@ -1,0 +1,172 @@
+package compliance
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// ReminderDays are the days before a report deadline on which reminders go
+// out (SPEC §5.3).
+var ReminderDays = []int{7, 3, 1}
+
+// ReminderResult counts what one reminder run sent.
+type ReminderResult struct {
+	Period      string `json:"period,omitempty"`
+	DaysBefore  int    `json:"days_before,omitempty"`
+	Businesses  int64  `json:"businesses"` // reminded to submit their report
+	IKMs        int64  `json:"ikms"`       // reminded to confirm purchases
+	Messages    int64  `json:"messages"`   // e-mails queued in the outbox
+	NothingToDo string `json:"nothing,omitempty"`
+}
+
+// reminderRung is the reminder due when daysLeft days remain before a due
+// date: the tightest of 7, 3 and 1 not below daysLeft (so a run that missed
+// the seventh day still sends the 7-day reminder on the sixth), or 0 when
+// none is due.
+func reminderRung(daysLeft int) int {
+	if daysLeft < 0 || daysLeft > ReminderDays[0] {
+		return 0
+	}
+	rung := ReminderDays[0]
+	for _, d := range ReminderDays {
+		if d >= daysLeft {
+			rung = d
+		}
+	}
+	return rung
+}
+
+// SendReminders queues the reminders due at now for the period whose report
+// deadline comes next: to every active business that has not submitted its
+// report (and is not exempt), and to every IKM with purchases of that period
+// still awaiting its confirmation. Each (recipient, period, rung) is
+// reminded once, ever: reminders_sent records it in the same statement that
+// queues the e-mails, so a second run sends nothing. appURL is the service's
+// public address for the links in the messages.
+func SendReminders(ctx context.Context, db *gorm.DB, now time.Time, appURL string) (ReminderResult, error) {
+	rs, err := RuleSetAt(ctx, db, DateIn(now))
+	if err != nil {
+		return ReminderResult{}, err
+	}
+	p := PeriodContaining(rs.Period, now).Prev()
+	due := rs.ReportDueDate(p)
+	daysLeft := int(due.Sub(DateIn(now)).Hours() / 24)
+	res := ReminderResult{Period: p.String()}
+	rung := reminderRung(daysLeft)
+	if rung == 0 {
+		res.NothingToDo = fmt.Sprintf("batas laporan %s tanggal %s, %d hari lagi", p, FormatDate(due), daysLeft)
+		return res, nil
+	}
+	res.DaysBefore = rung
+	appURL = strings.TrimRight(appURL, "/")
+	args := []any{
+		sql.Named("period", p.String()), sql.Named("label", p.Label()), sql.Named("pstart", p.FirstDay()),
+		sql.Named("pend", p.LastDay()), sql.Named("days", rung), sql.Named("due", FormatDate(due)),
+		sql.Named("now", now.UTC()), sql.Named("url", appURL),
+	}
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var n struct{ Recipients, Messages int64 }
+		if err := tx.Raw(remindBusinessesSQL, args...).Scan(&n).Error; err != nil {
+			return fmt.Errorf("compliance: report reminders: %w", err)
+		}
+		res.Businesses, res.Messages = n.Recipients, n.Messages
+		if err := tx.Raw(remindIKMsSQL, args...).Scan(&n).Error; err != nil {
+			return fmt.Errorf("compliance: confirmation reminders: %w", err)
+		}
+		res.IKMs, res.Messages = n.Recipients, res.Messages+n.Messages
+		return nil
+	})
+	return res, err
+}
+
+// Addresses: the business's contact address and its active company users';
+// an IKM's own address and its IKM users'. Recipients without any address
+// are not marked, so they are not counted as reminded.
+const remindBusinessesSQL = `
+WITH due AS (
+    SELECT b.id, b.name, b.nib, b.contact_email
+    FROM businesses b
+    WHERE b.status = 'active' AND b.registered_at <= CAST(@pend AS date)
+      AND NOT EXISTS (SELECT 1 FROM period_reports r WHERE r.business_id = b.id AND r.period = @period)
+      AND NOT EXISTS (SELECT 1 FROM exemptions x WHERE x.business_id = b.id AND x.period = @period AND x.revoked_at IS NULL)
+),
+recipients AS (
+    SELECT DISTINCT d.id, e.email
+    FROM due d
+    CROSS JOIN LATERAL (
+        SELECT lower(btrim(d.contact_email)) AS email
+        UNION SELECT lower(btrim(u.email)) FROM users u
+        WHERE u.business_id = d.id AND u.role = 'company' AND u.active
+    ) e
+    WHERE e.email <> ''
+),
+marked AS (
+    INSERT INTO reminders_sent (kind, period, days_before, business_id, sent_at)
+    SELECT DISTINCT 'report', @period, @days, id, @now FROM recipients
+    ON CONFLICT (kind, period, days_before, business_id) WHERE business_id IS NOT NULL DO NOTHING
+    RETURNING business_id
+),
+queued AS (
+    INSERT INTO outbox (kind, recipient, subject, body, payload, status, attempts, next_attempt_at, created_at)
+    SELECT 'reminder.report', r.email,
+           format('Pengingat: laporan berkala %s jatuh tempo %s', @label, @due),
+           format(E'Yth. Pimpinan %s (NIB %s),\n\nLaporan berkala kemitraan dengan IKM untuk %s belum kami terima. '
+                  'Batas penyampaiannya tanggal %s (%s hari lagi). Pastikan seluruh pembelian dan tempat usaha '
+                  'bagi IKM telah dicatat, lalu sampaikan laporan melalui aplikasi Kemitraan: %s\n\n'
+                  'Laporan yang tidak disampaikan tepat waktu menjadi temuan dalam evaluasi kepatuhan.\n\n'
+                  'Dinas Perindustrian', d.name, d.nib, @label, @due, @days, @url),
+           jsonb_build_object('business_id', d.id, 'period', @period, 'days_before', @days),
+           'pending', 0, @now, @now
+    FROM marked m
+    JOIN recipients r ON r.id = m.business_id
+    JOIN due d ON d.id = m.business_id
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM marked) AS recipients, (SELECT count(*) FROM queued) AS messages`
+
+const remindIKMsSQL = `
+WITH waiting AS (
+    SELECT p.ikm_id, count(*) AS n, sum(p.amount) AS total
+    FROM purchases p
+    WHERE p.status = 'reported' AND p.confirm_by > @now
+      AND p.purchase_date BETWEEN CAST(@pstart AS date) AND CAST(@pend AS date)
+    GROUP BY p.ikm_id
+),
+recipients AS (
+    SELECT DISTINCT w.ikm_id, e.email
+    FROM waiting w
+    JOIN ikms i ON i.id = w.ikm_id
+    CROSS JOIN LATERAL (
+        SELECT lower(btrim(coalesce(i.email, ''))) AS email
+        UNION SELECT lower(btrim(u.email)) FROM users u WHERE u.ikm_id = w.ikm_id AND u.role = 'ikm' AND u.active
+    ) e
+    WHERE e.email <> ''
+),
+marked AS (
+    INSERT INTO reminders_sent (kind, period, days_before, ikm_id, sent_at)
+    SELECT DISTINCT 'confirmation', @period, @days, ikm_id, @now FROM recipients
+    ON CONFLICT (kind, period, days_before, ikm_id) WHERE ikm_id IS NOT NULL DO NOTHING
+    RETURNING ikm_id
+),
+queued AS (
+    INSERT INTO outbox (kind, recipient, subject, body, payload, status, attempts, next_attempt_at, created_at)
+    SELECT 'reminder.confirmation', r.email,
+           format('Pengingat: %s pembelian menunggu konfirmasi Anda', w.n),
+           format(E'Yth. %s,\n\nAda %s pembelian dari usaha besar senilai total Rp%s untuk %s yang menunggu konfirmasi Anda. '
+                  'Periksa dan konfirmasi (atau sanggah) melalui tautan dalam e-mail permintaan konfirmasi, '
+                  'atau di aplikasi Kemitraan: %s\n\nPembelian yang tidak dikonfirmasi tidak dihitung sebagai realisasi kemitraan.\n\n'
+                  'Dinas Perindustrian', i.name, w.n, replace(to_char(w.total, 'FM999,999,999,999,999'), ',', '.'), @label, @url),
+           jsonb_build_object('ikm_id', w.ikm_id, 'period', @period, 'days_before', @days, 'purchases', w.n),
+           'pending', 0, @now, @now
+    FROM marked m
+    JOIN recipients r ON r.ikm_id = m.ikm_id
+    JOIN waiting w ON w.ikm_id = m.ikm_id
+    JOIN ikms i ON i.id = m.ikm_id
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM marked) AS recipients, (SELECT count(*) FROM queued) AS messages`

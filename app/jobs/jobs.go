@@ -1,0 +1,147 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"gorm.io/gorm"
+
+	"kemitraan/app/compliance"
+	"kemitraan/app/notify"
+	"kemitraan/app/partnership"
+	"kemitraan/app/platform/clock"
+	"kemitraan/app/platform/config"
+	"kemitraan/app/platform/fault"
+	"kemitraan/app/procurement"
+	"kemitraan/app/sanction"
+)
+
+// Deps is what the standard jobs need.
+type Deps struct {
+	DB     *gorm.DB
+	Sender notify.Sender
+	// AppURL is the service's public address, for links in reminders.
+	AppURL string
+}
+
+// Names of the standard jobs, as config jobs.schedules keys them.
+const (
+	Evaluate = "evaluate"
+	Lapse    = "lapse"
+	Remind   = "remind"
+	Expire   = "expire"
+	Outbox   = "outbox"
+)
+
+// Standard returns the five jobs of SPEC §5, each a thin call into its
+// domain package.
+func Standard(d Deps) []Job {
+	return []Job{
+		{
+			Name: Evaluate,
+			Description: "Mengevaluasi setiap usaha untuk periode yang batas laporannya telah lewat (dan periode " +
+				"sebelumnya, yang masih dapat dikoreksi), lalu membuka atau memperluas kasus. Tidak menerbitkan teguran.",
+			Check: func(ctx context.Context, p Params, now time.Time) error {
+				if p.Period == "" {
+					return nil
+				}
+				period, err := compliance.ParsePeriod(p.Period)
+				if err != nil {
+					return fault.Invalid(fault.Field("period", err.Error()))
+				}
+				_, err = compliance.CheckEvaluable(ctx, d.DB, period, now)
+				return err
+			},
+			Run: func(ctx context.Context, p Params, now time.Time) (Counts, error) {
+				return evaluate(ctx, d.DB, p, now)
+			},
+		},
+		{
+			Name:        Lapse,
+			Description: "Menandai kasus yang batas tanggapannya telah lewat agar diputuskan peninjau, dan menandai kasus yang kekurangannya telah dipenuhi.",
+			Run: func(ctx context.Context, _ Params, now time.Time) (Counts, error) {
+				lapsed, cured, err := sanction.Lapse(ctx, d.DB, now)
+				return Counts{"lapsed": lapsed, "cured": cured}, err
+			},
+		},
+		{
+			Name:        Remind,
+			Description: "Mengirim pengingat 7, 3 dan 1 hari sebelum batas laporan berkala kepada usaha yang belum melapor dan IKM yang belum mengonfirmasi pembelian; setiap pengingat sekali saja.",
+			Run: func(ctx context.Context, _ Params, now time.Time) (Counts, error) {
+				res, err := compliance.SendReminders(ctx, d.DB, now, d.AppURL)
+				return Counts{"period": res.Period, "days_before": res.DaysBefore, "businesses": res.Businesses,
+					"ikms": res.IKMs, "messages": res.Messages}, err
+			},
+		},
+		{
+			Name:        Expire,
+			Description: "Mengakhiri perjanjian kemitraan yang masa berlakunya habis dan membersihkan tautan konfirmasi serta kunci idempotensi yang kedaluwarsa.",
+			Run: func(ctx context.Context, _ Params, now time.Time) (Counts, error) {
+				ended, err := partnership.EndExpired(ctx, d.DB, now)
+				if err != nil {
+					return Counts{"agreements_ended": ended}, err
+				}
+				tokens, err := expireConfirmationTokens(ctx, d.DB, now)
+				if err != nil {
+					return Counts{"agreements_ended": ended}, err
+				}
+				keys, err := procurement.PurgeIdempotencyKeys(ctx, d.DB, now)
+				return Counts{"agreements_ended": ended, "tokens_removed": tokens, "idempotency_keys_removed": keys}, err
+			},
+		},
+		{
+			Name:        Outbox,
+			Description: "Mengirim pemberitahuan yang menunggu di outbox, dengan percobaan ulang bertahap.",
+			Run: func(ctx context.Context, _ Params, now time.Time) (Counts, error) {
+				sent, failed, err := notify.Deliver(ctx, d.DB, d.Sender, now)
+				return Counts{"sent": sent, "failed": failed}, err
+			},
+		},
+	}
+}
+
+// evaluate evaluates the given period, or else the latest period whose
+// report deadline has passed and the one before it, which stays open to
+// corrections (late confirmations, officer verifications, reversals) until
+// the next period's evaluation moves on.
+func evaluate(ctx context.Context, db *gorm.DB, p Params, now time.Time) (Counts, error) {
+	var periods []compliance.Period
+	if p.Period != "" {
+		period, err := compliance.ParsePeriod(p.Period)
+		if err != nil {
+			return nil, err
+		}
+		periods = []compliance.Period{period}
+	} else {
+		latest, err := compliance.LatestDue(ctx, db, now)
+		if err != nil {
+			return nil, err
+		}
+		periods = []compliance.Period{latest.Prev(), latest}
+	}
+	counts := Counts{}
+	for _, period := range periods {
+		if _, err := compliance.RuleSetFor(ctx, db, period); errors.Is(err, fault.ErrNotFound) {
+			counts[period.String()] = "tidak ada aturan yang berlaku"
+			continue
+		}
+		res, err := sanction.EvaluatePeriod(ctx, db, period, now)
+		if err != nil {
+			return counts, err
+		}
+		counts[period.String()] = res
+	}
+	return counts, nil
+}
+
+// NewStandardRunner returns a runner with the standard jobs, sending
+// notifications through the sender cfg.Mail describes.
+func NewStandardRunner(db *gorm.DB, c clock.Clock, log *slog.Logger, cfg config.Config) (*Runner, error) {
+	sender, err := notify.NewSender(cfg.Mail, log)
+	if err != nil {
+		return nil, err
+	}
+	return NewRunner(db, c, log, Standard(Deps{DB: db, Sender: sender, AppURL: cfg.HTTP.PublicURL})...), nil
+}
