@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -680,4 +681,43 @@ var purchaseAuthzRows = []authzRow{
 	{"GET", "/api/v1/confirmations/:token", (*authzFixture).link, nil, everyone(200)},
 	{"POST", "/api/v1/confirmations/:token", (*authzFixture).link,
 		func(*authzFixture) any { return map[string]any{"decision": "confirm"} }, everyone(200)},
+}
+
+func TestConcurrentRetriesWithOneKeyStoreOnce(t *testing.T) {
+	s, _ := newPurchaseServer(t)
+	erp := s.asToken(s.newBusiness("factory"))
+	raw, _ := json.Marshal(purchaseBody(s.newIKM()))
+	const n = 6
+	codes := make(chan int, n)
+	bodies := make(chan string, n)
+	start := make(chan struct{})
+	for range n {
+		go func() {
+			<-start
+			req := httptest.NewRequest(http.MethodPost, "/api/v1/purchases", bytes.NewReader(raw))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+erp.token)
+			req.Header.Set("Idempotency-Key", "retry-storm")
+			rec := httptest.NewRecorder()
+			s.e.ServeHTTP(rec, req)
+			codes <- rec.Code
+			bodies <- rec.Body.String()
+		}()
+	}
+	close(start)
+	var first string
+	for range n {
+		if code := <-codes; code != http.StatusCreated {
+			t.Errorf("status %d", code)
+		}
+		b := <-bodies
+		if first == "" {
+			first = b
+		} else if b != first {
+			t.Errorf("answers differ:\n%s\n%s", first, b)
+		}
+	}
+	if got := s.count("SELECT count(*) FROM purchases"); got != 1 {
+		t.Errorf("%d purchases from one key, want 1", got)
+	}
 }
