@@ -1,0 +1,86 @@
+package procurement
+
+import "testing"
+
+// The whole transition table, status by decision: a confirmed purchase
+// takes no decision at all (it is locked), and nothing leaves a final state.
+func TestTransitionTable(t *testing.T) {
+	want := map[Status][]Decision{
+		StatusReported:  {Confirm, Dispute, Verify, Reject, WithdrawOwnItem},
+		StatusDisputed:  {Verify, ResolveConfirm, ResolveReject, Reject, WithdrawOwnItem},
+		StatusConfirmed: nil,
+		StatusRejected:  nil,
+		StatusWithdrawn: nil,
+	}
+	decisions := []Decision{Confirm, Dispute, Verify, ResolveConfirm, ResolveReject, Reject, WithdrawOwnItem}
+	for _, st := range Statuses {
+		for _, d := range decisions {
+			allowed := false
+			for _, w := range want[st] {
+				allowed = allowed || w == d
+			}
+			if got := Allowed(d, st); got != allowed {
+				t.Errorf("%s on %s: allowed %v, want %v", d, st, got, allowed)
+			}
+		}
+	}
+	if Allowed("delete", StatusReported) {
+		t.Error("an unknown decision is allowed")
+	}
+}
+
+func TestTextFormats(t *testing.T) {
+	for n, want := range map[int64]string{0: "Rp0", 999: "Rp999", 1000: "Rp1.000", 1_500_000: "Rp1.500.000",
+		-1_500_000: "-Rp1.500.000", 10_000_000_000: "Rp10.000.000.000"} {
+		if got := Rupiah(n); got != want {
+			t.Errorf("Rupiah(%d) = %q, want %q", n, got, want)
+		}
+	}
+	for in, want := range map[string]int64{"1500000": 1500000, " 42 ": 42, "1500000.0": 1500000} {
+		if got, ok := parseWhole(in); !ok || got != want {
+			t.Errorf("parseWhole(%q) = %d, %v", in, got, ok)
+		}
+	}
+	for _, in := range []string{"", "1.500.000", "1,5", "-5", "Rp100", "1e6"} {
+		if _, ok := parseWhole(in); ok {
+			t.Errorf("parseWhole(%q) accepted", in)
+		}
+	}
+	for in, want := range map[string]string{"2025-03-10": "2025-03-10", "10/03/2025": "2025-03-10", "1/3/2025": "2025-03-01"} {
+		if got, ok := parseDate(in); !ok || got.Format("2006-01-02") != want {
+			t.Errorf("parseDate(%q) = %v, %v", in, got, ok)
+		}
+	}
+	if _, ok := parseDate("2025-02-30"); ok {
+		t.Error("30 February accepted")
+	}
+	if got := cellDate("45726", FormatXLSX); got != "2025-03-10" {
+		t.Errorf("XLSX serial 45726 = %q", got)
+	}
+	if got := cellDate("45726", FormatCSV); got != "45726" {
+		t.Errorf("a CSV number is read as a date: %q", got)
+	}
+}
+
+func TestTokensAreSignedAndReproducible(t *testing.T) {
+	secret := []byte("a-secret-of-at-least-thirty-two-bytes")
+	tok, err := newToken(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, ok := checkToken(secret, tok.value)
+	if !ok || string(hash) != string(tok.hash) {
+		t.Fatal("a fresh token does not verify")
+	}
+	if again := tokenFor(secret, tok.nonce); again.value != tok.value {
+		t.Error("the link cannot be rebuilt from its nonce")
+	}
+	if _, ok := checkToken([]byte("another-secret-of-thirty-two-bytes!!"), tok.value); ok {
+		t.Error("a token verifies under another secret")
+	}
+	for _, forged := range []string{"", "abc", tok.value + "x", "x" + tok.value, tok.value[:len(tok.value)-1] + "A"} {
+		if _, ok := checkToken(secret, forged); ok && forged != tok.value {
+			t.Errorf("forged token %q verifies", forged)
+		}
+	}
+}
