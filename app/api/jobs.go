@@ -23,7 +23,7 @@ func (s *Server) jobRoutes() []route {
 		{method: http.MethodPost, path: "/api/v1/jobs/:name/run", perm: auth.PermJobsRun, handler: s.runJob,
 			doc: doc{summary: "Jalankan tugas sekarang", tag: tag, params: nameParam, request: jobRunRequest{},
 				response: jobRunResponse{},
-				description: "Badan boleh kosong. `period` hanya untuk evaluate (mis. 2025-Q1; periode yang tenggat laporannya " +
+				description: "Badan `{}` bila tanpa parameter. `period` hanya untuk evaluate (mis. 2025-Q1; periode yang tenggat laporannya " +
 					"belum lewat dijawab 409). Tugas yang sedang dijalankan replika lain dicatat `skipped`. Hasil gagal " +
 					"dicatat dengan `outcome: failed` dan pesan galatnya."}},
 		{method: http.MethodGet, path: "/api/v1/jobs/:name/runs", perm: auth.PermJobsRead, handler: s.listJobRuns,
@@ -33,7 +33,7 @@ func (s *Server) jobRoutes() []route {
 }
 
 type jobRunRequest struct {
-	Period string `json:"period" doc:"Hanya untuk evaluate" example:"2025-Q1"`
+	Period string `json:"period,omitempty" doc:"Hanya untuk evaluate" example:"2025-Q1"`
 }
 
 type jobRunResponse struct {

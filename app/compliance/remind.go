@@ -84,16 +84,21 @@ func SendReminders(ctx context.Context, db *gorm.DB, now time.Time, appURL strin
 	return res, err
 }
 
-// Addresses: the business's contact address and its active company users';
+// The parameters are typed once, in params. Addresses: the business's contact address and its active company users';
 // an IKM's own address and its IKM users'. Recipients without any address
 // are not marked, so they are not counted as reminded.
 const remindBusinessesSQL = `
-WITH due AS (
+WITH params AS (
+    SELECT CAST(@period AS text) AS period, CAST(@label AS text) AS label, CAST(@pstart AS date) AS pstart,
+           CAST(@pend AS date) AS pend, CAST(@days AS int) AS days, CAST(@due AS text) AS due,
+           CAST(@now AS timestamptz) AS now, CAST(@url AS text) AS url
+),
+due AS (
     SELECT b.id, b.name, b.nib, b.contact_email
-    FROM businesses b
-    WHERE b.status = 'active' AND b.registered_at <= CAST(@pend AS date)
-      AND NOT EXISTS (SELECT 1 FROM period_reports r WHERE r.business_id = b.id AND r.period = @period)
-      AND NOT EXISTS (SELECT 1 FROM exemptions x WHERE x.business_id = b.id AND x.period = @period AND x.revoked_at IS NULL)
+    FROM businesses b, params
+    WHERE b.status = 'active' AND b.registered_at <= params.pend
+      AND NOT EXISTS (SELECT 1 FROM period_reports r WHERE r.business_id = b.id AND r.period = params.period)
+      AND NOT EXISTS (SELECT 1 FROM exemptions x WHERE x.business_id = b.id AND x.period = params.period AND x.revoked_at IS NULL)
 ),
 recipients AS (
     SELECT DISTINCT d.id, e.email
@@ -107,22 +112,22 @@ recipients AS (
 ),
 marked AS (
     INSERT INTO reminders_sent (kind, period, days_before, business_id, sent_at)
-    SELECT DISTINCT 'report', @period, @days, id, @now FROM recipients
+    SELECT DISTINCT 'report', params.period, params.days, id, params.now FROM recipients, params
     ON CONFLICT (kind, period, days_before, business_id) WHERE business_id IS NOT NULL DO NOTHING
     RETURNING business_id
 ),
 queued AS (
     INSERT INTO outbox (kind, recipient, subject, body, payload, status, attempts, next_attempt_at, created_at)
     SELECT 'reminder.report', r.email,
-           format('Pengingat: laporan berkala %s jatuh tempo %s', @label, @due),
+           format('Pengingat: laporan berkala %s jatuh tempo %s', params.label, params.due),
            format(E'Yth. Pimpinan %s (NIB %s),\n\nLaporan berkala kemitraan dengan IKM untuk %s belum kami terima. '
                   'Batas penyampaiannya tanggal %s (%s hari lagi). Pastikan seluruh pembelian dan tempat usaha '
                   'bagi IKM telah dicatat, lalu sampaikan laporan melalui aplikasi Kemitraan: %s\n\n'
                   'Laporan yang tidak disampaikan tepat waktu menjadi temuan dalam evaluasi kepatuhan.\n\n'
-                  'Dinas Perindustrian', d.name, d.nib, @label, @due, @days, @url),
-           jsonb_build_object('business_id', d.id, 'period', @period, 'days_before', @days),
-           'pending', 0, @now, @now
-    FROM marked m
+                  'Dinas Perindustrian', d.name, d.nib, params.label, params.due, params.days, params.url),
+           jsonb_build_object('business_id', d.id, 'period', params.period, 'days_before', params.days),
+           'pending', 0, params.now, params.now
+    FROM params, marked m
     JOIN recipients r ON r.id = m.business_id
     JOIN due d ON d.id = m.business_id
     RETURNING 1
@@ -130,11 +135,16 @@ queued AS (
 SELECT (SELECT count(*) FROM marked) AS recipients, (SELECT count(*) FROM queued) AS messages`
 
 const remindIKMsSQL = `
-WITH waiting AS (
+WITH params AS (
+    SELECT CAST(@period AS text) AS period, CAST(@label AS text) AS label, CAST(@pstart AS date) AS pstart,
+           CAST(@pend AS date) AS pend, CAST(@days AS int) AS days, CAST(@due AS text) AS due,
+           CAST(@now AS timestamptz) AS now, CAST(@url AS text) AS url
+),
+waiting AS (
     SELECT p.ikm_id, count(*) AS n, sum(p.amount) AS total
-    FROM purchases p
-    WHERE p.status = 'reported' AND p.confirm_by > @now
-      AND p.purchase_date BETWEEN CAST(@pstart AS date) AND CAST(@pend AS date)
+    FROM purchases p, params
+    WHERE p.status = 'reported' AND p.confirm_by > params.now
+      AND p.purchase_date BETWEEN params.pstart AND params.pend
     GROUP BY p.ikm_id
 ),
 recipients AS (
@@ -149,7 +159,7 @@ recipients AS (
 ),
 marked AS (
     INSERT INTO reminders_sent (kind, period, days_before, ikm_id, sent_at)
-    SELECT DISTINCT 'confirmation', @period, @days, ikm_id, @now FROM recipients
+    SELECT DISTINCT 'confirmation', params.period, params.days, ikm_id, params.now FROM recipients, params
     ON CONFLICT (kind, period, days_before, ikm_id) WHERE ikm_id IS NOT NULL DO NOTHING
     RETURNING ikm_id
 ),
@@ -160,10 +170,10 @@ queued AS (
            format(E'Yth. %s,\n\nAda %s pembelian dari usaha besar senilai total Rp%s untuk %s yang menunggu konfirmasi Anda. '
                   'Periksa dan konfirmasi (atau sanggah) melalui tautan dalam e-mail permintaan konfirmasi, '
                   'atau di aplikasi Kemitraan: %s\n\nPembelian yang tidak dikonfirmasi tidak dihitung sebagai realisasi kemitraan.\n\n'
-                  'Dinas Perindustrian', i.name, w.n, replace(to_char(w.total, 'FM999,999,999,999,999'), ',', '.'), @label, @url),
-           jsonb_build_object('ikm_id', w.ikm_id, 'period', @period, 'days_before', @days, 'purchases', w.n),
-           'pending', 0, @now, @now
-    FROM marked m
+                  'Dinas Perindustrian', i.name, w.n, replace(to_char(w.total, 'FM999,999,999,999,999'), ',', '.'), params.label, params.url),
+           jsonb_build_object('ikm_id', w.ikm_id, 'period', params.period, 'days_before', params.days, 'purchases', w.n),
+           'pending', 0, params.now, params.now
+    FROM params, marked m
     JOIN recipients r ON r.ikm_id = m.ikm_id
     JOIN waiting w ON w.ikm_id = m.ikm_id
     JOIN ikms i ON i.id = m.ikm_id

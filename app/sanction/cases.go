@@ -254,13 +254,27 @@ func caseQuery(ctx context.Context, db *gorm.DB) *gorm.DB {
 	return q
 }
 
+// caseListRow is a case joined with its business (flat: gorm does not fill
+// an embedded unexported struct from a raw scan).
 type caseListRow struct {
-	caseRow
-	NIB           string
-	Name          string
-	Category      string
-	KecamatanCode string
-	Periods       []string `gorm:"serializer:json"`
+	ID               int64
+	BusinessID       int64
+	Stage            Stage
+	Rung             int
+	RuleSetID        int64
+	OpenedAt         time.Time
+	ResponseDue      *time.Time
+	ResponseDeadline *time.Time
+	LapsedAt         *time.Time
+	CuredAt          *time.Time
+	ClosedAt         *time.Time
+	Outcome          *string
+	UpdatedAt        time.Time
+	NIB              string
+	Name             string
+	Category         string
+	KecamatanCode    string
+	Periods          []string `gorm:"serializer:json"`
 }
 
 const caseColumns = `c.id, c.business_id, c.stage, c.rung, c.rule_set_id, c.opened_at, c.response_due,
@@ -422,11 +436,20 @@ func (s *Service) GetCase(ctx context.Context, id int64) (CaseDetail, error) {
 	}
 
 	var decisions []struct {
-		decisionRow
+		ID           int64
+		Decision     Decision
+		FromStage    Stage
+		ToStage      Stage
+		Rung         int
+		Reason       string
+		ResponseID   *int64
+		ReviewerName string
+		DecidedAt    time.Time
 		LetterID     int64
 		LetterNumber string
 	}
-	if err := db.Raw(`SELECT d.*, l.id AS letter_id, l.number AS letter_number
+	if err := db.Raw(`SELECT d.id, d.decision, d.from_stage, d.to_stage, d.rung, d.reason, d.response_id,
+			d.reviewer_name, d.decided_at, l.id AS letter_id, l.number AS letter_number
 		FROM sanction_decisions d LEFT JOIN sanction_letters l ON l.decision_id = d.id
 		WHERE d.case_id = ? ORDER BY d.id`, id).Scan(&decisions).Error; err != nil {
 		return d, err

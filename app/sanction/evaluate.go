@@ -103,7 +103,7 @@ func fileFindings(ctx context.Context, tx *gorm.DB, p compliance.Period, ruleSet
 			INSERT INTO audit_events
 				(occurred_at, actor_user_id, actor, actor_role, action, entity_type, entity_id, before, after, request_id, ip)
 			SELECT @now, @user, @actor, @role, 'case.open', 'sanction_case', o.id::text, NULL,
-				jsonb_build_object('id', o.id, 'business_id', o.business_id, 'stage', 'queued', 'period', @period),
+				jsonb_build_object('id', o.id, 'business_id', o.business_id, 'stage', 'queued', 'period', CAST(@period AS text)),
 				@request, @ip
 			FROM opened o
 			RETURNING 1
@@ -135,7 +135,7 @@ func fileFindings(ctx context.Context, tx *gorm.DB, p compliance.Period, ruleSet
 			INSERT INTO audit_events
 				(occurred_at, actor_user_id, actor, actor_role, action, entity_type, entity_id, before, after, request_id, ip)
 			SELECT @now, @user, @actor, @role, 'case.finding', 'sanction_case', a.case_id::text, NULL,
-				jsonb_build_object('finding_id', a.id, 'business_id', a.business_id, 'period', @period, 'status', a.status),
+				jsonb_build_object('finding_id', a.id, 'business_id', a.business_id, 'period', CAST(@period AS text), 'status', a.status),
 				@request, @ip
 			FROM added a
 			RETURNING 1
