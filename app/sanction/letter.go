@@ -94,7 +94,9 @@ func Rupiah(n int64) string {
 	return "Rp" + b.String()
 }
 
-func decimal(f float64) string { return strings.Replace(strconv.FormatFloat(f, 'f', 2, 64), ".", ",", 1) }
+func decimal(f float64) string {
+	return strings.Replace(strconv.FormatFloat(f, 'f', 2, 64), ".", ",", 1)
+}
 
 var ordinals = []string{"", "Pertama", "Kedua", "Ketiga", "Keempat", "Kelima", "Keenam", "Ketujuh", "Kedelapan", "Kesembilan"}
 
@@ -153,7 +155,7 @@ func (d letterData) shortfallRows() [][5]string {
 		}
 		if f.TargetOutletSlots > 0 {
 			gap := max(float64(f.TargetOutletSlots)-f.RealisedOutletSlots, 0)
-			rows = append(rows, [5]string{label, "Rata-rata slot tempat usaha bagi IKM", fmt.Sprintf("%d slot", f.TargetOutletSlots),
+			rows = append(rows, [5]string{label, "Slot tempat bagi IKM (rerata)", fmt.Sprintf("%d slot", f.TargetOutletSlots),
 				decimal(f.RealisedOutletSlots) + " slot", shortOf(decimal(gap)+" slot", gap == 0)})
 			label = ""
 		}
@@ -329,7 +331,7 @@ func renderLetter(d letterData) ([]byte, error) {
 }
 
 func drawShortfalls(pdf *fpdf.Fpdf, tr func(string) string, width float64, rows [][5]string) {
-	cols := []float64{width * 0.18, width * 0.30, width * 0.17, width * 0.17, width * 0.18}
+	cols := []float64{width * 0.17, width * 0.33, width * 0.16, width * 0.16, width * 0.18}
 	pdf.SetFont("Helvetica", "B", 9)
 	pdf.SetFillColor(230, 230, 230)
 	for i, h := range []string{"Periode", "Kewajiban", "Target", "Realisasi", "Kekurangan"} {

@@ -108,7 +108,7 @@ type outcome struct {
 }
 
 func ok(stage sanction.Stage, rung int) outcome { return outcome{stage: stage, rung: rung} }
-func refused(code string) outcome           { return outcome{code: code} }
+func refused(code string) outcome               { return outcome{code: code} }
 
 // TestDecisionTableEveryStageAndDecision tries every decision in every stage
 // (at the rungs where the ladder guards matter) against expectations
