@@ -41,8 +41,12 @@ func (s *Server) docsRoutes() []route {
 }
 
 func (s *Server) openAPIDocument(c echo.Context) error {
+	b, err := s.openapi.json()
+	if err != nil {
+		return err
+	}
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-cache")
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, s.openapi)
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
 }
 
 func (s *Server) docsPage(c echo.Context) error {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
@@ -78,9 +79,17 @@ type bodyKey struct {
 	t    reflect.Type
 }
 
-// buildOpenAPI describes routes as an OpenAPI 3.0 document in JSON.
-// defaultLimit is the body limit of routes that set none.
-func buildOpenAPI(routes []route, defaultLimit int64) ([]byte, error) {
+// openAPIDocument is the generated document. Its JSON is written on first
+// request: encoding costs several times what building does, and most
+// servers (every test's) never serve it.
+type openAPIDocument struct {
+	spec *openapi3.T
+	json func() ([]byte, error)
+}
+
+// buildOpenAPI describes routes as an OpenAPI 3.0 document. defaultLimit is
+// the body limit of routes that set none.
+func buildOpenAPI(routes []route, defaultLimit int64) (*openAPIDocument, error) {
 	spec := &openapi3.T{
 		OpenAPI: "3.0.3",
 		Info: &openapi3.Info{
@@ -125,7 +134,9 @@ func buildOpenAPI(routes []route, defaultLimit int64) ([]byte, error) {
 			spec.Tags = append(spec.Tags, &openapi3.Tag{Name: r.doc.tag})
 		}
 	}
-	return json.Marshal(spec)
+	return &openAPIDocument{spec: spec, json: sync.OnceValues(func() ([]byte, error) {
+		return json.Marshal(spec)
+	})}, nil
 }
 
 // addProblem declares the problem+json shape and one shared response per

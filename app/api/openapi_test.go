@@ -13,6 +13,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"kemitraan/app/auth"
 )
@@ -195,10 +196,7 @@ func sampleRoutes() []route {
 // document: required and nullable members, tags, parameters, bodies,
 // statuses and roles.
 func TestOpenAPIFromGoTypes(t *testing.T) {
-	raw, err := buildOpenAPI(sampleRoutes(), 4096)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := mustDocumentJSON(t, sampleRoutes(), 4096)
 	spec, err := openapi3.NewLoader().LoadFromData(raw)
 	if err != nil {
 		t.Fatal(err)
@@ -358,11 +356,7 @@ func TestDocumentCheckCatchesMismatches(t *testing.T) {
 		{method: http.MethodGet, path: "/created", handler: answer(http.StatusCreated, sampleRef{}),
 			doc: doc{summary: "s", tag: "t", response: sampleRef{}}},
 	}
-	raw, err := buildOpenAPI(routes, 1024)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dc, err := newDocumentChecker(raw)
+	dc, err := newDocumentChecker(mustDocumentJSON(t, routes, 1024))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -446,6 +440,19 @@ func TestDocsPage(t *testing.T) {
 	}
 }
 
+func mustDocumentJSON(t *testing.T, routes []route, limit int64) []byte {
+	t.Helper()
+	d, err := buildOpenAPI(routes, limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := d.json()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
 func mustJSON(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -489,4 +496,28 @@ func statuses(op *openapi3.Operation) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// BenchmarkOpenAPIDocument measures what building the document adds to
+// server start, and what encoding it costs on first request.
+func BenchmarkOpenAPIDocument(b *testing.B) {
+	routes := (&Server{metrics: prometheus.NewRegistry()}).routes()
+	b.Run("build", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := buildOpenAPI(routes, 1<<20); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encode", func(b *testing.B) {
+		d, err := buildOpenAPI(routes, 1<<20)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if _, err := json.Marshal(d.spec); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

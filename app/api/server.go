@@ -56,7 +56,7 @@ type Server struct {
 	sanction    *sanction.Service
 	jobs        *jobs.Runner
 	metrics     *prometheus.Registry
-	openapi     []byte // the OpenAPI document, generated from the route table at start
+	openapi     *openAPIDocument // generated from the route table at start
 }
 
 // New builds the echo instance with every route registered.
