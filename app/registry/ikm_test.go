@@ -37,6 +37,7 @@ func TestCreateIKM(t *testing.T) {
 		{"sector missing", func(in *registry.IKMInput) { in.Sector = "" }, []string{"sector"}},
 		{"bad phone", func(in *registry.IKMInput) { in.Phone = "12-34" }, []string{"phone"}},
 		{"bad e-mail", func(in *registry.IKMInput) { in.Email = "ikm at contoh.id" }, []string{"email"}},
+		{"NUL in an e-mail", func(in *registry.IKMInput) { in.Email = "ikm\x00@contoh.id" }, []string{"email"}},
 		{"negative capacity", func(in *registry.IKMInput) { in.MonthlyCapacity = -1 }, []string{"monthly_capacity"}},
 		{"absurd capacity", func(in *registry.IKMInput) { in.MonthlyCapacity = 1 << 60 }, []string{"monthly_capacity"}},
 		{"unknown kecamatan", func(in *registry.IKMInput) { in.KecamatanCode = "Atlantis" }, []string{"kecamatan_code"}},

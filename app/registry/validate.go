@@ -141,6 +141,10 @@ func checkEmail(c *fault.Checker, field string, v *string) {
 	if *v == "" {
 		return
 	}
+	if !utf8.ValidString(*v) || strings.IndexFunc(*v, unicode.IsControl) >= 0 {
+		c.Add(field, "alamat e-mail berisi karakter yang tidak diizinkan")
+		return
+	}
 	a, err := mail.ParseAddress(*v)
 	at := strings.LastIndexByte(*v, '@')
 	if err != nil || a.Address != *v || len(*v) > 254 || at < 1 ||

@@ -68,7 +68,7 @@ func Read(data []byte, lim Limits) (Table, error) {
 	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
 		return readXLSX(data, lim)
 	case bytes.HasPrefix(data, []byte{0xD0, 0xCF, 0x11, 0xE0}):
-		return Table{}, unsupported("format Excel lama (.xls) tidak didukung; simpan sebagai .xlsx atau .csv")
+		return Table{}, unsupported("format Excel lama (.xls) atau buku kerja berkata sandi tidak didukung; simpan sebagai .xlsx tanpa kata sandi atau .csv")
 	}
 	text, err := decodeText(data)
 	if err != nil {
