@@ -164,19 +164,36 @@ func ParseRuleSet(src []byte) (RuleSet, error) {
 	var f ruleFile
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	dec.KnownFields(true)
+	var c fault.Checker
 	if err := dec.Decode(&f); err != nil {
 		if errors.Is(err, io.EOF) {
 			return RuleSet{}, fault.Invalid(fault.Field("(berkas)", "dokumen aturan kosong"))
 		}
-		return RuleSet{}, yamlProblem(src, err)
+		// A type error (an unknown key, a wrong type) leaves the rest
+		// decoded: report it beside every other problem. Anything else
+		// means the YAML itself is unreadable.
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return RuleSet{}, yamlProblem(src, err)
+		}
+		fe, _ := fault.As(yamlProblem(src, err))
+		for _, fld := range fe.Fields {
+			c.Add(fld.Field, fld.Reason)
+		}
 	}
-	var c fault.Checker
 	var r RuleSet
+	// One reason per key: a key the decoder already faulted is not also
+	// reported missing.
+	add := func(key, reason string) {
+		if !c.Has(key) {
+			c.Add(key, reason)
+		}
+	}
 
 	if f.Version == nil || *f.Version == "" {
-		c.Add("version", "wajib diisi, misalnya bekasi-2025")
+		add("version", "wajib diisi, misalnya bekasi-2025")
 	} else if !versionPattern.MatchString(*f.Version) {
-		c.Add("version", "hanya huruf kecil, angka, titik, garis bawah dan tanda hubung (maks. 63 karakter)")
+		add("version", "hanya huruf kecil, angka, titik, garis bawah dan tanda hubung (maks. 63 karakter)")
 	} else {
 		r.Version = *f.Version
 	}
@@ -184,23 +201,23 @@ func ParseRuleSet(src []byte) (RuleSet, error) {
 		r.Title = strings.TrimSpace(*f.Title)
 	}
 	if f.EffectiveFrom == nil {
-		c.Add("effective_from", "wajib diisi (YYYY-MM-DD)")
+		add("effective_from", "wajib diisi (YYYY-MM-DD)")
 	} else if err := r.EffectiveFrom.UnmarshalText([]byte(*f.EffectiveFrom)); err != nil {
-		c.Add("effective_from", err.Error())
+		add("effective_from", err.Error())
 	}
 	if f.Period == nil {
-		c.Add("period", "wajib diisi: quarterly, monthly atau semester")
+		add("period", "wajib diisi: quarterly, monthly atau semester")
 	} else if k := PeriodKind(*f.Period); !k.Valid() {
-		c.Add("period", "harus quarterly, monthly atau semester")
+		add("period", "harus quarterly, monthly atau semester")
 	} else {
 		r.Period = k
 	}
 	intKey := func(key string, v *int, lo, hi int, dst *int) {
 		switch {
 		case v == nil:
-			c.Add(key, "wajib diisi")
+			add(key, "wajib diisi")
 		case *v < lo || *v > hi:
-			c.Add(key, fmt.Sprintf("harus antara %d dan %d", lo, hi))
+			add(key, fmt.Sprintf("harus antara %d dan %d", lo, hi))
 		default:
 			*dst = *v
 		}
@@ -212,22 +229,22 @@ func ParseRuleSet(src []byte) (RuleSet, error) {
 
 	r.Minimums = make(map[string]Minimum, len(Categories))
 	if f.Minimums == nil {
-		c.Add("minimums", "wajib diisi: satu entri per kategori ("+strings.Join(Categories, ", ")+")")
+		add("minimums", "wajib diisi: satu entri per kategori ("+strings.Join(Categories, ", ")+")")
 	}
 	for name := range f.Minimums {
 		if !slices.Contains(Categories, name) {
-			c.Add("minimums."+name, "kategori tidak dikenal; pilih dari "+strings.Join(Categories, ", "))
+			add("minimums."+name, "kategori tidak dikenal; pilih dari "+strings.Join(Categories, ", "))
 		}
 	}
 	for _, cat := range Categories {
 		m, ok := f.Minimums[cat]
 		if f.Minimums != nil && !ok {
-			c.Add("minimums."+cat, "wajib ada (tulis 0 bila kategori ini tidak punya kewajiban)")
+			add("minimums."+cat, "wajib ada (tulis 0 bila kategori ini tidak punya kewajiban)")
 			continue
 		}
 		if m == nil {
 			if ok {
-				c.Add("minimums."+cat, "wajib berisi purchase_value, ikm_count dan outlet_slots")
+				add("minimums."+cat, "wajib berisi purchase_value, ikm_count dan outlet_slots")
 			}
 			continue
 		}
@@ -235,9 +252,9 @@ func ParseRuleSet(src []byte) (RuleSet, error) {
 		var min Minimum
 		switch {
 		case m.PurchaseValue == nil:
-			c.Add(key+"purchase_value", "wajib diisi (rupiah, 0 bila tidak ada)")
+			add(key+"purchase_value", "wajib diisi (rupiah, 0 bila tidak ada)")
 		case *m.PurchaseValue < 0 || *m.PurchaseValue > maxPurchaseMinimum:
-			c.Add(key+"purchase_value", "harus antara 0 dan 1.000.000.000.000 rupiah")
+			add(key+"purchase_value", "harus antara 0 dan 1.000.000.000.000 rupiah")
 		default:
 			min.PurchaseValue = *m.PurchaseValue
 		}
@@ -247,19 +264,19 @@ func ParseRuleSet(src []byte) (RuleSet, error) {
 	}
 
 	if f.Thresholds == nil {
-		c.Add("thresholds", "wajib diisi: compliant_percent dan partial_mean_percent")
+		add("thresholds", "wajib diisi: compliant_percent dan partial_mean_percent")
 	} else {
 		intKey("thresholds.compliant_percent", f.Thresholds.CompliantPercent, 1, 100, &r.Thresholds.CompliantPercent)
 		intKey("thresholds.partial_mean_percent", f.Thresholds.PartialMeanPercent, 0, 100, &r.Thresholds.PartialMeanPercent)
 		if !c.Has("thresholds.compliant_percent") && !c.Has("thresholds.partial_mean_percent") &&
 			r.Thresholds.PartialMeanPercent > r.Thresholds.CompliantPercent {
-			c.Add("thresholds.partial_mean_percent", "tidak boleh melebihi compliant_percent")
+			add("thresholds.partial_mean_percent", "tidak boleh melebihi compliant_percent")
 		}
 	}
 
 	c2 := checkLadder(f.Ladder)
 	for _, fe := range c2 {
-		c.Add(fe.Field, fe.Reason)
+		add(fe.Field, fe.Reason)
 	}
 	r.Ladder = f.Ladder
 	if err := c.Err(); err != nil {

@@ -14,6 +14,7 @@ import (
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/config"
 	"kemitraan/app/platform/fault"
+	"kemitraan/app/platform/files"
 	"kemitraan/app/procurement"
 	"kemitraan/app/sanction"
 )
@@ -22,6 +23,9 @@ import (
 type Deps struct {
 	DB     *gorm.DB
 	Sender notify.Sender
+	// Files is the upload store whose orphaned blobs expire sweeps (nil:
+	// no sweep).
+	Files *files.Store
 	// AppURL is the service's public address, for links in reminders.
 	AppURL string
 }
@@ -77,7 +81,7 @@ func Standard(d Deps) []Job {
 		},
 		{
 			Name:        Expire,
-			Description: "Mengakhiri perjanjian kemitraan yang masa berlakunya habis dan membersihkan tautan konfirmasi serta kunci idempotensi yang kedaluwarsa.",
+			Description: "Mengakhiri perjanjian kemitraan yang masa berlakunya habis dan membersihkan tautan konfirmasi, kunci idempotensi dan berkas unggahan yatim yang kedaluwarsa.",
 			Run: func(ctx context.Context, _ Params, now time.Time) (Counts, error) {
 				ended, err := partnership.EndExpired(ctx, d.DB, now)
 				if err != nil {
@@ -88,7 +92,15 @@ func Standard(d Deps) []Job {
 					return Counts{"agreements_ended": ended}, err
 				}
 				keys, err := procurement.PurgeIdempotencyKeys(ctx, d.DB, now)
-				return Counts{"agreements_ended": ended, "tokens_removed": tokens, "idempotency_keys_removed": keys}, err
+				counts := Counts{"agreements_ended": ended, "tokens_removed": tokens, "idempotency_keys_removed": keys}
+				if err != nil || d.Files == nil {
+					return counts, err
+				}
+				// Uploads of a rolled-back request (a response whose second
+				// file was refused) leave a blob no row names; a day later
+				// it goes.
+				counts["orphan_files_removed"], err = d.Files.Sweep(ctx, d.DB, now.Add(-24*time.Hour))
+				return counts, err
 			},
 		},
 		{
@@ -143,5 +155,6 @@ func NewStandardRunner(db *gorm.DB, c clock.Clock, log *slog.Logger, cfg config.
 	if err != nil {
 		return nil, err
 	}
-	return NewRunner(db, c, log, Standard(Deps{DB: db, Sender: sender, AppURL: cfg.HTTP.PublicURL})...), nil
+	store := files.NewStore(cfg.Uploads.Dir, cfg.Uploads.MaxBytes, c)
+	return NewRunner(db, c, log, Standard(Deps{DB: db, Sender: sender, Files: store, AppURL: cfg.HTTP.PublicURL})...), nil
 }
