@@ -160,4 +160,3 @@ func (f *authzFixture) exemption() int64 {
 	}
 	return e.ID
 }
-
