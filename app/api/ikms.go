@@ -21,7 +21,7 @@ func (s *Server) ikmRoutes() []route {
 		{method: http.MethodGet, path: "/api/v1/ikms", perm: auth.PermRegistryRead, handler: s.listIKMs,
 			doc: doc{summary: "Daftar IKM", tag: tag, query: ikmQuery{}, response: ikmList{},
 				description: "Petugas, admin dan pejabat melihat semuanya; pengguna IKM hanya IKM-nya sendiri; " +
-					"pengguna perusahaan tidak melihat satu pun (direktori IKM publik ada di /api/v1/public)."}},
+					"pengguna perusahaan tidak melihat satu pun."}},
 		{method: http.MethodPost, path: "/api/v1/ikms", perm: auth.PermRegistryManage, handler: s.createIKM,
 			doc: doc{summary: "Daftarkan IKM", tag: tag, request: ikmRequest{}, response: ikmResponse{},
 				status: http.StatusCreated,
