@@ -108,8 +108,11 @@ func kindName(k PeriodKind) string {
 }
 
 // Evaluate computes every active business's evaluation for period p in one
-// set-based statement (INSERT … SELECT … ON CONFLICT DO UPDATE) inside tx,
-// never a query per business. A row whose figures have not changed is left
+// set-based statement (a MERGE of the period's computed rows into
+// evaluations: the equivalent of INSERT … SELECT … ON CONFLICT DO UPDATE,
+// with plain inserts instead of speculative ones) inside tx, never a query
+// per business. The caller serialises runs (the evaluate job's advisory
+// lock); a concurrent run would fail on the unique key, never duplicate. A row whose figures have not changed is left
 // alone, computed_at included, so a re-run over the same data changes
 // nothing. The caller has checked the period with CheckEvaluable.
 func Evaluate(ctx context.Context, tx *gorm.DB, p Period, rs StoredRuleSet, now time.Time) (EvaluationRun, error) {
@@ -128,8 +131,15 @@ func Evaluate(ctx context.Context, tx *gorm.DB, p Period, rs StoredRuleSet, now 
 	if err := tx.WithContext(ctx).Exec("SET LOCAL work_mem = '256MB'").Error; err != nil {
 		return run, fmt.Errorf("compliance: work_mem: %w", err)
 	}
-	var counts struct{ Businesses, Inserted, Updated int64 }
-	err := tx.WithContext(ctx).Raw(evaluateSQL,
+	db := tx.WithContext(ctx)
+	// MERGE (unlike INSERT … RETURNING) cannot say which rows it inserted:
+	// count the period's rows around it.
+	var before, after int64
+	if err := db.Raw(`SELECT count(*) FROM evaluations WHERE period = ? AND rule_set_id = ?`, p.String(), rs.ID).
+		Scan(&before).Error; err != nil {
+		return run, fmt.Errorf("compliance: count evaluations: %w", err)
+	}
+	res := db.Exec(evaluateSQL,
 		sql.Named("cats", pgArray(cats)), sql.Named("mpv", pgArray(mpv)), sql.Named("mik", pgArray(mik)),
 		sql.Named("mos", pgArray(mos)),
 		sql.Named("period", p.String()), sql.Named("pstart", p.FirstDay()), sql.Named("pend", p.LastDay()),
@@ -137,11 +147,20 @@ func Evaluate(ctx context.Context, tx *gorm.DB, p Period, rs StoredRuleSet, now 
 		sql.Named("deadline", rs.ReportDeadline(p)), sql.Named("rs", rs.ID),
 		sql.Named("cp", rs.Thresholds.CompliantPercent), sql.Named("pp", rs.Thresholds.PartialMeanPercent),
 		sql.Named("now", now.UTC()),
-	).Scan(&counts).Error
-	if err != nil {
-		return run, fmt.Errorf("compliance: evaluate %s: %w", p, err)
+	)
+	if res.Error != nil {
+		return run, fmt.Errorf("compliance: evaluate %s: %w", p, res.Error)
 	}
-	run.Businesses, run.Inserted, run.Updated = counts.Businesses, counts.Inserted, counts.Updated
+	if err := db.Raw(`SELECT count(*) FROM evaluations WHERE period = ? AND rule_set_id = ?`, p.String(), rs.ID).
+		Scan(&after).Error; err != nil {
+		return run, fmt.Errorf("compliance: count evaluations: %w", err)
+	}
+	if err := db.Raw(`SELECT count(*) FROM businesses WHERE status IN ('active', 'exempt') AND registered_at <= ?`,
+		p.LastDay()).Scan(&run.Businesses).Error; err != nil {
+		return run, fmt.Errorf("compliance: count businesses: %w", err)
+	}
+	run.Inserted = after - before
+	run.Updated = res.RowsAffected - run.Inserted
 	run.Unchanged = run.Businesses - run.Inserted - run.Updated
 
 	var byStatus []struct {
@@ -159,7 +178,7 @@ func Evaluate(ctx context.Context, tx *gorm.DB, p Period, rs StoredRuleSet, now 
 	return run, nil
 }
 
-// evaluateSQL is the whole evaluation of one period. Parameters are cast
+// evaluateSQL is the whole evaluation of one period (PostgreSQL 15's MERGE). Parameters are cast
 // with CAST(@name AS type): gorm does not see the end of a name before "::".
 //
 //   - Businesses: active (or registry-exempt) ones registered by the period's
@@ -168,9 +187,13 @@ func Evaluate(ctx context.Context, tx *gorm.DB, p Period, rs StoredRuleSet, now 
 //     approved agreements overlapping the period (an agreement ended early
 //     counts for the periods it was in force in).
 //   - Purchases count when status = 'confirmed' (confirmed by the IKM or
-//     verified by an officer) and dated inside the period. A reversal is a
-//     counted negative entry, so the sum nets out; an IKM counts as a
-//     distinct partner when what was bought from it nets above zero.
+//     verified by an officer) and dated inside the period, read from the
+//     covering index purchases_counted_idx in business order. A reversal is
+//     a counted negative entry, so the sum nets out; an IKM counts as a
+//     distinct partner when what was bought from it nets above zero: the
+//     distinct IKM with a positive purchase, less those whose purchases a
+//     reversal brought to nothing (found from the few reversal rows through
+//     their partial index, not by grouping every purchase by IKM).
 //   - Outlet slots: slot-days of confirmed outlets inside the period over
 //     the period's days.
 //   - Status comparisons are made in integers (realised·100 ≥ target·percent)
@@ -193,16 +216,22 @@ agr AS (
       AND a.start_date <= CAST(@pend AS date) AND a.end_date >= CAST(@pstart AS date)
     GROUP BY a.business_id
 ),
-per_ikm AS (
-    SELECT p.business_id, p.ikm_id, sum(p.amount) AS amount
+bought AS (
+    SELECT p.business_id, sum(p.amount) AS pv, count(DISTINCT p.ikm_id) FILTER (WHERE p.amount > 0) AS ik
     FROM purchases p
     WHERE p.status = 'confirmed' AND p.purchase_date BETWEEN CAST(@pstart AS date) AND CAST(@pend AS date)
-    GROUP BY p.business_id, p.ikm_id
+    GROUP BY p.business_id
 ),
-bought AS (
-    SELECT business_id, sum(amount) AS pv, count(*) FILTER (WHERE amount > 0) AS ik
-    FROM per_ikm
-    GROUP BY business_id
+unpartnered AS (
+    SELECT r.business_id, count(*) AS n
+    FROM (SELECT DISTINCT p.business_id, p.ikm_id
+          FROM purchases p
+          WHERE p.reverses_id IS NOT NULL AND p.status NOT IN ('withdrawn', 'rejected') AND p.status = 'confirmed'
+            AND p.purchase_date BETWEEN CAST(@pstart AS date) AND CAST(@pend AS date)) r
+    WHERE (SELECT sum(p.amount) FROM purchases p
+           WHERE p.business_id = r.business_id AND p.ikm_id = r.ikm_id AND p.status = 'confirmed'
+             AND p.purchase_date BETWEEN CAST(@pstart AS date) AND CAST(@pend AS date)) <= 0
+    GROUP BY r.business_id
 ),
 slots AS (
     SELECT o.business_id,
@@ -219,7 +248,7 @@ m AS (
            greatest(coalesce(mins.ikm_count, 0), coalesce(agr.ik, 0))::int AS t_ik,
            greatest(coalesce(mins.outlet_slots, 0), coalesce(agr.os, 0))::int AS t_os,
            coalesce(bought.pv, 0)::bigint AS r_pv,
-           coalesce(bought.ik, 0)::int AS r_ik,
+           (coalesce(bought.ik, 0) - coalesce(unpartnered.n, 0))::int AS r_ik,
            coalesce(slots.slot_days, 0)::bigint AS slot_days,
            CASE WHEN rep.submitted_at IS NULL THEN 'missing'
                 WHEN rep.submitted_at < CAST(@deadline AS timestamptz) THEN 'on_time'
@@ -229,6 +258,7 @@ m AS (
     LEFT JOIN mins ON mins.category = biz.category
     LEFT JOIN agr ON agr.business_id = biz.id
     LEFT JOIN bought ON bought.business_id = biz.id
+    LEFT JOIN unpartnered ON unpartnered.business_id = biz.id
     LEFT JOIN slots ON slots.business_id = biz.id
     LEFT JOIN period_reports rep ON rep.business_id = biz.id AND rep.period = @period
     LEFT JOIN exemptions ex ON ex.business_id = biz.id AND ex.period = @period AND ex.revoked_at IS NULL
@@ -248,52 +278,39 @@ s AS (
            (SELECT avg(least(v.r, 1)) FROM (VALUES (q_pv), (q_ik), (q_os)) AS v (r) WHERE v.r IS NOT NULL) AS mean
     FROM q
 ),
-up AS (
-    INSERT INTO evaluations AS e (
-        business_id, period, period_start, period_end, rule_set_id, category,
-        target_purchase_value, target_ikm_count, target_outlet_slots,
-        realised_purchase_value, realised_ikm_count, realised_outlet_slots,
-        ratio_purchase_value, ratio_ikm_count, ratio_outlet_slots, mean_ratio,
-        status, report_status, exemption_id, computed_at)
-    SELECT business_id, @period, CAST(@pstart AS date), CAST(@pend AS date), CAST(@rs AS bigint), category,
-           t_pv, t_ik, t_os,
-           r_pv, r_ik, round(slot_days::numeric / CAST(@days AS int), 2),
-           round(q_pv, 4), round(q_ik, 4), round(q_os, 4), round(mean, 4),
+x AS (
+    SELECT business_id, category, t_pv, t_ik, t_os, r_pv, r_ik,
+           round(slot_days::numeric / CAST(@days AS int), 2) AS r_os,
+           round(q_pv, 4) AS q_pv, round(q_ik, 4) AS q_ik, round(q_os, 4) AS q_os, round(mean, 4) AS mean,
            CASE WHEN exemption_id IS NOT NULL OR business_status = 'exempt' THEN 'exempt'
                 WHEN report_status <> 'on_time' THEN 'not_reported'
                 WHEN all_met THEN 'compliant'
                 WHEN mean * 100 >= CAST(@pp AS int) THEN 'partial'
-                ELSE 'non_compliant' END,
-           report_status, exemption_id, CAST(@now AS timestamptz)
+                ELSE 'non_compliant' END AS status,
+           report_status, exemption_id
     FROM s
-    ON CONFLICT (business_id, period, rule_set_id) DO UPDATE SET
-        category = EXCLUDED.category,
-        target_purchase_value = EXCLUDED.target_purchase_value,
-        target_ikm_count = EXCLUDED.target_ikm_count,
-        target_outlet_slots = EXCLUDED.target_outlet_slots,
-        realised_purchase_value = EXCLUDED.realised_purchase_value,
-        realised_ikm_count = EXCLUDED.realised_ikm_count,
-        realised_outlet_slots = EXCLUDED.realised_outlet_slots,
-        ratio_purchase_value = EXCLUDED.ratio_purchase_value,
-        ratio_ikm_count = EXCLUDED.ratio_ikm_count,
-        ratio_outlet_slots = EXCLUDED.ratio_outlet_slots,
-        mean_ratio = EXCLUDED.mean_ratio,
-        status = EXCLUDED.status,
-        report_status = EXCLUDED.report_status,
-        exemption_id = EXCLUDED.exemption_id,
-        computed_at = EXCLUDED.computed_at
-    WHERE (e.category, e.target_purchase_value, e.target_ikm_count, e.target_outlet_slots,
-           e.realised_purchase_value, e.realised_ikm_count, e.realised_outlet_slots,
-           e.ratio_purchase_value, e.ratio_ikm_count, e.ratio_outlet_slots, e.mean_ratio,
-           e.status, e.report_status, e.exemption_id)
-          IS DISTINCT FROM
-          (EXCLUDED.category, EXCLUDED.target_purchase_value, EXCLUDED.target_ikm_count, EXCLUDED.target_outlet_slots,
-           EXCLUDED.realised_purchase_value, EXCLUDED.realised_ikm_count, EXCLUDED.realised_outlet_slots,
-           EXCLUDED.ratio_purchase_value, EXCLUDED.ratio_ikm_count, EXCLUDED.ratio_outlet_slots, EXCLUDED.mean_ratio,
-           EXCLUDED.status, EXCLUDED.report_status, EXCLUDED.exemption_id)
-    RETURNING (xmax = 0) AS inserted
 )
-SELECT (SELECT count(*) FROM biz) AS businesses,
-       count(*) FILTER (WHERE inserted) AS inserted,
-       count(*) FILTER (WHERE NOT inserted) AS updated
-FROM up`
+MERGE INTO evaluations AS e
+USING x ON e.business_id = x.business_id AND e.period = @period AND e.rule_set_id = CAST(@rs AS bigint)
+WHEN MATCHED AND (e.category, e.target_purchase_value, e.target_ikm_count, e.target_outlet_slots,
+                  e.realised_purchase_value, e.realised_ikm_count, e.realised_outlet_slots,
+                  e.ratio_purchase_value, e.ratio_ikm_count, e.ratio_outlet_slots, e.mean_ratio,
+                  e.status, e.report_status, e.exemption_id)
+                 IS DISTINCT FROM
+                 (x.category, x.t_pv, x.t_ik, x.t_os, x.r_pv, x.r_ik, x.r_os,
+                  x.q_pv, x.q_ik, x.q_os, x.mean, x.status, x.report_status, x.exemption_id) THEN
+    UPDATE SET category = x.category,
+               target_purchase_value = x.t_pv, target_ikm_count = x.t_ik, target_outlet_slots = x.t_os,
+               realised_purchase_value = x.r_pv, realised_ikm_count = x.r_ik, realised_outlet_slots = x.r_os,
+               ratio_purchase_value = x.q_pv, ratio_ikm_count = x.q_ik, ratio_outlet_slots = x.q_os,
+               mean_ratio = x.mean, status = x.status, report_status = x.report_status,
+               exemption_id = x.exemption_id, computed_at = CAST(@now AS timestamptz)
+WHEN NOT MATCHED THEN
+    INSERT (business_id, period, period_start, period_end, rule_set_id, category,
+            target_purchase_value, target_ikm_count, target_outlet_slots,
+            realised_purchase_value, realised_ikm_count, realised_outlet_slots,
+            ratio_purchase_value, ratio_ikm_count, ratio_outlet_slots, mean_ratio,
+            status, report_status, exemption_id, computed_at)
+    VALUES (x.business_id, @period, CAST(@pstart AS date), CAST(@pend AS date), CAST(@rs AS bigint), x.category,
+            x.t_pv, x.t_ik, x.t_os, x.r_pv, x.r_ik, x.r_os, x.q_pv, x.q_ik, x.q_os, x.mean,
+            x.status, x.report_status, x.exemption_id, CAST(@now AS timestamptz))`

@@ -38,7 +38,9 @@ Usage: kemitraan [--config FILE] COMMAND [ARGS]
 Commands:
   serve [--migrate]         run the HTTP API and the job scheduler
   migrate up|down|status    apply, roll back one, or list migrations
-  seed [--demo]             load the kecamatan list (and the demo data set)
+  seed [--demo] [--scale N,M]
+                            load the kecamatan list and rule sets (and the demo data
+                            set; or N generated businesses and M purchases over 2025)
   healthcheck               ask the local server's /healthz (for containers)
   user create --role ROLE --username NAME --name "FULL NAME" [--email ADDR] [--business NIB | --ikm NIB]
                             create an account (the first admin, for one); the

@@ -15,6 +15,7 @@ import (
 func seedCmd(ctx context.Context, env *environment, args []string) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	demo := fs.Bool("demo", false, "also load the demo data set")
+	scale := scaleFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -32,6 +33,9 @@ func seedCmd(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "rule sets: %d files, %d new\n", rules.Files, rules.Created)
+	if err := scale.run(ctx, env, db); err != nil {
+		return err
+	}
 	if !*demo {
 		return nil
 	}

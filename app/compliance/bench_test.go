@@ -1,0 +1,180 @@
+package compliance_test
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"runtime"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"kemitraan/app/compliance"
+	"kemitraan/app/platform/config"
+	"kemitraan/app/platform/database"
+	"kemitraan/app/sanction"
+)
+
+// bareAggregateSQL is the yardstick: the sum of confirmed amounts grouped by
+// business for the period, with nothing else. The outer count keeps the
+// 100,000 result rows in the server, as the evaluation keeps its own.
+const bareAggregateSQL = `
+SELECT count(*) FROM (
+    SELECT business_id, sum(amount)
+    FROM purchases
+    WHERE status = 'confirmed' AND purchase_date BETWEEN '2025-01-01' AND '2025-03-31'
+    GROUP BY business_id
+) a`
+
+// heapPeak samples the Go heap in use while work runs.
+func heapPeak(work func()) uint64 {
+	var peak uint64
+	var mu sync.Mutex
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			mu.Lock()
+			peak = max(peak, m.HeapInuse)
+			mu.Unlock()
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	work()
+	close(done)
+	mu.Lock()
+	defer mu.Unlock()
+	return peak
+}
+
+func maxRSS() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return float64(ru.Maxrss) / 1024 // kilobytes on Linux
+}
+
+// BenchmarkEvaluatePeriod evaluates 2025-Q1 over a database made by
+// `kemitraan seed --scale N,M` (scripts/bench-evaluate makes one with
+// 100,000 businesses and 10,000,000 purchases, 2.5 million of them in Q1)
+// and reports, per iteration, the bare aggregate's time beside the
+// evaluation's (both with the evaluation's work_mem), their ratio, the
+// evaluation re-run over unchanged data, and the Go heap and process peak.
+// KEMITRAAN_BENCH_URL names the database; without it the benchmark skips.
+func BenchmarkEvaluatePeriod(b *testing.B) {
+	url := os.Getenv("KEMITRAAN_BENCH_URL")
+	if url == "" {
+		b.Skip("KEMITRAAN_BENCH_URL is not set: run scripts/bench-evaluate")
+	}
+	ctx := context.Background()
+	cfg := config.Default().Database
+	cfg.URL = config.Secret(url)
+	db, err := database.Open(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer database.Close(db)
+	now := time.Date(2025, 4, 16, 1, 30, 0, 0, time.UTC)
+	if _, err := compliance.LoadRuleFiles(ctx, db, "../../config/rules", now); err != nil {
+		b.Fatal(err)
+	}
+	p := compliance.MustPeriod("2025-Q1")
+	rs, err := compliance.CheckEvaluable(ctx, db, p, now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var businesses, inPeriod int64
+	db.Raw("SELECT count(*) FROM businesses WHERE status = 'active'").Scan(&businesses)
+	db.Raw("SELECT count(*) FROM purchases WHERE purchase_date BETWEEN '2025-01-01' AND '2025-03-31'").Scan(&inPeriod)
+	b.Logf("data: %d active businesses, %d purchases dated in %s", businesses, inPeriod, p)
+	// A benchmark database: start each run without evaluations or cases.
+	if err := db.Exec(`TRUNCATE evaluations, sanction_findings, sanction_cases, sanction_decisions,
+		sanction_letters, sanction_responses, sanction_response_files`).Error; err != nil {
+		b.Fatal(err)
+	}
+
+	bare := func() time.Duration {
+		start := time.Now()
+		err := db.Transaction(func(tx *gorm.DB) error {
+			if err := tx.Exec("SET LOCAL work_mem = '256MB'").Error; err != nil {
+				return err
+			}
+			var n int64
+			return tx.Raw(bareAggregateSQL).Scan(&n).Error
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	// evaluate runs the evaluation statement; commit keeps its rows.
+	evaluate := func(commit bool) (time.Duration, compliance.EvaluationRun) {
+		start := time.Now()
+		tx := db.Begin()
+		run, err := compliance.Evaluate(ctx, tx, p, rs, now)
+		if err != nil {
+			tx.Rollback()
+			b.Fatal(err)
+		}
+		if commit {
+			err = tx.Commit().Error
+		} else {
+			err = tx.Rollback().Error
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start), run
+	}
+	bare() // warm the cache for both
+	var bareTotal, evalTotal time.Duration
+	var heap uint64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		bareTotal += bare()
+		heap = max(heap, heapPeak(func() {
+			d, run := evaluate(false)
+			evalTotal += d
+			if run.Inserted != businesses {
+				b.Fatalf("evaluated %d of %d businesses", run.Inserted, businesses)
+			}
+		}))
+	}
+	b.StopTimer()
+	n := float64(b.N)
+	b.ReportMetric(bareTotal.Seconds()/n, "bare-s/op")
+	b.ReportMetric(evalTotal.Seconds()/n, "evaluate-s/op")
+	b.ReportMetric(evalTotal.Seconds()/bareTotal.Seconds(), "evaluate/bare")
+
+	// The same evaluation again over rows already written (the daily
+	// re-run): it computes everything and writes nothing.
+	evaluate(true)
+	d, run := evaluate(true)
+	if run.Inserted+run.Updated != 0 {
+		b.Errorf("re-run wrote %d rows", run.Inserted+run.Updated)
+	}
+	b.ReportMetric(d.Seconds(), "rerun-s")
+
+	// The whole job: evaluation, cases opened and findings filed.
+	db.Exec("TRUNCATE evaluations, sanction_findings, sanction_cases")
+	start := time.Now()
+	res, err := sanction.EvaluatePeriod(ctx, db, p, now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(time.Since(start).Seconds(), "job-s")
+	b.Logf("job: %d cases opened, %d findings; statuses %v", res.CasesOpened, res.FindingsAdded, res.ByStatus)
+	b.ReportMetric(float64(heap)/(1<<20), "heap-peak-MB")
+	b.ReportMetric(maxRSS(), "maxrss-MB")
+}

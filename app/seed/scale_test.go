@@ -1,0 +1,36 @@
+package seed_test
+
+import (
+	"context"
+	"testing"
+
+	"kemitraan/app/platform/dbtest"
+	"kemitraan/app/seed"
+)
+
+func TestScaleDataIsSetBasedAndRepeatable(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.New(t)
+	sc := seed.Scale{Businesses: 200, Purchases: 8000, IKMs: 50}
+	first, err := seed.ScaleData(ctx, db, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Businesses != 200 || first.Purchases != 8000 || first.IKMs != 50 || first.Agreements != 20 ||
+		first.Outlets != 10 || first.Reports != 180 {
+		t.Fatalf("first run: %+v", first)
+	}
+	again, err := seed.ScaleData(ctx, db, sc)
+	if err != nil || again != (seed.ScaleResult{}) {
+		t.Fatalf("second run: %+v %v", again, err)
+	}
+	var q1, confirmed, categories int64
+	db.Raw("SELECT count(*) FROM purchases WHERE purchase_date < '2025-04-01'").Scan(&q1)
+	db.Raw("SELECT count(*) FROM purchases WHERE status = 'confirmed'").Scan(&confirmed)
+	db.Raw("SELECT count(DISTINCT category) FROM businesses").Scan(&categories)
+	// A quarter of the year's purchases fall in Q1 (90 of 365 days), about
+	// 85% are confirmed, and every category appears.
+	if q1 < 1800 || q1 > 2150 || confirmed < 6400 || confirmed > 7200 || categories != 6 {
+		t.Errorf("shape: %d in Q1, %d confirmed, %d categories", q1, confirmed, categories)
+	}
+}
