@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"kemitraan/app/auth"
 	"kemitraan/app/compliance"
 	"kemitraan/app/notify"
 	"kemitraan/app/partnership"
@@ -26,6 +27,9 @@ type Deps struct {
 	// Files is the upload store whose orphaned blobs expire sweeps (nil:
 	// no sweep).
 	Files *files.Store
+	// Auth prunes ended sessions and old failed logins in expire (nil: no
+	// pruning).
+	Auth *auth.Service
 	// AppURL is the service's public address, for links in reminders.
 	AppURL string
 }
@@ -81,7 +85,7 @@ func Standard(d Deps) []Job {
 		},
 		{
 			Name:        Expire,
-			Description: "Mengakhiri perjanjian kemitraan yang masa berlakunya habis dan membersihkan tautan konfirmasi, kunci idempotensi dan berkas unggahan yatim yang kedaluwarsa.",
+			Description: "Mengakhiri perjanjian kemitraan yang masa berlakunya habis dan membersihkan tautan konfirmasi, kunci idempotensi, sesi yang berakhir dan berkas unggahan yatim yang kedaluwarsa.",
 			Run: func(ctx context.Context, _ Params, now time.Time) (Counts, error) {
 				ended, err := partnership.EndExpired(ctx, d.DB, now)
 				if err != nil {
@@ -93,13 +97,22 @@ func Standard(d Deps) []Job {
 				}
 				keys, err := procurement.PurgeIdempotencyKeys(ctx, d.DB, now)
 				counts := Counts{"agreements_ended": ended, "tokens_removed": tokens, "idempotency_keys_removed": keys}
-				if err != nil || d.Files == nil {
+				if err != nil {
 					return counts, err
 				}
-				// Uploads of a rolled-back request (a response whose second
-				// file was refused) leave a blob no row names; a day later
-				// it goes.
-				counts["orphan_files_removed"], err = d.Files.Sweep(ctx, d.DB, now.Add(-24*time.Hour))
+				if d.Auth != nil {
+					pruned, err := d.Auth.Prune(ctx)
+					counts["sessions_removed"], counts["login_attempts_removed"] = pruned.Sessions, pruned.LoginAttempts
+					if err != nil {
+						return counts, err
+					}
+				}
+				if d.Files != nil {
+					// Uploads of a rolled-back request (a response whose
+					// second file was refused) leave a blob no row names; a
+					// day later it goes.
+					counts["orphan_files_removed"], err = d.Files.Sweep(ctx, d.DB, now.Add(-24*time.Hour))
+				}
 				return counts, err
 			},
 		},
@@ -156,5 +169,6 @@ func NewStandardRunner(db *gorm.DB, c clock.Clock, log *slog.Logger, cfg config.
 		return nil, err
 	}
 	store := files.NewStore(cfg.Uploads.Dir, cfg.Uploads.MaxBytes, c)
-	return NewRunner(db, c, log, Standard(Deps{DB: db, Sender: sender, Files: store, AppURL: cfg.HTTP.PublicURL})...), nil
+	return NewRunner(db, c, log, Standard(Deps{DB: db, Sender: sender, Files: store,
+		Auth: auth.NewService(db, c, cfg.Auth), AppURL: cfg.HTTP.PublicURL})...), nil
 }

@@ -211,3 +211,50 @@ func TestRunRefusesBadParamsAndRecordsFailures(t *testing.T) {
 		t.Errorf("stored run %+v counts %s", stored, stored.Counts)
 	}
 }
+
+// TestExpireJob ends agreements past their end date and removes long-expired
+// confirmation links, once: a second run finds nothing.
+func TestExpireJob(t *testing.T) {
+	url, db := world(t, 1)
+	now := clock.NewFixed(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC))
+	r := replica(t, url, now)
+	exec := func(q string) {
+		t.Helper()
+		if err := db.Exec(q).Error; err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	exec(`INSERT INTO files (sha256, content_type, size_bytes, created_at) VALUES (repeat('a', 64), 'application/pdf', 1, now())`)
+	exec(`INSERT INTO ikms (nib, name, sector, kecamatan_code) VALUES ('8000000000001', 'IKM', 'batik', '3216060')`)
+	exec(`INSERT INTO agreements (business_id, form, number, agreement_date, start_date, end_date, target_purchase_value,
+			document_file_id, status)
+		SELECT b.id, 'procurement', n, '2025-01-01', '2025-01-01', e::date, 1000, f.id, 'approved'
+		FROM businesses b, files f, (VALUES ('A-1', '2025-06-29'), ('A-2', '2025-06-30'), ('A-3', '2025-12-31')) v (n, e)`)
+	exec(`INSERT INTO purchases (business_id, ikm_id, invoice_number, purchase_date, amount, status, confirm_by, source,
+			created_at, updated_at)
+		SELECT b.id, i.id, 'P-' || n, '2025-05-01', 1000, 'reported', '2025-05-15', 'manual', now(), now()
+		FROM businesses b, ikms i, generate_series(1, 2) n`)
+	exec(`INSERT INTO confirmation_tokens (purchase_id, nonce, token_hash, expires_at, created_at)
+		SELECT p.id, decode(repeat(to_hex(p.id), 32), 'hex'), sha256(p.id::text::bytea),
+			CASE WHEN p.invoice_number = 'P-1' THEN timestamptz '2025-05-15' ELSE timestamptz '2025-06-20' END, now()
+		FROM purchases p`)
+	first, err := r.Run(context.Background(), jobs.Expire, jobs.TriggerCommand, jobs.Params{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var counts map[string]int64
+	json.Unmarshal(first.Counts, &counts)
+	// 30 June is the last day of A-2: it ends on 1 July with A-1. The link
+	// that expired on 15 May goes; the one from 20 June stays (still 410).
+	if counts["agreements_ended"] != 2 || counts["tokens_removed"] != 1 {
+		t.Errorf("first run: %s", first.Counts)
+	}
+	second, _ := r.Run(context.Background(), jobs.Expire, jobs.TriggerCommand, jobs.Params{})
+	json.Unmarshal(second.Counts, &counts)
+	if counts["agreements_ended"] != 0 || counts["tokens_removed"] != 0 {
+		t.Errorf("second run: %s", second.Counts)
+	}
+	if n := count(t, db, "SELECT count(*) FROM agreements WHERE status = 'ended'"); n != 2 {
+		t.Errorf("%d agreements ended", n)
+	}
+}
