@@ -26,6 +26,7 @@ import (
 	"kemitraan/app/platform/files"
 	"kemitraan/app/platform/logging"
 	"kemitraan/app/procurement"
+	"kemitraan/app/report"
 	"kemitraan/app/sanction"
 )
 
@@ -54,6 +55,7 @@ type Server struct {
 	partnership *partnership.Service
 	purchases   *procurement.Service
 	sanction    *sanction.Service
+	reports     *report.Service // sanction list, exports, statistics, public figures
 	jobs        *jobs.Runner
 	metrics     *prometheus.Registry
 	openapi     *openAPIDocument // generated from the route table at start
@@ -84,6 +86,7 @@ func New(d Deps) (*echo.Echo, error) {
 		PublicURL: d.Config.HTTP.PublicURL, TokenSecret: d.Config.Auth.TokenSecret.Value(), Location: d.Config.Location(),
 	}, s.files, ruleWindow(d.DB))
 	s.sanction = sanction.New(d.DB, d.Clock, s.files, d.Config.Office)
+	s.reports = report.New(d.DB, d.Clock)
 	if s.jobs = d.Jobs; s.jobs == nil {
 		if s.jobs, err = jobs.NewStandardRunner(d.DB, d.Clock, d.Log, d.Config); err != nil {
 			return nil, err
@@ -259,6 +262,9 @@ func (s *Server) routes() []route {
 		s.evaluationRoutes(),
 		s.exemptionRoutes(),
 		s.caseRoutes(),
+		s.sanctionListRoutes(),
+		s.statsRoutes(),
+		s.publicRoutes(),
 		s.jobRoutes(),
 		s.authRoutes(),
 	} {

@@ -1,0 +1,203 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"kemitraan/app/compliance"
+)
+
+// IKM figures per period (which IKM sold, to how many businesses, for how
+// much) come from counted purchases, up to millions per period. They are
+// kept as snapshots in ikm_activity and rebuilt, one statement per period,
+// when counted purchases dated in the period have changed since: a counted
+// purchase never stops counting (a correction is a new reversing entry), so
+// the confirmations since a snapshot tell whether it is stale.
+const (
+	// activityMargin: a confirmation stamped this long before a snapshot may
+	// still have committed after the snapshot read the purchases, so it
+	// counts as "since" too.
+	activityMargin = 10 * time.Minute
+	// defaultActivityMinAge: a stale snapshot younger than this is served
+	// as it is, so a busy period is rebuilt at most once a minute.
+	defaultActivityMinAge = time.Minute
+	// SeriesPeriods is how many periods the share of active IKM is shown
+	// over, up to and including the chosen one.
+	SeriesPeriods = 8
+)
+
+// activityLock serialises the rebuild of one period's snapshot across
+// replicas.
+const activityLock = "kemitraan_ikm_activity:"
+
+// ensureActivity makes sure each period has a snapshot that is fresh enough
+// and returns when each was computed.
+func (s *Service) ensureActivity(ctx context.Context, periods []compliance.Period) (map[string]time.Time, error) {
+	now := s.clock.Now().UTC()
+	names := periodStrings(periods)
+	var snaps []struct {
+		Period     string
+		ComputedAt time.Time
+		Changed    bool
+	}
+	err := s.db.WithContext(ctx).Raw(`
+		SELECT s.period, s.computed_at,
+		       EXISTS (SELECT 1 FROM purchases p
+		               WHERE p.status = 'confirmed' AND p.confirmed_at >= s.computed_at - CAST(? AS interval)
+		                 AND p.purchase_date BETWEEN s.period_start AND s.period_end) AS changed
+		FROM ikm_activity_snapshots s WHERE s.period IN ?`,
+		fmt.Sprintf("%d seconds", int(activityMargin.Seconds())), names).Scan(&snaps).Error
+	if err != nil {
+		return nil, fmt.Errorf("report: ikm activity snapshots: %w", err)
+	}
+	out := make(map[string]time.Time, len(periods))
+	for _, sn := range snaps {
+		if !sn.Changed || now.Sub(sn.ComputedAt) < s.activityMinAge {
+			out[sn.Period] = sn.ComputedAt
+		}
+	}
+	for _, p := range periods {
+		if _, ok := out[p.String()]; ok {
+			continue
+		}
+		at, err := s.refreshActivity(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		out[p.String()] = at
+	}
+	return out, nil
+}
+
+// RefreshIKMActivity rebuilds period p's IKM activity snapshot from the
+// counted purchases, whether or not it is stale. The evaluation job may
+// call it after evaluating p so the first statistics request is quick.
+func (s *Service) RefreshIKMActivity(ctx context.Context, p compliance.Period) error {
+	_, err := s.refreshActivity(ctx, p)
+	return err
+}
+
+func (s *Service) refreshActivity(ctx context.Context, p compliance.Period) (time.Time, error) {
+	now := s.clock.Now().UTC()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext(?))", activityLock+p.String()).Error; err != nil {
+			return err
+		}
+		// Grouping a period's purchases wants more than the default 4MB of
+		// work memory to stay in memory.
+		if err := tx.Exec("SET LOCAL work_mem = '64MB'").Error; err != nil {
+			return err
+		}
+		if err := tx.Exec("SET LOCAL jit = off").Error; err != nil {
+			return err
+		}
+		if err := tx.Exec("DELETE FROM ikm_activity_snapshots WHERE period = ?", p.String()).Error; err != nil {
+			return err
+		}
+		if err := tx.Exec(`INSERT INTO ikm_activity_snapshots (period, period_start, period_end, computed_at)
+			VALUES (?, ?, ?, ?)`, p.String(), p.FirstDay(), p.LastDay(), now).Error; err != nil {
+			return err
+		}
+		return tx.Exec(`
+			INSERT INTO ikm_activity (period, ikm_id, amount, partners)
+			SELECT ?, ikm_id, sum(amount), count(*) FILTER (WHERE amount > 0)
+			FROM (SELECT ikm_id, business_id, sum(amount) AS amount
+			      FROM purchases
+			      WHERE status = 'confirmed' AND purchase_date BETWEEN ? AND ?
+			      GROUP BY ikm_id, business_id) pairs
+			GROUP BY ikm_id`, p.String(), p.FirstDay(), p.LastDay()).Error
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("report: rebuild ikm activity for %s: %w", p, err)
+	}
+	return now, nil
+}
+
+// IKMPeriod is the IKM outcome of one period: how many IKM were registered
+// (by the period's end, or selling in it), how many sold something counted
+// (active), and the rupiah counted as bought from them.
+type IKMPeriod struct {
+	Period        string
+	Registered    int64
+	Active        int64
+	PurchaseValue int64
+	Share         *float64 // active / registered; nil with none registered
+}
+
+// TopIKM is an IKM with many partners in a period.
+type TopIKM struct {
+	ID            int64
+	Name          string
+	Sector        string
+	KecamatanName string
+	Partners      int64 // distinct businesses that bought from it
+	PurchaseValue int64
+}
+
+// ikmSeries reads the outcome of each period from fresh snapshots.
+func (s *Service) ikmSeries(ctx context.Context, tx *gorm.DB, periods []compliance.Period) ([]IKMPeriod, error) {
+	names := periodStrings(periods)
+	ends := make([]time.Time, len(periods))
+	for i, p := range periods {
+		ends[i] = p.End().UTC()
+	}
+	var rows []IKMPeriod
+	err := tx.WithContext(ctx).Raw(`
+		WITH per (period, period_end, ord) AS (
+			SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS timestamptz[])) WITH ORDINALITY
+		)
+		SELECT per.period,
+		       (SELECT count(*) FROM ikms i
+		        WHERE i.created_at < per.period_end
+		           OR EXISTS (SELECT 1 FROM ikm_activity a WHERE a.period = per.period AND a.ikm_id = i.id)) AS registered,
+		       coalesce(act.active, 0) AS active, coalesce(act.amount, 0) AS purchase_value
+		FROM per
+		LEFT JOIN LATERAL (
+			SELECT count(*) FILTER (WHERE a.amount > 0) AS active, sum(a.amount) AS amount
+			FROM ikm_activity a WHERE a.period = per.period
+		) act ON true
+		ORDER BY per.ord`, pgArray(names), pgArray(ends)).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("report: ikm series: %w", err)
+	}
+	for i := range rows {
+		rows[i].Share = ratio(rows[i].Active, rows[i].Registered)
+	}
+	return rows, nil
+}
+
+func (s *Service) topIKM(ctx context.Context, tx *gorm.DB, p compliance.Period, n int) ([]TopIKM, error) {
+	var out []TopIKM
+	err := tx.WithContext(ctx).Raw(`
+		SELECT a.ikm_id AS id, i.name, i.sector, k.name AS kecamatan_name, a.partners, a.amount AS purchase_value
+		FROM ikm_activity a
+		JOIN ikms i ON i.id = a.ikm_id
+		JOIN kecamatan k ON k.code = i.kecamatan_code
+		WHERE a.period = ? AND a.amount > 0
+		ORDER BY a.partners DESC, a.amount DESC, a.ikm_id
+		LIMIT ?`, p.String(), n).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("report: top ikm: %w", err)
+	}
+	if out == nil {
+		out = []TopIKM{}
+	}
+	return out, nil
+}
+
+// ratio is part/whole, rounded to four places; nil when whole is 0.
+func ratio(part, whole int64) *float64 {
+	if whole == 0 {
+		return nil
+	}
+	r := float64(part*10000/whole) / 10000
+	// Round half up on the fifth place without floating error in the
+	// integer part.
+	if (part*100000/whole)%10 >= 5 {
+		r = float64(part*10000/whole+1) / 10000
+	}
+	return &r
+}

@@ -1,0 +1,161 @@
+// Package report is what officials and the public read out of the
+// compliance engine's tables: the sanction list (and its CSV and XLSX
+// exports), statistics per period, a company's own dashboard, and the public
+// figures, IKM directory and final recommendations. It only reads, apart
+// from the per-period IKM activity snapshots it keeps to answer quickly.
+//
+// Every list is one set-based statement (joins and lateral subqueries),
+// never a query per business. Reads are scoped by the actor in the context:
+// staff see everything, a company only its own business, anyone else what
+// the public may see.
+package report
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"gorm.io/gorm"
+
+	"kemitraan/app/compliance"
+	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/clock"
+	"kemitraan/app/platform/fault"
+)
+
+// Service answers the reports over one database.
+type Service struct {
+	db     *gorm.DB
+	clock  clock.Clock
+	public *publicCache
+	// activityMinAge: a stale IKM activity snapshot younger than this is
+	// still served.
+	activityMinAge time.Duration
+}
+
+// New returns the service.
+func New(db *gorm.DB, c clock.Clock) *Service {
+	if c == nil {
+		c = clock.System{}
+	}
+	return &Service{db: db, clock: c, public: newPublicCache(PublicMaxAge), activityMinAge: defaultActivityMinAge}
+}
+
+// periodChoice is a period the caller asked for (or the default) with the
+// rule set that judges it.
+type periodChoice struct {
+	Period  compliance.Period
+	RuleSet compliance.StoredRuleSet
+}
+
+// resolvePeriod reads the period a report is for: raw when given (field
+// names the query parameter in errors), else the latest period with
+// evaluations, else the last closed period of the rule set in force today.
+func (s *Service) resolvePeriod(ctx context.Context, raw, field string) (periodChoice, error) {
+	var p compliance.Period
+	if raw != "" {
+		var err error
+		if p, err = compliance.ParsePeriod(raw); err != nil {
+			return periodChoice{}, fault.Invalid(fault.Field(field, err.Error()))
+		}
+	} else {
+		var latest string
+		err := s.db.WithContext(ctx).Raw(`SELECT period FROM evaluations ORDER BY period_end DESC, period LIMIT 1`).
+			Scan(&latest).Error
+		if err != nil {
+			return periodChoice{}, fmt.Errorf("report: latest evaluated period: %w", err)
+		}
+		if latest != "" {
+			p = compliance.MustPeriod(latest)
+		}
+	}
+	if p.IsZero() {
+		rs, err := compliance.RuleSetAt(ctx, s.db, compliance.DateIn(s.clock.Now()))
+		if err != nil {
+			return periodChoice{}, err
+		}
+		p = compliance.PeriodContaining(rs.Period, s.clock.Now()).Prev()
+	}
+	rs, err := compliance.RuleSetFor(ctx, s.db, p)
+	if err != nil {
+		if errors.Is(err, fault.ErrNotFound) && raw != "" {
+			return periodChoice{}, fault.Invalid(fault.Field(field,
+				fmt.Sprintf("tidak ada aturan yang berlaku untuk periode %s", p)))
+		}
+		return periodChoice{}, err
+	}
+	if rs.Period != p.Kind {
+		return periodChoice{}, fault.Invalid(fault.Field(field, fmt.Sprintf(
+			"aturan %s memakai periode %s; tulis periode seperti %s", rs.Version, kindName(rs.Period),
+			compliance.PeriodContaining(rs.Period, p.Start()))))
+	}
+	return periodChoice{Period: p, RuleSet: rs}, nil
+}
+
+func kindName(k compliance.PeriodKind) string {
+	switch k {
+	case compliance.Monthly:
+		return "bulanan"
+	case compliance.Semester:
+		return "semesteran"
+	default:
+		return "triwulanan"
+	}
+}
+
+// lastPeriods is the n periods up to and including p, oldest first.
+func lastPeriods(p compliance.Period, n int) []compliance.Period {
+	out := make([]compliance.Period, n)
+	for i := n - 1; i >= 0; i-- {
+		out[i] = p
+		p = p.Prev()
+	}
+	return out
+}
+
+func periodStrings(ps []compliance.Period) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return out
+}
+
+// scope is the SQL condition on businesses alias b that limits a read to
+// what the actor may see: staff everything, a company its own business,
+// anyone else nothing.
+func scope(ctx context.Context) (string, []any) {
+	a := actor.From(ctx)
+	switch {
+	case a.Staff():
+		return "true", nil
+	case a.Role == actor.RoleCompany && a.BusinessID != 0:
+		return "b.id = ?", []any{a.BusinessID}
+	default:
+		return "false", nil
+	}
+}
+
+// readOnly runs fn in a read-only transaction whose statements skip JIT
+// compilation: the reports' plans are cheap to run and the compiler would
+// add a tenth of a second to each.
+func (s *Service) readOnly(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("SET TRANSACTION READ ONLY").Error; err != nil {
+			return err
+		}
+		if err := tx.Exec("SET LOCAL jit = off").Error; err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+// pgArray passes s as one array parameter (gorm would expand a bare slice
+// into a list).
+func pgArray[T any](s []T) pgtype.Array[T] {
+	return pgtype.Array[T]{Elements: s, Dims: []pgtype.ArrayDimension{{Length: int32(len(s)), LowerBound: 1}}, Valid: true}
+}

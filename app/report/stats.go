@@ -1,0 +1,247 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"kemitraan/app/compliance"
+	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/fault"
+)
+
+// CaseOutcomes are the ways a case ends.
+var CaseOutcomes = []string{"dismissed", "response_accepted", "cured", "recommended"}
+
+// Rate is a compliance rate: compliant businesses over the evaluated ones
+// that were not exempt.
+type Rate struct {
+	Base      int64 // evaluated, not exempt
+	Compliant int64
+	Rate      *float64 // nil when Base is 0
+}
+
+func newRate(base, compliant int64) Rate {
+	return Rate{Base: base, Compliant: compliant, Rate: ratio(compliant, base)}
+}
+
+// GroupStats is the evaluation of one category or kecamatan.
+type GroupStats struct {
+	Key       string // category code or kecamatan BPS code
+	Name      string // kecamatan name ("" for a category)
+	Evaluated int64
+	ByStatus  map[string]int64
+	Rate      Rate
+}
+
+// ReportCounts are the period reports of the evaluated businesses.
+type ReportCounts struct {
+	OnTime, Late, Missing int64
+}
+
+// CaseStats are the sanction cases that took up a finding of the period:
+// Opened counts those the period's finding opened (the rest were already
+// open and were extended), ByStage where each stands now, Closed how the
+// finished ones ended.
+type CaseStats struct {
+	Total, Opened int64
+	ByStage       map[string]int64
+	Closed        map[string]int64 // by outcome
+}
+
+// IKMStats are the outcomes for IKM, the reason the regulation exists.
+type IKMStats struct {
+	IKMPeriod
+	PerActiveIKM *int64      // rupiah per active IKM; nil with none active
+	Series       []IKMPeriod // SeriesPeriods periods, oldest first, ending with this one
+	Top          []TopIKM    // the ten with the most partners
+	AsOf         time.Time   // when the counted purchases were read
+}
+
+// Stats are the figures of one period for officials.
+type Stats struct {
+	Period      compliance.Period
+	RuleSet     string
+	Evaluated   int64 // businesses evaluated
+	ByStatus    map[string]int64
+	Overall     Rate
+	ByCategory  []GroupStats
+	ByKecamatan []GroupStats
+	Reports     ReportCounts
+	// PurchaseValue is the rupiah counted as bought from IKM in the period
+	// (every business, from the purchases); OutletSlots the average outlet
+	// slots in place over the period, summed over the evaluated businesses.
+	PurchaseValue int64
+	OutletSlots   float64
+	Cases         CaseStats
+	IKM           IKMStats
+	GeneratedAt   time.Time
+}
+
+// Stats returns the figures of a period (raw, or the latest evaluated) for
+// staff.
+func (s *Service) Stats(ctx context.Context, raw string) (Stats, error) {
+	if !actor.From(ctx).Staff() {
+		return Stats{}, &fault.Error{Kind: fault.KindForbidden, Code: "forbidden",
+			Detail: "Statistik lengkap hanya untuk petugas Dinas."}
+	}
+	pc, err := s.resolvePeriod(ctx, raw, "period")
+	if err != nil {
+		return Stats{}, err
+	}
+	return s.stats(ctx, pc, true)
+}
+
+// stats computes the figures; withCases adds the cases and the top IKM.
+func (s *Service) stats(ctx context.Context, pc periodChoice, withCases bool) (Stats, error) {
+	series := lastPeriods(pc.Period, SeriesPeriods)
+	asOf, err := s.ensureActivity(ctx, series)
+	if err != nil {
+		return Stats{}, err
+	}
+	out := Stats{Period: pc.Period, RuleSet: pc.RuleSet.Version, ByStatus: zeroCounts(compliance.Statuses),
+		GeneratedAt: s.clock.Now().UTC()}
+	err = s.readOnly(ctx, func(tx *gorm.DB) error {
+		if err := s.evaluationStats(ctx, tx, pc, &out); err != nil {
+			return err
+		}
+		if withCases {
+			if err := s.caseStats(ctx, tx, pc.Period, &out.Cases); err != nil {
+				return err
+			}
+		}
+		rows, err := s.ikmSeries(ctx, tx, series)
+		if err != nil {
+			return err
+		}
+		out.IKM.Series = rows
+		out.IKM.IKMPeriod = rows[len(rows)-1]
+		out.IKM.AsOf = asOf[pc.Period.String()]
+		out.PurchaseValue = out.IKM.PurchaseValue
+		if out.IKM.Active > 0 {
+			per := out.IKM.PurchaseValue / out.IKM.Active
+			out.IKM.PerActiveIKM = &per
+		}
+		if withCases {
+			if out.IKM.Top, err = s.topIKM(ctx, tx, pc.Period, 10); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+func zeroCounts(keys []string) map[string]int64 {
+	m := make(map[string]int64, len(keys))
+	for _, k := range keys {
+		m[k] = 0
+	}
+	return m
+}
+
+// evaluationStats folds the period's evaluations, grouped in SQL by
+// category, kecamatan, status and report status (a few hundred rows at
+// most), into the totals.
+func (s *Service) evaluationStats(ctx context.Context, tx *gorm.DB, pc periodChoice, out *Stats) error {
+	var groups []struct {
+		Category, KecamatanCode, Status, ReportStatus string
+		N                                             int64
+		Slots                                         float64
+	}
+	err := tx.WithContext(ctx).Raw(`
+		SELECT e.category, b.kecamatan_code, e.status, e.report_status, count(*) AS n,
+		       coalesce(sum(e.realised_outlet_slots), 0) AS slots
+		FROM evaluations e JOIN businesses b ON b.id = e.business_id
+		WHERE e.period = ? AND e.rule_set_id = ?
+		GROUP BY 1, 2, 3, 4`, pc.Period.String(), pc.RuleSet.ID).Scan(&groups).Error
+	if err != nil {
+		return fmt.Errorf("report: evaluation stats: %w", err)
+	}
+	var kecamatan []struct{ Code, Name string }
+	if err := tx.WithContext(ctx).Raw(`SELECT code, name FROM kecamatan ORDER BY name`).Scan(&kecamatan).Error; err != nil {
+		return fmt.Errorf("report: kecamatan: %w", err)
+	}
+	byCat := map[string]*GroupStats{}
+	for _, c := range compliance.Categories {
+		byCat[c] = &GroupStats{Key: c, ByStatus: zeroCounts(compliance.Statuses)}
+	}
+	byKec := map[string]*GroupStats{}
+	for _, k := range kecamatan {
+		byKec[k.Code] = &GroupStats{Key: k.Code, Name: k.Name, ByStatus: zeroCounts(compliance.Statuses)}
+	}
+	for _, g := range groups {
+		out.Evaluated += g.N
+		out.ByStatus[g.Status] += g.N
+		out.OutletSlots += g.Slots
+		switch g.ReportStatus {
+		case compliance.ReportOnTime:
+			out.Reports.OnTime += g.N
+		case compliance.ReportLate:
+			out.Reports.Late += g.N
+		case compliance.ReportMissing:
+			out.Reports.Missing += g.N
+		}
+		for _, grp := range []*GroupStats{byCat[g.Category], byKec[g.KecamatanCode]} {
+			if grp == nil {
+				continue
+			}
+			grp.Evaluated += g.N
+			grp.ByStatus[g.Status] += g.N
+		}
+	}
+	out.OutletSlots = float64(int64(out.OutletSlots*100+0.5)) / 100
+	rateOf := func(byStatus map[string]int64, evaluated int64) Rate {
+		return newRate(evaluated-byStatus[compliance.StatusExempt], byStatus[compliance.StatusCompliant])
+	}
+	out.Overall = rateOf(out.ByStatus, out.Evaluated)
+	for _, c := range compliance.Categories {
+		g := byCat[c]
+		g.Rate = rateOf(g.ByStatus, g.Evaluated)
+		out.ByCategory = append(out.ByCategory, *g)
+	}
+	for _, k := range kecamatan {
+		g := byKec[k.Code]
+		g.Rate = rateOf(g.ByStatus, g.Evaluated)
+		out.ByKecamatan = append(out.ByKecamatan, *g)
+	}
+	return nil
+}
+
+// caseStats counts the cases holding a finding of period p.
+func (s *Service) caseStats(ctx context.Context, tx *gorm.DB, p compliance.Period, out *CaseStats) error {
+	var groups []struct {
+		Stage, Outcome string
+		Opened         bool
+		N              int64
+	}
+	err := tx.WithContext(ctx).Raw(`
+		SELECT c.stage, coalesce(c.outcome, '') AS outcome,
+		       NOT EXISTS (SELECT 1 FROM sanction_findings f2 WHERE f2.case_id = f.case_id AND f2.id < f.id) AS opened,
+		       count(*) AS n
+		FROM sanction_findings f JOIN sanction_cases c ON c.id = f.case_id
+		WHERE f.period = ?
+		GROUP BY 1, 2, 3`, p.String()).Scan(&groups).Error
+	if err != nil {
+		return fmt.Errorf("report: case stats: %w", err)
+	}
+	stages := make([]string, 0, 7)
+	for k := range stageLabels {
+		stages = append(stages, k)
+	}
+	out.ByStage = zeroCounts(stages)
+	out.Closed = zeroCounts(CaseOutcomes)
+	for _, g := range groups {
+		out.Total += g.N
+		if g.Opened {
+			out.Opened += g.N
+		}
+		out.ByStage[g.Stage] += g.N
+		if g.Outcome != "" {
+			out.Closed[g.Outcome] += g.N
+		}
+	}
+	return nil
+}
