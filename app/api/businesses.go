@@ -62,6 +62,12 @@ func (s *Server) businessRoutes() []route {
 			doc: doc{summary: "Ubah data pelaku usaha", tag: tag, params: idParam, request: businessRequest{}, response: businessResponse{},
 				description: "Menggantikan seluruh data dengan isi permintaan; `registered_at` dan `status` yang " +
 					"dikosongkan tetap. Kawasan industri yang masih menaungi pabrik tidak dapat berganti kategori (422)."}},
+		{method: http.MethodPatch, path: "/api/v1/businesses/:id/profile", perm: auth.PermBusinessProfile, handler: s.updateBusinessProfile,
+			doc: doc{summary: "Perbarui profil usaha (kontak, alamat, karyawan, KBLI)", tag: tag, params: idParam,
+				request: businessProfileRequest{}, response: businessResponse{},
+				description: "Pengguna perusahaan memperbarui profil usahanya sendiri (usaha lain: 404); petugas untuk " +
+					"usaha mana pun. Hanya kolom yang dikirim yang berubah. NIB, kategori, kecamatan, kawasan induk dan " +
+					"status menentukan kewajiban, sehingga hanya petugas yang mengubahnya (PUT)."}},
 		{method: http.MethodPost, path: "/api/v1/businesses/:id/deactivate", perm: auth.PermRegistryManage, handler: s.deactivateBusiness,
 			doc: doc{summary: "Nonaktifkan pelaku usaha (status closed)", tag: tag, params: idParam, response: businessResponse{},
 				description: "Tidak ada penghapusan: riwayatnya tetap. Sudah tutup: 409 dengan `current_status`. " +
@@ -221,6 +227,36 @@ func (s *Server) updateBusiness(c echo.Context) error {
 		return err
 	}
 	b, err := s.registries().UpdateBusiness(c.Request().Context(), id, req.input())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newBusinessResponse(b))
+}
+
+// businessProfileRequest is a partial update: absent fields stay as they are.
+type businessProfileRequest struct {
+	LegalForm     *string   `json:"legal_form,omitempty" example:"PT"`
+	KBLI          *[]string `json:"kbli,omitempty" doc:"Kode KBLI, masing-masing 5 digit" example:"[\"24101\"]"`
+	Address       *string   `json:"address,omitempty" example:"Jl. Industri Selatan 5 Blok GG No. 1"`
+	EmployeeCount *int      `json:"employee_count,omitempty" openapi:"min=0" example:"1250"`
+	ContactName   *string   `json:"contact_name,omitempty" example:"Budi Santoso"`
+	ContactPhone  *string   `json:"contact_phone,omitempty" doc:"Format Indonesia apa pun; disimpan sebagai +62…" example:"0812-3456-7890"`
+	ContactEmail  *string   `json:"contact_email,omitempty" example:"kemitraan@sinarlogam.co.id"`
+}
+
+func (s *Server) updateBusinessProfile(c echo.Context) error {
+	id, err := idParam(c, "id", errBusinessPath)
+	if err != nil {
+		return err
+	}
+	var req businessProfileRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	b, err := s.registries().UpdateProfile(c.Request().Context(), id, registry.ProfileInput{
+		LegalForm: req.LegalForm, KBLI: req.KBLI, Address: req.Address, EmployeeCount: req.EmployeeCount,
+		ContactName: req.ContactName, ContactPhone: req.ContactPhone, ContactEmail: req.ContactEmail,
+	})
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,10 @@ var registryAuthzRows = []authzRow{
 	{"PUT", "/api/v1/businesses/:id", func(f *authzFixture) string {
 		return fmt.Sprintf("/api/v1/businesses/%d", f.business)
 	}, func(*authzFixture) any { return newBusinessBody() }, allowed(200, officer)},
+	{"PATCH", "/api/v1/businesses/:id/profile", func(f *authzFixture) string {
+		return fmt.Sprintf("/api/v1/businesses/%d/profile", f.business)
+	}, func(*authzFixture) any { return map[string]any{"contact_name": "Rina"} },
+		allowed(200, officer, own).with(other, 404)},
 	{"POST", "/api/v1/businesses/:id/deactivate", func(f *authzFixture) string {
 		return fmt.Sprintf("/api/v1/businesses/%d/deactivate", f.s.newBusiness("hotel"))
 	}, nil, allowed(200, officer)},

@@ -29,7 +29,10 @@ const (
 	PermReferenceRead  Permission = "reference.read" // kecamatan and other lists
 	PermRegistryRead   Permission = "registry.read"  // company/ikm: their own record only
 	PermRegistryManage Permission = "registry.manage"
-	PermIKMVerify      Permission = "ikm.verify"
+	// PermBusinessProfile: contact details and the like of a business; a
+	// company user only for its own (SPEC §2: companies edit their own).
+	PermBusinessProfile Permission = "business.profile"
+	PermIKMVerify       Permission = "ikm.verify"
 
 	PermAgreementsRead   Permission = "agreements.read"
 	PermAgreementsWrite  Permission = "agreements.write" // draft, edit, submit
@@ -80,10 +83,11 @@ var roleTable = map[Permission][]actor.Role{
 	PermJobsRead:     {admin, officer},
 	PermJobsRun:      {admin},
 
-	PermReferenceRead:  {admin, officer, reviewer, company, ikm},
-	PermRegistryRead:   {admin, officer, reviewer, company, ikm},
-	PermRegistryManage: {officer},
-	PermIKMVerify:      {officer},
+	PermReferenceRead:   {admin, officer, reviewer, company, ikm},
+	PermRegistryRead:    {admin, officer, reviewer, company, ikm},
+	PermRegistryManage:  {officer},
+	PermBusinessProfile: {officer, company},
+	PermIKMVerify:       {officer},
 
 	PermAgreementsRead:   {admin, officer, reviewer, company, ikm},
 	PermAgreementsWrite:  {officer, company},

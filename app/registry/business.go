@@ -297,45 +297,110 @@ func (s *Service) UpdateBusiness(ctx context.Context, id int64, in BusinessInput
 		if err != nil {
 			return err
 		}
-		var c fault.Checker
-		row := in.fields(&c, s.today())
-		if err := s.checkRefs(ctx, tx, &c, row, &current); err != nil {
-			return err
-		}
-		if err := c.Err(); err != nil {
-			return err
-		}
-		if err := nibFree(ctx, tx, "businesses", row.NIB, id); err != nil {
-			return err
-		}
-		row.ID, row.CreatedAt, row.UpdatedAt = id, current.CreatedAt, current.UpdatedAt
-		if strings.TrimSpace(in.RegisteredAt) == "" {
-			row.RegisteredAt = current.RegisteredAt
-		}
-		if row.Status == "" {
-			row.Status = current.Status
-		}
-		before, err := s.business(ctx, tx, id)
+		out, err = s.replace(ctx, tx, current, in, "business.update")
+		return err
+	})
+	return out, err
+}
+
+// ProfileInput is what a company may change about its own business: how to
+// reach it and what it does. NIB, category, kecamatan, parent estate and
+// status decide its obligations and stay with the Dinas. Nil leaves a field
+// as it is.
+type ProfileInput struct {
+	LegalForm     *string
+	KBLI          *[]string
+	Address       *string
+	EmployeeCount *int
+	ContactName   *string
+	ContactPhone  *string
+	ContactEmail  *string
+}
+
+// UpdateProfile changes the profile fields of a business the actor may see
+// (a company user: only its own; another's answers not found).
+func (s *Service) UpdateProfile(ctx context.Context, id int64, p ProfileInput) (Business, error) {
+	var out Business
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		current, err := s.lockBusiness(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		if sameBusiness(row, current) {
-			out = before
-			return nil
+		in := current.input()
+		set := func(dst *string, v *string) {
+			if v != nil {
+				*dst = *v
+			}
 		}
-		row.UpdatedAt = s.clock.Now()
-		if err := tx.WithContext(ctx).Model(&businessRow{ID: id}).Select("*").Omit("id", "created_at").Updates(&row).Error; err != nil {
-			return writeError(err, "business")
+		set(&in.LegalForm, p.LegalForm)
+		set(&in.Address, p.Address)
+		set(&in.ContactName, p.ContactName)
+		set(&in.ContactPhone, p.ContactPhone)
+		set(&in.ContactEmail, p.ContactEmail)
+		if p.KBLI != nil {
+			in.KBLI = *p.KBLI
 		}
-		if out, err = s.business(ctx, tx, id); err != nil {
-			return err
+		if p.EmployeeCount != nil {
+			in.EmployeeCount = *p.EmployeeCount
 		}
-		return audit.Record(ctx, tx, row.UpdatedAt, audit.Event{
-			Action: "business.update", EntityType: "business", EntityID: strconv.FormatInt(id, 10),
-			Before: before, After: out,
-		})
+		out, err = s.replace(ctx, tx, current, in, "business.profile_update")
+		return err
 	})
 	return out, err
+}
+
+// input is the row as the input that would write it unchanged.
+func (r businessRow) input() BusinessInput {
+	return BusinessInput{
+		NIB: r.NIB, Name: r.Name, LegalForm: r.LegalForm, Category: r.Category,
+		KBLI: append([]string(nil), r.KBLI...), Address: r.Address, KecamatanCode: r.KecamatanCode,
+		ParentID: r.ParentID, EmployeeCount: r.EmployeeCount, ContactName: r.ContactName,
+		ContactPhone: r.ContactPhone, ContactEmail: r.ContactEmail,
+		RegisteredAt: r.RegisteredAt.Format(time.DateOnly), Status: r.Status,
+	}
+}
+
+// replace writes in over the locked current row inside tx, with its audit
+// event under action. Nothing changed: nothing written.
+func (s *Service) replace(ctx context.Context, tx *gorm.DB, current businessRow, in BusinessInput, action string) (Business, error) {
+	id := current.ID
+	var c fault.Checker
+	row := in.fields(&c, s.today())
+	if err := s.checkRefs(ctx, tx, &c, row, &current); err != nil {
+		return Business{}, err
+	}
+	if err := c.Err(); err != nil {
+		return Business{}, err
+	}
+	if err := nibFree(ctx, tx, "businesses", row.NIB, id); err != nil {
+		return Business{}, err
+	}
+	row.ID, row.CreatedAt, row.UpdatedAt = id, current.CreatedAt, current.UpdatedAt
+	if strings.TrimSpace(in.RegisteredAt) == "" {
+		row.RegisteredAt = current.RegisteredAt
+	}
+	if row.Status == "" {
+		row.Status = current.Status
+	}
+	before, err := s.business(ctx, tx, id)
+	if err != nil {
+		return Business{}, err
+	}
+	if sameBusiness(row, current) {
+		return before, nil
+	}
+	row.UpdatedAt = s.clock.Now()
+	if err := tx.WithContext(ctx).Model(&businessRow{ID: id}).Select("*").Omit("id", "created_at").Updates(&row).Error; err != nil {
+		return Business{}, writeError(err, "business")
+	}
+	out, err := s.business(ctx, tx, id)
+	if err != nil {
+		return Business{}, err
+	}
+	return out, audit.Record(ctx, tx, row.UpdatedAt, audit.Event{
+		Action: action, EntityType: "business", EntityID: strconv.FormatInt(id, 10),
+		Before: before, After: out,
+	})
 }
 
 func sameBusiness(a, b businessRow) bool {
