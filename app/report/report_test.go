@@ -1,0 +1,302 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/csv"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"kemitraan/app/compliance"
+	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/clock"
+	"kemitraan/app/platform/dbtest"
+)
+
+// world is a database with the shipped rule set and a report service on a
+// settable clock. Records are written with SQL the way their own packages
+// store them: this package only reads them.
+type world struct {
+	t   *testing.T
+	db  *gorm.DB
+	clk *clock.Fixed
+	s   *Service
+	ctx context.Context // an officer
+}
+
+func newWorld(t *testing.T, now time.Time) *world {
+	t.Helper()
+	db := dbtest.New(t)
+	if _, err := compliance.LoadRuleFiles(context.Background(), db, "../../config/rules", now); err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewFixed(now)
+	return &world{t: t, db: db, clk: clk, s: New(db, clk),
+		ctx: actor.With(context.Background(), actor.Actor{UserID: 1, Username: "petugas", Role: actor.RoleOfficer})}
+}
+
+func (w *world) id(q string, args ...any) int64 {
+	w.t.Helper()
+	var id int64
+	if err := w.db.Raw(q, args...).Row().Scan(&id); err != nil {
+		w.t.Fatalf("%s: %v", q, err)
+	}
+	return id
+}
+
+func (w *world) business(name, category string) int64 {
+	return w.id(`INSERT INTO businesses (nib, name, category, kecamatan_code, registered_at)
+		VALUES (?, ?, ?, '3216060', '2024-01-01') RETURNING id`, fmt.Sprintf("%013d", rand.Int64N(1e13)), name, category)
+}
+
+func (w *world) ikm() int64 {
+	return w.id(`INSERT INTO ikms (nib, name, sector, kecamatan_code, created_at)
+		VALUES (?, 'IKM', 'batik', '3216060', '2024-01-01') RETURNING id`, fmt.Sprintf("%013d", rand.Int64N(1e13)))
+}
+
+// confirmed records a purchase counted since confirmedAt.
+func (w *world) confirmed(business, ikm int64, date string, amount int64, confirmedAt time.Time) {
+	w.id(`INSERT INTO purchases (business_id, ikm_id, invoice_number, purchase_date, amount, status, confirm_by,
+			confirmed_via, confirmed_at, source, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, 'confirmed', ?, 'app', ?, 'manual', ?, ?) RETURNING id`,
+		business, ikm, fmt.Sprintf("INV-%d", rand.Int64()), date, amount, confirmedAt, confirmedAt, confirmedAt, confirmedAt)
+}
+
+// evaluation writes a business's evaluation for 2025-Q1 directly.
+func (w *world) evaluation(business int64, status string, target, realised int64) {
+	w.id(`INSERT INTO evaluations (business_id, period, period_start, period_end, rule_set_id, category,
+			target_purchase_value, target_ikm_count, target_outlet_slots, realised_purchase_value, realised_ikm_count,
+			realised_outlet_slots, mean_ratio, status, report_status, computed_at)
+		SELECT ?, '2025-Q1', '2025-01-01', '2025-03-31', id, 'factory', ?, 0, 0, ?, 0, 0,
+			least(?::numeric / ?, 1), ?, 'on_time', now()
+		FROM rule_sets WHERE version = 'bekasi-2025' RETURNING id`, business, target, realised, realised, target, status)
+}
+
+func (w *world) purchaseValue(period string) int64 {
+	w.t.Helper()
+	st, err := w.s.Stats(w.ctx, period)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if st.PurchaseValue != st.IKM.PurchaseValue {
+		w.t.Errorf("total %d and IKM total %d differ", st.PurchaseValue, st.IKM.PurchaseValue)
+	}
+	return st.PurchaseValue
+}
+
+// The IKM figures come from a snapshot that follows new confirmations: a
+// stale snapshot is served for at most a minute, and a confirmation stamped
+// shortly before a rebuild (that may have committed after it) still counts
+// as news.
+func TestIKMActivitySnapshotFollowsConfirmations(t *testing.T) {
+	now := time.Date(2025, 4, 20, 1, 0, 0, 0, time.UTC)
+	w := newWorld(t, now)
+	b, i := w.business("PT Uji", "factory"), w.ikm()
+	w.confirmed(b, i, "2025-02-01", 1_000_000, now.Add(-30*24*time.Hour))
+
+	if got := w.purchaseValue("2025-Q1"); got != 1_000_000 {
+		t.Fatalf("first read %d", got)
+	}
+	// Confirmed after the snapshot: served stale within the minute, then
+	// rebuilt.
+	w.confirmed(b, i, "2025-03-01", 2_000_000, now)
+	if got := w.purchaseValue("2025-Q1"); got != 1_000_000 {
+		t.Errorf("within the minute %d, want the snapshot's 1,000,000", got)
+	}
+	w.clk.Advance(2 * time.Minute)
+	if got := w.purchaseValue("2025-Q1"); got != 3_000_000 {
+		t.Errorf("after a minute %d, want 3,000,000", got)
+	}
+	// Stamped five minutes before the last rebuild but committed after it.
+	w.confirmed(b, i, "2025-03-02", 4_000_000, w.clk.Now().Add(-5*time.Minute))
+	w.clk.Advance(2 * time.Minute)
+	if got := w.purchaseValue("2025-Q1"); got != 7_000_000 {
+		t.Errorf("late commit: %d, want 7,000,000", got)
+	}
+	// Another period's purchase does not make Q1 stale, and Q1 is not
+	// rebuilt when nothing of it changed (once the last confirmation is
+	// older than the margin before the snapshot).
+	w.clk.Advance(activityMargin + time.Minute)
+	w.purchaseValue("2025-Q1")
+	var before time.Time
+	w.db.Raw("SELECT computed_at FROM ikm_activity_snapshots WHERE period = '2025-Q1'").Row().Scan(&before)
+	w.clk.Advance(20 * time.Minute)
+	w.confirmed(b, i, "2025-04-02", 8_000_000, w.clk.Now())
+	w.clk.Advance(2 * time.Minute)
+	if got := w.purchaseValue("2025-Q1"); got != 7_000_000 {
+		t.Errorf("Q1 after a Q2 purchase %d", got)
+	}
+	var after time.Time
+	w.db.Raw("SELECT computed_at FROM ikm_activity_snapshots WHERE period = '2025-Q1'").Row().Scan(&after)
+	if !after.Equal(before) {
+		t.Errorf("Q1 rebuilt without a change: %v → %v", before, after)
+	}
+	if got := w.purchaseValue("2025-Q2"); got != 8_000_000 {
+		t.Errorf("Q2 %d", got)
+	}
+}
+
+func TestPublicStatsAreCachedForFiveMinutes(t *testing.T) {
+	now := time.Date(2025, 4, 20, 1, 0, 0, 0, time.UTC)
+	w := newWorld(t, now)
+	b := w.business("PT Uji", "factory")
+	w.evaluation(b, "compliant", 25_000_000, 30_000_000)
+	anon := context.Background()
+	st, err := w.s.PublicStats(anon, "")
+	if err != nil || st.Period.String() != "2025-Q1" || st.Evaluated != 1 {
+		t.Fatalf("%+v %v", st, err)
+	}
+	w.evaluation(w.business("PT Dua", "factory"), "non_compliant", 25_000_000, 0)
+	if st, _ := w.s.PublicStats(anon, ""); st.Evaluated != 1 {
+		t.Errorf("cached answer changed to %d", st.Evaluated)
+	}
+	w.clk.Advance(PublicMaxAge)
+	if st, _ := w.s.PublicStats(anon, ""); st.Evaluated != 2 {
+		t.Errorf("after five minutes %d, want 2", st.Evaluated)
+	}
+	// Staff statistics are for staff.
+	if _, err := w.s.Stats(anon, ""); err == nil {
+		t.Error("anonymous Stats answered")
+	}
+}
+
+func TestPublicGroupsSuppressSmallOnes(t *testing.T) {
+	g := func(key string, base int64) GroupStats {
+		return GroupStats{Key: key, Evaluated: base, Rate: newRate(base, base/2)}
+	}
+	for _, tc := range []struct {
+		name   string
+		groups []GroupStats
+		hidden []string
+	}{
+		{"all large", []GroupStats{g("a", 10), g("b", 5)}, nil},
+		{"empty groups are not suppressed", []GroupStats{g("a", 10), g("b", 0)}, nil},
+		{"one small hides the smallest other too", []GroupStats{g("a", 20), g("b", 2), g("c", 9), g("d", 0)}, []string{"b", "c"}},
+		{"two small are enough", []GroupStats{g("a", 20), g("b", 2), g("c", 4)}, []string{"b", "c"}},
+		{"a lone small group", []GroupStats{g("a", 3)}, []string{"a"}},
+	} {
+		out := publicGroups(tc.groups)
+		var hidden []string
+		for _, p := range out {
+			if p.Suppressed {
+				hidden = append(hidden, p.Key)
+				if p.Rate != nil {
+					t.Errorf("%s: %s suppressed with a rate", tc.name, p.Key)
+				}
+			} else if p.Evaluated > 0 && p.Rate == nil {
+				t.Errorf("%s: %s published without a rate", tc.name, p.Key)
+			}
+		}
+		if fmt.Sprint(hidden) != fmt.Sprint(tc.hidden) {
+			t.Errorf("%s: hidden %v, want %v", tc.name, hidden, tc.hidden)
+		}
+	}
+}
+
+func TestDecodeCursorRefusesForgedValues(t *testing.T) {
+	enc := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	shortfall := listSorts["shortfall"]
+	for _, tc := range []struct {
+		cursor string
+		cols   []sortCol
+		ok     bool
+	}{
+		{enc(`[25000000, 2, 0.50, 17]`), shortfall, true},
+		{enc(`["x", 2, 0, 17]`), shortfall, false},
+		{enc(`[1, 2, 3]`), shortfall, false},
+		{enc(`[1, 2, 3, "1; DROP TABLE x"]`), shortfall, false},
+		{enc(`[1, 2, 3, 1.5]`), shortfall, false},
+		{enc(`[1, 2, 3, null]`), shortfall, false},
+		{enc(`["infinity", 4]`), listSorts["deadline"], true},
+		{enc(`["2025-05-08T00:00:00+07:00", 4]`), listSorts["deadline"], true},
+		{enc(`["besok", 4]`), listSorts["deadline"], false},
+		{enc(`["pt alpha", 4]`), listSorts["name"], true},
+		{"%%%", shortfall, false},
+	} {
+		_, err := decodeCursor(tc.cursor, tc.cols)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: err %v, want ok %v", tc.cursor, err, tc.ok)
+		}
+	}
+}
+
+// The export writes the same rows in the same order as the list's pages,
+// and text a spreadsheet would run as a formula is defused.
+func TestCSVExportMatchesTheListAndDefusesFormulas(t *testing.T) {
+	w := newWorld(t, time.Date(2025, 4, 20, 1, 0, 0, 0, time.UTC))
+	names := []string{"=HYPERLINK(\"http://x\")", "+62 Usaha", "@Usaha", "-Usaha Minus", "PT Biasa"}
+	for i, n := range names {
+		w.evaluation(w.business(n, "factory"), "non_compliant", 25_000_000, int64(i)*1_000_000)
+	}
+	var paged []string
+	cursor := ""
+	for {
+		l, err := w.s.SanctionList(w.ctx, ListFilter{Limit: 2, Cursor: cursor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range l.Rows {
+			paged = append(paged, r.Name)
+		}
+		if cursor = l.Next; cursor == "" {
+			break
+		}
+	}
+	x, err := w.s.PrepareExport(w.ctx, ListFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := x.WriteCSV(w.ctx, &buf, ','); err != nil {
+		t.Fatal(err)
+	}
+	records, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(buf.Bytes(), utf8BOM))).ReadAll()
+	if err != nil || len(records) != len(names)+1 {
+		t.Fatalf("%d records: %v", len(records), err)
+	}
+	for i, name := range paged {
+		got := records[i+1][1]
+		want := name
+		if c := name[0]; c == '=' || c == '+' || c == '@' || c == '-' {
+			want = "'" + name
+		}
+		if got != want {
+			t.Errorf("row %d: %q, want %q", i+1, got, want)
+		}
+	}
+	// Largest shortfall first: the business that bought nothing.
+	if paged[0] != names[0] || paged[len(paged)-1] != names[len(names)-1] {
+		t.Errorf("order %v", paged)
+	}
+}
+
+// A company user reading the list through the domain sees its own business
+// only (the API's permission table keeps it out in the first place).
+func TestSanctionListIsScoped(t *testing.T) {
+	w := newWorld(t, time.Date(2025, 4, 20, 1, 0, 0, 0, time.UTC))
+	own, other := w.business("PT Sendiri", "factory"), w.business("PT Lain", "factory")
+	w.evaluation(own, "non_compliant", 25_000_000, 0)
+	w.evaluation(other, "non_compliant", 25_000_000, 0)
+	for _, tc := range []struct {
+		who  actor.Actor
+		want int64
+	}{
+		{actor.Actor{UserID: 1, Role: actor.RoleReviewer}, 2},
+		{actor.Actor{UserID: 2, Role: actor.RoleCompany, BusinessID: own}, 1},
+		{actor.Actor{UserID: 3, Role: actor.RoleIKM, IKMID: 1}, 0},
+		{actor.Actor{}, 0},
+	} {
+		l, err := w.s.SanctionList(actor.With(context.Background(), tc.who), ListFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Total != tc.want || int64(len(l.Rows)) != tc.want || (tc.want == 1 && l.Rows[0].BusinessID != own) {
+			t.Errorf("%+v: %d rows", tc.who, l.Total)
+		}
+	}
+}
