@@ -238,7 +238,8 @@ func (t *totals) add(r SanctionRow) {
 // (bold header row, frozen, with an autofilter; rupiah, decimal and percent
 // number formats) and the totals on the second. The list is written with
 // excelize's stream writer, which keeps at most a small buffer in memory
-// and spills the rest to a temporary file.
+// and spills the rest to a temporary file; only the compressed workbook is
+// held whole, as excelize writes it.
 func (x *Export) WriteXLSX(ctx context.Context, w io.Writer) error {
 	f := excelize.NewFile()
 	defer f.Close()
@@ -302,7 +303,10 @@ func (x *Export) WriteXLSX(ctx context.Context, w io.Writer) error {
 	if err := x.writeTotals(f, st, t); err != nil {
 		return err
 	}
-	f.SetActiveSheet(0)
+	// The list sheet stays active (NewSheet does not change it); calling
+	// SetActiveSheet here would parse the streamed sheet back into memory.
+	// excelize assembles the finished zip in memory before writing it: that
+	// is the compressed file, a few megabytes at 100,000 rows.
 	_, err = f.WriteTo(w)
 	return err
 }

@@ -1,0 +1,255 @@
+package report
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"kemitraan/app/compliance"
+	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/clock"
+	"kemitraan/app/platform/config"
+	"kemitraan/app/platform/database"
+	"kemitraan/app/sanction"
+)
+
+// BenchmarkOutputs measures what officials and the public wait for over a
+// database made by `kemitraan seed --scale 100000,10000000`
+// (scripts/bench-outputs): the sanction list's first page and later pages,
+// the statistics of a period (with the IKM snapshot warm, and cold), the
+// cached public figures, the company dashboard, and whole-list CSV and XLSX
+// exports with their peak Go heap. 2025-Q1 and 2025-Q2 are evaluated once
+// (through the engine, with its cases), and a third of the cases get a
+// warning so the list has decisions to show. KEMITRAAN_BENCH_URL names the
+// database; without it the benchmark skips.
+func BenchmarkOutputs(b *testing.B) {
+	url := os.Getenv("KEMITRAAN_BENCH_URL")
+	if url == "" {
+		b.Skip("KEMITRAAN_BENCH_URL is not set: run scripts/bench-outputs")
+	}
+	ctx := context.Background()
+	cfg := config.Default().Database
+	cfg.URL = config.Secret(url)
+	db, err := database.Open(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer database.Close(db)
+	now := time.Date(2025, 7, 21, 1, 0, 0, 0, time.UTC)
+	benchSetup(b, ctx, db, now)
+
+	s := New(db, clock.NewFixed(now))
+	staff := actor.With(ctx, actor.Actor{UserID: 1, Username: "bench", Role: actor.RoleOfficer})
+	var businesses, purchases int64
+	db.Raw("SELECT count(*) FROM businesses").Scan(&businesses)
+	db.Raw("SELECT count(*) FROM purchases").Scan(&purchases)
+	b.Logf("data: %d businesses, %d purchases", businesses, purchases)
+
+	list := func(b *testing.B, f ListFilter) SanctionList {
+		l, err := s.SanctionList(staff, f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return l
+	}
+	for _, tc := range []struct {
+		name string
+		f    ListFilter
+	}{
+		{"list/first-page/2025-Q1", ListFilter{Period: "2025-Q1"}},
+		{"list/first-page/latest", ListFilter{}},
+		{"list/first-page/stage-warned", ListFilter{Period: "2025-Q1", Stage: "warned"}},
+		{"list/first-page/sort-name", ListFilter{Period: "2025-Q1", Sort: "name"}},
+		{"list/first-page/overdue-factories", ListFilter{Period: "2025-Q1", Overdue: true, Category: "factory"}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			l := list(b, tc.f)
+			b.ResetTimer()
+			for range b.N {
+				list(b, tc.f)
+			}
+			b.ReportMetric(float64(l.Total), "rows-in-list")
+		})
+	}
+	b.Run("list/third-page/2025-Q1", func(b *testing.B) {
+		f := ListFilter{Period: "2025-Q1"}
+		for range 2 {
+			f.Cursor = list(b, f).Next
+		}
+		b.ResetTimer()
+		for range b.N {
+			list(b, f)
+		}
+	})
+
+	stats := func(b *testing.B, period string) {
+		if _, err := s.Stats(staff, period); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("stats/warm/2025-Q1", func(b *testing.B) {
+		stats(b, "2025-Q1")
+		b.ResetTimer()
+		for range b.N {
+			stats(b, "2025-Q1")
+		}
+	})
+	// Cold: no snapshot of any period yet, as after a fresh deployment.
+	b.Run("stats/cold/2025-Q1", func(b *testing.B) {
+		for range b.N {
+			b.StopTimer()
+			if err := db.Exec("DELETE FROM ikm_activity_snapshots").Error; err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			stats(b, "2025-Q1")
+		}
+	})
+	b.Run("public-stats/cached", func(b *testing.B) {
+		if _, err := s.PublicStats(ctx, ""); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for range b.N {
+			if _, err := s.PublicStats(ctx, ""); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("dashboard", func(b *testing.B) {
+		var id int64
+		db.Raw("SELECT min(id) FROM businesses").Scan(&id)
+		company := actor.With(ctx, actor.Actor{UserID: 2, Role: actor.RoleCompany, BusinessID: id})
+		for range b.N {
+			if _, err := s.CompanyDashboard(company); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+
+	for _, format := range []string{"csv", "xlsx"} {
+		for _, period := range []string{"2025-Q1", "2025-Q2"} {
+			b.Run("export/"+format+"/"+period, func(b *testing.B) {
+				x, err := s.PrepareExport(staff, ListFilter{Period: period})
+				if err != nil {
+					b.Fatal(err)
+				}
+				var written int64
+				var peak uint64
+				for range b.N {
+					w := &countingWriter{}
+					peak = max(peak, heapPeak(func() {
+						if format == "csv" {
+							err = x.WriteCSV(staff, w, ',')
+						} else {
+							err = x.WriteXLSX(staff, w)
+						}
+					}))
+					if err != nil {
+						b.Fatal(err)
+					}
+					written = w.n
+				}
+				var rows int64
+				db.Raw("SELECT count(*) FROM evaluations WHERE period = ? AND status <> 'compliant'", period).Scan(&rows)
+				b.ReportMetric(float64(rows), "rows")
+				b.ReportMetric(float64(written)/(1<<20), "MB-written")
+				b.ReportMetric(float64(peak)/(1<<20), "MB-peak-heap")
+			})
+		}
+	}
+}
+
+// benchSetup evaluates 2025-Q1 and 2025-Q2 through the engine (opening its
+// cases) unless that was done before, and warns a third of the open cases,
+// set-based, so the list has decisions and deadlines to show.
+func benchSetup(b *testing.B, ctx context.Context, db *gorm.DB, now time.Time) {
+	b.Helper()
+	if _, err := compliance.LoadRuleFiles(ctx, db, "../../config/rules", now); err != nil {
+		b.Fatal(err)
+	}
+	for _, p := range []string{"2025-Q1", "2025-Q2"} {
+		var n int64
+		db.Raw("SELECT count(*) FROM evaluations WHERE period = ?", p).Scan(&n)
+		if n > 0 {
+			continue
+		}
+		start := time.Now()
+		res, err := sanction.EvaluatePeriod(ctx, db, compliance.MustPeriod(p), now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("evaluated %s in %v: %+v", p, time.Since(start), res)
+	}
+	var decided int64
+	db.Raw("SELECT count(*) FROM sanction_decisions").Scan(&decided)
+	if decided > 0 {
+		return
+	}
+	err := db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`UPDATE sanction_cases SET stage = 'warned', rung = 1,
+				response_due = DATE '2025-05-07' + (id % 60)::int,
+				response_deadline = (DATE '2025-05-08' + (id % 60)::int)::timestamp AT TIME ZONE 'Asia/Jakarta',
+				updated_at = ?
+			WHERE stage = 'queued' AND id % 3 = 0`, now).Error; err != nil {
+			return err
+		}
+		return tx.Exec(`INSERT INTO sanction_decisions (case_id, decision, from_stage, to_stage, rung, reviewer_name, decided_at)
+			SELECT id, 'warn', 'queued', 'warned', 1, 'Kepala Dinas Perindustrian', response_due - 15
+			FROM sanction_cases WHERE stage = 'warned'`).Error
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := db.Exec("ANALYZE sanction_cases, sanction_decisions, sanction_findings, evaluations").Error; err != nil {
+		b.Fatal(err)
+	}
+}
+
+type countingWriter struct{ n int64 }
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.n += int64(len(p))
+	return len(p), nil
+}
+
+var _ io.Writer = (*countingWriter)(nil)
+
+// heapPeak samples the Go heap in use while work runs.
+func heapPeak(work func()) uint64 {
+	runtime.GC()
+	var peak uint64
+	var mu sync.Mutex
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			mu.Lock()
+			peak = max(peak, m.HeapInuse)
+			mu.Unlock()
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	work()
+	close(done)
+	<-stopped
+	mu.Lock()
+	defer mu.Unlock()
+	return peak
+}
