@@ -54,7 +54,9 @@ func (s *Service) ensureActivity(ctx context.Context, periods []compliance.Perio
 		return nil, fmt.Errorf("report: ikm activity snapshots: %w", err)
 	}
 	out := make(map[string]time.Time, len(periods))
+	seen := make(map[string]time.Time, len(snaps))
 	for _, sn := range snaps {
+		seen[sn.Period] = sn.ComputedAt
 		if !sn.Changed || now.Sub(sn.ComputedAt) < s.activityMinAge {
 			out[sn.Period] = sn.ComputedAt
 		}
@@ -63,7 +65,7 @@ func (s *Service) ensureActivity(ctx context.Context, periods []compliance.Perio
 		if _, ok := out[p.String()]; ok {
 			continue
 		}
-		at, err := s.refreshActivity(ctx, p)
+		at, err := s.rebuildActivity(ctx, p, seen[p.String()])
 		if err != nil {
 			return nil, err
 		}
@@ -76,15 +78,29 @@ func (s *Service) ensureActivity(ctx context.Context, periods []compliance.Perio
 // counted purchases, whether or not it is stale. The evaluation job may
 // call it after evaluating p so the first statistics request is quick.
 func (s *Service) RefreshIKMActivity(ctx context.Context, p compliance.Period) error {
-	_, err := s.refreshActivity(ctx, p)
+	_, err := s.rebuildActivity(ctx, p, time.Time{})
 	return err
 }
 
-func (s *Service) refreshActivity(ctx context.Context, p compliance.Period) (time.Time, error) {
+// rebuildActivity rebuilds p's snapshot, unless another replica rebuilt it
+// while this one waited for the lock: seen is the snapshot's computed_at
+// when it was found stale (zero: missing, or rebuild anyway).
+func (s *Service) rebuildActivity(ctx context.Context, p compliance.Period, seen time.Time) (time.Time, error) {
 	now := s.clock.Now().UTC()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext(?))", activityLock+p.String()).Error; err != nil {
 			return err
+		}
+		if !seen.IsZero() {
+			var current time.Time
+			if err := tx.Raw("SELECT computed_at FROM ikm_activity_snapshots WHERE period = ?", p.String()).
+				Scan(&current).Error; err != nil {
+				return err
+			}
+			if current.After(seen) {
+				now = current
+				return nil
+			}
 		}
 		// Grouping a period's purchases wants more than the default 4MB of
 		// work memory to stay in memory.
