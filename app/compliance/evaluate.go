@@ -281,7 +281,11 @@ q AS (
 ),
 s AS (
     SELECT q.*,
-           (coalesce(least(q_pv, 1), 0) + coalesce(least(q_ik, 1), 0) + coalesce(least(q_os, 1), 0))
+           -- least() skips NULLs (least(NULL, 1) is 1): a metric without a
+           -- target must add nothing, so test for it first.
+           ((CASE WHEN q_pv IS NULL THEN 0 ELSE least(q_pv, 1) END)
+            + (CASE WHEN q_ik IS NULL THEN 0 ELSE least(q_ik, 1) END)
+            + (CASE WHEN q_os IS NULL THEN 0 ELSE least(q_os, 1) END))
              / nullif((q_pv IS NOT NULL)::int + (q_ik IS NOT NULL)::int + (q_os IS NOT NULL)::int, 0) AS mean
     FROM q
 ),

@@ -11,6 +11,7 @@ import (
 
 	"kemitraan/app/compliance"
 	"kemitraan/app/platform/dbtest"
+	"kemitraan/app/platform/fault"
 )
 
 // world is a database with the shipped rule set and helpers that write
@@ -139,5 +140,145 @@ func TestEvaluationBoundariesInWIB(t *testing.T) {
 	if got.RealisedPurchaseValue != 3_000_000 || got.RealisedIKMCount != 1 || got.TargetPurchaseValue != 5_000_000 ||
 		got.Status != compliance.StatusPartial || got.ReportStatus != compliance.ReportOnTime {
 		t.Errorf("evaluation %+v", got)
+	}
+}
+
+// TestEvaluationStatusesAndMetrics covers each status and what feeds it:
+// agreement targets above the minimum, outlet slots averaged over the
+// period, a reversal that takes an IKM out of the partner count, a metric
+// without a target left out of the mean, and the precedence of exempt over
+// not_reported over the metrics.
+func TestEvaluationStatusesAndMetrics(t *testing.T) {
+	w := newWorld(t)
+	ikm1, ikm2, ikm3 := w.ikm(), w.ikm(), w.ikm()
+	onTime := time.Date(2025, 4, 10, 3, 0, 0, 0, time.UTC)
+	late := time.Date(2025, 4, 20, 3, 0, 0, 0, time.UTC)
+	file := w.id(`INSERT INTO files (sha256, content_type, size_bytes, created_at)
+		VALUES (repeat('b', 64), 'application/pdf', 1, now()) RETURNING id`)
+
+	// Restaurant: Rp5,000,000 and 1 IKM, met exactly.
+	met := w.business("restaurant")
+	w.purchase(met, ikm1, "2025-02-01", 5_000_000, "confirmed")
+	w.report(met, "2025-Q1", onTime)
+
+	// Mall: Rp10,000,000 and 2 slots, no IKM target. Rp6,000,000 (0.6) and
+	// one slot for the whole quarter (0.5): mean of the two 0.55, partial.
+	mall := w.business("modern_retail")
+	w.purchase(mall, ikm1, "2025-01-15", 6_000_000, "confirmed")
+	w.exec(`INSERT INTO outlets (business_id, ikm_id, location, slots, start_date, status, confirmed_at)
+		VALUES (?, ?, 'Pojok IKM', 1, '2024-12-01', 'confirmed', now())`, mall, ikm2)
+	w.report(mall, "2025-Q1", onTime)
+
+	// Hotel: Rp15,000,000, 3 IKM, 1 slot; an agreement asks Rp40,000,000.
+	// Rp12,000,000 from two IKM, one of whom's purchase was reversed to
+	// nothing; a 2-slot outlet for the last 45 of 90 days (average 1).
+	hotel := w.business("hotel")
+	w.exec(`INSERT INTO agreements (business_id, form, number, agreement_date, start_date, end_date,
+			target_purchase_value, target_ikm_count, document_file_id, status)
+		VALUES (?, 'procurement', 'PK-1', '2024-12-01', '2025-01-01', '2025-12-31', 40000000, 2, ?, 'approved')`, hotel, file)
+	w.purchase(hotel, ikm1, "2025-03-01", 12_000_000, "confirmed")
+	reversed := w.purchase(hotel, ikm2, "2025-03-02", 3_000_000, "confirmed")
+	w.exec(`INSERT INTO purchases (business_id, ikm_id, invoice_number, purchase_date, amount, status, confirm_by,
+			confirmed_via, confirmed_at, reverses_id, reversal_reason, source, created_at, updated_at)
+		VALUES (?, ?, 'REV-1', '2025-03-03', -3000000, 'confirmed', now(), 'app', now(), ?, 'salah', 'manual', now(), now())`,
+		hotel, ikm2, reversed)
+	w.exec(`INSERT INTO outlets (business_id, ikm_id, location, slots, start_date, end_date, status, confirmed_at)
+		VALUES (?, ?, 'Lobi', 2, '2025-02-15', '2025-06-30', 'confirmed', now())`, hotel, ikm3)
+	w.report(hotel, "2025-Q1", onTime)
+
+	// Factory reporting late, factory not reporting, an exempted one and a
+	// registry-exempt one; an "other" business with no obligation.
+	lateFactory := w.business("factory")
+	w.purchase(lateFactory, ikm1, "2025-02-01", 30_000_000, "confirmed")
+	w.purchase(lateFactory, ikm2, "2025-02-01", 30_000_000, "confirmed")
+	w.report(lateFactory, "2025-Q1", late)
+	silent := w.business("factory")
+	excused := w.business("factory")
+	w.exec(`INSERT INTO exemptions (business_id, period, reason, document_file_id, granted_at)
+		VALUES (?, '2025-Q1', 'Banjir', ?, now())`, excused, file)
+	registryExempt := w.business("hotel")
+	w.exec("UPDATE businesses SET status = 'exempt' WHERE id = ?", registryExempt)
+	other := w.business("other")
+	w.report(other, "2025-Q1", onTime)
+	closed := w.business("factory")
+	w.exec("UPDATE businesses SET status = 'closed' WHERE id = ?", closed)
+
+	run := w.evaluate("2025-Q1", afterQ1Deadline)
+	if run.Businesses != 8 || run.Inserted != 8 {
+		t.Fatalf("run %+v, want 8 businesses evaluated (the closed one is not)", run)
+	}
+	mean := func(f float64) *float64 { return &f }
+	for _, tc := range []struct {
+		name string
+		id   int64
+		want evalRow
+	}{
+		{"met", met, evalRow{Status: "compliant", ReportStatus: "on_time", TargetPurchaseValue: 5_000_000, TargetIKMCount: 1,
+			RealisedPurchaseValue: 5_000_000, RealisedIKMCount: 1, MeanRatio: mean(1)}},
+		{"mall", mall, evalRow{Status: "partial", ReportStatus: "on_time", TargetPurchaseValue: 10_000_000, TargetOutletSlots: 2,
+			RealisedPurchaseValue: 6_000_000, RealisedIKMCount: 1, RealisedOutletSlots: 1, MeanRatio: mean(0.55)}},
+		// 12/40 = 0.3, 1/3 IKM, 1/1 slot: mean 0.5444, partial.
+		{"hotel", hotel, evalRow{Status: "partial", ReportStatus: "on_time", TargetPurchaseValue: 40_000_000, TargetIKMCount: 3,
+			TargetOutletSlots: 1, RealisedPurchaseValue: 12_000_000, RealisedIKMCount: 1, RealisedOutletSlots: 1, MeanRatio: mean(0.5444)}},
+		{"late", lateFactory, evalRow{Status: "not_reported", ReportStatus: "late", TargetPurchaseValue: 25_000_000, TargetIKMCount: 2,
+			RealisedPurchaseValue: 60_000_000, RealisedIKMCount: 2, MeanRatio: mean(1)}},
+		{"silent", silent, evalRow{Status: "not_reported", ReportStatus: "missing", TargetPurchaseValue: 25_000_000, TargetIKMCount: 2,
+			MeanRatio: mean(0)}},
+		{"excused", excused, evalRow{Status: "exempt", ReportStatus: "missing", TargetPurchaseValue: 25_000_000, TargetIKMCount: 2,
+			MeanRatio: mean(0)}},
+		{"registry exempt", registryExempt, evalRow{Status: "exempt", ReportStatus: "missing", TargetPurchaseValue: 15_000_000,
+			TargetIKMCount: 3, TargetOutletSlots: 1, MeanRatio: mean(0)}},
+		{"no obligation", other, evalRow{Status: "compliant", ReportStatus: "on_time"}},
+	} {
+		got := w.evaluation(tc.id, "2025-Q1")
+		tc.want.BusinessID, tc.want.ComputedAt = tc.id, got.ComputedAt
+		if fmt.Sprint(got.MeanRatio != nil, deref(got.MeanRatio)) != fmt.Sprint(tc.want.MeanRatio != nil, deref(tc.want.MeanRatio)) ||
+			fmt.Sprintf("%+v", stripMean(got)) != fmt.Sprintf("%+v", stripMean(tc.want)) {
+			t.Errorf("%s:\n got %+v mean %v\nwant %+v mean %v", tc.name, stripMean(got), deref(got.MeanRatio),
+				stripMean(tc.want), deref(tc.want.MeanRatio))
+		}
+	}
+
+	// The same data again: nothing written, computed_at untouched.
+	before := w.evaluation(met, "2025-Q1").ComputedAt
+	again := w.evaluate("2025-Q1", afterQ1Deadline.Add(time.Hour))
+	if again.Inserted != 0 || again.Updated != 0 || again.Unchanged != 8 || !w.evaluation(met, "2025-Q1").ComputedAt.Equal(before) {
+		t.Errorf("re-run %+v changed rows", again)
+	}
+	// A late confirmation changes one row, in place.
+	w.purchase(silent, ikm3, "2025-03-31", 1_000_000, "confirmed")
+	third := w.evaluate("2025-Q1", afterQ1Deadline.Add(2*time.Hour))
+	if third.Inserted != 0 || third.Updated != 1 || w.evaluation(silent, "2025-Q1").RealisedPurchaseValue != 1_000_000 {
+		t.Errorf("after a late confirmation: %+v", third)
+	}
+}
+
+func deref(f *float64) float64 {
+	if f == nil {
+		return -1
+	}
+	return *f
+}
+
+func stripMean(r evalRow) evalRow {
+	r.MeanRatio, r.ComputedAt = nil, time.Time{}
+	return r
+}
+
+func TestEvaluationRefusesEarlyOrWrongPeriods(t *testing.T) {
+	w := newWorld(t)
+	for _, tc := range []struct {
+		period string
+		now    time.Time
+		code   string
+	}{
+		{"2025-Q1", time.Date(2025, 4, 15, 16, 59, 0, 0, time.UTC), "period_not_due"}, // 23:59 WIB on the due day
+		{"2025-03", afterQ1Deadline, "validation_failed"},                            // the rule set is quarterly
+		{"2024-Q4", afterQ1Deadline, "no_rule_set"},
+	} {
+		_, err := compliance.CheckEvaluable(w.ctx, w.db, compliance.MustPeriod(tc.period), tc.now)
+		if fe, ok := fault.As(err); !ok || fe.Code != tc.code {
+			t.Errorf("%s at %s: %v, want %s", tc.period, tc.now, err, tc.code)
+		}
 	}
 }
