@@ -273,7 +273,7 @@ func TestEvaluationRefusesEarlyOrWrongPeriods(t *testing.T) {
 		code   string
 	}{
 		{"2025-Q1", time.Date(2025, 4, 15, 16, 59, 0, 0, time.UTC), "period_not_due"}, // 23:59 WIB on the due day
-		{"2025-03", afterQ1Deadline, "validation_failed"},                            // the rule set is quarterly
+		{"2025-03", afterQ1Deadline, "validation_failed"},                             // the rule set is quarterly
 		{"2024-Q4", afterQ1Deadline, "no_rule_set"},
 	} {
 		_, err := compliance.CheckEvaluable(w.ctx, w.db, compliance.MustPeriod(tc.period), tc.now)
