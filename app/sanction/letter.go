@@ -162,7 +162,7 @@ func (d letterData) shortfallRows() [][5]string {
 		report := "disampaikan tepat waktu"
 		switch f.ReportStatus {
 		case compliance.ReportMissing:
-			report = "tidak disampaikan"
+			report = "tidak ada"
 		case compliance.ReportLate:
 			report = "terlambat"
 		}
