@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"kemitraan/app/notify"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/fault"
+	"kemitraan/app/platform/sheet"
 )
 
 // ImportInput is an uploaded CSV or XLSX of purchases.
@@ -31,7 +31,7 @@ type ImportInput struct {
 
 // ImportResult says what an import did (or, in a dry run, would do).
 type ImportResult struct {
-	Format      ImportFormat
+	Format      sheet.Format
 	DryRun      bool
 	Rows        int   // data rows in the file
 	Created     int   // purchases stored (0 in a dry run)
@@ -63,7 +63,7 @@ func (s *Service) Import(ctx context.Context, in ImportInput, idem *Idem[ImportR
 	}
 	hash := sha256.New()
 	fmt.Fprintf(hash, "purchases.import dry_run=%t\n", in.DryRun)
-	rows, format, err := openRows(io.TeeReader(in.File, hash), os.TempDir())
+	rows, err := sheet.Open(io.TeeReader(in.File, hash), sheet.Limits{MaxUnzipped: 1 << 30})
 	if err != nil {
 		if _, ok := fault.As(err); ok {
 			return ImportResult{}, nil, err
@@ -86,6 +86,7 @@ func (s *Service) Import(ctx context.Context, in ImportInput, idem *Idem[ImportR
 	db := s.db.WithContext(ctx)
 	db.Statement.ConnPool = conn
 
+	format := rows.Format
 	res := ImportResult{Format: format, DryRun: in.DryRun}
 	var replay *Replay
 	err = db.Transaction(func(tx *gorm.DB) error {
@@ -170,7 +171,7 @@ var stageColumns = []string{"line", "invoice_number", "ikm_nib", "agreement_numb
 // the staging table with COPY.
 func (s *Service) stage(ctx context.Context, conn interface {
 	Raw(func(any) error) error
-}, rows rowReader, format ImportFormat) (*staged, error) {
+}, rows *sheet.Reader, format sheet.Format) (*staged, error) {
 	st := &staged{}
 	var header []string
 	var headerLine int
@@ -259,7 +260,7 @@ func (c *copySource) Values() ([]any, error) { return c.vals, nil }
 func (c *copySource) Err() error             { return c.err }
 
 // parseRow checks one row on its own and returns the staging values.
-func (s *Service) parseRow(l layout, cells []string, line int, format ImportFormat, secret []byte) ([]any, []fault.FieldError) {
+func (s *Service) parseRow(l layout, cells []string, line int, format sheet.Format, secret []byte) ([]any, []fault.FieldError) {
 	var c fault.Checker
 	get := func(n string) string { return l.cell(cells, n) }
 	names := func(n string) string { return l.name(n) }
@@ -315,8 +316,8 @@ func (s *Service) parseRow(l layout, cells []string, line int, format ImportForm
 }
 
 // cellDate turns an XLSX date serial (a raw numeric cell) into YYYY-MM-DD.
-func cellDate(v string, format ImportFormat) string {
-	if format != FormatXLSX || v == "" {
+func cellDate(v string, format sheet.Format) string {
+	if format != sheet.XLSX || v == "" {
 		return v
 	}
 	serial, err := strconv.ParseFloat(v, 64)

@@ -1,6 +1,10 @@
 package procurement
 
-import "testing"
+import (
+	"testing"
+
+	"kemitraan/app/platform/sheet"
+)
 
 // The whole transition table, status by decision: a confirmed purchase
 // takes no decision at all (it is locked), and nothing leaves a final state.
@@ -54,10 +58,10 @@ func TestTextFormats(t *testing.T) {
 	if _, ok := parseDate("2025-02-30"); ok {
 		t.Error("30 February accepted")
 	}
-	if got := cellDate("45726", FormatXLSX); got != "2025-03-10" {
+	if got := cellDate("45726", sheet.XLSX); got != "2025-03-10" {
 		t.Errorf("XLSX serial 45726 = %q", got)
 	}
-	if got := cellDate("45726", FormatCSV); got != "45726" {
+	if got := cellDate("45726", sheet.CSV); got != "45726" {
 		t.Errorf("a CSV number is read as a date: %q", got)
 	}
 }

@@ -6,12 +6,16 @@
 package sheet
 
 import (
+	"archive/zip"
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -19,6 +23,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 
 	"kemitraan/app/platform/fault"
 )
@@ -58,23 +63,64 @@ var DefaultLimits = Limits{MaxRows: 50_000, MaxUnzipped: 256 << 20}
 // FieldName is the field every problem about the file as a whole names.
 const FieldName = "file"
 
-// Read detects the format of data and returns its table. Failures are
-// *fault.Error: KindUnsupported (415) for a file that is neither CSV nor
-// XLSX, KindInvalid (422) for one that is but cannot be used.
+// Read detects the format of data and returns its whole table, for imports
+// small enough to hold (the registries). Failures are *fault.Error:
+// KindUnsupported (415) for a file that is neither CSV nor XLSX,
+// KindInvalid (422) for one that is but cannot be used.
 func Read(data []byte, lim Limits) (Table, error) {
-	switch {
-	case len(bytes.TrimSpace(data)) == 0:
-		return Table{}, invalidFile(0, "berkas kosong")
-	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
-		return readXLSX(data, lim)
-	case bytes.HasPrefix(data, []byte{0xD0, 0xCF, 0x11, 0xE0}):
-		return Table{}, unsupported("format Excel lama (.xls) atau buku kerja berkata sandi tidak didukung; simpan sebagai .xlsx tanpa kata sandi atau .csv")
-	}
-	text, err := decodeText(data)
+	r, err := Open(bytes.NewReader(data), lim)
 	if err != nil {
 		return Table{}, err
 	}
-	return readCSV(text, lim)
+	defer r.Close()
+	t := Table{Format: r.Format}
+	for {
+		cells, line, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return t.finish()
+		}
+		if err != nil {
+			return Table{}, err
+		}
+		if err := t.add(line, cells, lim); err != nil {
+			return Table{}, err
+		}
+	}
+}
+
+// Reader streams the rows of an uploaded table one at a time, so an
+// import's memory does not grow with the file. Blank rows are returned too
+// (callers skip them) so line numbers stay those a person sees.
+type Reader struct {
+	Format Format
+	next   func() (cells []string, line int, err error)
+	close  func() error
+}
+
+// Next returns the next row's cells and its 1-based line; io.EOF at the end.
+func (r *Reader) Next() ([]string, int, error) { return r.next() }
+
+// Close releases the reader (an XLSX's temporary copy).
+func (r *Reader) Close() error { return r.close() }
+
+// Open detects the format of the content in src and returns a streaming
+// reader. An XLSX needs random access, so it is spooled to a temporary file
+// and its worksheet streamed from disk; a CSV is read straight from src.
+func Open(src io.Reader, lim Limits) (*Reader, error) {
+	br := bufio.NewReaderSize(src, 64<<10)
+	head, err := br.Peek(4096)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, err
+	}
+	switch {
+	case len(bytes.TrimSpace(head)) == 0:
+		return nil, invalidFile(0, "berkas kosong")
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return openXLSX(br, lim)
+	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0}):
+		return nil, unsupported("format Excel lama (.xls) atau buku kerja berkata sandi tidak didukung; simpan sebagai .xlsx tanpa kata sandi atau .csv")
+	}
+	return openCSV(br, head)
 }
 
 func unsupported(reason string) *fault.Error {
@@ -92,61 +138,57 @@ func invalidFile(line int, reason string) *fault.Error {
 	return e
 }
 
-// decodeText turns the bytes of a supposed CSV into UTF-8, refusing binary
-// content. Excel on Windows saves "CSV" in Windows-1252 and "Unicode text"
-// in UTF-16; both are accepted.
-func decodeText(data []byte) (string, error) {
+// openCSV reads text in UTF-8 (with or without a byte-order mark), UTF-16
+// ("Unicode text" from Excel) or Windows-1252 (Excel's "CSV" on Windows),
+// refusing binary content. head is the start of the stream, already peeked.
+func openCSV(br *bufio.Reader, head []byte) (*Reader, error) {
+	var text io.Reader = br
 	switch {
-	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
-		data = data[3:]
-	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
-		out, err := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder().Bytes(data)
+	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
+		_, _ = br.Discard(3)
+		head = head[3:]
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		dec := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder()
+		decoded, err := dec.Bytes(head[:len(head)&^1])
 		if err != nil {
-			return "", unsupported("teks UTF-16 tidak dapat dibaca")
+			return nil, unsupported("teks UTF-16 tidak dapat dibaca")
 		}
-		data = out
+		head = decoded
+		text = transform.NewReader(br, unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder())
 	}
-	sniff := http.DetectContentType(data)
-	if !strings.HasPrefix(sniff, "text/") || bytes.IndexByte(data, 0) >= 0 {
-		return "", unsupported("isi berkas bukan teks CSV maupun XLSX (terdeteksi " + sniff + ")")
+	sniff := http.DetectContentType(head)
+	if !strings.HasPrefix(sniff, "text/") || bytes.IndexByte(head, 0) >= 0 {
+		return nil, unsupported("isi berkas bukan teks CSV maupun XLSX (terdeteksi " + sniff + ")")
 	}
-	if !utf8.Valid(data) {
-		out, err := charmap.Windows1252.NewDecoder().Bytes(data)
-		if err != nil {
-			return "", unsupported("teks berkas tidak dapat dibaca sebagai UTF-8 maupun Windows-1252")
-		}
-		data = out
-	}
-	return string(data), nil
-}
-
-func readCSV(text string, lim Limits) (Table, error) {
-	r := csv.NewReader(strings.NewReader(text))
-	r.Comma = delimiter(text)
+	r := csv.NewReader(text)
+	r.Comma = delimiter(head)
 	r.FieldsPerRecord = -1
 	r.TrimLeadingSpace = true
-	t := Table{Format: CSV}
-	for {
+	r.ReuseRecord = true
+	windows1252 := charmap.Windows1252.NewDecoder()
+	next := func() ([]string, int, error) {
 		cells, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
 		if err != nil {
-			line := 0
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				line = pe.StartLine
+				return nil, pe.StartLine, invalidFile(pe.StartLine, "baris CSV rusak: "+csvReason(err))
 			}
-			return Table{}, invalidFile(line, "baris CSV rusak: "+csvReason(err))
+			return nil, 0, err
 		}
-		// The reader skips blank lines; a record's line is where its first
-		// field starts.
+		// The reader skips blank lines; a record's line is where its
+		// first field starts.
 		line, _ := r.FieldPos(0)
-		if err := t.add(line, cells, lim); err != nil {
-			return Table{}, err
+		for i, c := range cells {
+			// Text that is not UTF-8 came from a Windows spreadsheet.
+			if !utf8.ValidString(c) {
+				if d, err := windows1252.String(c); err == nil {
+					cells[i] = d
+				}
+			}
 		}
+		return cells, line, nil
 	}
-	return t.finish()
+	return &Reader{Format: CSV, next: next, close: func() error { return nil }}, nil
 }
 
 func csvReason(err error) string {
@@ -160,57 +202,79 @@ func csvReason(err error) string {
 
 // delimiter picks the separator the header line uses most: spreadsheet
 // programs in an Indonesian locale write ';', others ','.
-func delimiter(text string) rune {
-	first, _, _ := strings.Cut(text, "\n")
-	best, bestN := ',', strings.Count(first, ",")
+func delimiter(head []byte) rune {
+	first, _, _ := bytes.Cut(head, []byte("\n"))
+	best, bestN := ',', bytes.Count(first, []byte(","))
 	for _, d := range []rune{';', '\t'} {
-		if n := strings.Count(first, string(d)); n > bestN {
+		if n := bytes.Count(first, []byte(string(d))); n > bestN {
 			best, bestN = d, n
 		}
 	}
 	return best
 }
 
-func readXLSX(data []byte, lim Limits) (Table, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
-		UnzipSizeLimit:    lim.MaxUnzipped,
-		UnzipXMLSizeLimit: lim.MaxUnzipped / 4,
-	})
+func openXLSX(br *bufio.Reader, lim Limits) (*Reader, error) {
+	tmp, err := os.CreateTemp("", "kemitraan-sheet-*.xlsx")
 	if err != nil {
-		if strings.Contains(err.Error(), "unzip size") {
-			return Table{}, invalidFile(0, "isi berkas XLSX terlalu besar setelah diekstrak")
-		}
-		return Table{}, unsupported("berkas ZIP ini bukan buku kerja XLSX yang dapat dibaca")
+		return nil, err
 	}
-	defer f.Close()
+	path := tmp.Name()
+	_, copyErr := io.Copy(tmp, br)
+	if err := errors.Join(copyErr, tmp.Close()); err != nil {
+		_ = os.Remove(path)
+		return nil, err
+	}
+	// Worksheets over 1 MiB unzip to disk and stream from there.
+	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: lim.MaxUnzipped, UnzipXMLSizeLimit: 1 << 20})
+	if err != nil {
+		_ = os.Remove(path)
+		switch {
+		case strings.Contains(err.Error(), "unzip size"):
+			return nil, invalidFile(0, "isi berkas XLSX terlalu besar setelah diekstrak")
+		case errors.Is(err, zip.ErrFormat):
+			// Looks like a workbook but is truncated or damaged.
+			return nil, invalidFile(0, "berkas XLSX rusak atau terpotong")
+		}
+		return nil, unsupported("berkas ZIP ini bukan buku kerja XLSX yang dapat dibaca")
+	}
+	closeAll := func(rows *excelize.Rows) error {
+		if rows != nil {
+			_ = rows.Close()
+		}
+		_ = f.Close()
+		return os.Remove(path)
+	}
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		return Table{}, invalidFile(0, "buku kerja tidak memiliki lembar")
+		_ = closeAll(nil)
+		return nil, invalidFile(0, "buku kerja tidak memiliki lembar")
 	}
 	rows, err := f.Rows(sheets[0])
 	if err != nil {
-		return Table{}, invalidFile(0, "lembar pertama tidak dapat dibaca")
+		_ = closeAll(nil)
+		return nil, invalidFile(0, "lembar pertama tidak dapat dibaca")
 	}
-	defer rows.Close()
-	t := Table{Format: XLSX}
-	for line := 1; rows.Next(); line++ {
+	line := 0
+	next := func() ([]string, int, error) {
+		if !rows.Next() {
+			if rows.Error() != nil {
+				return nil, line, invalidFile(0, "lembar pertama tidak dapat dibaca")
+			}
+			return nil, line, io.EOF
+		}
+		line++
 		// Raw values: a number is read as stored (25000000, 9120000000001),
 		// not as a locale's display format, and a date as its serial number.
 		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
-			return Table{}, invalidFile(line, "baris tidak dapat dibaca")
+			return nil, line, invalidFile(line, "baris tidak dapat dibaca")
 		}
 		for i, c := range cells {
 			cells[i] = expandExponent(c)
 		}
-		if err := t.add(line, cells, lim); err != nil {
-			return Table{}, err
-		}
+		return cells, line, nil
 	}
-	if err := rows.Error(); err != nil {
-		return Table{}, invalidFile(0, "lembar pertama tidak dapat dibaca")
-	}
-	return t.finish()
+	return &Reader{Format: XLSX, next: next, close: func() error { return closeAll(rows) }}, nil
 }
 
 // expandExponent writes a whole number that a spreadsheet stored in
@@ -227,6 +291,7 @@ func expandExponent(s string) string {
 }
 
 func (t *Table) add(line int, cells []string, lim Limits) error {
+	cells = slices.Clone(cells) // a streaming reader reuses its slice
 	blank := true
 	for i := range cells {
 		cells[i] = strings.TrimSpace(cells[i])
