@@ -42,7 +42,7 @@ func BenchmarkOutputs(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer database.Close(db)
-	now := time.Date(2025, 7, 21, 1, 0, 0, 0, time.UTC)
+	now := time.Date(2026, 1, 20, 1, 0, 0, 0, time.UTC)
 	benchSetup(b, ctx, db, now)
 
 	s := New(db, clock.NewFixed(now))

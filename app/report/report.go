@@ -124,16 +124,16 @@ func periodStrings(ps []compliance.Period) []string {
 	return out
 }
 
-// scope is the SQL condition on businesses alias b that limits a read to
-// what the actor may see: staff everything, a company its own business,
+// scope is the SQL condition on the business id column that limits a read
+// to what the actor may see: staff everything, a company its own business,
 // anyone else nothing.
-func scope(ctx context.Context) (string, []any) {
+func scope(ctx context.Context, column string) (string, []any) {
 	a := actor.From(ctx)
 	switch {
 	case a.Staff():
 		return "true", nil
 	case a.Role == actor.RoleCompany && a.BusinessID != 0:
-		return "b.id = ?", []any{a.BusinessID}
+		return column + " = ?", []any{a.BusinessID}
 	default:
 		return "false", nil
 	}

@@ -57,20 +57,17 @@ type ListFilter struct {
 	Limit   int
 }
 
-// sortCol is one column of a sort key: a column of the list's base query
-// and its SQL type (to read a cursor's value back).
-type sortCol struct{ expr, typ string }
-
-// listSorts are the orders the list offers. Every order ends with the
-// business id, so a keyset cursor names a row exactly. shortfall compares
-// the missing rupiah first, then missing IKM, then missing outlet slots.
+// listSorts are the orders the list offers (listsql.go says how each is
+// computed). Every order ends with the business id, so a keyset cursor names
+// a row exactly. shortfall compares the missing rupiah first, then missing
+// IKM, then missing outlet slots.
 var listSorts = map[string][]sortCol{
-	"shortfall":  {{"miss_pv", "bigint"}, {"miss_ik", "bigint"}, {"miss_os", "numeric"}},
-	"fulfilment": {{"fulfilment", "numeric"}},
-	"name":       {{"name_key", "text"}},
-	"nib":        {{"nib", "text"}},
-	"kecamatan":  {{"kecamatan_name", "text"}},
-	"deadline":   {{"deadline_key", "timestamptz"}},
+	"shortfall":  {{"miss_pv", missPvExpr, "bigint"}, {"miss_ik", missIkExpr, "bigint"}, {"miss_os", missOsExpr, "numeric"}},
+	"fulfilment": {{"fulfilment", fulfilmentExpr, "numeric"}},
+	"name":       {{"name_key", "", "text"}},
+	"nib":        {{"nib", "", "text"}},
+	"kecamatan":  {{"kecamatan_name", "", "text"}},
+	"deadline":   {{"deadline_key", "", "timestamptz"}},
 }
 
 // SortKeys lists the sort keys, for documents and messages.
@@ -164,8 +161,7 @@ type listQuery struct {
 	period  compliance.Period
 	ruleSet compliance.StoredRuleSet
 	now     time.Time
-	where   []string
-	args    []any
+	conds   []cond
 	cols    []sortCol
 	desc    bool
 	cursor  []string
@@ -235,34 +231,34 @@ func (s *Service) prepareList(ctx context.Context, f ListFilter) (listQuery, err
 	q.period, q.ruleSet = pc.Period, pc.RuleSet
 	q.history = periodStrings(lastPeriods(pc.Period, HistoryPeriods))
 
-	where, args := scope(ctx)
-	q.where, q.args = []string{where}, args
-	add := func(cond string, a ...any) {
-		q.where = append(q.where, cond)
-		q.args = append(q.args, a...)
+	add := func(needs joins, sql string, a ...any) {
+		q.conds = append(q.conds, cond{sql: sql, args: a, needs: needs})
+	}
+	if sql, args := scope(ctx, "e.business_id"); sql != "true" {
+		add(0, sql, args...)
 	}
 	if len(f.Statuses) > 0 {
-		add("e.status IN ?", f.Statuses)
+		add(0, "e.status IN ?", f.Statuses)
 	}
 	switch f.Stage {
 	case "":
 	case StageNone:
-		add("c.id IS NULL")
+		add(needsCase, "c.id IS NULL")
 	default:
-		add("c.stage = ?", f.Stage)
+		add(needsCase, "c.stage = ?", f.Stage)
 	}
 	if f.Category != "" {
-		add("e.category = ?", f.Category)
+		add(0, "e.category = ?", f.Category)
 	}
 	if f.Kecamatan != "" {
-		add("b.kecamatan_code = ?", f.Kecamatan)
+		add(needsBusiness, "b.kecamatan_code = ?", f.Kecamatan)
 	}
 	if f.Overdue {
-		add("(c.stage = 'lapsed' OR (c.stage = 'warned' AND c.response_deadline <= ?))", q.now)
+		add(needsCase, "(c.stage = 'lapsed' OR (c.stage = 'warned' AND c.response_deadline <= ?))", q.now)
 	}
 	if f.Q != "" {
 		pattern := "%" + escapeLike(f.Q) + "%"
-		add("(b.name ILIKE ? OR b.nib LIKE ?)", pattern, pattern)
+		add(needsBusiness, "(b.name ILIKE ? OR b.nib LIKE ?)", pattern, pattern)
 	}
 	return q, nil
 }
@@ -277,118 +273,6 @@ func stageNames() string {
 
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
-// listBase is the list before ordering: one row per evaluated business that
-// is not compliant, with its case (the one holding this period's finding,
-// else its open case). Its first parameter is now, then period and rule set.
-const listBase = `
-SELECT e.business_id, b.nib, b.name, lower(b.name) AS name_key, e.category, b.kecamatan_code,
-       k.name AS kecamatan_name, e.status, e.report_status,
-       e.target_purchase_value AS t_pv, e.realised_purchase_value AS r_pv,
-       e.target_ikm_count::bigint AS t_ik, e.realised_ikm_count::bigint AS r_ik,
-       e.target_outlet_slots::bigint AS t_os, e.realised_outlet_slots AS r_os, e.mean_ratio,
-       greatest(e.target_purchase_value - e.realised_purchase_value, 0) AS miss_pv,
-       greatest(e.target_ikm_count - e.realised_ikm_count, 0)::bigint AS miss_ik,
-       greatest(e.target_outlet_slots - e.realised_outlet_slots, 0) AS miss_os,
-       coalesce(e.mean_ratio, 1) AS fulfilment,
-       c.id AS case_id, c.stage, c.rung, c.opened_at, c.response_due, c.response_deadline, c.outcome,
-       coalesce(c.response_deadline, 'infinity') AS deadline_key,
-       coalesce(c.stage = 'lapsed' OR (c.stage = 'warned' AND c.response_deadline <= ?), false) AS overdue
-FROM evaluations e
-JOIN businesses b ON b.id = e.business_id
-JOIN kecamatan k ON k.code = b.kecamatan_code
-LEFT JOIN sanction_findings f ON f.business_id = e.business_id AND f.period = e.period
-LEFT JOIN sanction_cases oc ON oc.business_id = e.business_id AND oc.stage NOT IN ('closed', 'recommended')
-LEFT JOIN sanction_cases c ON c.id = coalesce(f.case_id, oc.id)
-WHERE e.period = ? AND e.rule_set_id = ? AND e.status <> 'compliant'`
-
-func (q listQuery) base() (string, []any) {
-	sql := "WITH base AS (" + listBase
-	for _, w := range q.where {
-		sql += "\n  AND " + w
-	}
-	sql += "\n)"
-	args := append([]any{q.now, q.period.String(), q.ruleSet.ID}, q.args...)
-	return sql, args
-}
-
-// orderBy is the ORDER BY list over alias.
-func (q listQuery) orderBy(alias string) string {
-	dir := " ASC"
-	if q.desc {
-		dir = " DESC"
-	}
-	parts := make([]string, 0, len(q.cols)+1)
-	for _, c := range q.cols {
-		parts = append(parts, alias+"."+c.expr+dir)
-	}
-	return strings.Join(append(parts, alias+".business_id"+dir), ", ")
-}
-
-// rowsSQL is the ordered list with each row's last decision and history.
-// With page, only the rows after the cursor, limit+1 of them (one more
-// tells whether a next page exists); without, every row, for an export.
-func (q listQuery) rowsSQL(page bool) (string, []any) {
-	sql, args := q.base()
-	keys := make([]string, 0, len(q.cols)+1)
-	for _, c := range q.cols {
-		keys = append(keys, "p."+c.expr)
-	}
-	keys = append(keys, "p.business_id")
-	inner := "SELECT * FROM base"
-	if page && q.cursor != nil {
-		params := make([]string, 0, len(q.cols)+1)
-		for i, c := range q.cols {
-			params = append(params, "CAST(? AS "+c.typ+")")
-			args = append(args, q.cursor[i])
-		}
-		params = append(params, "CAST(? AS bigint)")
-		args = append(args, q.cursor[len(q.cols)])
-		op := " > "
-		if q.desc {
-			op = " < "
-		}
-		cols := make([]string, 0, len(q.cols)+1)
-		for _, c := range q.cols {
-			cols = append(cols, c.expr)
-		}
-		cols = append(cols, "business_id")
-		inner += " WHERE (" + strings.Join(cols, ", ") + ")" + op + "(" + strings.Join(params, ", ") + ")"
-	}
-	inner += " ORDER BY " + q.orderBy("base")
-	if page {
-		inner += " LIMIT ?"
-		args = append(args, q.pageLimit()+1)
-	}
-	sql += `
-SELECT p.*, d.decision AS last_decision, d.rung AS last_rung, d.reviewer_name, d.decided_at, h.history,
-       json_build_array(` + strings.Join(keys, ", ") + `)::text AS cursor_key
-FROM (` + inner + `) p
-LEFT JOIN LATERAL (
-    SELECT d.decision, d.rung, d.reviewer_name, d.decided_at FROM sanction_decisions d
-    WHERE d.case_id = p.case_id ORDER BY d.id DESC LIMIT 1
-) d ON true
-LEFT JOIN LATERAL (
-    SELECT json_agg(json_build_array(x.period, x.status))::text AS history FROM (
-        SELECT DISTINCT ON (h.period) h.period, h.status FROM evaluations h
-        WHERE h.business_id = p.business_id AND h.period IN ?
-        ORDER BY h.period, h.computed_at DESC
-    ) x
-) h ON true
-ORDER BY ` + q.orderBy("p")
-	args = append(args, q.history)
-	return sql, args
-}
-
-func (q listQuery) pageLimit() int {
-	switch {
-	case q.limit <= 0:
-		return DefaultListLimit
-	case q.limit > MaxListLimit:
-		return MaxListLimit
-	}
-	return q.limit
 }
 
 // listRow is one row as the query returns it.
@@ -497,17 +381,14 @@ func (s *Service) SanctionList(ctx context.Context, f ListFilter) (SanctionList,
 	}
 	out := SanctionList{Period: q.period, RuleSet: q.ruleSet.Version, ByStatus: map[string]int64{}}
 	err = s.readOnly(ctx, func(tx *gorm.DB) error {
-		base, args := q.base()
-		var counts []struct {
-			Status  string
-			N       int64
-			Missing int64
-			Overdue int64
+		// The page is the top of the whole filtered list, sorted: with the
+		// default 4MB the sort of 100,000 rows spills to disk.
+		if err := tx.Exec("SET LOCAL work_mem = '32MB'").Error; err != nil {
+			return err
 		}
-		if err := tx.Raw(base+` SELECT status, count(*) AS n, coalesce(sum(miss_pv), 0) AS missing,
-				count(*) FILTER (WHERE overdue) AS overdue FROM base GROUP BY status`, args...).
-			Scan(&counts).Error; err != nil {
-			return fmt.Errorf("report: count sanction list: %w", err)
+		counts, err := q.count(tx)
+		if err != nil {
+			return err
 		}
 		for _, st := range ListStatuses {
 			out.ByStatus[st] = 0
