@@ -39,7 +39,7 @@ var demoPurchases = []demoPurchase{
 	{20, 13, "HGC/2025/PB/011", "2025-02-10", "Roti gambang untuk sarapan tamu", 1500, 4_500_000, "confirmed"},
 	{20, 14, "HGC/2025/PB/012", "2025-03-14", "Snack box rapat MICE", 600, 9_000_000, "confirmed"},
 	{20, 17, "HGC/2025/PB/019", "2025-05-06", "Jamu kemasan untuk spa", 240, 3_600_000, "reported"},
-	{30, 15, "RMSS/0045", "2025-01-17", "Sambal kemasan botol", 300, 4_500_000, "confirmed"},
+	{30, 15, "RMSS/0045", "2025-01-17", "Sambal kemasan botol", 300, 5_400_000, "confirmed"},
 	{40, 5, "MCS/PO/2025/0008", "2025-02-20", "Tas anyaman pandan untuk gerai suvenir", 150, 11_250_000, "confirmed"},
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"kemitraan/app/jobs"
 
 	"kemitraan/app/compliance"
 	"kemitraan/app/platform/clock"
@@ -64,5 +65,21 @@ func seedCmd(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "demo: %d purchases new\n", np)
+	nr, err := seed.DemoReports(ctx, db)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "demo: %d period reports new\n", nr)
+	// Evaluate the demo period the way the scheduler would, so the sanction
+	// list and statistics have something to show; a re-run changes nothing.
+	runner, err := jobs.NewStandardRunner(db, clock.System{}, env.log, env.cfg)
+	if err != nil {
+		return err
+	}
+	rec, err := runner.Run(ctx, "evaluate", jobs.TriggerCommand, jobs.Params{Period: seed.DemoPeriod})
+	if err != nil {
+		return fmt.Errorf("demo evaluation: %w", err)
+	}
+	fmt.Fprintf(env.stdout, "demo: evaluated %s: %s %s\n", seed.DemoPeriod, rec.Outcome, rec.Counts)
 	return nil
 }
