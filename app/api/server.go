@@ -86,7 +86,7 @@ func New(d Deps) (*echo.Echo, error) {
 		PublicURL: d.Config.HTTP.PublicURL, TokenSecret: d.Config.Auth.TokenSecret.Value(), Location: d.Config.Location(),
 	}, s.files, ruleWindow(d.DB))
 	s.sanction = sanction.New(d.DB, d.Clock, s.files, d.Config.Office)
-	s.reports = report.New(d.DB, d.Clock)
+	s.reports = report.New(d.DB, d.Clock, d.Log)
 	if s.jobs = d.Jobs; s.jobs == nil {
 		if s.jobs, err = jobs.NewStandardRunner(d.DB, d.Clock, d.Log, d.Config); err != nil {
 			return nil, err

@@ -21,8 +21,8 @@ const (
 	// still have committed after the snapshot read the purchases, so it
 	// counts as "since" too.
 	activityMargin = 10 * time.Minute
-	// defaultActivityMinAge: a stale snapshot younger than this is served
-	// as it is, so a busy period is rebuilt at most once a minute.
+	// defaultActivityMinAge: a snapshot younger than this is not checked
+	// again, so a busy period is rebuilt at most once a minute.
 	defaultActivityMinAge = time.Minute
 	// SeriesPeriods is how many periods the share of active IKM is shown
 	// over, up to and including the chosen one.
@@ -55,10 +55,34 @@ func (s *Service) ensureActivity(ctx context.Context, periods []compliance.Perio
 	}
 	out := make(map[string]time.Time, len(periods))
 	seen := make(map[string]time.Time, len(snaps))
+	var confirmed []string
 	for _, sn := range snaps {
 		seen[sn.Period] = sn.ComputedAt
-		if !sn.Changed || now.Sub(sn.ComputedAt) < s.activityMinAge {
+		switch {
+		case sn.Changed:
+			// Stale: served as it is (its as_of says so) while a rebuild
+			// runs in the background, at most once a minute.
 			out[sn.Period] = sn.ComputedAt
+			if now.Sub(sn.ComputedAt) >= s.activityMinAge {
+				s.rebuildInBackground(compliance.MustPeriod(sn.Period), sn.ComputedAt)
+			}
+		default:
+			out[sn.Period] = sn.ComputedAt
+			if now.Sub(sn.ComputedAt) >= s.activityMinAge {
+				confirmed = append(confirmed, sn.Period)
+			}
+		}
+	}
+	// Nothing counted since the snapshot: it is as good as one taken now.
+	// Moving its time forward keeps the next check's scan of confirmations
+	// short, however old the snapshot.
+	if len(confirmed) > 0 {
+		if err := s.db.WithContext(ctx).Exec(`UPDATE ikm_activity_snapshots SET computed_at = ?
+			WHERE period IN ? AND computed_at < ?`, now, confirmed, now).Error; err != nil {
+			return nil, fmt.Errorf("report: ikm activity snapshots: %w", err)
+		}
+		for _, p := range confirmed {
+			out[p] = now
 		}
 	}
 	for _, p := range periods {
@@ -73,6 +97,29 @@ func (s *Service) ensureActivity(ctx context.Context, periods []compliance.Perio
 	}
 	return out, nil
 }
+
+// rebuildInBackground rebuilds p's snapshot without holding up the request
+// that found it stale; one rebuild per period at a time in this process
+// (rebuildActivity's lock covers the other replicas).
+func (s *Service) rebuildInBackground(p compliance.Period, seen time.Time) {
+	if _, busy := s.rebuilding.LoadOrStore(p.String(), true); busy {
+		return
+	}
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		defer s.rebuilding.Delete(p.String())
+		ctx, cancel := context.WithTimeout(context.Background(), rebuildTimeout)
+		defer cancel()
+		if _, err := s.rebuildActivity(ctx, p, seen); err != nil {
+			s.log.Error("rebuilding IKM activity snapshot", "period", p.String(), "err", err)
+		}
+	}()
+}
+
+// rebuildTimeout bounds a background rebuild (a period's purchases are
+// grouped in a few seconds at 10 million purchases).
+const rebuildTimeout = 5 * time.Minute
 
 // RefreshIKMActivity rebuilds period p's IKM activity snapshot from the
 // counted purchases, whether or not it is stale. The evaluation job may
@@ -104,7 +151,7 @@ func (s *Service) rebuildActivity(ctx context.Context, p compliance.Period, seen
 		}
 		// Grouping a period's purchases wants more than the default 4MB of
 		// work memory to stay in memory.
-		if err := tx.Exec("SET LOCAL work_mem = '64MB'").Error; err != nil {
+		if err := tx.Exec("SET LOCAL work_mem = '256MB'").Error; err != nil {
 			return err
 		}
 		if err := tx.Exec("SET LOCAL jit = off").Error; err != nil {

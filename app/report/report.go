@@ -14,6 +14,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
@@ -31,17 +33,24 @@ type Service struct {
 	db     *gorm.DB
 	clock  clock.Clock
 	public *publicCache
-	// activityMinAge: a stale IKM activity snapshot younger than this is
-	// still served.
+	log    *slog.Logger
+	// activityMinAge: an IKM activity snapshot younger than this is not
+	// rebuilt; rebuilding and background follow the background rebuilds.
 	activityMinAge time.Duration
+	rebuilding     sync.Map // period → true while it is rebuilt
+	background     sync.WaitGroup
 }
 
-// New returns the service.
-func New(db *gorm.DB, c clock.Clock) *Service {
+// New returns the service; log hears about failed background work.
+func New(db *gorm.DB, c clock.Clock, log *slog.Logger) *Service {
 	if c == nil {
 		c = clock.System{}
 	}
-	return &Service{db: db, clock: c, public: newPublicCache(PublicMaxAge), activityMinAge: defaultActivityMinAge}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{db: db, clock: c, log: log, public: newPublicCache(PublicMaxAge),
+		activityMinAge: defaultActivityMinAge}
 }
 
 // periodChoice is a period the caller asked for (or the default) with the
