@@ -180,7 +180,7 @@ func (q listQuery) rowsSQL(page bool) (string, []any) {
 		keys = append(keys, "p."+c.expr)
 	}
 	sql += `
-SELECT p.*, d.decision AS last_decision, d.rung AS last_rung, d.reviewer_name, d.decided_at, h.history,
+SELECT ` + rowColumns + `, d.decision AS last_decision, d.rung AS last_rung, d.reviewer_name, d.decided_at, h.history,
        json_build_array(` + strings.Join(append(keys, "p.business_id"), ", ") + `)::text AS cursor_key
 FROM p
 LEFT JOIN LATERAL (
@@ -196,6 +196,21 @@ LEFT JOIN LATERAL (
 ) h ON true
 ORDER BY ` + q.orderBy(pageCol, "p.business_id")
 	return sql, append(args, q.history)
+}
+
+// rowColumns are the list's columns as rowsSQL returns them, before the
+// last decision, history and cursor key; listRow.dest scans them in this
+// order.
+const rowColumns = `p.business_id, p.nib, p.name, p.category, p.kecamatan_code, p.kecamatan_name, p.status,
+       p.report_status, p.t_pv, p.r_pv, p.t_ik, p.r_ik, p.t_os, p.r_os, p.mean_ratio, p.miss_pv, p.miss_ik,
+       p.miss_os, p.case_id, p.stage, p.rung, p.opened_at, p.response_due, p.response_deadline, p.outcome, p.overdue`
+
+// dest is where rows.Scan puts a row of rowsSQL, column by column.
+func (r *listRow) dest() []any {
+	return []any{&r.BusinessID, &r.NIB, &r.Name, &r.Category, &r.KecamatanCode, &r.KecamatanName, &r.Status,
+		&r.ReportStatus, &r.TPv, &r.RPv, &r.TIk, &r.RIk, &r.TOs, &r.ROs, &r.MeanRatio, &r.MissPv, &r.MissIk,
+		&r.MissOs, &r.CaseID, &r.Stage, &r.Rung, &r.OpenedAt, &r.ResponseDue, &r.ResponseDeadline, &r.Outcome,
+		&r.Overdue, &r.LastDecision, &r.LastRung, &r.ReviewerName, &r.DecidedAt, &r.History, &r.CursorKey}
 }
 
 func (q listQuery) pageLimit() int {

@@ -423,6 +423,9 @@ func (s *Service) SanctionList(ctx context.Context, f ListFilter) (SanctionList,
 // so that a failing query can still be answered with a problem.
 func (s *Service) eachRow(ctx context.Context, q listQuery, start func() error, fn func(SanctionRow) error) error {
 	return s.readOnly(ctx, func(tx *gorm.DB) error {
+		if err := tx.Exec("SET LOCAL work_mem = '32MB'").Error; err != nil {
+			return err
+		}
 		sql, args := q.rowsSQL(false)
 		rows, err := tx.Raw(sql, args...).Rows()
 		if err != nil {
@@ -434,7 +437,7 @@ func (s *Service) eachRow(ctx context.Context, q listQuery, start func() error, 
 		}
 		for rows.Next() {
 			var r listRow
-			if err := tx.ScanRows(rows, &r); err != nil {
+			if err := rows.Scan(r.dest()...); err != nil {
 				return fmt.Errorf("report: sanction list export row: %w", err)
 			}
 			if err := fn(r.row(q.history)); err != nil {
