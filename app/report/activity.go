@@ -33,9 +33,11 @@ const (
 // replicas.
 const activityLock = "kemitraan_ikm_activity:"
 
-// ensureActivity makes sure each period has a snapshot that is fresh enough
-// and returns when each was computed.
-func (s *Service) ensureActivity(ctx context.Context, periods []compliance.Period) (map[string]time.Time, error) {
+// ensureActivity makes sure each period has a snapshot (building missing
+// ones) and returns when each was computed, and a function that starts the
+// background rebuild of the stale ones: the caller runs it once it has read
+// the snapshots, so what it read matches their time.
+func (s *Service) ensureActivity(ctx context.Context, periods []compliance.Period) (map[string]time.Time, func(), error) {
 	now := s.clock.Now().UTC()
 	names := periodStrings(periods)
 	var snaps []struct {
@@ -51,9 +53,10 @@ func (s *Service) ensureActivity(ctx context.Context, periods []compliance.Perio
 		FROM ikm_activity_snapshots s WHERE s.period IN ?`,
 		fmt.Sprintf("%d seconds", int(activityMargin.Seconds())), names).Scan(&snaps).Error
 	if err != nil {
-		return nil, fmt.Errorf("report: ikm activity snapshots: %w", err)
+		return nil, nil, fmt.Errorf("report: ikm activity snapshots: %w", err)
 	}
 	out := make(map[string]time.Time, len(periods))
+	var stale []func()
 	seen := make(map[string]time.Time, len(snaps))
 	var confirmed []string
 	for _, sn := range snaps {
@@ -64,7 +67,8 @@ func (s *Service) ensureActivity(ctx context.Context, periods []compliance.Perio
 			// runs in the background, at most once a minute.
 			out[sn.Period] = sn.ComputedAt
 			if now.Sub(sn.ComputedAt) >= s.activityMinAge {
-				s.rebuildInBackground(compliance.MustPeriod(sn.Period), sn.ComputedAt)
+				p, seen := compliance.MustPeriod(sn.Period), sn.ComputedAt
+				stale = append(stale, func() { s.rebuildInBackground(p, seen) })
 			}
 		default:
 			out[sn.Period] = sn.ComputedAt
@@ -79,7 +83,7 @@ func (s *Service) ensureActivity(ctx context.Context, periods []compliance.Perio
 	if len(confirmed) > 0 {
 		if err := s.db.WithContext(ctx).Exec(`UPDATE ikm_activity_snapshots SET computed_at = ?
 			WHERE period IN ? AND computed_at < ?`, now, confirmed, now).Error; err != nil {
-			return nil, fmt.Errorf("report: ikm activity snapshots: %w", err)
+			return nil, nil, fmt.Errorf("report: ikm activity snapshots: %w", err)
 		}
 		for _, p := range confirmed {
 			out[p] = now
@@ -91,11 +95,15 @@ func (s *Service) ensureActivity(ctx context.Context, periods []compliance.Perio
 		}
 		at, err := s.rebuildActivity(ctx, p, seen[p.String()])
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out[p.String()] = at
 	}
-	return out, nil
+	return out, func() {
+		for _, start := range stale {
+			start()
+		}
+	}, nil
 }
 
 // rebuildInBackground rebuilds p's snapshot without holding up the request

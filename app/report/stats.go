@@ -97,10 +97,11 @@ func (s *Service) Stats(ctx context.Context, raw string) (Stats, error) {
 // stats computes the figures; withCases adds the cases and the top IKM.
 func (s *Service) stats(ctx context.Context, pc periodChoice, withCases bool) (Stats, error) {
 	series := lastPeriods(pc.Period, SeriesPeriods)
-	asOf, err := s.ensureActivity(ctx, series)
+	asOf, rebuildStale, err := s.ensureActivity(ctx, series)
 	if err != nil {
 		return Stats{}, err
 	}
+	defer rebuildStale()
 	out := Stats{Period: pc.Period, RuleSet: pc.RuleSet.Version, ByStatus: zeroCounts(compliance.Statuses),
 		GeneratedAt: s.clock.Now().UTC()}
 	err = s.readOnly(ctx, func(tx *gorm.DB) error {
