@@ -14,19 +14,19 @@ import (
 //
 // To add your routes, append rows to authzMatrix:
 //
-//	{method, route, path, body, want}
+//		{method, route, path, body, want}
 //
-//   - method, route: exactly as in the route table ("/api/v1/users/:id"). The
-//     test fails when the route is not registered, and when a registered
-//     /api/v1 route has no row.
-//   - path: builds the concrete path from the fixture (nil: route as is). It
-//     is called once per caller, so it may create a fresh record each time
-//     (f.s is the test server; f.business is the business "own" belongs to).
-//   - body: the JSON body (nil: none), also built once per caller.
-//   - want: the status per caller. allowed(status, who...) means anonymous
-//     401, the listed callers get status, everyone else 403; adjust single
-//     columns with .with(who, status); 0 means "not asserted" for a column
-//     where the status is not the point.
+//	  - method, route: exactly as in the route table ("/api/v1/users/:id"). The
+//	    test fails when the route is not registered, and when a registered
+//	    /api/v1 route has no row.
+//	  - path: builds the concrete path from the fixture (nil: route as is). It
+//	    is called once per caller, so it may create a fresh record each time
+//	    (f.s is the test server; f.business is the business "own" belongs to).
+//	  - body: the JSON body (nil: none), also built once per caller.
+//	  - want: the status per caller. allowed(status, who...) means anonymous
+//	    401, the listed callers get status, everyone else 403; adjust single
+//	    columns with .with(who, status); 0 means "not asserted" for a column
+//	    where the status is not the point.
 //
 // Every row gets a fresh fixture, so a row that ends a session or revokes a
 // token cannot disturb the next.

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"kemitraan/app/platform/fault"
 	"kemitraan/app/platform/files"
 	"kemitraan/app/procurement"
+	"kemitraan/app/report"
 	"kemitraan/app/sanction"
 )
 
@@ -32,6 +34,10 @@ type Deps struct {
 	Auth *auth.Service
 	// AppURL is the service's public address, for links in reminders.
 	AppURL string
+	// Reports refreshes a period's IKM activity snapshot once it is
+	// evaluated, so the first statistics request after it is quick (nil:
+	// statistics rebuild it on demand).
+	Reports *report.Service
 }
 
 // Names of the standard jobs, as config jobs.schedules keys them.
@@ -63,7 +69,7 @@ func Standard(d Deps) []Job {
 				return err
 			},
 			Run: func(ctx context.Context, p Params, now time.Time) (Counts, error) {
-				return evaluate(ctx, d.DB, p, now)
+				return evaluate(ctx, d.DB, d.Reports, p, now)
 			},
 		},
 		{
@@ -131,7 +137,7 @@ func Standard(d Deps) []Job {
 // report deadline has passed and the one before it, which stays open to
 // corrections (late confirmations, officer verifications, reversals) until
 // the next period's evaluation moves on.
-func evaluate(ctx context.Context, db *gorm.DB, p Params, now time.Time) (Counts, error) {
+func evaluate(ctx context.Context, db *gorm.DB, reports *report.Service, p Params, now time.Time) (Counts, error) {
 	var periods []compliance.Period
 	if p.Period != "" {
 		period, err := compliance.ParsePeriod(p.Period)
@@ -157,6 +163,11 @@ func evaluate(ctx context.Context, db *gorm.DB, p Params, now time.Time) (Counts
 			return counts, err
 		}
 		counts[period.String()] = res
+		if reports != nil {
+			if err := reports.RefreshIKMActivity(ctx, period); err != nil {
+				return counts, fmt.Errorf("jobs: IKM activity of %s: %w", period, err)
+			}
+		}
 	}
 	return counts, nil
 }
@@ -170,5 +181,5 @@ func NewStandardRunner(db *gorm.DB, c clock.Clock, log *slog.Logger, cfg config.
 	}
 	store := files.NewStore(cfg.Uploads.Dir, cfg.Uploads.MaxBytes, c)
 	return NewRunner(db, c, log, Standard(Deps{DB: db, Sender: sender, Files: store,
-		Auth: auth.NewService(db, c, cfg.Auth), AppURL: cfg.HTTP.PublicURL})...), nil
+		Auth: auth.NewService(db, c, cfg.Auth), AppURL: cfg.HTTP.PublicURL, Reports: report.New(db, c, log)})...), nil
 }

@@ -20,6 +20,7 @@ import (
 	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/dbtest"
 	"kemitraan/app/platform/fault"
+	"kemitraan/app/report"
 )
 
 // openDB opens a pool of its own on the database at url, as a replica would.
@@ -256,5 +257,43 @@ func TestExpireJob(t *testing.T) {
 	}
 	if n := count(t, db, "SELECT count(*) FROM agreements WHERE status = 'ended'"); n != 2 {
 		t.Errorf("%d agreements ended", n)
+	}
+}
+
+// TestEvaluateRefreshesIKMActivity: after the evaluate job, the period's IKM
+// activity snapshot exists with what the confirmed purchases say, so the
+// first statistics request does not rebuild it.
+func TestEvaluateRefreshesIKMActivity(t *testing.T) {
+	url, db := world(t, 3)
+	if err := db.Exec(`INSERT INTO ikms (nib, name, sector, kecamatan_code) VALUES ('8120000000001', 'Batik Asri', 'batik', '3216060')`).Error; err != nil {
+		t.Fatal(err)
+	}
+	// Two restaurants buy from the IKM inside Q1; one purchase lies in Q2.
+	if err := db.Exec(`INSERT INTO purchases (business_id, ikm_id, invoice_number, purchase_date, amount, status,
+			confirm_by, confirmed_via, confirmed_at, source, created_at, updated_at)
+		SELECT b.id, i.id, 'INV-' || b.id || '-' || d, d::date, 1000000, 'confirmed',
+			now(), 'app', now(), 'manual', now(), now()
+		FROM businesses b, ikms i, unnest(ARRAY['2025-02-01', '2025-05-01']) d
+		WHERE b.nib IN ('0000000000001', '0000000000002')`).Error; err != nil {
+		t.Fatal(err)
+	}
+	rdb := openDB(t, url)
+	c := afterQ1Deadline
+	r := jobs.NewRunner(rdb, c, slog.New(slog.DiscardHandler), jobs.Standard(jobs.Deps{
+		DB: rdb, Sender: nullSender{}, Reports: report.New(rdb, c, nil)})...)
+	rec, err := r.Run(context.Background(), jobs.Evaluate, jobs.TriggerCommand, jobs.Params{Period: "2025-Q1"})
+	if err != nil || rec.Outcome != jobs.OutcomeSucceeded {
+		t.Fatalf("evaluate: %s %v %s", rec.Outcome, err, rec.Error)
+	}
+	var got struct {
+		Amount   int64
+		Partners int
+	}
+	if err := db.Raw(`SELECT a.amount, a.partners FROM ikm_activity a JOIN ikm_activity_snapshots s USING (period)
+		WHERE a.period = '2025-Q1'`).Scan(&got).Error; err != nil {
+		t.Fatal(err)
+	}
+	if got.Amount != 2_000_000 || got.Partners != 2 {
+		t.Errorf("IKM activity for 2025-Q1: %+v, want Rp2,000,000 from 2 partners", got)
 	}
 }

@@ -94,4 +94,3 @@ func TestUserCreateCommand(t *testing.T) {
 		t.Errorf("bound %d, users %d, events %d; want 1, 2, 2", bound, users, events)
 	}
 }
-
