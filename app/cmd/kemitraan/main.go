@@ -20,6 +20,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// Asia/Jakarta must resolve even in an image without zoneinfo files.
+	_ "time/tzdata"
 
 	"gorm.io/gorm"
 
