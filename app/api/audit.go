@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -103,7 +102,7 @@ func newFilterReader(c echo.Context) *filterReader { return &filterReader{c: c} 
 
 func (q *filterReader) err() error { return q.check.Err() }
 
-func (q *filterReader) text(name string) string { return strings.TrimSpace(q.c.QueryParam(name)) }
+func (q *filterReader) text(name string) string { return queryText(q.c, &q.check, name) }
 
 // number reads an integer in [lo, hi]; absent is 0.
 func (q *filterReader) number(name string, lo, hi int) int {

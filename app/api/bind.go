@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"sort"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -24,7 +26,11 @@ func bindJSON(c echo.Context, dst any) error {
 		return newProblem(http.StatusUnsupportedMediaType, "unsupported_media_type",
 			"Kirim data sebagai application/json.")
 	}
-	dec := json.NewDecoder(c.Request().Body)
+	raw, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return decodeProblem(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return decodeProblem(err)
@@ -33,7 +39,56 @@ func bindJSON(c echo.Context, dst any) error {
 		return newProblem(http.StatusBadRequest, "malformed_json",
 			"Badan permintaan berisi data tambahan setelah objek JSON.")
 	}
-	return nil
+	return checkJSONValues(raw)
+}
+
+// checkJSONValues refuses what the decoder lets through but no field may
+// hold: null, which Go would silently read as "absent" although no request
+// field is documented nullable, and the NUL character, which PostgreSQL
+// cannot store in text (it would fail as a 500 at the first write).
+func checkJSONValues(raw []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return decodeProblem(err)
+	}
+	if v == nil {
+		return fault.Invalid(fault.Field("(badan)", "harus berupa objek"))
+	}
+	var check fault.Checker
+	walkJSON(&check, "", v)
+	return check.Err()
+}
+
+// walkJSON records a field error for every null member and every string
+// with a NUL character below path.
+func walkJSON(check *fault.Checker, path string, v any) {
+	switch v := v.(type) {
+	case nil:
+		check.Add(path, "tidak boleh null; hapus kolomnya bila tidak diisi")
+	case string:
+		if strings.ContainsRune(v, 0) {
+			check.Add(path, "tidak boleh memuat karakter NUL")
+		}
+	case []any:
+		for i, e := range v {
+			walkJSON(check, fmt.Sprintf("%s[%d]", path, i), e)
+		}
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			name := k
+			if path != "" {
+				name = path + "." + k
+			}
+			walkJSON(check, name, v[k])
+		}
+	}
 }
 
 func decodeProblem(err error) error {

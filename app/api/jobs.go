@@ -22,8 +22,8 @@ func (s *Server) jobRoutes() []route {
 				description: "Jadwal cron dibaca dalam Asia/Jakarta (config jobs.schedules)."}},
 		{method: http.MethodPost, path: "/api/v1/jobs/:name/run", perm: auth.PermJobsRun, handler: s.runJob,
 			doc: doc{summary: "Jalankan tugas sekarang", tag: tag, params: nameParam, request: jobRunRequest{},
-				response: jobRunResponse{},
-				description: "Badan `{}` bila tanpa parameter. `period` hanya untuk evaluate (mis. 2025-Q1; periode yang tenggat laporannya " +
+				response: jobRunResponse{}, noBodyOK: true,
+				description: "Badan `{}` atau tanpa badan bila tanpa parameter. `period` hanya untuk evaluate (mis. 2025-Q1; periode yang tenggat laporannya " +
 					"belum lewat dijawab 409). Tugas yang sedang dijalankan replika lain dicatat `skipped`. Hasil gagal " +
 					"dicatat dengan `outcome: failed` dan pesan galatnya."}},
 		{method: http.MethodGet, path: "/api/v1/jobs/:name/runs", perm: auth.PermJobsRead, handler: s.listJobRuns,

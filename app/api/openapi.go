@@ -449,7 +449,7 @@ func (b *openAPIBuilder) requestBody(op *openapi3.Operation, d doc) (bool, error
 	if len(content) == 0 {
 		return false, nil
 	}
-	op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).WithContent(content)}
+	op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(!d.noBodyOK).WithContent(content)}
 	return true, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -30,7 +31,33 @@ type queryReader struct {
 
 func newQuery(c echo.Context) *queryReader { return &queryReader{c: c} }
 
-func (q *queryReader) str(name string) string { return strings.TrimSpace(q.c.QueryParam(name)) }
+// pathText reads a text path parameter (a version, a token, a period).
+// Text that is not valid UTF-8 or holds a NUL cannot name a record, and
+// PostgreSQL would refuse it as a query argument: "not found".
+func pathText(c echo.Context, name string) (string, error) {
+	v := c.Param(name)
+	if !cleanText(v) {
+		return "", fault.NotFound("not_found", "Catatan yang diminta tidak ditemukan.")
+	}
+	return v, nil
+}
+
+// cleanText reports whether s is text PostgreSQL can take: valid UTF-8
+// without NUL characters.
+func cleanText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// queryText reads a text query parameter, trimmed, recording a field error
+// (and answering "") when it is not clean text.
+func queryText(c echo.Context, check *fault.Checker, name string) string {
+	v := strings.TrimSpace(c.QueryParam(name))
+	if !cleanText(v) {
+		check.Add(name, "harus teks UTF-8 yang sah tanpa karakter NUL")
+		return ""
+	}
+	return v
+}
+
+func (q *queryReader) str(name string) string { return queryText(q.c, &q.check, name) }
 
 // int64 reads a whole number ≥ 0; absent is 0.
 func (q *queryReader) int64(name string) int64 {

@@ -119,7 +119,11 @@ func (s *Server) listRules(c echo.Context) error {
 }
 
 func (s *Server) getRule(c echo.Context) error {
-	r, err := compliance.RuleSetByVersion(c.Request().Context(), s.db, c.Param("version"))
+	version, err := pathText(c, "version")
+	if err != nil {
+		return err
+	}
+	r, err := compliance.RuleSetByVersion(c.Request().Context(), s.db, version)
 	if err != nil {
 		return err
 	}

@@ -243,6 +243,7 @@ type doc struct {
 	errors      []int       // error statuses beyond the derived ones (401/403 with perm, 404 with a path id, 400/413/415/422 with a body, 400/422 with query, 409 on authenticated writes, 500 always), e.g. 429, 410, 503
 	example     any         // an example success body (a value of the response type)
 	reqExample  any         // an example request body
+	noBodyOK    bool        // the route also accepts no body at all (the request body is not required)
 }
 
 // routes is the whole API: one table per resource, each in the resource's

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -145,6 +147,9 @@ func (s *Service) ListReports(ctx context.Context, f ReportFilter, page Page) (R
 	case "", ReportSubmitted, ReportLate, ReportMissing:
 	default:
 		c.Add("status", "harus salah satu dari submitted, late, missing")
+	}
+	if f.Category != "" && !slices.Contains(compliance.Categories, f.Category) {
+		c.Add("category", "harus salah satu dari "+strings.Join(compliance.Categories, ", "))
 	}
 	if f.Period == "" {
 		c.Add("period", "wajib diisi, misalnya 2025-Q1")

@@ -1,0 +1,371 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"kemitraan/app/auth"
+	"kemitraan/app/platform/actor"
+)
+
+// Hostile input on every route: each route of the route table is called by a
+// caller allowed to use it, with path ids, query parameters and JSON bodies
+// no client should send. Whatever the input, the answer must not be a 5xx,
+// every 4xx must be application/problem+json (a 422 naming its fields and
+// reasons), and a refused request must write nothing (no audit event). The
+// harness also checks every exchange against the OpenAPI document.
+//
+// Real paths and valid bodies come from the authorisation matrix
+// (authz_test.go), so one input at a time is spoiled and the rest of the
+// request is good enough to reach the domain code and the database.
+
+// hostileSegments replace one path parameter at a time.
+var hostileSegments = []string{
+	"0", "-1", "99999999999999999999", "9223372036854775808", "1.5", "1e3", "0x10", "abc",
+	url.PathEscape("1' OR '1'='1"), url.PathEscape("1; DROP TABLE users; --"), "%00", "1%00",
+	"%FF%FE", url.PathEscape("../../etc/passwd"), "2025-Q9", "abcd", "2025-13-45",
+	strings.Repeat("9", 5000),
+}
+
+// hostileQuery values are sent to every documented query parameter.
+var hostileQuery = []string{
+	"abc", "-1", "0", "99999999999999999999", "9223372036854775808", "1e309", "1.5",
+	"2025-13-45", "2025-02-30", "2025-Q9", "2025-Q0", "abcd", "tidak_dikenal",
+	"%00", "a%00b", "%FF%FE", url.QueryEscape("1' OR '1'='1"), url.QueryEscape("%_\\"),
+	url.QueryEscape(strings.Repeat("x", 100_000)),
+}
+
+// hostileBodies replace the whole JSON body.
+var hostileBodies = []string{
+	`[]`, `"x"`, `123`, `null`, `true`, ``, `{`, `{"a":`, `{} {}`, `{"a":1}`,
+	"\xff\xfe", strings.Repeat("[", 100_000), strings.Repeat(`{"x":`, 20_000) + "1" + strings.Repeat("}", 20_000),
+}
+
+// hostileValues replace one field of a valid body at a time. Whitespace
+// alone is left out: the registry and partnership validators trim every
+// field and read blank as "absent" (shared with spreadsheet imports), which
+// the document's enums and date formats cannot express.
+var hostileValues = []string{
+	`"x"`, `123`, `true`, `[]`, `{}`, `null`, `-1`, `0`, `1.5`,
+	`1e309`, `9223372036854775808`, `-9223372036854775809`, `99999999999999999999`, `2147483648`,
+	`"a\u0000b"`, "\"\xff\xfe\"", `"\ud800"`, `"2025-13-45"`, `"2025-Q9"`, `"abcd"`,
+	`"` + strings.Repeat("x", 100_000) + `"`,
+	strings.Repeat("[", 5000) + strings.Repeat("]", 5000),
+	`[123, "x", null, {}]`, `["` + strings.Repeat("y", 10_000) + `"]`,
+}
+
+// robustCaller picks, per route, the column of the authorisation fixture
+// that auth.Allowed lets use the route, preferring Dinas staff; public routes
+// are called anonymously.
+func robustCaller(perm auth.Permission) (who, bool) {
+	if perm == "" {
+		return anon, true
+	}
+	for _, c := range []struct {
+		role actor.Role
+		w    who
+	}{
+		{actor.RoleOfficer, officer}, {actor.RoleAdmin, admin}, {actor.RoleReviewer, reviewer},
+		{actor.RoleCompany, own}, {actor.RoleIKM, ikmUser},
+	} {
+		if auth.Allowed(actor.Actor{UserID: 1, Role: c.role}, perm) {
+			return c.w, true
+		}
+	}
+	return anon, false
+}
+
+// queryNames lists the query parameters of a doc.query struct.
+func queryNames(v any) []string {
+	if v == nil {
+		return nil
+	}
+	var out []string
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if f.Anonymous {
+				walk(f.Type)
+				continue
+			}
+			if name, _, _ := strings.Cut(f.Tag.Get("query"), ","); name != "" && name != "-" {
+				out = append(out, name)
+			}
+		}
+	}
+	walk(reflect.TypeOf(v))
+	return out
+}
+
+// bodyFields lists the JSON field names of a doc.request type and of a
+// concrete valid body.
+func bodyFields(request any, base map[string]json.RawMessage) []string {
+	seen := map[string]bool{}
+	for k := range base {
+		seen[k] = true
+	}
+	if request != nil {
+		t := reflect.TypeOf(request)
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t.Kind() == reflect.Struct {
+			for i := range t.NumField() {
+				if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+					seen[name] = true
+				}
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// withField renders base with field set to raw (raw JSON, possibly invalid
+// UTF-8 or otherwise broken on purpose).
+func withField(base map[string]json.RawMessage, field, raw string) []byte {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	keys := make([]string, 0, len(base)+1)
+	for k := range base {
+		if k != field {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%q:%s,", k, base[k])
+	}
+	fmt.Fprintf(&b, "%q:%s}", field, raw)
+	return b.Bytes()
+}
+
+// withSegment replaces the path segment where route has param.
+func withSegment(route, path, param, value string) string {
+	p, q, _ := strings.Cut(path, "?")
+	rs, ps := strings.Split(route, "/"), strings.Split(p, "/")
+	for i := range rs {
+		if rs[i] == ":"+param && i < len(ps) {
+			ps[i] = value
+		}
+	}
+	out := strings.Join(ps, "/")
+	if q != "" {
+		out += "?" + q
+	}
+	return out
+}
+
+// withQuery sets one query parameter of path to an already escaped value.
+func withQuery(path, name, escaped string) string {
+	p, q, _ := strings.Cut(path, "?")
+	var kept []string
+	for _, kv := range strings.Split(q, "&") {
+		if kv != "" && !strings.HasPrefix(kv, name+"=") {
+			kept = append(kept, kv)
+		}
+	}
+	kept = append(kept, name+"="+escaped)
+	return p + "?" + strings.Join(kept, "&")
+}
+
+// hostileCase is one request: the real path with at most one path or query
+// parameter spoiled, and a body.
+type hostileCase struct {
+	name         string
+	param, query string // the path or query parameter set to value
+	value        string
+	contentType  string
+	body         []byte
+	hasBody      bool
+}
+
+func TestRobustnessHostileInput(t *testing.T) {
+	s := newTestServer(t, nil)
+	rows := map[string]authzRow{}
+	for _, row := range authzMatrix {
+		rows[row.method+" "+row.route] = row
+	}
+	routes := (&Server{metrics: prometheus.NewRegistry()}).routes()
+	total := 0
+	for _, r := range routes {
+		t.Run(r.method+" "+r.path, func(t *testing.T) {
+			s := &testServer{t: t, e: s.e, db: s.db, cfg: s.cfg, clock: s.clock}
+			w, ok := robustCaller(r.perm)
+			if !ok {
+				t.Fatalf("no role may use %s", r.perm)
+			}
+			f := newAuthzFixture(s)
+			row := rows[r.method+" "+r.path]
+			realPath := func() string {
+				if row.path != nil {
+					return row.path(f)
+				}
+				return r.path
+			}
+			var base map[string]json.RawMessage
+			if r.doc.request != nil && row.body != nil {
+				raw, err := json.Marshal(row.body(f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := json.Unmarshal(raw, &base); err != nil {
+					t.Fatalf("the matrix body of %s is not an object: %v", r.path, err)
+				}
+			}
+			baseBody := func() hostileCase {
+				if r.doc.request == nil {
+					return hostileCase{}
+				}
+				b, _ := json.Marshal(base)
+				return hostileCase{contentType: "application/json", body: b, hasBody: true}
+			}
+
+			var cases []hostileCase
+			for _, seg := range strings.Split(r.path, "/") {
+				param, isParam := strings.CutPrefix(seg, ":")
+				if !isParam {
+					continue
+				}
+				for _, v := range hostileSegments {
+					c := baseBody()
+					c.name, c.param, c.value = fmt.Sprintf("path %s=%.40s", param, v), param, v
+					cases = append(cases, c)
+				}
+			}
+			for _, q := range queryNames(r.doc.query) {
+				for _, v := range hostileQuery {
+					c := baseBody()
+					c.name, c.query, c.value = fmt.Sprintf("query %s=%.40s", q, v), q, v
+					cases = append(cases, c)
+				}
+			}
+			if r.doc.request != nil || r.doc.form != nil || len(r.doc.consumes) > 0 {
+				for _, b := range hostileBodies {
+					cases = append(cases, hostileCase{name: fmt.Sprintf("body %.30q", b),
+						contentType: "application/json", body: []byte(b), hasBody: true})
+				}
+			}
+			if r.doc.request != nil {
+				for _, field := range bodyFields(r.doc.request, base) {
+					for _, v := range hostileValues {
+						cases = append(cases, hostileCase{name: fmt.Sprintf("field %s=%.30q", field, v),
+							contentType: "application/json", body: withField(base, field, v), hasBody: true})
+					}
+				}
+			}
+			if r.doc.form != nil {
+				for _, ct := range []string{"multipart/form-data", "multipart/form-data; boundary=x"} {
+					cases = append(cases, hostileCase{name: "form " + ct, contentType: ct, hasBody: true,
+						body: []byte("--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\x00.pdf\"\r\n\r\n\xff\x00")})
+				}
+			}
+			for _, ct := range r.doc.consumes {
+				for _, b := range []string{"", "\x00\xff\xfe", strings.Repeat("a,", 50_000), strings.Repeat("- [", 5000)} {
+					cases = append(cases, hostileCase{name: fmt.Sprintf("%s %.20q", ct, b), contentType: ct,
+						body: []byte(b), hasBody: true})
+				}
+			}
+			total += len(cases)
+
+			current := realPath()
+			for _, c := range cases {
+				path := current
+				if c.param != "" {
+					path = withSegment(r.path, current, c.param, c.value)
+				}
+				if c.query != "" {
+					path = withQuery(current, c.query, c.value)
+				}
+				var headers []string
+				if tok := f.callers[w].token; tok != "" {
+					headers = append(headers, "Authorization", "Bearer "+tok)
+				}
+				if c.hasBody {
+					headers = append(headers, "Content-Type", c.contentType)
+				}
+				before := s.writes()
+				var res response
+				if c.hasBody {
+					res = s.do(r.method, path, bytes.NewReader(c.body), headers...)
+				} else {
+					res = s.do(r.method, path, nil, headers...)
+				}
+				body := strings.TrimSpace(res.Body.String())
+				switch {
+				case res.Code >= 500:
+					t.Errorf("%s: %s %.120s = %d: %.300s", c.name, r.method, path, res.Code, body)
+				case res.Code >= 400:
+					checkProblem(t, c.name, res)
+					if after := s.writes(); after != before {
+						t.Errorf("%s: refused with %d but wrote %d audit events", c.name, res.Code, after-before)
+					}
+				default:
+					// Accepted: act on a fresh record next, so one success
+					// does not turn the rest into state conflicts.
+					current = realPath()
+				}
+			}
+		})
+	}
+	t.Logf("%d routes, %d hostile requests", len(routes), total)
+}
+
+// writes counts audit events other than failed logins (which are recorded
+// on purpose).
+func (s *testServer) writes() int64 {
+	return s.count(`SELECT count(*) FROM audit_events WHERE action <> 'auth.login_failed'`)
+}
+
+// checkProblem asserts a 4xx answer is a complete problem document, and a
+// validation failure names each field and why.
+func checkProblem(t *testing.T, name string, res response) {
+	t.Helper()
+	if ct := res.Header().Get("Content-Type"); ct != "application/problem+json" {
+		t.Errorf("%s: %d with content type %q: %.300s", name, res.Code, ct, res.Body.String())
+		return
+	}
+	var p struct {
+		Status int    `json:"status"`
+		Code   string `json:"code"`
+		Detail string `json:"detail"`
+		Errors []struct {
+			Field  string `json:"field"`
+			Reason string `json:"reason"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(res.Body.Bytes(), &p); err != nil {
+		t.Errorf("%s: problem body: %v: %.300s", name, err, res.Body.String())
+		return
+	}
+	if p.Status != res.Code || p.Code == "" || p.Detail == "" {
+		t.Errorf("%s: incomplete problem: %.300s", name, res.Body.String())
+	}
+	if res.Code == http.StatusUnprocessableEntity && p.Code == "validation_failed" {
+		if len(p.Errors) == 0 {
+			t.Errorf("%s: 422 names no field: %.300s", name, res.Body.String())
+		}
+		for _, e := range p.Errors {
+			if e.Field == "" || e.Reason == "" {
+				t.Errorf("%s: field error without field or reason: %.300s", name, res.Body.String())
+			}
+		}
+	}
+}
