@@ -169,12 +169,3 @@ func (q *filterReader) instant(name string, upper bool, loc *time.Location) time
 	}
 	return d
 }
-
-// idParam reads a numeric path id; anything else names no record.
-func idParam(c echo.Context, name string, notFound error) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id < 1 {
-		return 0, notFound
-	}
-	return id, nil
-}

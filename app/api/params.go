@@ -15,9 +15,16 @@ import (
 // pathID reads a positive integer path parameter. Anything else cannot name
 // a record, so it is "not found", like an id that does not exist.
 func pathID(c echo.Context, name string) (int64, error) {
+	return idParam(c, name, fault.NotFound("not_found", "Catatan yang diminta tidak ditemukan."))
+}
+
+// idParam reads a positive id path parameter; anything else answers
+// notFound, the same error the route gives for an id that does not exist,
+// so a caller cannot tell a malformed id from a missing record.
+func idParam(c echo.Context, name string, notFound error) (int64, error) {
 	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fault.NotFound("not_found", "Catatan yang diminta tidak ditemukan.")
+	if err != nil || id < 1 {
+		return 0, notFound
 	}
 	return id, nil
 }
