@@ -3,6 +3,7 @@ package seed
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -18,8 +19,8 @@ var demoReportDeadline = time.Date(2025, 4, 15, 17, 0, 0, 0, time.UTC)
 
 // demoLateReporters submit after the deadline; demoSilent never submit.
 var (
-	demoLateReporters = []int{21, 32}
-	demoSilent        = []int{31, 41}
+	demoLateReporters = []string{DemoNIB(21), DemoNIB(32)}
+	demoSilent        = []string{DemoNIB(31), DemoNIB(41)}
 )
 
 // DemoReports submits the 2025-Q1 period reports of the demo businesses:
@@ -29,12 +30,11 @@ func DemoReports(ctx context.Context, db *gorm.DB) (int64, error) {
 	estates, others := demoBusinesses()
 	var n int64
 	for _, b := range append(estates, others...) {
-		number := demoNumber(b.NIB)
-		if contains(demoSilent, number) {
+		if slices.Contains(demoSilent, b.NIB) {
 			continue
 		}
 		at := time.Date(2025, 4, 10, 3, 0, 0, 0, time.UTC)
-		if contains(demoLateReporters, number) {
+		if slices.Contains(demoLateReporters, b.NIB) {
 			at = time.Date(2025, 4, 21, 2, 0, 0, 0, time.UTC)
 		}
 		res := db.WithContext(ctx).Exec(`INSERT INTO period_reports (business_id, period, submitted_at, deadline, on_time)
@@ -47,20 +47,4 @@ func DemoReports(ctx context.Context, db *gorm.DB) (int64, error) {
 		n += res.RowsAffected
 	}
 	return n, nil
-}
-
-// demoNumber recovers n from DemoNIB(n).
-func demoNumber(nib string) int {
-	var n int
-	fmt.Sscanf(nib[4:], "%d", &n)
-	return n
-}
-
-func contains(list []int, n int) bool {
-	for _, v := range list {
-		if v == n {
-			return true
-		}
-	}
-	return false
 }
