@@ -43,7 +43,10 @@ func serve(ctx context.Context, env *environment, args []string) error {
 		return errors.New("the database schema is behind this binary: run `kemitraan migrate up` (or start with `serve --migrate`)")
 	}
 
-	db, _ := env.database(ctx)
+	db, err := env.database(ctx)
+	if err != nil {
+		return err
+	}
 	rules, err := compliance.LoadRuleFiles(ctx, db, cfg.RulesDir, clock.System{}.Now())
 	if err != nil {
 		return err
