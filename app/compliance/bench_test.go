@@ -2,19 +2,13 @@ package compliance_test
 
 import (
 	"context"
-	"log/slog"
-	"os"
-	"runtime"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"gorm.io/gorm"
 
 	"kemitraan/app/compliance"
-	"kemitraan/app/platform/config"
-	"kemitraan/app/platform/database"
+	"kemitraan/app/platform/benchtest"
 	"kemitraan/app/sanction"
 )
 
@@ -30,42 +24,6 @@ SELECT count(*), sum(total) FROM (
     GROUP BY business_id
 ) a`
 
-// heapPeak samples the Go heap in use while work runs.
-func heapPeak(work func()) uint64 {
-	var peak uint64
-	var mu sync.Mutex
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		var m runtime.MemStats
-		for {
-			runtime.ReadMemStats(&m)
-			mu.Lock()
-			peak = max(peak, m.HeapInuse)
-			mu.Unlock()
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	work()
-	close(done)
-	mu.Lock()
-	defer mu.Unlock()
-	return peak
-}
-
-func maxRSS() float64 {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return float64(ru.Maxrss) / 1024 // kilobytes on Linux
-}
-
 // BenchmarkEvaluatePeriod evaluates 2025-Q1 over a database made by
 // `kemitraan seed --scale N,M` (scripts/bench-evaluate makes one with
 // 100,000 businesses and 10,000,000 purchases, 2.5 million of them in Q1)
@@ -74,18 +32,8 @@ func maxRSS() float64 {
 // evaluation re-run over unchanged data, and the Go heap and process peak.
 // KEMITRAAN_BENCH_URL names the database; without it the benchmark skips.
 func BenchmarkEvaluatePeriod(b *testing.B) {
-	url := os.Getenv("KEMITRAAN_BENCH_URL")
-	if url == "" {
-		b.Skip("KEMITRAAN_BENCH_URL is not set: run scripts/bench-evaluate")
-	}
+	db := benchtest.Open(b, "scripts/bench-evaluate")
 	ctx := context.Background()
-	cfg := config.Default().Database
-	cfg.URL = config.Secret(url)
-	db, err := database.Open(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer database.Close(db)
 	now := time.Date(2025, 4, 16, 1, 30, 0, 0, time.UTC)
 	if _, err := compliance.LoadRuleFiles(ctx, db, "../../config/rules", now); err != nil {
 		b.Fatal(err)
@@ -148,7 +96,7 @@ func BenchmarkEvaluatePeriod(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		bareTotal += bare()
-		heap = max(heap, heapPeak(func() {
+		heap = max(heap, benchtest.HeapPeak(func() {
 			d, run := evaluate(false)
 			evalTotal += d
 			if run.Inserted != businesses {
@@ -188,5 +136,5 @@ func BenchmarkEvaluatePeriod(b *testing.B) {
 	b.ReportMetric(time.Since(start).Seconds(), "job-s")
 	b.Logf("job: %d cases opened, %d findings; statuses %v", res.CasesOpened, res.FindingsAdded, res.ByStatus)
 	b.ReportMetric(float64(heap)/(1<<20), "heap-peak-MB")
-	b.ReportMetric(maxRSS(), "maxrss-MB")
+	b.ReportMetric(benchtest.MaxRSS(), "maxrss-MB")
 }

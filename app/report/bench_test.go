@@ -4,10 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
-	"os"
-	"runtime"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,9 +11,8 @@ import (
 
 	"kemitraan/app/compliance"
 	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/benchtest"
 	"kemitraan/app/platform/clock"
-	"kemitraan/app/platform/config"
-	"kemitraan/app/platform/database"
 	"kemitraan/app/sanction"
 )
 
@@ -31,18 +26,8 @@ import (
 // warning so the list has decisions to show. KEMITRAAN_BENCH_URL names the
 // database; without it the benchmark skips.
 func BenchmarkOutputs(b *testing.B) {
-	url := os.Getenv("KEMITRAAN_BENCH_URL")
-	if url == "" {
-		b.Skip("KEMITRAAN_BENCH_URL is not set: run scripts/bench-outputs")
-	}
+	db := benchtest.Open(b, "scripts/bench-outputs")
 	ctx := context.Background()
-	cfg := config.Default().Database
-	cfg.URL = config.Secret(url)
-	db, err := database.Open(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer database.Close(db)
 	now := time.Date(2026, 1, 20, 1, 0, 0, 0, time.UTC)
 	benchSetup(b, ctx, db, now)
 
@@ -171,7 +156,7 @@ func BenchmarkOutputs(b *testing.B) {
 				var peak uint64
 				for range b.N {
 					w := &countingWriter{}
-					peak = max(peak, heapPeak(func() {
+					peak = max(peak, benchtest.HeapPeak(func() {
 						if format == "csv" {
 							err = x.WriteCSV(staff, w, ',')
 						} else {
@@ -247,35 +232,3 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 }
 
 var _ io.Writer = (*countingWriter)(nil)
-
-// heapPeak samples the Go heap in use while work runs.
-func heapPeak(work func()) uint64 {
-	runtime.GC()
-	var peak uint64
-	var mu sync.Mutex
-	done := make(chan struct{})
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		var m runtime.MemStats
-		for {
-			runtime.ReadMemStats(&m)
-			mu.Lock()
-			peak = max(peak, m.HeapInuse)
-			mu.Unlock()
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	work()
-	close(done)
-	<-stopped
-	mu.Lock()
-	defer mu.Unlock()
-	return peak
-}
