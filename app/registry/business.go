@@ -143,19 +143,19 @@ func (s *Service) business(ctx context.Context, tx *gorm.DB, id int64) (Business
 	return v.business(), nil
 }
 
-// lockBusiness reads a business the actor may see and locks it for the rest
-// of the transaction.
-func (s *Service) lockBusiness(ctx context.Context, tx *gorm.DB, id int64) (businessRow, error) {
-	var row businessRow
-	res := businessScope(tx.WithContext(ctx).Table("businesses AS b"), actor.From(ctx)).
-		Select("b.*").Where("b.id = ?", id).Clauses(clause.Locking{Strength: "UPDATE"}).Limit(1).Scan(&row)
+// lockBusiness reads a business the actor may see, as the registry shows
+// it, and locks its row for the rest of the transaction.
+func (s *Service) lockBusiness(ctx context.Context, tx *gorm.DB, id int64) (businessView, error) {
+	var v businessView
+	res := businessScope(businessQuery(ctx, tx), actor.From(ctx)).Where("b.id = ?", id).
+		Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "b"}}).Limit(1).Scan(&v)
 	if res.Error != nil {
-		return row, fmt.Errorf("registry: lock business %d: %w", id, res.Error)
+		return v, fmt.Errorf("registry: lock business %d: %w", id, res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return row, errBusinessNotFound()
+		return v, errBusinessNotFound()
 	}
-	return row, nil
+	return v, nil
 }
 
 // fields checks the input on its own, without the database, and returns
@@ -326,7 +326,7 @@ func (s *Service) UpdateProfile(ctx context.Context, id int64, p ProfileInput) (
 		if err != nil {
 			return err
 		}
-		in := current.input()
+		in := current.Row.input()
 		set := func(dst *string, v *string) {
 			if v != nil {
 				*dst = *v
@@ -360,13 +360,13 @@ func (r businessRow) input() BusinessInput {
 	}
 }
 
-// replace writes in over the locked current row inside tx, with its audit
-// event under action. Nothing changed: nothing written.
-func (s *Service) replace(ctx context.Context, tx *gorm.DB, current businessRow, in BusinessInput, action string) (Business, error) {
-	id := current.ID
+// replace writes in over the locked current business inside tx, with its
+// audit event under action. Nothing changed: nothing written.
+func (s *Service) replace(ctx context.Context, tx *gorm.DB, current businessView, in BusinessInput, action string) (Business, error) {
+	id := current.Row.ID
 	var c fault.Checker
 	row := in.fields(&c, s.today())
-	if err := s.checkRefs(ctx, tx, &c, row, &current); err != nil {
+	if err := s.checkRefs(ctx, tx, &c, row, &current.Row); err != nil {
 		return Business{}, err
 	}
 	if err := c.Err(); err != nil {
@@ -375,18 +375,15 @@ func (s *Service) replace(ctx context.Context, tx *gorm.DB, current businessRow,
 	if err := nibFree(ctx, tx, "businesses", row.NIB, id); err != nil {
 		return Business{}, err
 	}
-	row.ID, row.CreatedAt, row.UpdatedAt = id, current.CreatedAt, current.UpdatedAt
+	row.ID, row.CreatedAt, row.UpdatedAt = id, current.Row.CreatedAt, current.Row.UpdatedAt
 	if strings.TrimSpace(in.RegisteredAt) == "" {
-		row.RegisteredAt = current.RegisteredAt
+		row.RegisteredAt = current.Row.RegisteredAt
 	}
 	if row.Status == "" {
-		row.Status = current.Status
+		row.Status = current.Row.Status
 	}
-	before, err := s.business(ctx, tx, id)
-	if err != nil {
-		return Business{}, err
-	}
-	if sameBusiness(row, current) {
+	before := current.business()
+	if sameBusiness(row, current.Row) {
 		return before, nil
 	}
 	row.UpdatedAt = s.clock.Now()
@@ -421,15 +418,12 @@ func (s *Service) DeactivateBusiness(ctx context.Context, id int64) (Business, e
 		if err != nil {
 			return err
 		}
-		if current.Status == StatusClosed {
+		if current.Row.Status == StatusClosed {
 			e := fault.Conflict("business_already_closed", "Pelaku usaha ini sudah berstatus tutup.")
-			e.Extra = map[string]any{"current_status": current.Status}
+			e.Extra = map[string]any{"current_status": current.Row.Status}
 			return e
 		}
-		before, err := s.business(ctx, tx, id)
-		if err != nil {
-			return err
-		}
+		before := current.business()
 		now := s.clock.Now()
 		if err := tx.WithContext(ctx).Model(&businessRow{ID: id}).
 			Updates(map[string]any{"status": StatusClosed, "updated_at": now}).Error; err != nil {

@@ -138,17 +138,19 @@ func (s *Service) ikm(ctx context.Context, tx *gorm.DB, id int64) (IKM, error) {
 	return v.ikm(), nil
 }
 
-func (s *Service) lockIKM(ctx context.Context, tx *gorm.DB, id int64) (ikmRow, error) {
-	var row ikmRow
-	res := ikmScope(tx.WithContext(ctx).Table("ikms AS i"), actor.From(ctx)).
-		Select("i.*").Where("i.id = ?", id).Clauses(clause.Locking{Strength: "UPDATE"}).Limit(1).Scan(&row)
+// lockIKM reads an IKM the actor may see, as the registry shows it, and
+// locks its row for the rest of the transaction.
+func (s *Service) lockIKM(ctx context.Context, tx *gorm.DB, id int64) (ikmView, error) {
+	var v ikmView
+	res := ikmScope(ikmQuery(ctx, tx), actor.From(ctx)).Where("i.id = ?", id).
+		Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "i"}}).Limit(1).Scan(&v)
 	if res.Error != nil {
-		return row, fmt.Errorf("registry: lock ikm %d: %w", id, res.Error)
+		return v, fmt.Errorf("registry: lock ikm %d: %w", id, res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return row, errIKMNotFound()
+		return v, errIKMNotFound()
 	}
-	return row, nil
+	return v, nil
 }
 
 func (in IKMInput) fields(c *fault.Checker) ikmRow {
@@ -244,13 +246,10 @@ func (s *Service) UpdateIKM(ctx context.Context, id int64, in IKMInput) (IKM, er
 			return err
 		}
 		if row.Status == "" {
-			row.Status = current.Status
+			row.Status = current.Row.Status
 		}
-		before, err := s.ikm(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if sameIKM(row, current) {
+		before := current.ikm()
+		if sameIKM(row, current.Row) {
 			out = before
 			return nil
 		}
@@ -328,14 +327,11 @@ func (s *Service) changeIKM(ctx context.Context, id int64, action string,
 			return err
 		}
 		now := s.clock.Now()
-		set, err := change(current, now)
+		set, err := change(current.Row, now)
 		if err != nil {
 			return err
 		}
-		before, err := s.ikm(ctx, tx, id)
-		if err != nil {
-			return err
-		}
+		before := current.ikm()
 		if err := tx.WithContext(ctx).Model(&ikmRow{ID: id}).Updates(set).Error; err != nil {
 			return fmt.Errorf("registry: %s %d: %w", action, id, err)
 		}
