@@ -62,10 +62,8 @@ func CheckEvaluable(ctx context.Context, db *gorm.DB, p Period, now time.Time) (
 	if err != nil {
 		return rs, err
 	}
-	if p.Kind != rs.Period {
-		return rs, fault.Invalid(fault.Field("period", fmt.Sprintf(
-			"aturan %s memakai periode %s; tulis periode seperti %s", rs.Version, kindName(rs.Period),
-			PeriodContaining(rs.Period, p.Start()))))
+	if why := rs.PeriodMismatch(p); why != "" {
+		return rs, fault.Invalid(fault.Field("period", why))
 	}
 	if deadline := rs.ReportDeadline(p); now.Before(deadline) {
 		e := fault.Conflict("period_not_due", fmt.Sprintf(
@@ -94,17 +92,6 @@ func LatestDue(ctx context.Context, db *gorm.DB, now time.Time) (Period, error) 
 		p = p.Prev()
 	}
 	return p, nil
-}
-
-func kindName(k PeriodKind) string {
-	switch k {
-	case Monthly:
-		return "bulanan"
-	case Semester:
-		return "semesteran"
-	default:
-		return "triwulanan"
-	}
 }
 
 // Evaluate computes every active business's evaluation for period p in one

@@ -74,7 +74,7 @@ func (x *Exemptions) CheckExemption(ctx context.Context, in *ExemptionInput) err
 		case err != nil:
 			return err
 		case rs.Period != p.Kind:
-			c.Add("period", "aturan yang berlaku memakai periode "+kindName(rs.Period))
+			c.Add("period", "aturan yang berlaku memakai periode "+rs.Period.Name())
 		}
 	}
 	if in.Reason == "" {

@@ -45,6 +45,18 @@ func (k PeriodKind) months() int {
 	}
 }
 
+// Name is the kind as a person reads it (bulanan, triwulanan, semesteran).
+func (k PeriodKind) Name() string {
+	switch k {
+	case Monthly:
+		return "bulanan"
+	case Semester:
+		return "semesteran"
+	default:
+		return "triwulanan"
+	}
+}
+
 // count is how many periods of k a year holds.
 func (k PeriodKind) count() int { return 12 / k.months() }
 

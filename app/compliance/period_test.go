@@ -106,3 +106,23 @@ func TestPeriodSteps(t *testing.T) {
 		t.Errorf("labels: %s, %s", q1.Label(), compliance.MustPeriod("2025-03").Label())
 	}
 }
+
+func TestPeriodMismatch(t *testing.T) {
+	quarterly := compliance.RuleSet{Version: "2025.1", Period: compliance.Quarterly}
+	for _, tc := range []struct {
+		rules  compliance.RuleSet
+		period string
+		want   string
+	}{
+		{quarterly, "2025-Q2", ""},
+		{quarterly, "2025-05", "aturan 2025.1 memakai periode triwulanan; tulis periode seperti 2025-Q2"},
+		{compliance.RuleSet{Version: "2026.1", Period: compliance.Monthly}, "2025-S2",
+			"aturan 2026.1 memakai periode bulanan; tulis periode seperti 2025-07"},
+		{compliance.RuleSet{Version: "2027.1", Period: compliance.Semester}, "2025-Q4",
+			"aturan 2027.1 memakai periode semesteran; tulis periode seperti 2025-S2"},
+	} {
+		if got := tc.rules.PeriodMismatch(compliance.MustPeriod(tc.period)); got != tc.want {
+			t.Errorf("%s under %s: %q, want %q", tc.period, tc.rules.Period, got, tc.want)
+		}
+	}
+}

@@ -91,6 +91,16 @@ func (r RuleSet) ReportDeadline(p Period) time.Time {
 	return StartOfDay(r.ReportDueDate(p).AddDate(0, 0, 1))
 }
 
+// PeriodMismatch says why r cannot judge p when r speaks of periods of
+// another kind, naming the period to write instead; "" when the kinds agree.
+func (r RuleSet) PeriodMismatch(p Period) string {
+	if p.Kind == r.Period {
+		return ""
+	}
+	return fmt.Sprintf("aturan %s memakai periode %s; tulis periode seperti %s",
+		r.Version, r.Period.Name(), PeriodContaining(r.Period, p.Start()))
+}
+
 // ConfirmationWindow is how long an IKM has to confirm a purchase.
 func (r RuleSet) ConfirmationWindow() time.Duration {
 	return time.Duration(r.ConfirmationWindowDays) * 24 * time.Hour

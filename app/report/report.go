@@ -96,23 +96,10 @@ func (s *Service) resolvePeriod(ctx context.Context, raw, field string) (periodC
 		}
 		return periodChoice{}, err
 	}
-	if rs.Period != p.Kind {
-		return periodChoice{}, fault.Invalid(fault.Field(field, fmt.Sprintf(
-			"aturan %s memakai periode %s; tulis periode seperti %s", rs.Version, kindName(rs.Period),
-			compliance.PeriodContaining(rs.Period, p.Start()))))
+	if why := rs.PeriodMismatch(p); why != "" {
+		return periodChoice{}, fault.Invalid(fault.Field(field, why))
 	}
 	return periodChoice{Period: p, RuleSet: rs}, nil
-}
-
-func kindName(k compliance.PeriodKind) string {
-	switch k {
-	case compliance.Monthly:
-		return "bulanan"
-	case compliance.Semester:
-		return "semesteran"
-	default:
-		return "triwulanan"
-	}
 }
 
 // lastPeriods is the n periods up to and including p, oldest first.
