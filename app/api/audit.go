@@ -17,7 +17,7 @@ import (
 func (s *Server) auditRoutes() []route {
 	return []route{
 		{method: http.MethodGet, path: "/api/v1/audit-events", perm: auth.PermAuditRead, handler: s.listAuditEvents,
-			doc: doc{summary: "Jejak audit, terbaru dahulu", tag: "audit", query: auditQuery{}, response: auditList{},
+			doc: doc{summary: "Jejak audit, terbaru dahulu", tag: "audit", query: auditQuery{}, response: listPage[auditEventResponse]{},
 				description: "Halaman berikutnya: kirim `next_cursor` sebagai `cursor`. `next_cursor` null berarti " +
 					"tidak ada lagi. `from` dan `to` menerima RFC 3339 atau tanggal (YYYY-MM-DD, WIB)."}},
 	}
@@ -31,8 +31,7 @@ type auditQuery struct {
 	Action      string `query:"action" example:"auth.login"`
 	From        string `query:"from" doc:"sejak (inklusif)"`
 	To          string `query:"to" doc:"sampai (eksklusif); tanggal berarti sampai akhir hari itu"`
-	Cursor      int64  `query:"cursor" doc:"next_cursor dari halaman sebelumnya"`
-	Limit       int    `query:"limit" openapi:"min=1,max=200"`
+	pageQuery
 }
 
 type auditEventResponse struct {
@@ -50,11 +49,6 @@ type auditEventResponse struct {
 	IP          string          `json:"ip"`
 }
 
-type auditList struct {
-	Items      []auditEventResponse `json:"items"`
-	NextCursor *int64               `json:"next_cursor" openapi:"nullable"`
-}
-
 func (s *Server) listAuditEvents(c echo.Context) error {
 	q := newFilterReader(c)
 	f := audit.Filter{
@@ -70,18 +64,15 @@ func (s *Server) listAuditEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := auditList{Items: make([]auditEventResponse, 0, len(events))}
+	items := make([]auditEventResponse, 0, len(events))
 	for _, e := range events {
-		out.Items = append(out.Items, auditEventResponse{
+		items = append(items, auditEventResponse{
 			ID: e.ID, OccurredAt: e.OccurredAt, ActorUserID: e.ActorUserID, Actor: e.Actor, ActorRole: e.ActorRole,
 			Action: e.Action, EntityType: e.EntityType, EntityID: e.EntityID, Before: rawOrNull(e.Before),
 			After: rawOrNull(e.After), RequestID: e.RequestID, IP: e.IP,
 		})
 	}
-	if next != 0 {
-		out.NextCursor = &next
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, newListPage(items, next))
 }
 
 func rawOrNull(r json.RawMessage) json.RawMessage {

@@ -33,9 +33,9 @@ func TestAuditEventList(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	list := func(query string) auditList {
+	list := func(query string) listPage[auditEventResponse] {
 		t.Helper()
-		return decode[auditList](s.call(officer, http.MethodGet, "/api/v1/audit-events?"+query, nil), http.StatusOK)
+		return decode[listPage[auditEventResponse]](s.call(officer, http.MethodGet, "/api/v1/audit-events?"+query, nil), http.StatusOK)
 	}
 
 	t.Run("keyset pages cover every event once, newest first", func(t *testing.T) {
