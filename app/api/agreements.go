@@ -212,7 +212,7 @@ func (s *Server) attachAgreementDocument(c echo.Context) error {
 		return err
 	}
 	var a partnership.Agreement
-	err = filePart(c, "document", func(name string, r io.Reader) error {
+	err = filePart(c, "document", "PDF", func(name string, r io.Reader) error {
 		var err error
 		a, err = s.partnership.AttachDocument(c.Request().Context(), id, name, r)
 		return err

@@ -27,17 +27,21 @@ func (s *Server) uploadLimit() int64 { return s.cfg.Uploads.MaxBytes + 64<<10 }
 // filePart streams the file in the multipart/form-data field named field to
 // save, with its declared name, without buffering it in memory or on disk
 // first. Parts before it with another name are refused (nothing saved);
-// parts after it are not read.
-func filePart(c echo.Context, field string, save func(name string, r io.Reader) error) error {
+// parts after it are not read. kinds names the accepted formats for the
+// "missing" reason (e.g. "PDF, JPEG atau PNG"); save judges the content.
+func filePart(c echo.Context, field, kinds string, save func(name string, r io.Reader) error) error {
 	mr, err := c.Request().MultipartReader()
-	if err != nil {
+	if errors.Is(err, http.ErrNotMultipart) {
 		return newProblem(http.StatusUnsupportedMediaType, "unsupported_media_type",
 			fmt.Sprintf("Kirim berkas sebagai multipart/form-data dalam kolom %q.", field))
+	}
+	if err != nil {
+		return newProblem(http.StatusBadRequest, "malformed_multipart", "Badan multipart/form-data tidak dapat dibaca.")
 	}
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			return fault.Invalid(fault.Field(field, "wajib diunggah (PDF, JPEG atau PNG)"))
+			return fault.Invalid(fault.Field(field, "wajib diunggah ("+kinds+")"))
 		}
 		if err != nil {
 			var mbe *http.MaxBytesError

@@ -423,7 +423,7 @@ func (s *Server) importPurchases(c echo.Context) error {
 	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 	switch mt {
 	case echo.MIMEMultipartForm:
-		err := filePartAny(c, "file", run)
+		err := filePart(c, "file", "CSV atau XLSX", func(_ string, r io.Reader) error { return run(r) })
 		if err != nil {
 			return err
 		}
@@ -439,38 +439,6 @@ func (s *Server) importPurchases(c echo.Context) error {
 		return c.JSON(status, newImportResponse(res))
 	}
 	return out.send(c, replay)
-}
-
-// filePartAny streams the multipart field named field to read, whatever its
-// content (the import decides the format from it).
-func filePartAny(c echo.Context, field string, read func(io.Reader) error) error {
-	mr, err := c.Request().MultipartReader()
-	if err != nil {
-		return newProblem(http.StatusBadRequest, "malformed_multipart", "Badan multipart/form-data tidak dapat dibaca.")
-	}
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			return fault.Invalid(fault.Field(field, "wajib diunggah (CSV atau XLSX)"))
-		}
-		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				return err
-			}
-			return newProblem(http.StatusBadRequest, "malformed_multipart", "Badan multipart/form-data tidak dapat dibaca.")
-		}
-		if part.FormName() != field {
-			name := part.FormName()
-			_ = part.Close()
-			if name == "" {
-				name = "(bagian tanpa nama)"
-			}
-			return fault.Invalid(fault.Field(name, "kolom tidak dikenal; kirim berkas dalam kolom "+field))
-		}
-		defer part.Close()
-		return read(part)
-	}
 }
 
 func newImportResponse(r procurement.ImportResult) importResponse {
@@ -573,7 +541,7 @@ func (s *Server) attachEvidence(c echo.Context) error {
 		return err
 	}
 	var ev procurement.Evidence
-	err = filePart(c, "file", func(name string, r io.Reader) error {
+	err = filePart(c, "file", "PDF, JPEG atau PNG", func(name string, r io.Reader) error {
 		var err error
 		ev, err = s.purchases.AttachEvidence(c.Request().Context(), id, r, name)
 		return err
