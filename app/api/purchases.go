@@ -286,15 +286,15 @@ func (s *Server) getPurchase(c echo.Context) error {
 
 // idempotent reads the Idempotency-Key header and the whole (limited) body,
 // and hashes method, path and body so a reused key with another request is
-// recognised.
-func idempotent(c echo.Context) (key string, hash, body []byte, err error) {
+// recognised. The body is put back for binding.
+func idempotent(c echo.Context) (key string, hash []byte, err error) {
 	key = c.Request().Header.Get("Idempotency-Key")
 	if err := procurement.CheckIdempotencyKey(key); err != nil {
-		return "", nil, nil, err
+		return "", nil, err
 	}
-	body, err = io.ReadAll(c.Request().Body)
+	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
-		return "", nil, nil, decodeProblem(err)
+		return "", nil, decodeProblem(err)
 	}
 	c.Request().Body = io.NopCloser(bytes.NewReader(body))
 	h := sha256.New()
@@ -303,7 +303,7 @@ func idempotent(c echo.Context) (key string, hash, body []byte, err error) {
 		fmt.Fprintf(h, "%s=%s\n", name, c.Param(name))
 	}
 	h.Write(body)
-	return key, h.Sum(nil), body, nil
+	return key, h.Sum(nil), nil
 }
 
 // answerOnce renders an answer as the bytes both sent now and stored for
@@ -331,7 +331,7 @@ func (a *answerOnce) send(c echo.Context, replay *procurement.Replay) error {
 }
 
 func (s *Server) reportPurchase(c echo.Context) error {
-	key, hash, _, err := idempotent(c)
+	key, hash, err := idempotent(c)
 	if err != nil {
 		return err
 	}
@@ -363,7 +363,7 @@ func (s *Server) reversePurchase(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	key, hash, _, err := idempotent(c)
+	key, hash, err := idempotent(c)
 	if err != nil {
 		return err
 	}
