@@ -147,15 +147,6 @@ func Allowed(a actor.Actor, p Permission) bool {
 	return false
 }
 
-// Permissions lists every permission in the table, for tests and documents.
-func Permissions() []Permission {
-	out := make([]Permission, 0, len(roleTable))
-	for p := range roleTable {
-		out = append(out, p)
-	}
-	return out
-}
-
 // PermissionsOf lists what a may do, sorted, so a screen can show or hide
 // its actions without repeating the table.
 func PermissionsOf(a actor.Actor) []Permission {
