@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgtype"
 	"gorm.io/gorm"
 
+	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
 )
 
@@ -74,12 +74,6 @@ func CheckEvaluable(ctx context.Context, db *gorm.DB, p Period, now time.Time) (
 	return rs, nil
 }
 
-// pgArray passes s as one array parameter (gorm would expand a bare slice
-// into a list).
-func pgArray[T any](s []T) pgtype.Array[T] {
-	return pgtype.Array[T]{Elements: s, Dims: []pgtype.ArrayDimension{{Length: int32(len(s)), LowerBound: 1}}, Valid: true}
-}
-
 // LatestDue is the latest period whose report deadline has passed at now,
 // in the period kind of the rule set in force today.
 func LatestDue(ctx context.Context, db *gorm.DB, now time.Time) (Period, error) {
@@ -130,8 +124,8 @@ func Evaluate(ctx context.Context, tx *gorm.DB, p Period, rs StoredRuleSet, now 
 		return run, fmt.Errorf("compliance: count evaluations: %w", err)
 	}
 	res := db.Exec(evaluateSQL,
-		sql.Named("cats", pgArray(cats)), sql.Named("mpv", pgArray(mpv)), sql.Named("mik", pgArray(mik)),
-		sql.Named("mos", pgArray(mos)),
+		sql.Named("cats", database.Array(cats)), sql.Named("mpv", database.Array(mpv)), sql.Named("mik", database.Array(mik)),
+		sql.Named("mos", database.Array(mos)),
 		sql.Named("period", p.String()), sql.Named("pstart", p.FirstDay()), sql.Named("pend", p.LastDay()),
 		sql.Named("pstart_at", p.Start()), sql.Named("days", p.Days()),
 		sql.Named("deadline", rs.ReportDeadline(p)), sql.Named("rs", rs.ID),

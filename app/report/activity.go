@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"kemitraan/app/compliance"
+	"kemitraan/app/platform/database"
 )
 
 // IKM figures per period (which IKM sold, to how many businesses, for how
@@ -230,7 +231,7 @@ func (s *Service) ikmSeries(ctx context.Context, tx *gorm.DB, periods []complian
 			SELECT count(*) FILTER (WHERE a.amount > 0) AS active, sum(a.amount) AS amount
 			FROM ikm_activity a WHERE a.period = per.period
 		) act ON true
-		ORDER BY per.ord`, pgArray(names), pgArray(ends)).Scan(&rows).Error
+		ORDER BY per.ord`, database.Array(names), database.Array(ends)).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("report: ikm series: %w", err)
 	}

@@ -18,8 +18,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgtype"
-
 	"gorm.io/gorm"
 
 	"kemitraan/app/compliance"
@@ -148,10 +146,4 @@ func (s *Service) readOnly(ctx context.Context, fn func(tx *gorm.DB) error) erro
 		}
 		return fn(tx)
 	})
-}
-
-// pgArray passes s as one array parameter (gorm would expand a bare slice
-// into a list).
-func pgArray[T any](s []T) pgtype.Array[T] {
-	return pgtype.Array[T]{Elements: s, Dims: []pgtype.ArrayDimension{{Length: int32(len(s)), LowerBound: 1}}, Valid: true}
 }

@@ -8,12 +8,12 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/jackc/pgx/v5/pgtype"
 	"gorm.io/gorm"
 
 	"kemitraan/app/audit"
 	"kemitraan/app/compliance"
 	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
 	"kemitraan/app/platform/files"
 )
@@ -115,7 +115,7 @@ func (s *Service) Respond(ctx context.Context, caseID int64, in ResponseInput) (
 		}
 		if ids := uniqueIDs(fileIDs); len(ids) > 0 {
 			if err := tx.Exec(`INSERT INTO sanction_response_files (response_id, file_id)
-				SELECT ?, unnest(CAST(? AS bigint[]))`, row.ID, pgArray(ids)).Error; err != nil {
+				SELECT ?, unnest(CAST(? AS bigint[]))`, row.ID, database.Array(ids)).Error; err != nil {
 				return err
 			}
 		}
@@ -131,11 +131,6 @@ func (s *Service) Respond(ctx context.Context, caseID int64, in ResponseInput) (
 				"file_ids": out.FileIDs}})
 	})
 	return out, err
-}
-
-// pgArray passes s as one array parameter (gorm would expand a bare slice).
-func pgArray[T any](s []T) pgtype.Array[T] {
-	return pgtype.Array[T]{Elements: s, Dims: []pgtype.ArrayDimension{{Length: int32(len(s)), LowerBound: 1}}, Valid: true}
 }
 
 func uniqueIDs(ids []int64) []int64 {
