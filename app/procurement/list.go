@@ -50,9 +50,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		f.Limit = DefaultPageSize
 	}
 	f.Limit = min(f.Limit, MaxPageSize)
-	q := scope(s.db.WithContext(ctx).Table("purchases p"), actor.From(ctx), "p").
-		Select("p.*, b.name AS business_name, i.name AS ikm_name, i.nib AS ikm_nib").
-		Joins("JOIN businesses b ON b.id = p.business_id").Joins("JOIN ikms i ON i.id = p.ikm_id")
+	q := withNames(ctx, s.db, actor.From(ctx))
 	if f.BusinessID != 0 {
 		q = q.Where("p.business_id = ?", f.BusinessID)
 	}
@@ -88,11 +86,21 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 
 // Get returns one purchase the caller may see (404 otherwise).
 func (s *Service) Get(ctx context.Context, id int64) (Purchase, error) {
-	var p Purchase
-	res := scope(s.db.WithContext(ctx).Table("purchases p"), actor.From(ctx), "p").
+	return find(ctx, s.db, actor.From(ctx), id)
+}
+
+// withNames selects purchases (aliased p) with the names of their business
+// and IKM, limited to what a sees.
+func withNames(ctx context.Context, db *gorm.DB, a actor.Actor) *gorm.DB {
+	return scope(db.WithContext(ctx).Table("purchases p"), a, "p").
 		Select("p.*, b.name AS business_name, i.name AS ikm_name, i.nib AS ikm_nib").
-		Joins("JOIN businesses b ON b.id = p.business_id").Joins("JOIN ikms i ON i.id = p.ikm_id").
-		Where("p.id = ?", id).Limit(1).Find(&p)
+		Joins("JOIN businesses b ON b.id = p.business_id").Joins("JOIN ikms i ON i.id = p.ikm_id")
+}
+
+// find reads one purchase a may see, with its names (404 otherwise).
+func find(ctx context.Context, db *gorm.DB, a actor.Actor, id int64) (Purchase, error) {
+	var p Purchase
+	res := withNames(ctx, db, a).Where("p.id = ?", id).Limit(1).Find(&p)
 	if res.Error != nil {
 		return p, fmt.Errorf("procurement: get %d: %w", id, res.Error)
 	}
