@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -238,5 +239,25 @@ func TestSMTPSenderSpeaksSMTP(t *testing.T) {
 	}
 	if err := s.Send(context.Background(), msg("bukan alamat")); err == nil {
 		t.Error("a malformed recipient was accepted")
+	}
+}
+
+// A long error cut to fit must stay valid text: PostgreSQL refuses a split
+// UTF-8 character, which would roll back the whole batch and send its
+// delivered messages again on the next run.
+func TestLongErrorIsCutOnACharacter(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.New(t)
+	if err := notify.Enqueue(ctx, db, t0, msg("a@contoh.id")); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{fail: errors.New("x" + strings.Repeat("é", 1000))}
+	sent, failed, err := notify.Deliver(ctx, db, rec, t0)
+	if err != nil || sent != 0 || failed != 1 {
+		t.Fatalf("sent %d failed %d err %v", sent, failed, err)
+	}
+	r := rows(t, db)[0]
+	if r.Attempts != 1 || !strings.HasPrefix(r.LastError, "xé") || len(r.LastError) > 1000 || !utf8.ValidString(r.LastError) {
+		t.Fatalf("row %+v (last_error %d bytes)", r, len(r.LastError))
 	}
 }
