@@ -22,10 +22,6 @@ func EndExpired(ctx context.Context, db *gorm.DB, now time.Time) (int, error) {
 	if !a.Authenticated() {
 		a = actor.SystemActor
 	}
-	var userID *int64
-	if a.UserID != 0 {
-		userID = &a.UserID
-	}
 	// The audit rows are written here rather than through audit.Record so
 	// that a day with many expiries is still one statement, not a loop.
 	var n int
@@ -49,7 +45,7 @@ func EndExpired(ctx context.Context, db *gorm.DB, now time.Time) (int, error) {
 		)
 		SELECT count(*) FROM logged`,
 		sql.Named("now", now.UTC()), sql.Named("today", compliance.DateIn(now)),
-		sql.Named("user", userID), sql.Named("actor", a.Label()), sql.Named("role", string(a.Role)),
+		sql.Named("user", userID(a)), sql.Named("actor", a.Label()), sql.Named("role", string(a.Role)),
 		sql.Named("request", logging.RequestID(ctx)), sql.Named("ip", a.IP),
 	).Scan(&n).Error
 	if err != nil {
