@@ -26,6 +26,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -77,9 +78,6 @@ func NewStore(dir string, maxBytes int64, c clock.Clock) *Store {
 	return &Store{dir: dir, maxBytes: maxBytes, clock: c}
 }
 
-// MaxBytes is the largest file the store accepts.
-func (s *Store) MaxBytes() int64 { return s.maxBytes }
-
 // Options narrow what one Save accepts.
 type Options struct {
 	// Field names the form field in error messages; "file" when empty.
@@ -126,7 +124,7 @@ func (s *Store) Save(ctx context.Context, tx *gorm.DB, r io.Reader, declaredName
 		return File{}, fault.Invalid(fault.Field(field, "berkas kosong"))
 	}
 	contentType, reason := Detect(head.Bytes(), tail.Bytes())
-	if reason == "" && len(opt.Types) > 0 && !contains(opt.Types, contentType) {
+	if reason == "" && len(opt.Types) > 0 && !slices.Contains(opt.Types, contentType) {
 		reason = "jenis berkas tidak diizinkan: hanya " + typeNames(opt.Types)
 	}
 	if reason != "" {
@@ -350,15 +348,6 @@ func cleanName(name string) string {
 		name = name[:len(name)-size]
 	}
 	return strings.TrimSpace(name)
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func typeNames(types []string) string {
