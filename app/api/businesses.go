@@ -27,11 +27,6 @@ func (s *Server) registryRoutes() []route {
 	return all
 }
 
-// registries is the registry domain over the server's database and clock.
-func (s *Server) registries() *registry.Service {
-	return registry.New(s.db, s.clock, s.cfg.Location())
-}
-
 func (s *Server) businessRoutes() []route {
 	const tag = "registri usaha"
 	idParam := struct {
@@ -180,7 +175,7 @@ func (s *Server) listBusinesses(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	page, err := s.registries().ListBusinesses(c.Request().Context(), f)
+	page, err := s.registry.ListBusinesses(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
@@ -196,7 +191,7 @@ func (s *Server) createBusiness(c echo.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	b, err := s.registries().CreateBusiness(c.Request().Context(), req.input())
+	b, err := s.registry.CreateBusiness(c.Request().Context(), req.input())
 	if err != nil {
 		return err
 	}
@@ -210,7 +205,7 @@ func (s *Server) getBusiness(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.registries().GetBusiness(c.Request().Context(), id)
+	b, err := s.registry.GetBusiness(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
@@ -226,7 +221,7 @@ func (s *Server) updateBusiness(c echo.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	b, err := s.registries().UpdateBusiness(c.Request().Context(), id, req.input())
+	b, err := s.registry.UpdateBusiness(c.Request().Context(), id, req.input())
 	if err != nil {
 		return err
 	}
@@ -253,7 +248,7 @@ func (s *Server) updateBusinessProfile(c echo.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	b, err := s.registries().UpdateProfile(c.Request().Context(), id, registry.ProfileInput{
+	b, err := s.registry.UpdateProfile(c.Request().Context(), id, registry.ProfileInput{
 		LegalForm: req.LegalForm, KBLI: req.KBLI, Address: req.Address, EmployeeCount: req.EmployeeCount,
 		ContactName: req.ContactName, ContactPhone: req.ContactPhone, ContactEmail: req.ContactEmail,
 	})
@@ -268,7 +263,7 @@ func (s *Server) deactivateBusiness(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.registries().DeactivateBusiness(c.Request().Context(), id)
+	b, err := s.registry.DeactivateBusiness(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
@@ -280,7 +275,7 @@ func (s *Server) importBusinesses(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.registries().ImportBusinesses(c.Request().Context(), f, dryRun)
+	res, err := s.registry.ImportBusinesses(c.Request().Context(), f, dryRun)
 	if err != nil {
 		return err
 	}

@@ -142,7 +142,7 @@ func (s *Server) listIKMs(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	page, err := s.registries().ListIKMs(c.Request().Context(), f)
+	page, err := s.registry.ListIKMs(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func (s *Server) createIKM(c echo.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	i, err := s.registries().CreateIKM(c.Request().Context(), req.input())
+	i, err := s.registry.CreateIKM(c.Request().Context(), req.input())
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func (s *Server) getIKM(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	i, err := s.registries().GetIKM(c.Request().Context(), id)
+	i, err := s.registry.GetIKM(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
@@ -188,7 +188,7 @@ func (s *Server) updateIKM(c echo.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	i, err := s.registries().UpdateIKM(c.Request().Context(), id, req.input())
+	i, err := s.registry.UpdateIKM(c.Request().Context(), id, req.input())
 	if err != nil {
 		return err
 	}
@@ -200,7 +200,7 @@ func (s *Server) deactivateIKM(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	i, err := s.registries().DeactivateIKM(c.Request().Context(), id)
+	i, err := s.registry.DeactivateIKM(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
@@ -219,7 +219,7 @@ func (s *Server) verifyIKM(c echo.Context) error {
 	if req.Verified == nil {
 		return fault.Invalid(fault.Field("verified", "wajib diisi: true atau false"))
 	}
-	i, err := s.registries().VerifyIKM(c.Request().Context(), id, *req.Verified)
+	i, err := s.registry.VerifyIKM(c.Request().Context(), id, *req.Verified)
 	if err != nil {
 		return err
 	}
@@ -231,7 +231,7 @@ func (s *Server) importIKMs(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.registries().ImportIKMs(c.Request().Context(), f, dryRun)
+	res, err := s.registry.ImportIKMs(c.Request().Context(), f, dryRun)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ type kecamatanResponse struct {
 }
 
 func (s *Server) listKecamatan(c echo.Context) error {
-	list, err := s.registries().ListKecamatan(c.Request().Context())
+	list, err := s.registry.ListKecamatan(c.Request().Context())
 	if err != nil {
 		return err
 	}

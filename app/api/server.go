@@ -26,6 +26,7 @@ import (
 	"kemitraan/app/platform/files"
 	"kemitraan/app/platform/logging"
 	"kemitraan/app/procurement"
+	"kemitraan/app/registry"
 	"kemitraan/app/report"
 	"kemitraan/app/sanction"
 )
@@ -52,6 +53,7 @@ type Server struct {
 	// files keeps uploaded documents; partnership is agreements, outlets
 	// and period reports.
 	files       *files.Store
+	registry    *registry.Service
 	partnership *partnership.Service
 	purchases   *procurement.Service
 	sanction    *sanction.Service
@@ -80,6 +82,7 @@ func New(d Deps) (*echo.Echo, error) {
 		auth:  auth.NewService(d.DB, d.Clock, d.Config.Auth),
 		files: files.NewStore(d.Config.Uploads.Dir, d.Config.Uploads.MaxBytes, d.Clock),
 	}
+	s.registry = registry.New(d.DB, d.Clock, d.Config.Location())
 	s.partnership = partnership.New(d.DB, d.Clock, s.files, nil)
 	s.purchases = procurement.New(d.DB, d.Clock, procurement.Config{
 		MaxAmount: d.Config.Procurement.MaxAmount, ImportMaxRows: d.Config.Procurement.ImportMaxRows,
