@@ -50,11 +50,11 @@ type auditEventResponse struct {
 }
 
 func (s *Server) listAuditEvents(c echo.Context) error {
-	q := newFilterReader(c)
+	q, loc := newFilterReader(c), s.cfg.Location()
 	f := audit.Filter{
 		EntityType: q.text("entity_type"), EntityID: q.text("entity_id"), ActorUserID: q.id("actor_user_id"),
 		Actor: q.text("actor"), Action: q.text("action"),
-		From: q.instant("from", false, s.cfg.Location()), To: q.instant("to", true, s.cfg.Location()),
+		From: q.instant("from", false, loc), To: q.instant("to", true, loc),
 		Before: q.id("cursor"), Limit: q.number("limit", 1, audit.MaxLimit),
 	}
 	if err := q.err(); err != nil {
