@@ -173,8 +173,8 @@ func notAllowed(code string, c caseRow, d Decision, why string) *fault.Error {
 	for i, a := range allowed {
 		names[i] = string(a)
 	}
-	detail := fmt.Sprintf("Keputusan %s tidak dapat diambil: kasus berada pada tahap %s (%s)%s.",
-		d, c.Stage, c.Stage.Label(), rungNote(c.Rung))
+	detail := fmt.Sprintf("Tidak dapat %s (%s): kasus berada pada tahap %s (%s)%s.",
+		decisionLabel(d), d, c.Stage, c.Stage.Label(), rungNote(c.Rung))
 	if why != "" {
 		detail += " " + why
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,6 +123,10 @@ func TestDecisionTableEveryStageAndDecision(t *testing.T) {
 			sanction.StageLapsed, sanction.StageRejected, sanction.StageRecommended, sanction.StageClosed
 	)
 	no := refused("decision_not_allowed")
+	// What a refusal's detail calls each decision, in Bahasa Indonesia.
+	says := map[sanction.Decision]string{sanction.Dismiss: "menghentikan kasus", sanction.Warn: "menerbitkan teguran",
+		sanction.Recommend: "merekomendasikan sanksi", sanction.AcceptResponse: "menerima tanggapan",
+		sanction.RejectResponse: "menolak tanggapan", sanction.CloseCured: "menutup kasus"}
 	type row struct {
 		stage sanction.Stage
 		rung  int
@@ -182,6 +187,9 @@ func TestDecisionTableEveryStageAndDecision(t *testing.T) {
 					}
 					if fe.Extra["current_stage"] != string(r.stage) {
 						t.Errorf("409 names stage %v, want %s", fe.Extra["current_stage"], r.stage)
+					}
+					if !strings.HasPrefix(fe.Detail, "Tidak dapat "+says[d]) {
+						t.Errorf("409 detail %q does not name the decision as %q", fe.Detail, says[d])
 					}
 					var stage string
 					f.db.Raw("SELECT stage FROM sanction_cases WHERE id = ?", cs).Scan(&stage)
