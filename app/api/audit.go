@@ -140,6 +140,24 @@ func (q *filterReader) page() auth.PageRequest {
 	return auth.PageRequest{Page: q.number("page", 1, 1_000_000), PerPage: q.number("per_page", 1, auth.MaxPerPage)}
 }
 
+// numberedPage is the envelope of a list paged by number (page, per_page)
+// rather than by keyset cursor.
+type numberedPage[T any] struct {
+	Items   []T   `json:"items"`
+	Total   int64 `json:"total" doc:"Jumlah seluruh yang cocok dengan saringan"`
+	Page    int   `json:"page"`
+	PerPage int   `json:"per_page"`
+}
+
+// newNumberedPage shapes a domain page's items with shape.
+func newNumberedPage[S, T any](items []S, shape func(S) T, total int64, page, perPage int) numberedPage[T] {
+	out := numberedPage[T]{Items: make([]T, 0, len(items)), Total: total, Page: page, PerPage: perPage}
+	for _, it := range items {
+		out.Items = append(out.Items, shape(it))
+	}
+	return out
+}
+
 // instant reads an RFC 3339 time or a date in loc. A date as an upper bound
 // means the end of that day.
 func (q *filterReader) instant(name string, upper bool, loc *time.Location) time.Time {

@@ -154,12 +154,7 @@ func newBusinessResponse(b registry.Business) businessResponse {
 	return r
 }
 
-type businessList struct {
-	Items   []businessResponse `json:"items"`
-	Total   int64              `json:"total" doc:"Jumlah seluruh yang cocok dengan saringan"`
-	Page    int                `json:"page"`
-	PerPage int                `json:"per_page"`
-}
+type businessList = numberedPage[businessResponse]
 
 // registryPaging reads page and per_page; the domain checks their ranges.
 func registryPaging(q *filterReader) registry.Paging {
@@ -179,11 +174,7 @@ func (s *Server) listBusinesses(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := businessList{Items: make([]businessResponse, 0, len(page.Items)), Total: page.Total, Page: page.Page, PerPage: page.PerPage}
-	for _, b := range page.Items {
-		out.Items = append(out.Items, newBusinessResponse(b))
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, newNumberedPage(page.Items, newBusinessResponse, page.Total, page.Page, page.PerPage))
 }
 
 func (s *Server) createBusiness(c echo.Context) error {

@@ -122,12 +122,7 @@ func newIKMResponse(i registry.IKM) ikmResponse {
 	}
 }
 
-type ikmList struct {
-	Items   []ikmResponse `json:"items"`
-	Total   int64         `json:"total" doc:"Jumlah seluruh yang cocok dengan saringan"`
-	Page    int           `json:"page"`
-	PerPage int           `json:"per_page"`
-}
+type ikmList = numberedPage[ikmResponse]
 
 type ikmVerifyRequest struct {
 	Verified *bool `json:"verified" openapi:"required" doc:"true: terverifikasi di lapangan; false: cabut verifikasi"`
@@ -146,11 +141,7 @@ func (s *Server) listIKMs(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := ikmList{Items: make([]ikmResponse, 0, len(page.Items)), Total: page.Total, Page: page.Page, PerPage: page.PerPage}
-	for _, i := range page.Items {
-		out.Items = append(out.Items, newIKMResponse(i))
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, newNumberedPage(page.Items, newIKMResponse, page.Total, page.Page, page.PerPage))
 }
 
 func (s *Server) createIKM(c echo.Context) error {

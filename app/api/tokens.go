@@ -47,12 +47,7 @@ type createdTokenResponse struct {
 	Token string `json:"token" doc:"rahasia token; simpan sekarang, tidak akan ditampilkan lagi. Kirim sebagai Authorization: Bearer <token>"`
 }
 
-type tokenList struct {
-	Items   []tokenResponse `json:"items"`
-	Total   int64           `json:"total"`
-	Page    int             `json:"page"`
-	PerPage int             `json:"per_page"`
-}
+type tokenList = numberedPage[tokenResponse]
 
 type tokenQuery struct {
 	BusinessID     int64 `query:"business_id"`
@@ -74,11 +69,7 @@ func (s *Server) listTokens(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := tokenList{Items: make([]tokenResponse, 0, len(page.Items)), Total: page.Total, Page: page.Page, PerPage: page.PerPage}
-	for _, t := range page.Items {
-		out.Items = append(out.Items, newTokenResponse(t))
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, newNumberedPage(page.Items, newTokenResponse, page.Total, page.Page, page.PerPage))
 }
 
 type createTokenRequest struct {

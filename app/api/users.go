@@ -52,12 +52,7 @@ func newUserResponse(u auth.User) userResponse {
 		BusinessID: u.BusinessID, IKMID: u.IKMID, Active: u.Active, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
 }
 
-type userList struct {
-	Items   []userResponse `json:"items"`
-	Total   int64          `json:"total"`
-	Page    int            `json:"page"`
-	PerPage int            `json:"per_page"`
-}
+type userList = numberedPage[userResponse]
 
 type userQuery struct {
 	Role       string `query:"role" openapi:"enum=admin|officer|reviewer|company|ikm"`
@@ -85,11 +80,7 @@ func (s *Server) listUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := userList{Items: make([]userResponse, 0, len(page.Items)), Total: page.Total, Page: page.Page, PerPage: page.PerPage}
-	for _, u := range page.Items {
-		out.Items = append(out.Items, newUserResponse(u))
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, newNumberedPage(page.Items, newUserResponse, page.Total, page.Page, page.PerPage))
 }
 
 type createUserRequest struct {
