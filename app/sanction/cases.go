@@ -254,27 +254,15 @@ func caseQuery(ctx context.Context, db *gorm.DB) *gorm.DB {
 	return q
 }
 
-// caseListRow is a case joined with its business (flat: gorm does not fill
-// an embedded unexported struct from a raw scan).
+// caseListRow is a case joined with its business. The case's columns fill
+// the embedded row (a named field: gorm skips an unexported embedded type).
 type caseListRow struct {
-	ID               int64
-	BusinessID       int64
-	Stage            Stage
-	Rung             int
-	RuleSetID        int64
-	OpenedAt         time.Time
-	ResponseDue      *time.Time
-	ResponseDeadline *time.Time
-	LapsedAt         *time.Time
-	CuredAt          *time.Time
-	ClosedAt         *time.Time
-	Outcome          *string
-	UpdatedAt        time.Time
-	NIB              string
-	Name             string
-	Category         string
-	KecamatanCode    string
-	Periods          []string `gorm:"serializer:json"`
+	Row           caseRow `gorm:"embedded"`
+	NIB           string
+	Name          string
+	Category      string
+	KecamatanCode string
+	Periods       []string `gorm:"serializer:json"`
 }
 
 const caseColumns = `c.id, c.business_id, c.stage, c.rung, c.rule_set_id, c.opened_at, c.response_due,
@@ -283,17 +271,18 @@ const caseColumns = `c.id, c.business_id, c.stage, c.rung, c.rule_set_id, c.open
 	(SELECT coalesce(json_agg(f.period ORDER BY f.period), '[]') FROM sanction_findings f WHERE f.case_id = c.id) AS periods`
 
 func (r caseListRow) toCase() Case {
-	c := Case{ID: r.ID, Stage: r.Stage, Rung: r.Rung, RuleSetID: r.RuleSetID, OpenedAt: r.OpenedAt,
-		ResponseDue: r.ResponseDue, ResponseDeadline: r.ResponseDeadline, LapsedAt: r.LapsedAt,
-		CuredAt: r.CuredAt, ClosedAt: r.ClosedAt, UpdatedAt: r.UpdatedAt, Periods: r.Periods,
-		Business: Business{ID: r.BusinessID, NIB: r.NIB, Name: r.Name, Category: r.Category, KecamatanCode: r.KecamatanCode}}
-	if r.Outcome != nil {
-		c.Outcome = *r.Outcome
+	c := r.Row
+	out := Case{ID: c.ID, Stage: c.Stage, Rung: c.Rung, RuleSetID: c.RuleSetID, OpenedAt: c.OpenedAt,
+		ResponseDue: c.ResponseDue, ResponseDeadline: c.ResponseDeadline, LapsedAt: c.LapsedAt,
+		CuredAt: c.CuredAt, ClosedAt: c.ClosedAt, UpdatedAt: c.UpdatedAt, Periods: r.Periods,
+		Business: Business{ID: c.BusinessID, NIB: r.NIB, Name: r.Name, Category: r.Category, KecamatanCode: r.KecamatanCode}}
+	if c.Outcome != nil {
+		out.Outcome = *c.Outcome
 	}
-	if c.Periods == nil {
-		c.Periods = []string{}
+	if out.Periods == nil {
+		out.Periods = []string{}
 	}
-	return c
+	return out
 }
 
 // ListCases lists cases, newest first, scoped to the caller, with the next
@@ -339,7 +328,7 @@ func (s *Service) ListCases(ctx context.Context, f CaseFilter, page Page) ([]Cas
 	var next int64
 	if len(rows) > page.limit() {
 		rows = rows[:page.limit()]
-		next = rows[len(rows)-1].ID
+		next = rows[len(rows)-1].Row.ID
 	}
 	out := make([]Case, len(rows))
 	for i, r := range rows {
@@ -373,7 +362,7 @@ func (s *Service) GetCase(ctx context.Context, id int64) (CaseDetail, error) {
 	if res.RowsAffected == 0 {
 		return CaseDetail{}, caseNotFound()
 	}
-	d := CaseDetail{Case: row.toCase(), Allowed: Allowed(row.Stage)}
+	d := CaseDetail{Case: row.toCase(), Allowed: Allowed(row.Row.Stage)}
 	if d.Allowed == nil {
 		d.Allowed = []Decision{}
 	}
@@ -384,7 +373,7 @@ func (s *Service) GetCase(ctx context.Context, id int64) (CaseDetail, error) {
 		return d, err
 	}
 	var judged []findingNow
-	if row.Stage.Open() {
+	if d.Stage.Open() {
 		var err error
 		if judged, err = judgeFindings(ctx, s.db, id); err != nil {
 			return d, err
@@ -394,7 +383,7 @@ func (s *Service) GetCase(ctx context.Context, id int64) (CaseDetail, error) {
 	for _, j := range judged {
 		now[j.FindingID] = j
 	}
-	d.Cured = len(findings) > 0 && row.Stage.Open()
+	d.Cured = len(findings) > 0 && d.Stage.Open()
 	d.Findings = make([]Finding, len(findings))
 	for i, f := range findings {
 		j := now[f.ID]
@@ -435,30 +424,14 @@ func (s *Service) GetCase(ctx context.Context, id int64) (CaseDetail, error) {
 		}
 	}
 
-	var decisions []struct {
-		ID           int64
-		Decision     Decision
-		FromStage    Stage
-		ToStage      Stage
-		Rung         int
-		Reason       string
-		ResponseID   *int64
-		ReviewerName string
-		DecidedAt    time.Time
-		LetterID     int64
-		LetterNumber string
-	}
 	if err := db.Raw(`SELECT d.id, d.decision, d.from_stage, d.to_stage, d.rung, d.reason, d.response_id,
 			d.reviewer_name, d.decided_at, l.id AS letter_id, l.number AS letter_number
 		FROM sanction_decisions d LEFT JOIN sanction_letters l ON l.decision_id = d.id
-		WHERE d.case_id = ? ORDER BY d.id`, id).Scan(&decisions).Error; err != nil {
+		WHERE d.case_id = ? ORDER BY d.id`, id).Scan(&d.Decisions).Error; err != nil {
 		return d, err
 	}
-	d.Decisions = make([]DecisionRecord, len(decisions))
-	for i, x := range decisions {
-		d.Decisions[i] = DecisionRecord{ID: x.ID, Decision: x.Decision, FromStage: x.FromStage, ToStage: x.ToStage,
-			Rung: x.Rung, Reason: x.Reason, ResponseID: x.ResponseID, ReviewerName: x.ReviewerName,
-			DecidedAt: x.DecidedAt, LetterID: x.LetterID, LetterNumber: x.LetterNumber}
+	if d.Decisions == nil {
+		d.Decisions = []DecisionRecord{}
 	}
 	letters, err := s.letters(ctx, id)
 	d.Letters = letters
