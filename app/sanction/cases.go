@@ -293,8 +293,10 @@ func (s *Service) ListCases(ctx context.Context, f CaseFilter, page Page) ([]Cas
 		c.Add("stage", "tahap tidak dikenal")
 	}
 	if f.Period != "" {
-		if _, err := compliance.ParsePeriod(f.Period); err != nil {
+		if p, err := compliance.ParsePeriod(f.Period); err != nil {
 			c.Add("period", err.Error())
+		} else {
+			f.Period = p.String()
 		}
 	}
 	if err := c.Err(); err != nil {
@@ -308,8 +310,7 @@ func (s *Service) ListCases(ctx context.Context, f CaseFilter, page Page) ([]Cas
 		q = q.Where("c.business_id = ?", f.BusinessID)
 	}
 	if f.Period != "" {
-		p, _ := compliance.ParsePeriod(f.Period)
-		q = q.Where("EXISTS (SELECT 1 FROM sanction_findings f WHERE f.case_id = c.id AND f.period = ?)", p.String())
+		q = q.Where("EXISTS (SELECT 1 FROM sanction_findings f WHERE f.case_id = c.id AND f.period = ?)", f.Period)
 	}
 	if f.Open != nil {
 		if *f.Open {
