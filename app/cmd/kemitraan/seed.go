@@ -4,9 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"kemitraan/app/jobs"
 
 	"kemitraan/app/compliance"
+	"kemitraan/app/jobs"
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/files"
 	"kemitraan/app/procurement"
