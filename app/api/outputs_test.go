@@ -660,7 +660,9 @@ func TestOutputsAfterTwoQuarters(t *testing.T) {
 			get("/api/v1/public/ikms" + tc.query)
 		}
 		w.do(http.MethodGet, "/api/v1/public/ikms?sector=emas", nil).problem(http.StatusUnprocessableEntity)
-		w.do(http.MethodGet, "/api/v1/public/ikms?page=0", nil).problem(http.StatusUnprocessableEntity)
+		for _, bad := range []string{"page=0", "page=00", "per_page=0", "per_page=-1", "page=x"} {
+			w.do(http.MethodGet, "/api/v1/public/ikms?"+bad, nil).problem(http.StatusUnprocessableEntity)
+		}
 
 		recs := decode[listPage[recommendationResponse]](w.do(http.MethodGet, "/api/v1/public/recommendations", nil), http.StatusOK)
 		if len(recs.Items) != 1 || recs.Items[0].BusinessName != nameRec || !slices.Equal(recs.Items[0].Periods, []string{"2025-Q1"}) ||

@@ -121,26 +121,29 @@ type directoryResponse struct {
 	Total   int64                    `json:"total"`
 }
 
-// pageNumber reads a positive whole number; absent is 0 (the default).
+// pageNumber reads a page or page size: a whole number of at least 1
+// (the domain checks the upper bound); absent is 0, the default.
 func (q *queryReader) pageNumber(name string) int {
-	n := q.int64(name)
-	if n > 1_000_000 {
+	raw := q.str(name)
+	if raw == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(raw)
+	switch {
+	case err != nil || n < 1:
+		q.check.Add(name, "harus bilangan bulat 1 atau lebih")
+		return 0
+	case n > 1_000_000:
 		q.check.Add(name, "terlalu besar")
 		return 0
 	}
-	return int(n)
+	return n
 }
 
 func (s *Server) publicIKMs(c echo.Context) error {
 	q := newQuery(c)
 	f := report.DirectoryFilter{Sector: q.str("sector"), Kecamatan: q.str("kecamatan"), Q: q.str("q"),
 		Page: q.pageNumber("page"), PerPage: q.pageNumber("per_page")}
-	if q.str("page") == "0" {
-		q.check.Add("page", "harus 1 atau lebih")
-	}
-	if q.str("per_page") == "0" {
-		q.check.Add("per_page", "harus antara 1 dan 100")
-	}
 	if err := q.err(); err != nil {
 		return err
 	}
