@@ -239,14 +239,10 @@ func (s *Service) ListUsers(ctx context.Context, f UserFilter) (Page[User], erro
 		q = q.Where("ikm_id = ?", f.IKMID)
 	}
 	if t := strings.TrimSpace(f.Query); t != "" {
-		like := "%" + escapeLike(t) + "%"
+		like := database.LikeContaining(t)
 		q = q.Where("(username ILIKE ? OR name ILIKE ?)", like, like)
 	}
 	return paginate[User](q, f.Page, "lower(username), id")
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // UpdateUser changes an account. Deactivating it, or changing its role or

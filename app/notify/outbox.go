@@ -13,9 +13,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/jackc/pgx/v5/pgtype"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"kemitraan/app/platform/database"
 )
 
 // Message is one notification to one recipient (an e-mail address).
@@ -153,7 +154,7 @@ func deliverBatch(ctx context.Context, db *gorm.DB, sender Sender, now time.Time
 			if err := tx.Exec(`UPDATE outbox o SET status = f.status, attempts = o.attempts + 1,
 					last_error = f.err, next_attempt_at = f.next
 				FROM unnest(?::bigint[], ?::text[], ?::text[], ?::timestamptz[]) AS f(id, status, err, next)
-				WHERE o.id = f.id`, pgArray(failIDs), pgArray(failStatus), pgArray(failErrs), pgArray(failNext)).Error; err != nil {
+				WHERE o.id = f.id`, database.Array(failIDs), database.Array(failStatus), database.Array(failErrs), database.Array(failNext)).Error; err != nil {
 				return fmt.Errorf("notify: mark failed: %w", err)
 			}
 		}
@@ -170,12 +171,6 @@ func Backoff(n int) time.Duration {
 		d *= 2
 	}
 	return min(d, MaxDelay)
-}
-
-// pgArray passes s as one PostgreSQL array parameter (gorm would expand a
-// plain slice into a list).
-func pgArray[T any](s []T) pgtype.Array[T] {
-	return pgtype.Array[T]{Elements: s, Dims: []pgtype.ArrayDimension{{Length: int32(len(s)), LowerBound: 1}}, Valid: true}
 }
 
 // truncate makes s valid text of at most n bytes, never splitting a UTF-8

@@ -172,7 +172,7 @@ func (s *Service) ListAgreements(ctx context.Context, f AgreementFilter, page Pa
 		q = q.Where("a.form = ?", f.Form)
 	}
 	if term := strings.TrimSpace(f.Query); term != "" {
-		like := "%" + escapeLike(term) + "%"
+		like := database.LikeContaining(term)
 		q = q.Where("(a.number ILIKE ? OR b.name ILIKE ?)", like, like)
 	}
 	if page.Cursor > 0 {
@@ -529,7 +529,7 @@ func replacePartners(ctx context.Context, tx *gorm.DB, agreementID int64, ikmIDs
 		return fmt.Errorf("partnership: agreement ikms: %w", err)
 	}
 	err := tx.WithContext(ctx).Exec(`INSERT INTO agreement_ikms (agreement_id, ikm_id)
-		SELECT ?, unnest(?::bigint[])`, agreementID, int64Array(ikmIDs)).Error
+		SELECT ?, unnest(?::bigint[])`, agreementID, database.Array(ikmIDs)).Error
 	if err != nil {
 		return fmt.Errorf("partnership: agreement ikms: %w", err)
 	}
@@ -596,9 +596,4 @@ func (s *Service) loadPartners(ctx context.Context, db *gorm.DB, list []Agreemen
 		list[at[r.AgreementID]].IKMs = append(list[at[r.AgreementID]].IKMs, r)
 	}
 	return nil
-}
-
-// escapeLike makes a user's search term literal inside ILIKE.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

@@ -11,9 +11,7 @@ package partnership
 
 import (
 	"context"
-	"database/sql/driver"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -195,20 +193,4 @@ func conflictState(code, detail, current string) *fault.Error {
 	e := fault.Conflict(code, detail)
 	e.Extra = map[string]any{"current_status": current}
 	return e
-}
-
-// int64Array passes a list of ids as one bigint[] parameter (gorm would
-// otherwise expand a slice into a parenthesised list).
-type int64Array []int64
-
-func (a int64Array) Value() (driver.Value, error) {
-	b := make([]byte, 0, 2+len(a)*8)
-	b = append(b, '{')
-	for i, v := range a {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, v, 10)
-	}
-	return string(append(b, '}')), nil
 }

@@ -231,23 +231,10 @@ func (s *Service) periodRules(ctx context.Context, raw string) (compliance.Perio
 	if err != nil {
 		return p, rules, fmt.Errorf("partnership: rule set for %s: %w", p, err)
 	}
-	if rules.Period != p.Kind {
-		example := compliance.PeriodOf(rules.Period, p.FirstDay()).String()
-		return p, rules, fault.Invalid(fault.Field("period",
-			fmt.Sprintf("aturan %s memakai periode %s: tulis seperti %s", rules.Version, periodKindName(rules.Period), example)))
+	if msg := rules.PeriodMismatch(p); msg != "" {
+		return p, rules, fault.Invalid(fault.Field("period", msg))
 	}
 	return p, rules, nil
-}
-
-func periodKindName(k compliance.PeriodKind) string {
-	switch k {
-	case compliance.Monthly:
-		return "bulanan"
-	case compliance.Semester:
-		return "semesteran"
-	default:
-		return "triwulanan"
-	}
 }
 
 func businessNotFound() *fault.Error {

@@ -484,7 +484,7 @@ func (s *Service) ListBusinesses(ctx context.Context, f BusinessFilter) (Page[Bu
 			q = q.Where("b.status = ?", f.Status)
 		}
 		if f.Q != "" {
-			q = q.Where("(b.name ILIKE ? OR b.nib LIKE ?)", likePattern(f.Q), likePattern(f.Q))
+			q = q.Where("(b.name ILIKE ? OR b.nib LIKE ?)", database.LikeContaining(f.Q), database.LikeContaining(f.Q))
 		}
 		return q
 	}

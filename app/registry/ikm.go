@@ -11,6 +11,7 @@ import (
 
 	"kemitraan/app/audit"
 	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
 )
 
@@ -393,7 +394,7 @@ func (s *Service) ListIKMs(ctx context.Context, f IKMFilter) (Page[IKM], error) 
 			q = q.Where("i.verified = ?", *f.Verified)
 		}
 		if f.Q != "" {
-			q = q.Where("(i.name ILIKE ? OR i.nib LIKE ?)", likePattern(f.Q), likePattern(f.Q))
+			q = q.Where("(i.name ILIKE ? OR i.nib LIKE ?)", database.LikeContaining(f.Q), database.LikeContaining(f.Q))
 		}
 		return q
 	}

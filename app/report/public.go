@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"kemitraan/app/compliance"
+	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
 )
 
@@ -235,7 +236,7 @@ func (s *Service) IKMDirectory(ctx context.Context, f DirectoryFilter) (Director
 		where, args = append(where, "i.kecamatan_code = ?"), append(args, f.Kecamatan)
 	}
 	if f.Q != "" {
-		pattern := "%" + escapeLike(f.Q) + "%"
+		pattern := database.LikeContaining(f.Q)
 		where, args = append(where, "(i.name ILIKE ? OR i.products ILIKE ?)"), append(args, pattern, pattern)
 	}
 	cond := strings.Join(where, " AND ")
@@ -307,7 +308,7 @@ func (s *Service) Recommendations(ctx context.Context, f RecommendationFilter) (
 		args = append(args, f.Period)
 	}
 	if f.Q != "" {
-		where, args = append(where, "b.name ILIKE ?"), append(args, "%"+escapeLike(f.Q)+"%")
+		where, args = append(where, "b.name ILIKE ?"), append(args, database.LikeContaining(f.Q))
 	}
 	var rows []struct {
 		ID            int64

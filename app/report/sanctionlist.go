@@ -14,6 +14,7 @@ import (
 	"gorm.io/gorm"
 
 	"kemitraan/app/compliance"
+	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
 	"kemitraan/app/sanction"
 )
@@ -257,7 +258,7 @@ func (s *Service) prepareList(ctx context.Context, f ListFilter) (listQuery, err
 		add(needsCase, "(c.stage = 'lapsed' OR (c.stage = 'warned' AND c.response_deadline <= ?))", q.now)
 	}
 	if f.Q != "" {
-		pattern := "%" + escapeLike(f.Q) + "%"
+		pattern := database.LikeContaining(f.Q)
 		add(needsBusiness, "(b.name ILIKE ? OR b.nib LIKE ?)", pattern, pattern)
 	}
 	return q, nil
@@ -269,10 +270,6 @@ func stageNames() string {
 		names[i] = string(st)
 	}
 	return strings.Join(names, ", ")
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // listRow is one row as the query returns it.
