@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -15,7 +14,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"gorm.io/gorm"
 
 	"kemitraan/app/auth"
 	"kemitraan/app/compliance"
@@ -272,7 +270,7 @@ func (s *Server) getPurchase(c echo.Context) error {
 		return err
 	}
 	resp := newPurchaseResponse(p)
-	if a := actor.From(ctx); a.Role == actor.RoleOfficer || a.Role == actor.RoleAdmin {
+	if auth.Allowed(actor.From(ctx), auth.PermConfirmationLinks) {
 		url, expires, ok, err := s.purchases.ConfirmationURL(ctx, p.ID)
 		if err != nil {
 			return err
@@ -567,19 +565,4 @@ func (s *Server) downloadEvidence(c echo.Context) error {
 		return err
 	}
 	return sendFile(c, f, rc)
-}
-
-// ruleWindow reads the confirmation window from the rule set in force when a
-// purchase is reported; without any rule set loaded, the SPEC's default.
-func ruleWindow(db *gorm.DB) procurement.WindowFunc {
-	return func(ctx context.Context, at time.Time) (time.Duration, error) {
-		rs, err := compliance.RuleSetAt(ctx, db, compliance.DateIn(at))
-		if errors.Is(err, fault.ErrNotFound) {
-			return procurement.DefaultConfirmationWindow, nil
-		}
-		if err != nil {
-			return 0, err
-		}
-		return rs.ConfirmationWindow(), nil
-	}
 }

@@ -84,10 +84,7 @@ func New(d Deps) (*echo.Echo, error) {
 	}
 	s.registry = registry.New(d.DB, d.Clock, d.Config.Location())
 	s.partnership = partnership.New(d.DB, d.Clock, s.files, nil)
-	s.purchases = procurement.New(d.DB, d.Clock, procurement.Config{
-		MaxAmount: d.Config.Procurement.MaxAmount, ImportMaxRows: d.Config.Procurement.ImportMaxRows,
-		PublicURL: d.Config.HTTP.PublicURL, TokenSecret: d.Config.Auth.TokenSecret.Value(), Location: d.Config.Location(),
-	}, s.files, ruleWindow(d.DB))
+	s.purchases = procurement.New(d.DB, d.Clock, procurement.ConfigFrom(d.Config), s.files, procurement.RuleSetWindow(d.DB))
 	s.sanction = sanction.New(d.DB, d.Clock, s.files, d.Config.Office)
 	s.reports = report.New(d.DB, d.Clock, d.Log)
 	if s.jobs = d.Jobs; s.jobs == nil {

@@ -56,10 +56,7 @@ func seedCmd(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "demo: %d agreements, %d outlets new\n", p.Agreements, p.Outlets)
-	purchases := procurement.New(db, clock.System{}, procurement.Config{
-		MaxAmount: env.cfg.Procurement.MaxAmount, ImportMaxRows: env.cfg.Procurement.ImportMaxRows,
-		PublicURL: env.cfg.HTTP.PublicURL, TokenSecret: env.cfg.Auth.TokenSecret.Value(), Location: env.cfg.Location(),
-	}, store, nil)
+	purchases := procurement.New(db, clock.System{}, procurement.ConfigFrom(env.cfg), store, procurement.RuleSetWindow(db))
 	np, err := seed.DemoPurchases(ctx, db, purchases)
 	if err != nil {
 		return err

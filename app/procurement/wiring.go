@@ -1,0 +1,37 @@
+package procurement
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+
+	"kemitraan/app/compliance"
+	"kemitraan/app/platform/config"
+	"kemitraan/app/platform/fault"
+)
+
+// ConfigFrom takes what the service needs from the service configuration.
+func ConfigFrom(cfg config.Config) Config {
+	return Config{
+		MaxAmount: cfg.Procurement.MaxAmount, ImportMaxRows: cfg.Procurement.ImportMaxRows,
+		PublicURL: cfg.HTTP.PublicURL, TokenSecret: cfg.Auth.TokenSecret.Value(), Location: cfg.Location(),
+	}
+}
+
+// RuleSetWindow reads the confirmation window from the rule set in force
+// when a purchase is reported; before any rule set is loaded it is the
+// default window.
+func RuleSetWindow(db *gorm.DB) WindowFunc {
+	return func(ctx context.Context, at time.Time) (time.Duration, error) {
+		rs, err := compliance.RuleSetAt(ctx, db, compliance.DateIn(at))
+		if errors.Is(err, fault.ErrNotFound) {
+			return DefaultConfirmationWindow, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		return rs.ConfirmationWindow(), nil
+	}
+}
