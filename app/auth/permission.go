@@ -42,6 +42,9 @@ const (
 	PermPurchasesReport  Permission = "purchases.report"  // report, import, withdraw, reverse
 	PermPurchasesConfirm Permission = "purchases.confirm" // confirm or dispute as the IKM
 	PermPurchasesVerify  Permission = "purchases.verify"  // verify, resolve disputes, reject
+	// PermConfirmationLinks: see a purchase's password-less confirmation link,
+	// to pass it on to an IKM without e-mail (by phone, on a visit).
+	PermConfirmationLinks Permission = "purchases.confirmation_links"
 
 	PermOutletsRead    Permission = "outlets.read"
 	PermOutletsReport  Permission = "outlets.report"
@@ -93,10 +96,11 @@ var roleTable = map[Permission][]actor.Role{
 	PermAgreementsWrite:  {officer, company},
 	PermAgreementsDecide: {officer},
 
-	PermPurchasesRead:    {admin, officer, reviewer, company, ikm},
-	PermPurchasesReport:  {company},
-	PermPurchasesConfirm: {ikm},
-	PermPurchasesVerify:  {officer},
+	PermPurchasesRead:     {admin, officer, reviewer, company, ikm},
+	PermPurchasesReport:   {company},
+	PermPurchasesConfirm:  {ikm},
+	PermPurchasesVerify:   {officer},
+	PermConfirmationLinks: {admin, officer},
 
 	PermOutletsRead:    {admin, officer, reviewer, company, ikm},
 	PermOutletsReport:  {company},
