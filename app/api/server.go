@@ -119,10 +119,12 @@ func New(d Deps) (*echo.Echo, error) {
 	e.Use(
 		middleware.RequestID(),
 		requestContext,
-		s.authenticate,
 		requestLogger(d.Log),
+		// Recovery sits above everything that touches the database, the
+		// authentication included, so a panic anywhere is a problem+json 500.
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableErrorHandler: true, DisablePrintStack: true}),
 		metricsMW,
+		s.authenticate,
 		middleware.SecureWithConfig(middleware.SecureConfig{
 			XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
 			ReferrerPolicy: "no-referrer",
