@@ -150,7 +150,7 @@ func newAgreementResponse(a partnership.Agreement) agreementResponse {
 func (s *Server) listAgreements(c echo.Context) error {
 	q := newQuery(c)
 	f := partnership.AgreementFilter{BusinessID: q.int64("business_id"), IKMID: q.int64("ikm_id"),
-		Status: q.str("status"), Form: q.str("form"), Query: q.str("q")}
+		Status: q.text("status"), Form: q.text("form"), Query: q.text("q")}
 	page := partnership.Page{Cursor: q.int64("cursor"), Limit: q.limit(200)}
 	if err := q.err(); err != nil {
 		return err

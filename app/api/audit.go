@@ -3,14 +3,12 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"kemitraan/app/audit"
 	"kemitraan/app/auth"
-	"kemitraan/app/platform/fault"
 )
 
 // auditRoutes only reads: no route updates or deletes an audit event.
@@ -50,7 +48,7 @@ type auditEventResponse struct {
 }
 
 func (s *Server) listAuditEvents(c echo.Context) error {
-	q, loc := newFilterReader(c), s.cfg.Location()
+	q, loc := newQuery(c), s.cfg.Location()
 	f := audit.Filter{
 		EntityType: q.text("entity_type"), EntityID: q.text("entity_id"), ActorUserID: q.id("actor_user_id"),
 		Actor: q.text("actor"), Action: q.text("action"),
@@ -82,64 +80,6 @@ func rawOrNull(r json.RawMessage) json.RawMessage {
 	return r
 }
 
-// filterReader reads query parameters, collecting every bad one so the
-// answer names them all.
-type filterReader struct {
-	c     echo.Context
-	check fault.Checker
-}
-
-func newFilterReader(c echo.Context) *filterReader { return &filterReader{c: c} }
-
-func (q *filterReader) err() error { return q.check.Err() }
-
-func (q *filterReader) text(name string) string { return queryText(q.c, &q.check, name) }
-
-// number reads an integer in [lo, hi]; absent is 0.
-func (q *filterReader) number(name string, lo, hi int) int {
-	raw := q.text(name)
-	if raw == "" {
-		return 0
-	}
-	n, err := strconv.Atoi(raw)
-	if err != nil || n < lo || n > hi {
-		q.check.Add(name, "harus bilangan bulat antara "+strconv.Itoa(lo)+" dan "+strconv.Itoa(hi))
-		return 0
-	}
-	return n
-}
-
-// id reads a positive record id; absent is 0.
-func (q *filterReader) id(name string) int64 {
-	raw := q.text(name)
-	if raw == "" {
-		return 0
-	}
-	n, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || n < 1 {
-		q.check.Add(name, "harus bilangan bulat positif")
-		return 0
-	}
-	return n
-}
-
-func (q *filterReader) boolean(name string) *bool {
-	raw := q.text(name)
-	if raw == "" {
-		return nil
-	}
-	b, err := strconv.ParseBool(raw)
-	if err != nil {
-		q.check.Add(name, "harus true atau false")
-		return nil
-	}
-	return &b
-}
-
-func (q *filterReader) page() auth.PageRequest {
-	return auth.PageRequest{Page: q.number("page", 1, 1_000_000), PerPage: q.number("per_page", 1, auth.MaxPerPage)}
-}
-
 // numberedPage is the envelope of a list paged by number (page, per_page)
 // rather than by keyset cursor.
 type numberedPage[T any] struct {
@@ -156,25 +96,4 @@ func newNumberedPage[S, T any](items []S, shape func(S) T, total int64, page, pe
 		out.Items = append(out.Items, shape(it))
 	}
 	return out
-}
-
-// instant reads an RFC 3339 time or a date in loc. A date as an upper bound
-// means the end of that day.
-func (q *filterReader) instant(name string, upper bool, loc *time.Location) time.Time {
-	raw := q.text(name)
-	if raw == "" {
-		return time.Time{}
-	}
-	if t, err := time.Parse(time.RFC3339, raw); err == nil {
-		return t
-	}
-	d, err := time.ParseInLocation(time.DateOnly, raw, loc)
-	if err != nil {
-		q.check.Add(name, "harus tanggal (YYYY-MM-DD) atau waktu RFC 3339")
-		return time.Time{}
-	}
-	if upper {
-		d = d.AddDate(0, 0, 1)
-	}
-	return d
 }

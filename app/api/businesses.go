@@ -157,12 +157,12 @@ func newBusinessResponse(b registry.Business) businessResponse {
 type businessList = numberedPage[businessResponse]
 
 // registryPaging reads page and per_page; the domain checks their ranges.
-func registryPaging(q *filterReader) registry.Paging {
+func registryPaging(q *queryReader) registry.Paging {
 	return registry.Paging{Page: q.number("page", 1, 1_000_000), PerPage: q.number("per_page", 1, registry.MaxPerPage)}
 }
 
 func (s *Server) listBusinesses(c echo.Context) error {
-	q := newFilterReader(c)
+	q := newQuery(c)
 	f := registry.BusinessFilter{
 		Category: q.text("category"), Kecamatan: q.text("kecamatan"), Status: q.text("status"),
 		Q: q.text("q"), Sort: q.text("sort"), Paging: registryPaging(q),
@@ -301,7 +301,7 @@ func newRegistryImportResponse(r registry.ImportResult) registryImportResponse {
 // the multipart field "file" or as the whole body. The file is read whole
 // (it is at most uploads.max_bytes) because an XLSX cannot be streamed.
 func (s *Server) readImport(c echo.Context) (registry.ImportFile, bool, error) {
-	q := newFilterReader(c)
+	q := newQuery(c)
 	dryRun := q.boolean("dry_run")
 	if err := q.err(); err != nil {
 		return registry.ImportFile{}, false, err

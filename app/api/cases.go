@@ -210,14 +210,8 @@ type responseForm struct {
 
 func (s *Server) listCases(c echo.Context) error {
 	q := newQuery(c)
-	f := sanction.CaseFilter{Stage: sanction.Stage(q.str("stage")), BusinessID: q.int64("business_id"), Period: q.str("period")}
-	if raw := q.str("open"); raw != "" {
-		b, err := strconv.ParseBool(raw)
-		if err != nil {
-			q.check.Add("open", "harus true atau false")
-		}
-		f.Open = &b
-	}
+	f := sanction.CaseFilter{Stage: sanction.Stage(q.text("stage")), BusinessID: q.int64("business_id"), Period: q.text("period")}
+	f.Open = q.boolean("open")
 	page := sanction.Page{Cursor: q.int64("cursor"), Limit: q.limit(200)}
 	if err := q.err(); err != nil {
 		return err

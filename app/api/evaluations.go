@@ -90,8 +90,8 @@ func newEvaluationResponse(e compliance.Evaluation) evaluationResponse {
 
 func (s *Server) listEvaluations(c echo.Context) error {
 	q := newQuery(c)
-	f := compliance.EvaluationFilter{Period: q.str("period"), Status: q.str("status"), Category: q.str("category"),
-		Kecamatan: q.str("kecamatan"), BusinessID: q.int64("business_id")}
+	f := compliance.EvaluationFilter{Period: q.text("period"), Status: q.text("status"), Category: q.text("category"),
+		Kecamatan: q.text("kecamatan"), BusinessID: q.int64("business_id")}
 	page := compliance.EvaluationPage{Cursor: q.int64("cursor"), Limit: q.limit(200)}
 	if err := q.err(); err != nil {
 		return err

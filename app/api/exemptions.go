@@ -77,14 +77,8 @@ func (s *Server) exemptions() *compliance.Exemptions {
 
 func (s *Server) listExemptions(c echo.Context) error {
 	q := newQuery(c)
-	f := compliance.ExemptionFilter{Period: q.str("period"), BusinessID: q.int64("business_id")}
-	if raw := q.str("revoked"); raw != "" {
-		b, err := strconv.ParseBool(raw)
-		if err != nil {
-			q.check.Add("revoked", "harus true atau false")
-		}
-		f.Revoked = &b
-	}
+	f := compliance.ExemptionFilter{Period: q.text("period"), BusinessID: q.int64("business_id")}
+	f.Revoked = q.boolean("revoked")
 	cursor, limit := q.int64("cursor"), q.limit(200)
 	if err := q.err(); err != nil {
 		return err

@@ -129,7 +129,7 @@ type ikmVerifyRequest struct {
 }
 
 func (s *Server) listIKMs(c echo.Context) error {
-	q := newFilterReader(c)
+	q := newQuery(c)
 	f := registry.IKMFilter{
 		Sector: q.text("sector"), Kecamatan: q.text("kecamatan"), Status: q.text("status"),
 		Verified: q.boolean("verified"), Q: q.text("q"), Sort: q.text("sort"), Paging: registryPaging(q),

@@ -99,7 +99,7 @@ func newOutletResponse(o partnership.Outlet) outletResponse {
 func (s *Server) listOutlets(c echo.Context) error {
 	q := newQuery(c)
 	f := partnership.OutletFilter{BusinessID: q.int64("business_id"), IKMID: q.int64("ikm_id"),
-		AgreementID: q.int64("agreement_id"), Status: q.str("status")}
+		AgreementID: q.int64("agreement_id"), Status: q.text("status")}
 	page := partnership.Page{Cursor: q.int64("cursor"), Limit: q.limit(200)}
 	if err := q.err(); err != nil {
 		return err

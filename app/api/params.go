@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kemitraan/app/auth"
 	"kemitraan/app/platform/fault"
 )
 
@@ -64,11 +65,83 @@ func queryText(c echo.Context, check *fault.Checker, name string) string {
 	return v
 }
 
-func (q *queryReader) str(name string) string { return queryText(q.c, &q.check, name) }
+func (q *queryReader) text(name string) string { return queryText(q.c, &q.check, name) }
+
+func (q *queryReader) number(name string, lo, hi int) int {
+	raw := q.text(name)
+	if raw == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < lo || n > hi {
+		q.check.Add(name, "harus bilangan bulat antara "+strconv.Itoa(lo)+" dan "+strconv.Itoa(hi))
+		return 0
+	}
+	return n
+}
+
+// id reads a positive record id; absent is 0.
+func (q *queryReader) id(name string) int64 {
+	raw := q.text(name)
+	if raw == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || n < 1 {
+		q.check.Add(name, "harus bilangan bulat positif")
+		return 0
+	}
+	return n
+}
+
+// boolean reads true or false; absent is nil.
+func (q *queryReader) boolean(name string) *bool {
+	raw := q.text(name)
+	if raw == "" {
+		return nil
+	}
+	b, err := strconv.ParseBool(raw)
+	if err != nil {
+		q.check.Add(name, "harus true atau false")
+		return nil
+	}
+	return &b
+}
+
+func (q *queryReader) page() auth.PageRequest {
+	return auth.PageRequest{Page: q.number("page", 1, 1_000_000), PerPage: q.number("per_page", 1, auth.MaxPerPage)}
+}
+
+// flag reads true or false; absent is false.
+func (q *queryReader) flag(name string) bool {
+	b := q.boolean(name)
+	return b != nil && *b
+}
+
+// instant reads an RFC 3339 time or a date in loc. A date as an upper bound
+// means the end of that day.
+func (q *queryReader) instant(name string, upper bool, loc *time.Location) time.Time {
+	raw := q.text(name)
+	if raw == "" {
+		return time.Time{}
+	}
+	if t, err := time.Parse(time.RFC3339, raw); err == nil {
+		return t
+	}
+	d, err := time.ParseInLocation(time.DateOnly, raw, loc)
+	if err != nil {
+		q.check.Add(name, "harus tanggal (YYYY-MM-DD) atau waktu RFC 3339")
+		return time.Time{}
+	}
+	if upper {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d
+}
 
 // int64 reads a whole number ≥ 0; absent is 0.
 func (q *queryReader) int64(name string) int64 {
-	raw := q.str(name)
+	raw := q.text(name)
 	if raw == "" {
 		return 0
 	}
@@ -82,7 +155,7 @@ func (q *queryReader) int64(name string) int64 {
 
 // limit reads the page size: 1–max, absent is 0 (the domain's default).
 func (q *queryReader) limit(max int) int {
-	raw := q.str("limit")
+	raw := q.text("limit")
 	if raw == "" {
 		return 0
 	}

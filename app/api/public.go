@@ -76,7 +76,7 @@ type publicStatsResponse struct {
 
 func (s *Server) publicStats(c echo.Context) error {
 	q := newQuery(c)
-	period := q.str("period")
+	period := q.text("period")
 	if err := q.err(); err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ type directoryResponse struct {
 // pageNumber reads a page or page size: a whole number of at least 1
 // (the domain checks the upper bound); absent is 0, the default.
 func (q *queryReader) pageNumber(name string) int {
-	raw := q.str(name)
+	raw := q.text(name)
 	if raw == "" {
 		return 0
 	}
@@ -142,7 +142,7 @@ func (q *queryReader) pageNumber(name string) int {
 
 func (s *Server) publicIKMs(c echo.Context) error {
 	q := newQuery(c)
-	f := report.DirectoryFilter{Sector: q.str("sector"), Kecamatan: q.str("kecamatan"), Q: q.str("q"),
+	f := report.DirectoryFilter{Sector: q.text("sector"), Kecamatan: q.text("kecamatan"), Q: q.text("q"),
 		Page: q.pageNumber("page"), PerPage: q.pageNumber("per_page")}
 	if err := q.err(); err != nil {
 		return err
@@ -176,7 +176,7 @@ type recommendationResponse struct {
 
 func (s *Server) publicRecommendations(c echo.Context) error {
 	q := newQuery(c)
-	f := report.RecommendationFilter{Period: q.str("period"), Q: q.str("q"), Cursor: q.int64("cursor"),
+	f := report.RecommendationFilter{Period: q.text("period"), Q: q.text("q"), Cursor: q.int64("cursor"),
 		Limit: q.limit(report.MaxListLimit)}
 	if err := q.err(); err != nil {
 		return err

@@ -208,7 +208,7 @@ func (s *Server) listPurchases(c echo.Context) error {
 	q := newQuery(c)
 	f := procurement.Filter{BusinessID: q.int64("business_id"), IKMID: q.int64("ikm_id"),
 		AgreementID: q.int64("agreement_id"), After: q.int64("cursor"), Limit: q.limit(procurement.MaxPageSize)}
-	if st := q.str("status"); st != "" {
+	if st := q.text("status"); st != "" {
 		f.Status = procurement.Status(st)
 		known := false
 		for _, v := range procurement.Statuses {
@@ -218,7 +218,7 @@ func (s *Server) listPurchases(c echo.Context) error {
 			q.check.Add("status", "harus salah satu dari reported, confirmed, disputed, rejected, withdrawn")
 		}
 	}
-	if p := q.str("period"); p != "" {
+	if p := q.text("period"); p != "" {
 		period, err := compliance.ParsePeriod(p)
 		if err != nil {
 			q.check.Add("period", err.Error())
@@ -231,7 +231,7 @@ func (s *Server) listPurchases(c echo.Context) error {
 		name string
 		dst  **time.Time
 	}{{"from", &f.From}, {"to", &f.To}} {
-		raw := q.str(d.name)
+		raw := q.text(d.name)
 		if raw == "" {
 			continue
 		}
@@ -388,7 +388,7 @@ func (s *Server) reversePurchase(c echo.Context) error {
 func (s *Server) importPurchases(c echo.Context) error {
 	q := newQuery(c)
 	dryRun := false
-	if raw := q.str("dry_run"); raw != "" {
+	if raw := q.text("dry_run"); raw != "" {
 		v, err := strconv.ParseBool(raw)
 		if err != nil {
 			q.check.Add("dry_run", "harus true atau false")

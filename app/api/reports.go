@@ -81,8 +81,8 @@ type reportListResponse struct {
 
 func (s *Server) listReports(c echo.Context) error {
 	q := newQuery(c)
-	f := partnership.ReportFilter{Period: q.str("period"), Status: q.str("status"),
-		Category: q.str("category"), KecamatanCode: q.str("kecamatan")}
+	f := partnership.ReportFilter{Period: q.text("period"), Status: q.text("status"),
+		Category: q.text("category"), KecamatanCode: q.text("kecamatan")}
 	page := partnership.Page{Cursor: q.int64("cursor"), Limit: q.limit(200)}
 	if err := q.err(); err != nil {
 		return err

@@ -175,23 +175,10 @@ func newSanctionRow(r report.SanctionRow) sanctionRowResponse {
 	return out
 }
 
-// bool reads true or false; absent is false.
-func (q *queryReader) bool(name string) bool {
-	raw := q.str(name)
-	if raw == "" {
-		return false
-	}
-	v, err := strconv.ParseBool(raw)
-	if err != nil {
-		q.check.Add(name, "harus true atau false")
-	}
-	return v
-}
-
 // exportFormat picks json, csv or xlsx from ?format=, else from the Accept
 // header (the first of the three it names), else json.
 func exportFormat(c echo.Context, q *queryReader) string {
-	switch f := q.str("format"); f {
+	switch f := q.text("format"); f {
 	case "json", "csv", "xlsx":
 		return f
 	case "":
@@ -218,17 +205,17 @@ func exportFormat(c echo.Context, q *queryReader) string {
 
 func (s *Server) sanctionList(c echo.Context) error {
 	q := newQuery(c)
-	f := report.ListFilter{Period: q.str("period"), Stage: q.str("stage"), Category: q.str("category"),
-		Kecamatan: q.str("kecamatan"), Overdue: q.bool("overdue"), Q: q.str("q"), Sort: q.str("sort"),
-		Cursor: q.str("cursor"), Limit: q.limit(report.MaxListLimit)}
-	if raw := q.str("status"); raw != "" {
+	f := report.ListFilter{Period: q.text("period"), Stage: q.text("stage"), Category: q.text("category"),
+		Kecamatan: q.text("kecamatan"), Overdue: q.flag("overdue"), Q: q.text("q"), Sort: q.text("sort"),
+		Cursor: q.text("cursor"), Limit: q.limit(report.MaxListLimit)}
+	if raw := q.text("status"); raw != "" {
 		for _, st := range strings.Split(raw, ",") {
 			f.Statuses = append(f.Statuses, strings.TrimSpace(st))
 		}
 	}
 	format := exportFormat(c, q)
 	sep := ','
-	switch q.str("sep") {
+	switch q.text("sep") {
 	case "", "comma":
 	case "semicolon":
 		sep = ';'

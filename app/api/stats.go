@@ -160,7 +160,7 @@ type statsResponse struct {
 
 func (s *Server) stats(c echo.Context) error {
 	q := newQuery(c)
-	period := q.str("period")
+	period := q.text("period")
 	if err := q.err(); err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ type tokenQuery struct {
 }
 
 func (s *Server) listTokens(c echo.Context) error {
-	q := newFilterReader(c)
+	q := newQuery(c)
 	f := auth.APITokenFilter{BusinessID: q.id("business_id"), Page: q.page()}
 	if b := q.boolean("include_revoked"); b != nil {
 		f.IncludeRevoked = *b

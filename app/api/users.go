@@ -65,7 +65,7 @@ type userQuery struct {
 }
 
 func (s *Server) listUsers(c echo.Context) error {
-	q := newFilterReader(c)
+	q := newQuery(c)
 	f := auth.UserFilter{
 		Role: actor.Role(q.text("role")), Active: q.boolean("active"),
 		BusinessID: q.id("business_id"), IKMID: q.id("ikm_id"), Query: q.text("q"), Page: q.page(),
