@@ -146,7 +146,7 @@ func (s *Service) Import(ctx context.Context, in ImportInput, idem *Idem[ImportR
 
 // staged is what the streaming pass found.
 type staged struct {
-	layout   layout
+	layout   sheet.Header
 	rows     int // data rows read
 	total    int64
 	badLines int
@@ -260,10 +260,10 @@ func (c *copySource) Values() ([]any, error) { return c.vals, nil }
 func (c *copySource) Err() error             { return c.err }
 
 // parseRow checks one row on its own and returns the staging values.
-func (s *Service) parseRow(l layout, cells []string, line int, format sheet.Format, secret []byte) ([]any, []fault.FieldError) {
+func (s *Service) parseRow(l sheet.Header, cells []string, line int, format sheet.Format, secret []byte) ([]any, []fault.FieldError) {
 	var c fault.Checker
-	get := func(n string) string { return l.cell(cells, n) }
-	names := func(n string) string { return l.name(n) }
+	get := func(n string) string { return l.Cell(cells, n) }
+	names := func(n string) string { return l.Written(n) }
 	qty := int64(1)
 	if q := get("quantity"); q != "" {
 		n, ok := parseWhole(q)
@@ -388,7 +388,7 @@ func (s *Service) checkStaged(ctx context.Context, tx *gorm.DB, businessID int64
 	}
 	errs := st.errs
 	for _, f := range found {
-		errs = append(errs, fault.FieldError{Field: st.layout.name(f.Col), Line: f.Line, Reason: f.Reason})
+		errs = append(errs, fault.FieldError{Field: st.layout.Written(f.Col), Line: f.Line, Reason: f.Reason})
 	}
 	slices.SortStableFunc(errs, func(a, b fault.FieldError) int { return a.Line - b.Line })
 	shown := min(len(errs), MaxImportErrors)

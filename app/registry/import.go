@@ -333,7 +333,7 @@ func (s *Service) checkBusinessRelations(ctx context.Context, tx *gorm.DB, h hea
 
 	var errs []fault.FieldError
 	fail := func(line int, column, reason string) {
-		errs = append(errs, fault.FieldError{Field: h.written[column], Reason: reason, Line: line})
+		errs = append(errs, fault.FieldError{Field: h.Written(column), Reason: reason, Line: line})
 	}
 	var leaving []string // estates in the file that stop being estates
 	for i := range rows {
@@ -353,7 +353,7 @@ func (s *Service) checkBusinessRelations(ctx context.Context, tx *gorm.DB, h hea
 			case cat != CategoryIndustrialEstate:
 				fail(r.line, "nib_induk", fmt.Sprintf("induk dengan NIB %s bukan kawasan industri (industrial_estate)", r.parentNIB))
 			}
-		case !h.has("nib_induk") && registered && e.ParentNIB != nil && r.row.Category != CategoryFactory:
+		case !h.Has("nib_induk") && registered && e.ParentNIB != nil && r.row.Category != CategoryFactory:
 			fail(r.line, "kategori", fmt.Sprintf("masih tercatat di kawasan induk %s; hanya pabrik (factory) yang dapat berada di kawasan induk — tambahkan kolom nib_induk dan kosongkan", *e.ParentNIB))
 		}
 		if registered && e.Category == CategoryIndustrialEstate && r.row.Category != CategoryIndustrialEstate {
@@ -377,7 +377,7 @@ func (s *Service) checkBusinessRelations(ctx context.Context, tx *gorm.DB, h hea
 	}
 	stay := map[string]int{}
 	for _, c := range children {
-		if child, moved := inFile[c.NIB]; moved && h.has("nib_induk") && child.parentNIB != c.ParentNIB {
+		if child, moved := inFile[c.NIB]; moved && h.Has("nib_induk") && child.parentNIB != c.ParentNIB {
 			continue
 		}
 		stay[c.ParentNIB]++
@@ -435,7 +435,7 @@ func (s *Service) writeBusinesses(ctx context.Context, tx *gorm.DB, h header, ro
 	for _, w := range written {
 		isNew[w.NIB], changed[w.NIB] = w.Inserted, !w.Inserted
 	}
-	if h.has("nib_induk") {
+	if h.Has("nib_induk") {
 		if arg, err = jsonArg(links); err != nil {
 			return nil, nil, err
 		}
@@ -480,7 +480,7 @@ func inFileOrder(order []string, isNew, changed map[string]bool) (inserted, upda
 func updateClause(h header, columns map[string]string, alias string) (set, changedIf string) {
 	var sets, cur, next []string
 	for _, col := range slices.Sorted(maps.Keys(columns)) {
-		if !h.has(col) {
+		if !h.Has(col) {
 			continue
 		}
 		db := columns[col]

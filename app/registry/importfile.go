@@ -74,75 +74,35 @@ func columnNames(cols []importColumn) []string {
 	return out
 }
 
-// header is an import file's header matched to the known columns.
+// header is an import file's header matched to the known columns, with
+// which column reports each input field's errors.
 type header struct {
-	index   map[string]int    // column name -> cell index
-	written map[string]string // column name -> the header as the file writes it
+	sheet.Header
 	byField map[string]string // input field -> column name
 }
 
-func (h header) has(column string) bool { _, ok := h.index[column]; return ok }
-
-func (h header) cell(r sheet.Row, column string) string {
-	if i, ok := h.index[column]; ok {
-		return r.Cells[i]
-	}
-	return ""
-}
+func (h header) cell(r sheet.Row, column string) string { return h.Cell(r.Cells, column) }
 
 // column names what a person should look at for a field's error: the
 // header as the file writes it.
 func (h header) column(field string) string {
 	if col, ok := h.byField[field]; ok {
-		return h.written[col]
+		return h.Written(col)
 	}
 	return field
 }
 
-var headerSeparators = regexp.MustCompile(`[\s.\-/]+`)
-
-func foldHeader(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	s = strings.TrimRightFunc(s, func(r rune) bool { return r == '*' || unicode.IsSpace(r) })
-	return strings.Trim(headerSeparators.ReplaceAllString(s, "_"), "_")
-}
-
-// readHeader matches t's header to cols: an unknown, repeated or missing
-// required column is an error on the header line, since no row can be read
-// safely without knowing its columns.
+// readHeader matches t's header to cols (see sheet.MatchHeader).
 func readHeader(t sheet.Table, cols []importColumn) (header, error) {
-	h := header{index: map[string]int{}, written: map[string]string{}, byField: map[string]string{}}
-	known := map[string]string{}
-	for _, c := range cols {
-		known[c.name] = c.name
-		for _, a := range c.aliases {
-			known[a] = c.name
-		}
+	known := make([]sheet.Column, len(cols))
+	for i, c := range cols {
+		known[i] = sheet.Column{Name: c.name, Aliases: c.aliases, Required: c.required}
 	}
-	var errs []fault.FieldError
-	for i, raw := range t.Header {
-		if raw == "" {
-			errs = append(errs, fault.FieldError{Field: fmt.Sprintf("kolom %d", i+1), Line: t.HeaderLine,
-				Reason: "judul kolom kosong"})
-			continue
-		}
-		name, ok := known[foldHeader(raw)]
-		switch {
-		case !ok:
-			errs = append(errs, fault.FieldError{Field: raw, Line: t.HeaderLine,
-				Reason: "kolom tidak dikenal; kolom yang dikenal: " + strings.Join(columnNames(cols), ", ")})
-		case h.has(name):
-			errs = append(errs, fault.FieldError{Field: raw, Line: t.HeaderLine,
-				Reason: fmt.Sprintf("kolom %s muncul lebih dari sekali", name)})
-		default:
-			h.index[name], h.written[name] = i, raw
-		}
-	}
+	matched, errs := sheet.MatchHeader(t.Header, t.HeaderLine, known)
+	h := header{Header: matched, byField: map[string]string{}}
 	for _, c := range cols {
-		if h.has(c.name) {
+		if h.Has(c.name) {
 			h.byField[c.field] = c.name
-		} else if c.required {
-			errs = append(errs, fault.FieldError{Field: c.name, Line: t.HeaderLine, Reason: "kolom wajib tidak ada"})
 		}
 	}
 	if len(errs) > 0 {
@@ -182,16 +142,14 @@ type rowErrors struct {
 }
 
 func (r *rowErrors) add(column, reason string) {
-	r.errs = append(r.errs, fault.FieldError{Field: r.h.written[column], Reason: reason, Line: r.line})
+	r.errs = append(r.errs, fault.FieldError{Field: r.h.Written(column), Reason: reason, Line: r.line})
 }
 
 // sorted returns the row's errors in the file's column order.
 func (r *rowErrors) sorted() []fault.FieldError {
-	pos := map[string]int{}
-	for name, written := range r.h.written {
-		pos[written] = r.h.index[name]
-	}
-	slices.SortStableFunc(r.errs, func(a, b fault.FieldError) int { return pos[a.Field] - pos[b.Field] })
+	slices.SortStableFunc(r.errs, func(a, b fault.FieldError) int {
+		return r.h.Position(a.Field) - r.h.Position(b.Field)
+	})
 	return r.errs
 }
 
@@ -293,7 +251,7 @@ func splitCodes(s string) []string {
 // aliased maps a cell's value through aliases (after folding) and leaves
 // anything else as written for the validator to refuse.
 func aliased(s string, aliases map[string]string) string {
-	if v, ok := aliases[foldHeader(s)]; ok {
+	if v, ok := aliases[sheet.FoldHeader(s)]; ok {
 		return v
 	}
 	return strings.TrimSpace(s)
