@@ -107,9 +107,9 @@ func Evaluate(ctx context.Context, tx *gorm.DB, p Period, rs StoredRuleSet, now 
 		cats, mpv = append(cats, c), append(mpv, m.PurchaseValue)
 		mik, mos = append(mik, int32(m.IKMCount)), append(mos, int32(m.OutletSlots))
 	}
-	// The grouping of a whole period's purchases wants more than the default
-	// 4MB of work memory to stay in memory; this is the one batch statement.
-	// JIT compiling the statement costs more than it saves at this size.
+	// The hash joins over every business want more than the default 4MB of
+	// work memory to stay in memory; this is the one batch statement. JIT
+	// compiling the statement costs more than it saves at this size.
 	for _, set := range []string{"SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off"} {
 		if err := tx.WithContext(ctx).Exec(set).Error; err != nil {
 			return run, fmt.Errorf("compliance: %s: %w", set, err)
@@ -171,18 +171,13 @@ func Evaluate(ctx context.Context, tx *gorm.DB, p Period, rs StoredRuleSet, now 
 //     approved agreements overlapping the period (an agreement ended early
 //     counts for the periods it was in force in).
 //   - Purchases count when status = 'confirmed' (confirmed by the IKM or
-//     verified by an officer) and dated inside the period, read from the
-//     covering index purchases_counted_idx in business order. A reversal is
-//     a counted negative entry, so the sum nets out; an IKM counts as a
-//     distinct partner when what was bought from it nets above zero: the
-//     distinct IKM with a positive purchase, less those whose purchases a
-//     reversal brought to nothing (found from the few reversal rows through
-//     their partial index, not by grouping every purchase by IKM).
+//     verified by an officer) and dated inside the period. Their net rupiah
+//     (a reversal is a counted negative entry) and the IKM whose purchases
+//     net above zero are kept per business and period in purchase_totals by
+//     the purchases table's triggers (migration 00008), in the transaction
+//     of every change, so this reads one row per business.
 //   - Outlet slots: slot-days of confirmed outlets inside the period over
 //     the period's days.
-//   - bought is MATERIALIZED so it keeps its own plan (a hash aggregate
-//     over the counted-by-date index) instead of being sorted to suit the
-//     joins around it.
 //   - Status comparisons are made in integers (realised·100 ≥ target·percent)
 //     so no rounding decides a status; the stored ratios are rounded to four
 //     places for display.
@@ -203,22 +198,10 @@ agr AS (
       AND a.start_date <= CAST(@pend AS date) AND a.end_date >= CAST(@pstart AS date)
     GROUP BY a.business_id
 ),
-bought AS MATERIALIZED (
-    SELECT p.business_id, sum(p.amount) AS pv, count(DISTINCT p.ikm_id) FILTER (WHERE p.amount > 0) AS ik
-    FROM purchases p
-    WHERE p.status = 'confirmed' AND p.purchase_date BETWEEN CAST(@pstart AS date) AND CAST(@pend AS date)
-    GROUP BY p.business_id
-),
-unpartnered AS (
-    SELECT r.business_id, count(*) AS n
-    FROM (SELECT DISTINCT p.business_id, p.ikm_id
-          FROM purchases p
-          WHERE p.reverses_id IS NOT NULL AND p.status NOT IN ('withdrawn', 'rejected') AND p.status = 'confirmed'
-            AND p.purchase_date BETWEEN CAST(@pstart AS date) AND CAST(@pend AS date)) r
-    WHERE (SELECT sum(p.amount) FROM purchases p
-           WHERE p.business_id = r.business_id AND p.ikm_id = r.ikm_id AND p.status = 'confirmed'
-             AND p.purchase_date BETWEEN CAST(@pstart AS date) AND CAST(@pend AS date)) <= 0
-    GROUP BY r.business_id
+bought AS (
+    SELECT t.business_id, t.amount AS pv, t.ikm_count AS ik
+    FROM purchase_totals t
+    WHERE t.period = @period
 ),
 slots AS (
     SELECT o.business_id,
@@ -235,7 +218,7 @@ m AS (
            greatest(coalesce(mins.ikm_count, 0), coalesce(agr.ik, 0))::int AS t_ik,
            greatest(coalesce(mins.outlet_slots, 0), coalesce(agr.os, 0))::int AS t_os,
            coalesce(bought.pv, 0)::bigint AS r_pv,
-           (coalesce(bought.ik, 0) - coalesce(unpartnered.n, 0))::int AS r_ik,
+           coalesce(bought.ik, 0)::int AS r_ik,
            coalesce(slots.slot_days, 0)::bigint AS slot_days,
            CASE WHEN rep.submitted_at IS NULL THEN 'missing'
                 WHEN rep.submitted_at < CAST(@deadline AS timestamptz) THEN 'on_time'
@@ -245,7 +228,6 @@ m AS (
     LEFT JOIN mins ON mins.category = biz.category
     LEFT JOIN agr ON agr.business_id = biz.id
     LEFT JOIN bought ON bought.business_id = biz.id
-    LEFT JOIN unpartnered ON unpartnered.business_id = biz.id
     LEFT JOIN slots ON slots.business_id = biz.id
     LEFT JOIN period_reports rep ON rep.business_id = biz.id AND rep.period = @period
     LEFT JOIN exemptions ex ON ex.business_id = biz.id AND ex.period = @period AND ex.revoked_at IS NULL

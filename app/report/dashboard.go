@@ -162,7 +162,8 @@ func min1(r float64) float64 {
 
 // dashboardSQL is compliance.evaluateSQL's arithmetic for one business and
 // the open period, read-only: approved agreements' targets, counted
-// purchases and their distinct IKM, confirmed outlets' slot-days.
+// purchases and their distinct IKM (kept in purchase_totals), confirmed
+// outlets' slot-days.
 const dashboardSQL = `
 WITH agr AS (
     SELECT coalesce(sum(a.target_purchase_value), 0)::bigint AS pv, coalesce(sum(a.target_ikm_count), 0)::bigint AS ik,
@@ -172,15 +173,10 @@ WITH agr AS (
       AND (a.status = 'approved' OR (a.status = 'ended' AND a.ended_at >= CAST(@pstart_at AS timestamptz)))
       AND a.start_date <= CAST(@pend AS date) AND a.end_date >= CAST(@pstart AS date)
 ),
-per_ikm AS (
-    SELECT p.ikm_id, sum(p.amount) AS amount
-    FROM purchases p
-    WHERE p.business_id = @b AND p.status = 'confirmed'
-      AND p.purchase_date BETWEEN CAST(@pstart AS date) AND CAST(@pend AS date)
-    GROUP BY p.ikm_id
-),
 bought AS (
-    SELECT coalesce(sum(amount), 0)::bigint AS pv, count(*) FILTER (WHERE amount > 0) AS ik FROM per_ikm
+    SELECT coalesce(sum(t.amount), 0)::bigint AS pv, coalesce(sum(t.ikm_count), 0)::bigint AS ik
+    FROM purchase_totals t
+    WHERE t.business_id = @b AND t.period = @period
 ),
 slots AS (
     SELECT coalesce(sum(o.slots::bigint * (least(coalesce(o.end_date, CAST(@pend AS date)), CAST(@pend AS date))
