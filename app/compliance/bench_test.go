@@ -48,10 +48,13 @@ func BenchmarkEvaluatePeriod(b *testing.B) {
 	db.Raw("SELECT count(*) FROM purchases WHERE purchase_date BETWEEN '2025-01-01' AND '2025-03-31'").Scan(&inPeriod)
 	b.Logf("data: %d active businesses, %d purchases dated in %s", businesses, inPeriod, p)
 	// A benchmark database: start each run without evaluations or cases.
-	if err := db.Exec(`TRUNCATE evaluations, sanction_findings, sanction_cases, sanction_decisions,
-		sanction_letters, sanction_responses, sanction_response_files`).Error; err != nil {
-		b.Fatal(err)
+	clean := func() {
+		if err := db.Exec(`TRUNCATE evaluations, evaluated_periods, sanction_findings, sanction_cases,
+			sanction_decisions, sanction_letters, sanction_responses, sanction_response_files`).Error; err != nil {
+			b.Fatal(err)
+		}
 	}
+	clean()
 
 	bare := func() time.Duration {
 		start := time.Now()
@@ -127,7 +130,7 @@ func BenchmarkEvaluatePeriod(b *testing.B) {
 	b.ReportMetric(d.Seconds(), "rerun-s")
 
 	// The whole job: evaluation, cases opened and findings filed.
-	db.Exec("TRUNCATE evaluations, sanction_findings, sanction_cases")
+	clean()
 	start := time.Now()
 	res, err := sanction.EvaluatePeriod(ctx, db, p, now)
 	if err != nil {

@@ -93,9 +93,12 @@ func LatestDue(ctx context.Context, db *gorm.DB, now time.Time) (Period, error) 
 // evaluations: the equivalent of INSERT … SELECT … ON CONFLICT DO UPDATE,
 // with plain inserts instead of speculative ones) inside tx, never a query
 // per business. The caller serialises runs (the evaluate job's advisory
-// lock); a concurrent run would fail on the unique key, never duplicate. A row whose figures have not changed is left
-// alone, computed_at included, so a re-run over the same data changes
-// nothing. The caller has checked the period with CheckEvaluable.
+// lock); a concurrent run would fail on the unique key, never duplicate. A
+// row whose figures have not changed is left alone, computed_at included,
+// so a re-run over the same data changes nothing. The period is recorded
+// in evaluated_periods on its first evaluation with rows. tx must be READ
+// COMMITTED (the default). The caller has checked the period with
+// CheckEvaluable.
 func Evaluate(ctx context.Context, tx *gorm.DB, p Period, rs StoredRuleSet, now time.Time) (EvaluationRun, error) {
 	started := time.Now()
 	run := EvaluationRun{Period: p.String(), RuleSet: rs.Version, ByStatus: map[string]int64{}}
@@ -116,6 +119,16 @@ func Evaluate(ctx context.Context, tx *gorm.DB, p Period, rs StoredRuleSet, now 
 		}
 	}
 	db := tx.WithContext(ctx)
+	// The guard that keeps evaluations' businesses, rule sets and exemptions
+	// (migration 00009) relies on each statement seeing what was committed
+	// before it began.
+	var isolation string
+	if err := db.Raw(`SELECT current_setting('transaction_isolation')`).Scan(&isolation).Error; err != nil {
+		return run, fmt.Errorf("compliance: isolation level: %w", err)
+	}
+	if isolation != "read committed" {
+		return run, fmt.Errorf("compliance: evaluate needs a READ COMMITTED transaction, not %s", isolation)
+	}
 	// MERGE (unlike INSERT … RETURNING) cannot say which rows it inserted:
 	// count the period's rows around it.
 	var before, after int64
@@ -135,9 +148,17 @@ func Evaluate(ctx context.Context, tx *gorm.DB, p Period, rs StoredRuleSet, now 
 	if res.Error != nil {
 		return run, fmt.Errorf("compliance: evaluate %s: %w", p, res.Error)
 	}
-	if err := db.Raw(`SELECT count(*) FROM evaluations WHERE period = ? AND rule_set_id = ?`, p.String(), rs.ID).
-		Scan(&after).Error; err != nil {
-		return run, fmt.Errorf("compliance: count evaluations: %w", err)
+	var byStatus []struct {
+		Status string
+		N      int64
+	}
+	if err := db.Raw(`SELECT status, count(*) AS n FROM evaluations
+		WHERE period = ? AND rule_set_id = ? GROUP BY status`, p.String(), rs.ID).Scan(&byStatus).Error; err != nil {
+		return run, fmt.Errorf("compliance: count statuses: %w", err)
+	}
+	for _, s := range byStatus {
+		run.ByStatus[s.Status] = s.N
+		after += s.N
 	}
 	if err := db.Raw(`SELECT count(*) FROM businesses WHERE status IN ('active', 'exempt') AND registered_at <= ?`,
 		p.LastDay()).Scan(&run.Businesses).Error; err != nil {
@@ -146,17 +167,14 @@ func Evaluate(ctx context.Context, tx *gorm.DB, p Period, rs StoredRuleSet, now 
 	run.Inserted = after - before
 	run.Updated = res.RowsAffected - run.Inserted
 	run.Unchanged = run.Businesses - run.Inserted - run.Updated
-
-	var byStatus []struct {
-		Status string
-		N      int64
+	if after == 0 {
+		run.Elapsed = time.Since(started)
+		return run, nil // no business to evaluate: the period has no evaluations to show
 	}
-	if err := tx.WithContext(ctx).Raw(`SELECT status, count(*) AS n FROM evaluations
-		WHERE period = ? AND rule_set_id = ? GROUP BY status`, p.String(), rs.ID).Scan(&byStatus).Error; err != nil {
-		return run, fmt.Errorf("compliance: count statuses: %w", err)
-	}
-	for _, s := range byStatus {
-		run.ByStatus[s.Status] = s.N
+	if err := db.Exec(`INSERT INTO evaluated_periods (period, rule_set_id, period_start, period_end, first_evaluated_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (period, rule_set_id) DO NOTHING`,
+		p.String(), rs.ID, p.FirstDay(), p.LastDay(), now.UTC()).Error; err != nil {
+		return run, fmt.Errorf("compliance: record evaluated period: %w", err)
 	}
 	run.Elapsed = time.Since(started)
 	return run, nil
@@ -178,9 +196,16 @@ func Evaluate(ctx context.Context, tx *gorm.DB, p Period, rs StoredRuleSet, now 
 //     of every change, so this reads one row per business.
 //   - Outlet slots: slot-days of confirmed outlets inside the period over
 //     the period's days.
-//   - Status comparisons are made in integers (realised·100 ≥ target·percent)
-//     so no rounding decides a status; the stored ratios are rounded to four
-//     places for display.
+//   - q and s end in OFFSET 0, which keeps each a step of its own: without
+//     it PostgreSQL pastes a ratio's expression into every place that uses
+//     it (the mean uses each ratio three times, the status the mean twice)
+//     and computes the same numeric division a dozen times per business.
+//   - Status comparisons are made in integers, so no rounding decides a
+//     status: realised·100 ≥ target·percent, and for rupiah the same as
+//     realised ≥ ⌈target·percent/100⌉, which never multiplies the realised
+//     sum. The stored ratios are rounded to four places for display, the
+//     average outlet slots to two (half up, in integers: slot-days are never
+//     negative).
 const evaluateSQL = `
 WITH mins (category, purchase_value, ikm_count, outlet_slots) AS (
     SELECT * FROM unnest(CAST(@cats AS text[]), CAST(@mpv AS bigint[]), CAST(@mik AS int[]), CAST(@mos AS int[]))
@@ -237,10 +262,11 @@ q AS (
            CASE WHEN t_pv > 0 THEN r_pv::numeric / t_pv END AS q_pv,
            CASE WHEN t_ik > 0 THEN r_ik::numeric / t_ik END AS q_ik,
            CASE WHEN t_os > 0 THEN slot_days::numeric / (CAST(@days AS int) * t_os) END AS q_os,
-           (t_pv = 0 OR r_pv::numeric * 100 >= t_pv::numeric * CAST(@cp AS int))
+           (t_pv = 0 OR r_pv >= (t_pv * CAST(@cp AS int) + 99) / 100)
              AND (t_ik = 0 OR r_ik * 100 >= t_ik * CAST(@cp AS int))
              AND (t_os = 0 OR slot_days * 100 >= t_os::bigint * CAST(@days AS int) * CAST(@cp AS int)) AS all_met
     FROM m
+    OFFSET 0 -- keep q and s as their own steps (see above)
 ),
 s AS (
     SELECT q.*,
@@ -251,10 +277,11 @@ s AS (
             + (CASE WHEN q_os IS NULL THEN 0 ELSE least(q_os, 1) END))
              / nullif((q_pv IS NOT NULL)::int + (q_ik IS NOT NULL)::int + (q_os IS NOT NULL)::int, 0) AS mean
     FROM q
+    OFFSET 0
 ),
 x AS (
     SELECT business_id, category, t_pv, t_ik, t_os, r_pv, r_ik,
-           round(slot_days::numeric / CAST(@days AS int), 2) AS r_os,
+           (slot_days * 200 + CAST(@days AS int)) / (2 * CAST(@days AS int)) * 0.01 AS r_os,
            round(q_pv, 4) AS q_pv, round(q_ik, 4) AS q_ik, round(q_os, 4) AS q_os, round(mean, 4) AS mean,
            CASE WHEN exemption_id IS NOT NULL OR business_status = 'exempt' THEN 'exempt'
                 WHEN report_status <> 'on_time' THEN 'not_reported'

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
 	"gorm.io/gorm"
 
 	"kemitraan/app/compliance"
+	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/dbtest"
 	"kemitraan/app/platform/fault"
 )
@@ -281,4 +283,84 @@ func TestEvaluationRefusesEarlyOrWrongPeriods(t *testing.T) {
 			t.Errorf("%s at %s: %v, want %s", tc.period, tc.now, err, tc.code)
 		}
 	}
+}
+
+// TestEvaluatedParentsCannotBeDeleted: evaluations point at their business,
+// rule set and exemption without a per-row foreign key (migration 00009);
+// deleting, truncating or renumbering a parent they point at is refused as
+// a foreign key would refuse it, and a parent nothing points at can still
+// go.
+func TestEvaluatedParentsCannotBeDeleted(t *testing.T) {
+	w := newWorld(t)
+	evaluated, excused, unevaluated := w.business("hotel"), w.business("hotel"), w.business("hotel")
+	file := w.id(`INSERT INTO files (sha256, content_type, size_bytes, original_name, created_at)
+		VALUES (repeat('a', 64), 'application/pdf', 1, 'surat.pdf', now()) RETURNING id`)
+	exemption := w.id(`INSERT INTO exemptions (business_id, period, reason, document_file_id, granted_at)
+		VALUES (?, '2025-Q1', 'Banjir', ?, now()) RETURNING id`, excused, file)
+	w.exec("UPDATE businesses SET registered_at = '2025-06-01' WHERE id = ?", unevaluated) // after Q1
+	w.evaluate("2025-Q1", afterQ1Deadline)
+
+	var latest []string
+	if err := w.db.Raw("SELECT period FROM evaluated_periods").Scan(&latest).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(latest) != 1 || latest[0] != "2025-Q1" {
+		t.Errorf("evaluated periods %v, want [2025-Q1]", latest)
+	}
+
+	// Nothing else points at these parents (the record of evaluated periods
+	// would hold the rule set by its own foreign key).
+	w.exec("DELETE FROM evaluated_periods")
+	for _, tc := range []struct {
+		what, sql string
+		id        int64
+	}{
+		{"an evaluated business", "DELETE FROM businesses WHERE id = ?", evaluated},
+		{"an exemption applied", "DELETE FROM exemptions WHERE id = ?", exemption},
+		{"the rule set used", "DELETE FROM rule_sets WHERE id = (SELECT rule_set_id FROM evaluations WHERE business_id = ?)", evaluated},
+	} {
+		err := w.db.Exec(tc.sql, tc.id).Error
+		if _, ok := database.ForeignKeyViolation(err); !ok || !strings.Contains(err.Error(), "evaluations") {
+			t.Errorf("deleting %s: %v, want a foreign key violation naming evaluations", tc.what, err)
+		}
+	}
+	for _, tc := range []struct{ what, sql string }{
+		{"an evaluated business's id", fmt.Sprintf("UPDATE businesses SET id = id + 1000000 WHERE id = %d", evaluated)},
+		{"every exemption", "TRUNCATE exemptions"},
+	} {
+		err := w.db.Exec(tc.sql).Error
+		if _, ok := database.ForeignKeyViolation(err); !ok || !strings.Contains(err.Error(), "evaluations") {
+			t.Errorf("changing %s: %v, want a foreign key violation naming evaluations", tc.what, err)
+		}
+	}
+	// Under REPEATABLE READ a statement cannot see an evaluation committed
+	// after its transaction began: the guard refuses to judge, and the
+	// evaluation refuses to run.
+	err := w.db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").Error; err != nil {
+			t.Fatal(err)
+		}
+		return tx.Exec("DELETE FROM businesses WHERE id = ?", unevaluated).Error
+	})
+	if err == nil || !strings.Contains(err.Error(), "READ COMMITTED") {
+		t.Errorf("deleting under REPEATABLE READ: %v, want a refusal naming READ COMMITTED", err)
+	}
+	err = w.db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").Error; err != nil {
+			t.Fatal(err)
+		}
+		rs, err := compliance.CheckEvaluable(w.ctx, tx, compliance.MustPeriod("2025-Q1"), afterQ1Deadline)
+		if err != nil {
+			return err
+		}
+		_, err = compliance.Evaluate(w.ctx, tx, compliance.MustPeriod("2025-Q1"), rs, afterQ1Deadline)
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "READ COMMITTED") {
+		t.Errorf("evaluating under REPEATABLE READ: %v, want a refusal naming READ COMMITTED", err)
+	}
+	// Everything else still works: editing an evaluated business, deleting
+	// one nothing points at.
+	w.exec("UPDATE businesses SET name = 'PT Baru' WHERE id = ?", evaluated)
+	w.exec("DELETE FROM businesses WHERE id = ?", unevaluated)
 }

@@ -70,7 +70,7 @@ func (s *Service) resolvePeriod(ctx context.Context, raw, field string) (periodC
 		}
 	} else {
 		var latest string
-		err := s.db.WithContext(ctx).Raw(`SELECT period FROM evaluations ORDER BY period_end DESC, period LIMIT 1`).
+		err := s.db.WithContext(ctx).Raw(`SELECT period FROM evaluated_periods ORDER BY period_end DESC, period LIMIT 1`).
 			Scan(&latest).Error
 		if err != nil {
 			return periodChoice{}, fmt.Errorf("report: latest evaluated period: %w", err)
