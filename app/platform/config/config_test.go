@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -105,14 +106,36 @@ func TestInvalidValuesNameTheKey(t *testing.T) {
 	}
 }
 
+// The shipped file says it shows the built-in defaults and names each key's
+// environment variable beside it; both claims are checked here.
 func TestShippedConfigFileLoads(t *testing.T) {
-	cfg, err := Load("../../../config/kemitraan.yaml", true, envOf(nil))
+	const path = "../../../config/kemitraan.yaml"
+	cfg, err := Load(path, true, envOf(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Jobs.Schedules["evaluate"] == "" {
 		t.Error("shipped config has no evaluate schedule")
 	}
+	if !reflect.DeepEqual(cfg, Default()) {
+		t.Errorf("shipped config differs from the defaults:\n file    %+v\n default %+v", cfg, Default())
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var walk func(reflect.Type)
+	walk = func(typ reflect.Type) {
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			if f.Type.Kind() == reflect.Struct {
+				walk(f.Type)
+			} else if name := f.Tag.Get("env"); name != "" && !strings.Contains(string(raw), name) {
+				t.Errorf("shipped config does not name %s beside %s", name, f.Tag.Get("yaml"))
+			}
+		}
+	}
+	walk(reflect.TypeOf(Config{}))
 }
 
 func TestLogFormatFollowsEnvironment(t *testing.T) {
