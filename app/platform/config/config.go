@@ -274,13 +274,17 @@ func (c Config) Validate() error {
 	if u, err := url.Parse(c.HTTP.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
 		bad("http.public_url", "must be an absolute URL")
 	}
-	for key, d := range map[string]time.Duration{
-		"http.read_timeout": c.HTTP.ReadTimeout, "http.write_timeout": c.HTTP.WriteTimeout,
-		"http.shutdown_timeout": c.HTTP.ShutdownTimeout, "auth.session_ttl": c.Auth.SessionTTL,
-		"auth.login_lock_window": c.Auth.LoginLockWindow,
+	// A slice, not a map, so the problems come out in file order every time.
+	for _, d := range []struct {
+		key string
+		d   time.Duration
+	}{
+		{"http.read_timeout", c.HTTP.ReadTimeout}, {"http.write_timeout", c.HTTP.WriteTimeout},
+		{"http.shutdown_timeout", c.HTTP.ShutdownTimeout}, {"auth.session_ttl", c.Auth.SessionTTL},
+		{"auth.login_lock_window", c.Auth.LoginLockWindow},
 	} {
-		if d <= 0 {
-			bad(key, "must be positive")
+		if d.d <= 0 {
+			bad(d.key, "must be positive")
 		}
 	}
 	if c.HTTP.BodyLimit < 1024 {

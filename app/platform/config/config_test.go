@@ -86,6 +86,9 @@ func TestInvalidValuesNameTheKey(t *testing.T) {
 		{"bad database url", "", map[string]string{"DATABASE_URL": "mysql://x"}, []string{"database.url"}},
 		{"short token secret", "", map[string]string{"KEMITRAAN_TOKEN_SECRET": "pendek"}, []string{"auth.token_secret"}},
 		{"unknown time zone", "timezone: Mars/Olympus\n", nil, []string{"timezone"}},
+		{"durations in file order", "", map[string]string{"KEMITRAAN_HTTP_READ_TIMEOUT": "-1s",
+			"KEMITRAAN_HTTP_WRITE_TIMEOUT": "0s", "KEMITRAAN_SESSION_TTL": "-1h"},
+			[]string{"http.read_timeout: must be positive\n  http.write_timeout: must be positive\n  auth.session_ttl"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
