@@ -326,7 +326,7 @@ func TestAgreementValidationNamesEveryFieldAndWritesNothing(t *testing.T) {
 				t.Errorf("fields %v, want %v (%v)", got, tt.fields, p["errors"])
 			}
 			for _, e := range p["errors"].([]any) {
-				if e.(map[string]any)["reason"] == "" {
+				if text(e.(map[string]any), "reason") == "" {
 					t.Errorf("no reason in %v", e)
 				}
 			}

@@ -106,10 +106,19 @@ func (r response) problem(wantStatus int) map[string]any {
 	if err := json.Unmarshal(r.Body.Bytes(), &p); err != nil {
 		r.t.Fatalf("problem body: %v: %s", err, r.Body.String())
 	}
-	if int(p["status"].(float64)) != wantStatus || p["code"] == "" || p["detail"] == "" || p["title"] == "" {
+	// A missing member is nil, which == "" would let through.
+	if status, _ := p["status"].(float64); int(status) != wantStatus ||
+		text(p, "code") == "" || text(p, "detail") == "" || text(p, "title") == "" {
 		r.t.Fatalf("incomplete problem: %v", p)
 	}
 	return p
+}
+
+// text is the string member key of a decoded JSON object, or "" when it is
+// missing or not a string.
+func text(m map[string]any, key string) string {
+	s, _ := m[key].(string)
+	return s
 }
 
 // fields returns the field names of a validation problem's errors.
