@@ -7,20 +7,10 @@
 . scripts/pg.sh
 
 scale=${BENCH_SCALE:-100000,10000000}
-tmp=
 bin=$(mktemp /tmp/kemitraan-bin.XXXXXX)
-trap 'rm -f "$bin"; if [ -n "$tmp" ]; then pg_stop "$tmp" immediate; rm -rf "$tmp"; fi' EXIT
-
-if [ -z "${DATABASE_URL:-}" ]; then
-  pg_find_bindir
-  tmp=$(mktemp -d /tmp/kemitraan-bench.XXXXXX)
-  chmod 755 "$tmp"
-  pg_init "$tmp"
-  port=$(pg_free_port)
-  # Enough cache for the purchases index, and no checkpoint mid-seed.
-  pg_start "$tmp" "$port" -c shared_buffers=1GB -c max_wal_size=4GB -c checkpoint_timeout=30min
-  export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
-fi
+trap 'rm -f "$bin"; pg_throwaway_stop' EXIT
+# Enough cache for the purchases index, and no checkpoint mid-seed.
+pg_throwaway -c shared_buffers=1GB -c max_wal_size=4GB -c checkpoint_timeout=30min
 go build -o "$bin" ./app/cmd/kemitraan
 psql=${PG_BIN:+$PG_BIN/psql}
 psql=${psql:-$(command -v psql)}

@@ -1,5 +1,6 @@
-# Sourced by scripts/run and scripts/test: find (or install) the PostgreSQL
-# server binaries and run a private cluster in a folder of our own.
+# Sourced by scripts/run, scripts/test and the benchmarks: find (or install)
+# the PostgreSQL server binaries and run a private cluster in a folder of our
+# own.
 # PostgreSQL refuses to run as root, so as root the cluster runs as the
 # unprivileged postgres user, in folders that user owns.
 
@@ -71,6 +72,29 @@ pg_stop() {
   local dir=$1 mode=${2:-fast}
   [ -f "$dir/data/postmaster.pid" ] || return 0
   pg_as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -m "$mode" -w stop >/dev/null 2>&1 || true
+}
+
+# pg_throwaway [extra postgres options]: unless DATABASE_URL is already set,
+# start a cluster in a temporary folder on a free loopback port and point
+# DATABASE_URL at it. Set `trap pg_throwaway_stop EXIT` first, so the folder
+# goes even when start-up fails half-way.
+pg_throwaway() {
+  [ -z "${DATABASE_URL:-}" ] || return 0
+  pg_find_bindir || return 1
+  PG_TMP=$(mktemp -d /tmp/kemitraan-pg.XXXXXX)
+  chmod 755 "$PG_TMP"
+  pg_init "$PG_TMP" || return 1
+  local port
+  port=$(pg_free_port)
+  pg_start "$PG_TMP" "$port" "$@" || return 1
+  export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+  echo "throwaway PostgreSQL on 127.0.0.1:$port ($PG_TMP)"
+}
+
+pg_throwaway_stop() {
+  [ -n "${PG_TMP:-}" ] || return 0
+  pg_stop "$PG_TMP" immediate
+  rm -rf "$PG_TMP"
 }
 
 # pg_free_port: a loopback port nothing listens on, from a random start.
