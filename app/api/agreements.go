@@ -179,31 +179,13 @@ func (s *Server) createAgreement(c echo.Context) error {
 }
 
 func (s *Server) getAgreement(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	a, err := s.partnership.Agreement(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, newAgreementResponse(a))
+	return onID(c, s.partnership.Agreement, newAgreementResponse)
 }
 
 func (s *Server) updateAgreement(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req agreementRequest
-	if err := bindJSON(c, &req); err != nil {
-		return err
-	}
-	a, err := s.partnership.UpdateAgreement(c.Request().Context(), id, req.input())
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, newAgreementResponse(a))
+	return onIDWith(c, func(ctx context.Context, id int64, r agreementRequest) (partnership.Agreement, error) {
+		return s.partnership.UpdateAgreement(ctx, id, r.input())
+	}, newAgreementResponse)
 }
 
 func (s *Server) attachAgreementDocument(c echo.Context) error {
@@ -235,59 +217,26 @@ func (s *Server) agreementDocument(c echo.Context) error {
 	return sendFile(c, f, rc)
 }
 
-// agreementAction runs a body-less transition and answers the agreement.
-func (s *Server) agreementAction(c echo.Context, act func(ctx context.Context, id int64) (partnership.Agreement, error)) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	a, err := act(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, newAgreementResponse(a))
-}
-
 func (s *Server) submitAgreement(c echo.Context) error {
-	return s.agreementAction(c, s.partnership.SubmitAgreement)
+	return onID(c, s.partnership.SubmitAgreement, newAgreementResponse)
 }
 
 func (s *Server) approveAgreement(c echo.Context) error {
-	return s.agreementAction(c, s.partnership.ApproveAgreement)
+	return onID(c, s.partnership.ApproveAgreement, newAgreementResponse)
 }
 
 func (s *Server) reviseAgreement(c echo.Context) error {
-	return s.agreementAction(c, s.partnership.ReviseAgreement)
+	return onID(c, s.partnership.ReviseAgreement, newAgreementResponse)
 }
 
 func (s *Server) rejectAgreement(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req reasonRequest
-	if err := bindJSON(c, &req); err != nil {
-		return err
-	}
-	a, err := s.partnership.RejectAgreement(c.Request().Context(), id, req.Reason)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, newAgreementResponse(a))
+	return onIDWith(c, func(ctx context.Context, id int64, r reasonRequest) (partnership.Agreement, error) {
+		return s.partnership.RejectAgreement(ctx, id, r.Reason)
+	}, newAgreementResponse)
 }
 
 func (s *Server) endAgreement(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req reasonRequest
-	if err := bindJSON(c, &req); err != nil {
-		return err
-	}
-	a, err := s.partnership.EndAgreement(c.Request().Context(), id, req.Reason)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, newAgreementResponse(a))
+	return onIDWith(c, func(ctx context.Context, id int64, r reasonRequest) (partnership.Agreement, error) {
+		return s.partnership.EndAgreement(ctx, id, r.Reason)
+	}, newAgreementResponse)
 }

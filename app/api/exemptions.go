@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -143,19 +144,9 @@ func (s *Server) grantExemption(c echo.Context) error {
 }
 
 func (s *Server) revokeExemption(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req reasonRequest
-	if err := bindJSON(c, &req); err != nil {
-		return err
-	}
-	e, err := s.exemptions().Revoke(c.Request().Context(), id, req.Reason)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, newExemptionResponse(e))
+	return onIDWith(c, func(ctx context.Context, id int64, r reasonRequest) (compliance.Exemption, error) {
+		return s.exemptions().Revoke(ctx, id, r.Reason)
+	}, newExemptionResponse)
 }
 
 func (s *Server) exemptionDocument(c echo.Context) error {

@@ -131,67 +131,37 @@ func (s *Server) reportOutlet(c echo.Context) error {
 }
 
 func (s *Server) getOutlet(c echo.Context) error {
-	return s.outletAction(c, s.partnership.Outlet)
-}
-
-// outletAction runs a body-less call on one outlet and answers it.
-func (s *Server) outletAction(c echo.Context, act func(ctx context.Context, id int64) (partnership.Outlet, error)) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	o, err := act(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, newOutletResponse(o))
-}
-
-// outletActionWith binds a JSON body of type T first.
-func outletActionWith[T any](c echo.Context, act func(ctx context.Context, id int64, body T) (partnership.Outlet, error)) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var body T
-	if err := bindJSON(c, &body); err != nil {
-		return err
-	}
-	o, err := act(c.Request().Context(), id, body)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, newOutletResponse(o))
+	return onID(c, s.partnership.Outlet, newOutletResponse)
 }
 
 func (s *Server) confirmOutlet(c echo.Context) error {
-	return s.outletAction(c, s.partnership.ConfirmOutlet)
+	return onID(c, s.partnership.ConfirmOutlet, newOutletResponse)
 }
 
 func (s *Server) withdrawOutlet(c echo.Context) error {
-	return s.outletAction(c, s.partnership.WithdrawOutlet)
+	return onID(c, s.partnership.WithdrawOutlet, newOutletResponse)
 }
 
 func (s *Server) disputeOutlet(c echo.Context) error {
-	return outletActionWith(c, func(ctx context.Context, id int64, r reasonRequest) (partnership.Outlet, error) {
+	return onIDWith(c, func(ctx context.Context, id int64, r reasonRequest) (partnership.Outlet, error) {
 		return s.partnership.DisputeOutlet(ctx, id, r.Reason)
-	})
+	}, newOutletResponse)
 }
 
 func (s *Server) verifyOutlet(c echo.Context) error {
-	return outletActionWith(c, func(ctx context.Context, id int64, r verifyRequest) (partnership.Outlet, error) {
+	return onIDWith(c, func(ctx context.Context, id int64, r verifyRequest) (partnership.Outlet, error) {
 		return s.partnership.VerifyOutlet(ctx, id, r.Note)
-	})
+	}, newOutletResponse)
 }
 
 func (s *Server) rejectOutlet(c echo.Context) error {
-	return outletActionWith(c, func(ctx context.Context, id int64, r reasonRequest) (partnership.Outlet, error) {
+	return onIDWith(c, func(ctx context.Context, id int64, r reasonRequest) (partnership.Outlet, error) {
 		return s.partnership.RejectOutlet(ctx, id, r.Reason)
-	})
+	}, newOutletResponse)
 }
 
 func (s *Server) endOutlet(c echo.Context) error {
-	return outletActionWith(c, func(ctx context.Context, id int64, r endOutletRequest) (partnership.Outlet, error) {
+	return onIDWith(c, func(ctx context.Context, id int64, r endOutletRequest) (partnership.Outlet, error) {
 		return s.partnership.EndOutlet(ctx, id, r.EndDate)
-	})
+	}, newOutletResponse)
 }

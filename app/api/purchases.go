@@ -448,62 +448,51 @@ func newImportResponse(r procurement.ImportResult) importResponse {
 }
 
 // decidePurchase runs a decision on one purchase and answers it.
-func (s *Server) decidePurchase(c echo.Context, d procurement.Decision, reason string) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	p, err := s.purchases.Decide(c.Request().Context(), id, d, reason)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, newPurchaseResponse(p))
+func (s *Server) decidePurchase(c echo.Context, d procurement.Decision) error {
+	return onID(c, func(ctx context.Context, id int64) (procurement.Purchase, error) {
+		return s.purchases.Decide(ctx, id, d, "")
+	}, newPurchaseResponse)
 }
 
 // decideWith binds a JSON body of type T and decides with what it yields.
-func decideWith[T any](s *Server, c echo.Context, decide func(ctx context.Context, body T) (procurement.Decision, string, error)) error {
-	if _, err := pathID(c, "id"); err != nil {
-		return err
-	}
-	var body T
-	if err := bindJSON(c, &body); err != nil {
-		return err
-	}
-	d, reason, err := decide(c.Request().Context(), body)
-	if err != nil {
-		return err
-	}
-	return s.decidePurchase(c, d, reason)
+func decideWith[T any](s *Server, c echo.Context, decide func(body T) (procurement.Decision, string, error)) error {
+	return onIDWith(c, func(ctx context.Context, id int64, body T) (procurement.Purchase, error) {
+		d, reason, err := decide(body)
+		if err != nil {
+			return procurement.Purchase{}, err
+		}
+		return s.purchases.Decide(ctx, id, d, reason)
+	}, newPurchaseResponse)
 }
 
 func (s *Server) confirmPurchase(c echo.Context) error {
-	return s.decidePurchase(c, procurement.Confirm, "")
+	return s.decidePurchase(c, procurement.Confirm)
 }
 
 func (s *Server) withdrawPurchase(c echo.Context) error {
-	return s.decidePurchase(c, procurement.WithdrawOwnItem, "")
+	return s.decidePurchase(c, procurement.WithdrawOwnItem)
 }
 
 func (s *Server) disputePurchase(c echo.Context) error {
-	return decideWith(s, c, func(_ context.Context, r reasonRequest) (procurement.Decision, string, error) {
+	return decideWith(s, c, func(r reasonRequest) (procurement.Decision, string, error) {
 		return procurement.Dispute, r.Reason, nil
 	})
 }
 
 func (s *Server) rejectPurchase(c echo.Context) error {
-	return decideWith(s, c, func(_ context.Context, r reasonRequest) (procurement.Decision, string, error) {
+	return decideWith(s, c, func(r reasonRequest) (procurement.Decision, string, error) {
 		return procurement.Reject, r.Reason, nil
 	})
 }
 
 func (s *Server) verifyPurchase(c echo.Context) error {
-	return decideWith(s, c, func(_ context.Context, r verifyRequest) (procurement.Decision, string, error) {
+	return decideWith(s, c, func(r verifyRequest) (procurement.Decision, string, error) {
 		return procurement.Verify, r.Note, nil
 	})
 }
 
 func (s *Server) resolvePurchase(c echo.Context) error {
-	return decideWith(s, c, func(_ context.Context, r resolveRequest) (procurement.Decision, string, error) {
+	return decideWith(s, c, func(r resolveRequest) (procurement.Decision, string, error) {
 		switch r.Outcome {
 		case "confirmed":
 			return procurement.ResolveConfirm, r.Reason, nil
