@@ -320,12 +320,26 @@ func (a *answerOnce) render(status int, v any) (int, []byte, error) {
 	return status, b, nil
 }
 
-func (a *answerOnce) send(c echo.Context, replay *procurement.Replay) error {
-	if replay != nil {
+// send answers a replay with the stored first answer, a request whose answer
+// was rendered for storing with those bytes, and any other (no key, or a dry
+// run that stores nothing) with v.
+func (a *answerOnce) send(c echo.Context, replay *procurement.Replay, status int, v any) error {
+	switch {
+	case replay != nil:
 		c.Response().Header().Set("Idempotent-Replayed", "true")
 		return c.Blob(replay.Status, echo.MIMEApplicationJSON, replay.Body)
+	case a.body != nil:
+		return c.Blob(a.status, echo.MIMEApplicationJSON, a.body)
 	}
-	return c.Blob(a.status, echo.MIMEApplicationJSON, a.body)
+	return c.JSON(status, v)
+}
+
+// purchaseIdem guards a request that creates one purchase, answered 201.
+func purchaseIdem(key string, hash []byte, out *answerOnce) *procurement.Idem[procurement.Purchase] {
+	return &procurement.Idem[procurement.Purchase]{Key: key, Hash: hash,
+		Answer: func(p procurement.Purchase) (int, []byte, error) {
+			return out.render(http.StatusCreated, newPurchaseResponse(p))
+		}}
 }
 
 func (s *Server) reportPurchase(c echo.Context) error {
@@ -338,22 +352,15 @@ func (s *Server) reportPurchase(c echo.Context) error {
 		return err
 	}
 	var out answerOnce
-	idem := &procurement.Idem[procurement.Purchase]{Key: key, Hash: hash,
-		Answer: func(p procurement.Purchase) (int, []byte, error) {
-			return out.render(http.StatusCreated, newPurchaseResponse(p))
-		}}
 	p, replay, err := s.purchases.Report(c.Request().Context(), procurement.ReportInput{
 		IKMID: req.IKMID, IKMNIB: req.IKMNIB, AgreementID: req.AgreementID, InvoiceNumber: req.InvoiceNumber,
 		PurchaseDate: req.PurchaseDate, PaidDate: req.PaidDate, Description: req.Description,
 		Quantity: req.Quantity, Amount: req.Amount,
-	}, idem)
+	}, purchaseIdem(key, hash, &out))
 	if err != nil {
 		return err
 	}
-	if key == "" {
-		return c.JSON(http.StatusCreated, newPurchaseResponse(p))
-	}
-	return out.send(c, replay)
+	return out.send(c, replay, http.StatusCreated, newPurchaseResponse(p))
 }
 
 func (s *Server) reversePurchase(c echo.Context) error {
@@ -370,19 +377,12 @@ func (s *Server) reversePurchase(c echo.Context) error {
 		return err
 	}
 	var out answerOnce
-	idem := &procurement.Idem[procurement.Purchase]{Key: key, Hash: hash,
-		Answer: func(p procurement.Purchase) (int, []byte, error) {
-			return out.render(http.StatusCreated, newPurchaseResponse(p))
-		}}
 	p, replay, err := s.purchases.Reverse(c.Request().Context(), id,
-		procurement.ReverseInput{Reason: req.Reason, InvoiceNumber: req.InvoiceNumber}, idem)
+		procurement.ReverseInput{Reason: req.Reason, InvoiceNumber: req.InvoiceNumber}, purchaseIdem(key, hash, &out))
 	if err != nil {
 		return err
 	}
-	if key == "" {
-		return c.JSON(http.StatusCreated, newPurchaseResponse(p))
-	}
-	return out.send(c, replay)
+	return out.send(c, replay, http.StatusCreated, newPurchaseResponse(p))
 }
 
 func (s *Server) importPurchases(c echo.Context) error {
@@ -433,10 +433,7 @@ func (s *Server) importPurchases(c echo.Context) error {
 		return newProblem(http.StatusUnsupportedMediaType, "unsupported_media_type",
 			"Kirim berkas CSV atau XLSX sebagai multipart/form-data (kolom \"file\") atau langsung sebagai text/csv atau XLSX.")
 	}
-	if key == "" || dryRun {
-		return c.JSON(status, newImportResponse(res))
-	}
-	return out.send(c, replay)
+	return out.send(c, replay, status, newImportResponse(res))
 }
 
 func newImportResponse(r procurement.ImportResult) importResponse {
