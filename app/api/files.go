@@ -26,9 +26,10 @@ func (s *Server) uploadLimit() int64 { return s.cfg.Uploads.MaxBytes + 64<<10 }
 
 // filePart streams the file in the multipart/form-data field named field to
 // save, with its declared name, without buffering it in memory or on disk
-// first. Parts before it with another name are refused (nothing saved);
-// parts after it are not read. kinds names the accepted formats for the
-// "missing" reason (e.g. "PDF, JPEG atau PNG"); save judges the content.
+// first. It must be the first part: one with another name is refused
+// (nothing saved); parts after it are not read. kinds names the accepted
+// formats for the "missing" reason (e.g. "PDF, JPEG atau PNG"); save judges
+// the content.
 func filePart(c echo.Context, field, kinds string, save func(name string, r io.Reader) error) error {
 	mr, err := c.Request().MultipartReader()
 	if errors.Is(err, http.ErrNotMultipart) {
@@ -38,29 +39,23 @@ func filePart(c echo.Context, field, kinds string, save func(name string, r io.R
 	if err != nil {
 		return newProblem(http.StatusBadRequest, "malformed_multipart", "Badan multipart/form-data tidak dapat dibaca.")
 	}
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			return fault.Invalid(fault.Field(field, "wajib diunggah ("+kinds+")"))
-		}
-		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				return files.TooLarge(field, mbe.Limit)
-			}
-			return newProblem(http.StatusBadRequest, "malformed_multipart", "Badan multipart/form-data tidak dapat dibaca.")
-		}
-		if part.FormName() != field {
-			name := part.FormName()
-			_ = part.Close()
-			if name == "" {
-				name = "(bagian tanpa nama)"
-			}
-			return fault.Invalid(fault.Field(name, "kolom tidak dikenal; kirim berkas dalam kolom "+field))
-		}
-		defer part.Close()
-		return save(part.FileName(), part)
+	part, err := mr.NextPart()
+	if errors.Is(err, io.EOF) {
+		return fault.Invalid(fault.Field(field, "wajib diunggah ("+kinds+")"))
 	}
+	if err != nil {
+		return formReadError(err, field)
+	}
+	if part.FormName() != field {
+		name := part.FormName()
+		_ = part.Close()
+		if name == "" {
+			name = "(bagian tanpa nama)"
+		}
+		return fault.Invalid(fault.Field(name, "kolom tidak dikenal; kirim berkas dalam kolom "+field))
+	}
+	defer part.Close()
+	return save(part.FileName(), part)
 }
 
 // sendFile streams a stored file as an attachment. The content type is the
