@@ -311,7 +311,12 @@ func (s *Server) readImport(c echo.Context) (registry.ImportFile, bool, error) {
 	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 	switch mt {
 	case echo.MIMEMultipartForm:
-		f, err = s.importPart(c)
+		err = filePart(c, "file", "CSV atau XLSX", func(name string, r io.Reader) error {
+			var err error
+			f.Name = name
+			f.Data, err = s.readUpload(r)
+			return err
+		})
 	case "text/csv", "text/plain", xlsxMIME, echo.MIMEOctetStream:
 		f.Data, err = s.readUpload(c.Request().Body)
 	default:
@@ -320,38 +325,6 @@ func (s *Server) readImport(c echo.Context) (registry.ImportFile, bool, error) {
 			Fields: []fault.FieldError{{Field: "file", Reason: "wajib berupa unggahan CSV atau XLSX"}}}
 	}
 	return f, dryRun != nil && *dryRun, err
-}
-
-// importPart reads the multipart field "file"; any other field is refused.
-func (s *Server) importPart(c echo.Context) (registry.ImportFile, error) {
-	mr, err := c.Request().MultipartReader()
-	if err != nil {
-		return registry.ImportFile{}, newProblem(http.StatusBadRequest, "malformed_multipart",
-			"Badan multipart/form-data tidak dapat dibaca.")
-	}
-	for {
-		part, err := mr.NextPart()
-		switch {
-		case errors.Is(err, io.EOF):
-			return registry.ImportFile{}, fault.Invalid(fault.Field("file", "wajib diunggah (CSV atau XLSX)"))
-		case err != nil:
-			if tooLarge := s.uploadTooLarge(err); tooLarge != nil {
-				return registry.ImportFile{}, tooLarge
-			}
-			return registry.ImportFile{}, newProblem(http.StatusBadRequest, "malformed_multipart",
-				"Badan multipart/form-data tidak dapat dibaca.")
-		case part.FormName() != "file":
-			name := part.FormName()
-			_ = part.Close()
-			if name == "" {
-				name = "(bagian tanpa nama)"
-			}
-			return registry.ImportFile{}, fault.Invalid(fault.Field(name, "kolom tidak dikenal; kirim berkas dalam kolom file"))
-		}
-		defer part.Close()
-		data, err := s.readUpload(part)
-		return registry.ImportFile{Name: part.FileName(), Data: data}, err
-	}
 }
 
 // readUpload reads at most uploads.max_bytes; more is a 413 naming the file.
