@@ -204,6 +204,11 @@ type evidenceResponse struct {
 	CreatedAt    time.Time `json:"created_at"`
 }
 
+func newEvidenceResponse(e procurement.Evidence) evidenceResponse {
+	return evidenceResponse{FileID: e.FileID, ContentType: e.ContentType, SizeBytes: e.SizeBytes,
+		OriginalName: e.OriginalName, CreatedAt: e.CreatedAt.UTC()}
+}
+
 func (s *Server) listPurchases(c echo.Context) error {
 	q := newQuery(c)
 	f := procurement.Filter{BusinessID: q.int64("business_id"), IKMID: q.int64("ikm_id"),
@@ -513,8 +518,7 @@ func (s *Server) listEvidence(c echo.Context) error {
 	}
 	out := make([]evidenceResponse, len(list))
 	for i, e := range list {
-		out[i] = evidenceResponse{FileID: e.FileID, ContentType: e.ContentType, SizeBytes: e.SizeBytes,
-			OriginalName: e.OriginalName, CreatedAt: e.CreatedAt.UTC()}
+		out[i] = newEvidenceResponse(e)
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -533,8 +537,7 @@ func (s *Server) attachEvidence(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, evidenceResponse{FileID: ev.FileID, ContentType: ev.ContentType,
-		SizeBytes: ev.SizeBytes, OriginalName: ev.OriginalName, CreatedAt: ev.CreatedAt.UTC()})
+	return c.JSON(http.StatusCreated, newEvidenceResponse(ev))
 }
 
 func (s *Server) downloadEvidence(c echo.Context) error {
