@@ -10,7 +10,6 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -392,14 +391,7 @@ func (s *Server) reversePurchase(c echo.Context) error {
 
 func (s *Server) importPurchases(c echo.Context) error {
 	q := newQuery(c)
-	dryRun := false
-	if raw := q.text("dry_run"); raw != "" {
-		v, err := strconv.ParseBool(raw)
-		if err != nil {
-			q.check.Add("dry_run", "harus true atau false")
-		}
-		dryRun = v
-	}
+	dryRun := q.flag("dry_run")
 	if err := q.err(); err != nil {
 		return err
 	}
