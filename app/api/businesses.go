@@ -302,7 +302,7 @@ func newRegistryImportResponse(r registry.ImportResult) registryImportResponse {
 // (it is at most uploads.max_bytes) because an XLSX cannot be streamed.
 func (s *Server) readImport(c echo.Context) (registry.ImportFile, bool, error) {
 	q := newQuery(c)
-	dryRun := q.boolean("dry_run")
+	dryRun := q.flag("dry_run")
 	if err := q.err(); err != nil {
 		return registry.ImportFile{}, false, err
 	}
@@ -324,7 +324,7 @@ func (s *Server) readImport(c echo.Context) (registry.ImportFile, bool, error) {
 			Detail: "Kirim berkas CSV atau XLSX sebagai multipart/form-data (kolom \"file\") atau langsung sebagai badan permintaan.",
 			Fields: []fault.FieldError{{Field: "file", Reason: "wajib berupa unggahan CSV atau XLSX"}}}
 	}
-	return f, dryRun != nil && *dryRun, err
+	return f, dryRun, err
 }
 
 // readUpload reads at most uploads.max_bytes; more is a 413 naming the file.
