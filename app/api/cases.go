@@ -228,15 +228,7 @@ func (s *Server) listCases(c echo.Context) error {
 }
 
 func (s *Server) getCase(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	d, err := s.sanction.GetCase(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, newCaseDetailResponse(d))
+	return onID(c, s.sanction.GetCase, newCaseDetailResponse)
 }
 
 func newCaseDetailResponse(d sanction.CaseDetail) caseDetailResponse {
