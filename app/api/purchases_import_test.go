@@ -258,6 +258,22 @@ func TestImportXLSXRawBodyAndIdempotency(t *testing.T) {
 	if r := decode[importResponse](raw, http.StatusCreated); r.Created != 1 {
 		t.Errorf("raw CSV body %+v", r)
 	}
+	// A dry run stores nothing, so it neither claims its key nor is replayed:
+	// the same key then serves the real import.
+	fresh := []byte("invoice_number,ikm_nib,purchase_date,description,amount\nZ-1," + s.nibOf(ikm) + ",2025-03-01,x,7\n")
+	for range 2 {
+		dry := s.do(http.MethodPost, "/api/v1/purchases/import?dry_run=true", bytes.NewReader(fresh),
+			"Content-Type", "text/csv", "Authorization", "Bearer "+erp.token, "Idempotency-Key", "impor-kering")
+		if r := decode[importResponse](dry, http.StatusOK); !r.DryRun || r.Created != 0 || r.Rows != 1 ||
+			dry.Header().Get("Idempotent-Replayed") != "" {
+			t.Errorf("keyed dry run %+v (replayed %q)", r, dry.Header().Get("Idempotent-Replayed"))
+		}
+	}
+	stored := s.do(http.MethodPost, "/api/v1/purchases/import", bytes.NewReader(fresh),
+		"Content-Type", "text/csv", "Authorization", "Bearer "+erp.token, "Idempotency-Key", "impor-kering")
+	if r := decode[importResponse](stored, http.StatusCreated); r.DryRun || r.Created != 1 || stored.Header().Get("Idempotent-Replayed") != "" {
+		t.Errorf("import after keyed dry runs %+v", r)
+	}
 	s.do(http.MethodPost, "/api/v1/purchases/import", bytes.NewReader(other),
 		"Content-Type", "application/json", "Authorization", "Bearer "+erp.token).problem(http.StatusUnsupportedMediaType)
 	s.do(http.MethodPost, "/api/v1/purchases/import", bytes.NewReader([]byte("PK\x03\x04rusak")),
