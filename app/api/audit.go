@@ -48,7 +48,7 @@ type auditEventResponse struct {
 }
 
 func (s *Server) listAuditEvents(c echo.Context) error {
-	q, loc := newQuery(c), s.cfg.Location()
+	q, loc := newQuery(c), s.loc
 	f := audit.Filter{
 		EntityType: q.text("entity_type"), EntityID: q.text("entity_id"), ActorUserID: q.id("actor_user_id"),
 		Actor: q.text("actor"), Action: q.text("action"),
