@@ -75,7 +75,6 @@ type EvaluationPage struct {
 // with the rule set that judges each period are shown (a period
 // re-evaluated under a later version keeps its old row for the record).
 func evaluationQuery(ctx context.Context, db *gorm.DB) *gorm.DB {
-	a := actor.From(ctx)
 	q := db.WithContext(ctx).Table("evaluations AS e").
 		Joins("JOIN businesses b ON b.id = e.business_id").
 		Joins("JOIN rule_sets rs ON rs.id = e.rule_set_id").
@@ -87,14 +86,8 @@ func evaluationQuery(ctx context.Context, db *gorm.DB) *gorm.DB {
 			e.realised_purchase_value, e.realised_ikm_count, e.realised_outlet_slots,
 			e.ratio_purchase_value, e.ratio_ikm_count, e.ratio_outlet_slots, e.mean_ratio,
 			e.status, e.report_status, e.exemption_id, e.computed_at`)
-	switch {
-	case a.Staff():
-	case a.Role == actor.RoleCompany && a.BusinessID != 0:
-		q = q.Where("e.business_id = ?", a.BusinessID)
-	default:
-		q = q.Where("false")
-	}
-	return q
+	cond, args := actor.From(ctx).BusinessScope("e.business_id")
+	return q.Where(cond, args...)
 }
 
 // ListEvaluations lists evaluations newest first with the next page's

@@ -21,7 +21,6 @@ import (
 	"gorm.io/gorm"
 
 	"kemitraan/app/compliance"
-	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/fault"
 )
@@ -116,21 +115,6 @@ func periodStrings(ps []compliance.Period) []string {
 		out[i] = p.String()
 	}
 	return out
-}
-
-// scope is the SQL condition on the business id column that limits a read
-// to what the actor may see: staff everything, a company its own business,
-// anyone else nothing.
-func scope(ctx context.Context, column string) (string, []any) {
-	a := actor.From(ctx)
-	switch {
-	case a.Staff():
-		return "true", nil
-	case a.Role == actor.RoleCompany && a.BusinessID != 0:
-		return column + " = ?", []any{a.BusinessID}
-	default:
-		return "false", nil
-	}
 }
 
 // readOnly runs fn in a read-only transaction whose statements skip JIT

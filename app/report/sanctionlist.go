@@ -14,6 +14,7 @@ import (
 	"gorm.io/gorm"
 
 	"kemitraan/app/compliance"
+	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
 	"kemitraan/app/sanction"
@@ -235,7 +236,7 @@ func (s *Service) prepareList(ctx context.Context, f ListFilter) (listQuery, err
 	add := func(needs joins, sql string, a ...any) {
 		q.conds = append(q.conds, cond{sql: sql, args: a, needs: needs})
 	}
-	if sql, args := scope(ctx, "e.business_id"); sql != "true" {
+	if sql, args := actor.From(ctx).BusinessScope("e.business_id"); sql != "true" {
 		add(0, sql, args...)
 	}
 	if len(f.Statuses) > 0 {

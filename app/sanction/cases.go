@@ -242,16 +242,9 @@ func (p Page) limit() int {
 // caseQuery is the scoped base of case reads: a company sees its own
 // business's cases only; staff see all. Anyone else sees none.
 func caseQuery(ctx context.Context, db *gorm.DB) *gorm.DB {
-	a := actor.From(ctx)
-	q := db.WithContext(ctx).Table("sanction_cases AS c").Joins("JOIN businesses b ON b.id = c.business_id")
-	switch {
-	case a.Staff():
-	case a.Role == actor.RoleCompany && a.BusinessID != 0:
-		q = q.Where("c.business_id = ?", a.BusinessID)
-	default:
-		q = q.Where("false")
-	}
-	return q
+	cond, args := actor.From(ctx).BusinessScope("c.business_id")
+	return db.WithContext(ctx).Table("sanction_cases AS c").Joins("JOIN businesses b ON b.id = c.business_id").
+		Where(cond, args...)
 }
 
 // caseListRow is a case joined with its business. The case's columns fill
@@ -477,15 +470,8 @@ func (s *Service) LetterPDF(ctx context.Context, caseID, letterID int64) (Letter
 // scopedCase loads a case the caller may see, optionally locking it for
 // update; anything else is not found.
 func (s *Service) scopedCase(ctx context.Context, tx *gorm.DB, id int64, lock bool) (caseRow, error) {
-	a := actor.From(ctx)
-	q := tx.WithContext(ctx).Where("id = ?", id)
-	switch {
-	case a.Staff():
-	case a.Role == actor.RoleCompany && a.BusinessID != 0:
-		q = q.Where("business_id = ?", a.BusinessID)
-	default:
-		return caseRow{}, caseNotFound()
-	}
+	cond, args := actor.From(ctx).BusinessScope("business_id")
+	q := tx.WithContext(ctx).Where("id = ?", id).Where(cond, args...)
 	if lock {
 		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 	}

@@ -67,6 +67,21 @@ func (a Actor) Staff() bool {
 	return a.System || a.Role == RoleAdmin || a.Role == RoleOfficer || a.Role == RoleReviewer
 }
 
+// BusinessScope is the SQL condition on column, a business id, that limits
+// a read to what a may see: staff everything, a company user (or its ERP
+// token) its own business, anyone else nothing. Use it as
+// q.Where(cond, args...).
+func (a Actor) BusinessScope(column string) (cond string, args []any) {
+	switch {
+	case a.Staff():
+		return "true", nil
+	case a.Role == RoleCompany && a.BusinessID != 0:
+		return column + " = ?", []any{a.BusinessID}
+	default:
+		return "false", nil
+	}
+}
+
 // SystemActor is used by jobs and command-line runs.
 var SystemActor = Actor{System: true}
 
