@@ -84,15 +84,19 @@ func SendReminders(ctx context.Context, db *gorm.DB, now time.Time, appURL strin
 	return res, err
 }
 
-// The parameters are typed once, in params. Addresses: the business's contact address and its active company users';
-// an IKM's own address and its IKM users'. Recipients without any address
-// are not marked, so they are not counted as reminded.
-const remindBusinessesSQL = `
+// remindParams types the named parameters once, for both reminder
+// statements below.
+const remindParams = `
 WITH params AS (
     SELECT CAST(@period AS text) AS period, CAST(@label AS text) AS label, CAST(@pstart AS date) AS pstart,
            CAST(@pend AS date) AS pend, CAST(@days AS int) AS days, CAST(@due AS text) AS due,
            CAST(@now AS timestamptz) AS now, CAST(@url AS text) AS url
-),
+),`
+
+// Addresses: the business's contact address and its active company users';
+// an IKM's own address and its IKM users'. Recipients without any address
+// are not marked, so they are not counted as reminded.
+const remindBusinessesSQL = remindParams + `
 due AS (
     SELECT b.id, b.name, b.nib, b.contact_email
     FROM businesses b, params
@@ -134,12 +138,7 @@ queued AS (
 )
 SELECT (SELECT count(*) FROM marked) AS recipients, (SELECT count(*) FROM queued) AS messages`
 
-const remindIKMsSQL = `
-WITH params AS (
-    SELECT CAST(@period AS text) AS period, CAST(@label AS text) AS label, CAST(@pstart AS date) AS pstart,
-           CAST(@pend AS date) AS pend, CAST(@days AS int) AS days, CAST(@due AS text) AS due,
-           CAST(@now AS timestamptz) AS now, CAST(@url AS text) AS url
-),
+const remindIKMsSQL = remindParams + `
 waiting AS (
     SELECT p.ikm_id, count(*) AS n, sum(p.amount) AS total
     FROM purchases p, params
