@@ -64,9 +64,6 @@ type Thresholds struct {
 // Date is a calendar date without a zone, written 2025-01-01.
 type Date struct{ time.Time }
 
-// NewDate returns the date y-m-d.
-func NewDate(y int, m time.Month, d int) Date { return Date{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)} }
-
 func (d Date) String() string               { return d.Format(time.DateOnly) }
 func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 func (d *Date) UnmarshalText(b []byte) error {

@@ -95,9 +95,6 @@ func (r *Runner) Job(name string) (Job, bool) {
 	return Job{}, false
 }
 
-// Jobs lists the runner's jobs.
-func (r *Runner) Jobs() []Job { return r.jobs }
-
 // A job's advisory lock has two int4 keys: hashtext of this namespace and of
 // the job's name.
 const lockNamespace = "kemitraan_job"

@@ -34,9 +34,6 @@ func (s *Service) PrepareExport(ctx context.Context, f ListFilter) (*Export, err
 	return &Export{s: s, q: q}, nil
 }
 
-// Period is the exported period.
-func (x *Export) Period() compliance.Period { return x.q.period }
-
 // Filename is the download's name: daftar-sanksi-2025-Q1.csv.
 func (x *Export) Filename(ext string) string {
 	return "daftar-sanksi-" + x.q.period.String() + "." + ext
