@@ -57,19 +57,13 @@ type Demo struct {
 func DemoData(ctx context.Context, db *gorm.DB) (Demo, error) {
 	var out Demo
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		parents, children := demoBusinesses()
-		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&parents)
+		estates, children := demoBusinesses()
+		businesses := append(estates, children...)
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&businesses)
 		if res.Error != nil {
-			return fmt.Errorf("seed: estates: %w", res.Error)
+			return fmt.Errorf("seed: businesses: %w", res.Error)
 		}
-		out.Businesses += res.RowsAffected
-		for i := range children {
-			res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&children[i])
-			if res.Error != nil {
-				return fmt.Errorf("seed: business %s: %w", children[i].NIB, res.Error)
-			}
-			out.Businesses += res.RowsAffected
-		}
+		out.Businesses = res.RowsAffected
 		// A factory inside an estate names the estate as its parent.
 		var childNIBs, parentNIBs []string
 		for _, c := range children {
