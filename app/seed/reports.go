@@ -28,23 +28,23 @@ var (
 // status to show. Existing reports are left alone.
 func DemoReports(ctx context.Context, db *gorm.DB) (int64, error) {
 	estates, others := demoBusinesses()
-	var n int64
+	var reporters []string
 	for _, b := range append(estates, others...) {
-		if slices.Contains(demoSilent, b.NIB) {
-			continue
+		if !slices.Contains(demoSilent, b.NIB) {
+			reporters = append(reporters, b.NIB)
 		}
-		at := time.Date(2025, 4, 10, 3, 0, 0, 0, time.UTC)
-		if slices.Contains(demoLateReporters, b.NIB) {
-			at = time.Date(2025, 4, 21, 2, 0, 0, 0, time.UTC)
-		}
-		res := db.WithContext(ctx).Exec(`INSERT INTO period_reports (business_id, period, submitted_at, deadline, on_time)
-			SELECT id, ?, ?, ?, ? FROM businesses WHERE nib = ?
-			ON CONFLICT (business_id, period) DO NOTHING`,
-			DemoPeriod, at, demoReportDeadline, at.Before(demoReportDeadline), b.NIB)
-		if res.Error != nil {
-			return n, fmt.Errorf("seed: report of %s: %w", b.NIB, res.Error)
-		}
-		n += res.RowsAffected
 	}
-	return n, nil
+	onTime := time.Date(2025, 4, 10, 3, 0, 0, 0, time.UTC)
+	late := time.Date(2025, 4, 21, 2, 0, 0, 0, time.UTC)
+	res := db.WithContext(ctx).Exec(`INSERT INTO period_reports (business_id, period, submitted_at, deadline, on_time)
+		SELECT b.id, ?, s.at, CAST(? AS timestamptz), s.at < CAST(? AS timestamptz)
+		FROM businesses b
+		CROSS JOIN LATERAL (SELECT CASE WHEN b.nib IN ? THEN CAST(? AS timestamptz) ELSE CAST(? AS timestamptz) END AS at) s
+		WHERE b.nib IN ?
+		ON CONFLICT (business_id, period) DO NOTHING`,
+		DemoPeriod, demoReportDeadline, demoReportDeadline, demoLateReporters, late, onTime, reporters)
+	if res.Error != nil {
+		return 0, fmt.Errorf("seed: period reports: %w", res.Error)
+	}
+	return res.RowsAffected, nil
 }
