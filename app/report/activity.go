@@ -62,20 +62,17 @@ func (s *Service) ensureActivity(ctx context.Context, periods []compliance.Perio
 	var confirmed []string
 	for _, sn := range snaps {
 		seen[sn.Period] = sn.ComputedAt
-		switch {
-		case sn.Changed:
+		out[sn.Period] = sn.ComputedAt
+		if now.Sub(sn.ComputedAt) < s.activityMinAge {
+			continue
+		}
+		if sn.Changed {
 			// Stale: served as it is (its as_of says so) while a rebuild
 			// runs in the background, at most once a minute.
-			out[sn.Period] = sn.ComputedAt
-			if now.Sub(sn.ComputedAt) >= s.activityMinAge {
-				p, seen := compliance.MustPeriod(sn.Period), sn.ComputedAt
-				stale = append(stale, func() { s.rebuildInBackground(p, seen) })
-			}
-		default:
-			out[sn.Period] = sn.ComputedAt
-			if now.Sub(sn.ComputedAt) >= s.activityMinAge {
-				confirmed = append(confirmed, sn.Period)
-			}
+			p, seen := compliance.MustPeriod(sn.Period), sn.ComputedAt
+			stale = append(stale, func() { s.rebuildInBackground(p, seen) })
+		} else {
+			confirmed = append(confirmed, sn.Period)
 		}
 	}
 	// Nothing counted since the snapshot: it is as good as one taken now.

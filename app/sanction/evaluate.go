@@ -66,7 +66,7 @@ func systemIfAnonymous(ctx context.Context) context.Context {
 	return ctx
 }
 
-// auditColumns are the actor columns every set-based audit insert writes.
+// auditArgs are the actor columns every set-based audit insert writes.
 func auditArgs(ctx context.Context, now time.Time) []any {
 	a := actor.From(ctx)
 	var user *int64
