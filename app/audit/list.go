@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
 )
 
@@ -89,10 +90,6 @@ func List(ctx context.Context, db *gorm.DB, f Filter) ([]Stored, int64, error) {
 	if err := q.Order("id DESC").Limit(f.Limit + 1).Find(&out).Error; err != nil {
 		return nil, 0, fmt.Errorf("audit: list: %w", err)
 	}
-	var next int64
-	if len(out) > f.Limit {
-		out = out[:f.Limit]
-		next = out[len(out)-1].ID
-	}
+	out, next := database.KeysetPage(out, f.Limit, func(e Stored) int64 { return e.ID })
 	return out, next, nil
 }

@@ -183,11 +183,7 @@ func (s *Service) ListAgreements(ctx context.Context, f AgreementFilter, page Pa
 	if err := q.Order("a.id DESC").Limit(limit + 1).Find(&list).Error; err != nil {
 		return nil, 0, fmt.Errorf("partnership: list agreements: %w", err)
 	}
-	var next int64
-	if len(list) > limit {
-		list = list[:limit]
-		next = list[limit-1].ID
-	}
+	list, next := database.KeysetPage(list, limit, func(a Agreement) int64 { return a.ID })
 	if err := s.loadPartners(ctx, s.db, list); err != nil {
 		return nil, 0, err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"kemitraan/app/audit"
 	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
 )
 
@@ -155,11 +156,7 @@ func (s *Service) ListOutlets(ctx context.Context, f OutletFilter, page Page) ([
 	if err := q.Order("o.id DESC").Limit(limit + 1).Find(&list).Error; err != nil {
 		return nil, 0, fmt.Errorf("partnership: list outlets: %w", err)
 	}
-	var next int64
-	if len(list) > limit {
-		list = list[:limit]
-		next = list[limit-1].ID
-	}
+	list, next := database.KeysetPage(list, limit, func(o Outlet) int64 { return o.ID })
 	return list, next, nil
 }
 

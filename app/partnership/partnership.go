@@ -20,6 +20,7 @@ import (
 	"kemitraan/app/compliance"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/clock"
+	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
 	"kemitraan/app/platform/files"
 )
@@ -72,16 +73,7 @@ type Page struct {
 }
 
 // limit returns the page size, defaulting to 50 and capped at 200.
-func (p Page) limit() int {
-	switch {
-	case p.Limit <= 0:
-		return 50
-	case p.Limit > 200:
-		return 200
-	default:
-		return p.Limit
-	}
-}
+func (p Page) limit() int { return database.PageSize(p.Limit) }
 
 // parseDate reads a YYYY-MM-DD date for field into *dst, recording why not in c.
 func parseDate(c *fault.Checker, field, raw string, required bool, dst *time.Time) bool {

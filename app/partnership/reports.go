@@ -14,6 +14,7 @@ import (
 	"kemitraan/app/audit"
 	"kemitraan/app/compliance"
 	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
 )
 
@@ -201,10 +202,7 @@ func (s *Service) ListReports(ctx context.Context, f ReportFilter, page Page) (R
 	if err := q.Order("b.id").Limit(limit + 1).Scan(&out.Rows).Error; err != nil {
 		return ReportList{}, fmt.Errorf("partnership: list reports: %w", err)
 	}
-	if len(out.Rows) > limit {
-		out.Rows = out.Rows[:limit]
-		out.Next = out.Rows[limit-1].BusinessID
-	}
+	out.Rows, out.Next = database.KeysetPage(out.Rows, limit, func(r ReportRow) int64 { return r.BusinessID })
 
 	var counts struct{ Submitted, Late, Missing int64 }
 	err = base().Select(`count(*) FILTER (WHERE r.on_time) AS submitted,

@@ -13,6 +13,7 @@ import (
 
 	"kemitraan/app/audit"
 	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/files"
 )
 
@@ -37,19 +38,14 @@ type Page struct {
 	NextCursor int64
 }
 
-const (
-	DefaultPageSize = 50
-	MaxPageSize     = 200
-)
+// MaxPageSize is the largest page a caller may ask for.
+const MaxPageSize = database.MaxPageSize
 
 // List returns the caller's purchases matching f, newest first, one page at
 // a time by keyset: a company sees its own, an IKM those against it, staff
 // everything.
 func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
-	if f.Limit <= 0 {
-		f.Limit = DefaultPageSize
-	}
-	f.Limit = min(f.Limit, MaxPageSize)
+	f.Limit = database.PageSize(f.Limit)
 	q := withNames(ctx, s.db, actor.From(ctx))
 	if f.BusinessID != 0 {
 		q = q.Where("p.business_id = ?", f.BusinessID)
@@ -76,11 +72,8 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	if err := q.Order("p.id DESC").Limit(f.Limit + 1).Find(&items).Error; err != nil {
 		return Page{}, fmt.Errorf("procurement: list: %w", err)
 	}
-	page := Page{Items: items}
-	if len(items) > f.Limit {
-		page.Items = items[:f.Limit]
-		page.NextCursor = page.Items[f.Limit-1].ID
-	}
+	var page Page
+	page.Items, page.NextCursor = database.KeysetPage(items, f.Limit, func(p Purchase) int64 { return p.ID })
 	return page, nil
 }
 
