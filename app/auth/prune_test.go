@@ -1,7 +1,9 @@
 package auth_test
 
 import (
+	"bytes"
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -36,7 +38,9 @@ func TestPrune(t *testing.T) {
 		}
 	}
 	for _, at := range []time.Time{now.Add(-time.Hour), now.Add(-time.Minute)} {
-		db.Exec(`INSERT INTO login_attempts (username, ip, attempted_at) VALUES ('uji', '192.0.2.1', ?)`, at)
+		if err := db.Exec(`INSERT INTO login_attempts (username, ip, attempted_at) VALUES ('uji', '192.0.2.1', ?)`, at).Error; err != nil {
+			t.Fatal(err)
+		}
 	}
 	svc := auth.NewService(db, clock.NewFixed(now), cfg)
 	got, err := svc.Prune(ctx)
@@ -45,6 +49,19 @@ func TestPrune(t *testing.T) {
 	}
 	if got != (auth.Pruned{Sessions: 2, LoginAttempts: 1}) {
 		t.Errorf("pruned %+v, want 2 sessions and 1 attempt", got)
+	}
+	var left [][]byte
+	if err := db.Table("sessions").Order("token_hash").Pluck("token_hash", &left).Error; err != nil {
+		t.Fatal(err)
+	}
+	var want [][]byte
+	for i, s := range sessions {
+		if s.kept {
+			want = append(want, []byte{byte(i)})
+		}
+	}
+	if !slices.EqualFunc(left, want, bytes.Equal) {
+		t.Errorf("sessions left %v, want %v", left, want)
 	}
 	again, _ := svc.Prune(ctx)
 	if again != (auth.Pruned{}) {
