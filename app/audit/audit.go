@@ -56,10 +56,7 @@ func Record(ctx context.Context, tx *gorm.DB, at time.Time, ev Event) error {
 		RequestID:  logging.RequestID(ctx),
 		IP:         a.IP,
 	}
-	if a.UserID != 0 {
-		id := a.UserID
-		r.ActorUserID = &id
-	}
+	r.ActorUserID = a.OptionalUserID()
 	var err error
 	if r.Before, err = marshal(ev.Before); err != nil {
 		return fmt.Errorf("audit: before: %w", err)

@@ -60,10 +60,3 @@ var lockForUpdate = clause.Locking{Strength: "UPDATE"}
 func isNoRows(err error) bool {
 	return errors.Is(err, sql.ErrNoRows) || errors.Is(err, gorm.ErrRecordNotFound)
 }
-
-func nullable(id int64) *int64 {
-	if id == 0 {
-		return nil
-	}
-	return &id
-}

@@ -157,7 +157,7 @@ func (s *Service) RevokeAPIToken(ctx context.Context, id int64) (APIToken, error
 		before := out
 		now := s.now()
 		if err := tx.Exec(`UPDATE api_tokens SET revoked_at = ?, revoked_by = ? WHERE id = ?`,
-			now, nullable(a.UserID), id).Error; err != nil {
+			now, a.OptionalUserID(), id).Error; err != nil {
 			return fmt.Errorf("auth: revoke token %d: %w", id, err)
 		}
 		out.RevokedAt = &now

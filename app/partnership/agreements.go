@@ -206,7 +206,7 @@ func (s *Service) CreateAgreement(ctx context.Context, in AgreementInput) (Agree
 			return err
 		}
 		ag.Status = AgreementDraft
-		ag.CreatedBy = userID(a)
+		ag.CreatedBy = a.OptionalUserID()
 		ag.CreatedAt, ag.UpdatedAt = now, now
 		if err := tx.Create(&ag).Error; err != nil {
 			return agreementWriteError(err)
@@ -364,7 +364,7 @@ func (s *Service) EndAgreement(ctx context.Context, id int64, reason string) (Ag
 
 func (s *Service) decided(ctx context.Context, set map[string]any) {
 	set["decided_at"] = s.clock.Now()
-	set["decided_by"] = userID(actor.From(ctx))
+	set["decided_by"] = actor.From(ctx).OptionalUserID()
 }
 
 // transition runs one action on one agreement: lock it (in the caller's

@@ -45,7 +45,7 @@ func EndExpired(ctx context.Context, db *gorm.DB, now time.Time) (int, error) {
 		)
 		SELECT count(*) FROM logged`,
 		sql.Named("now", now.UTC()), sql.Named("today", compliance.DateIn(now)),
-		sql.Named("user", userID(a)), sql.Named("actor", a.Label()), sql.Named("role", string(a.Role)),
+		sql.Named("user", a.OptionalUserID()), sql.Named("actor", a.Label()), sql.Named("role", string(a.Role)),
 		sql.Named("request", logging.RequestID(ctx)), sql.Named("ip", a.IP),
 	).Scan(&n).Error
 	if err != nil {

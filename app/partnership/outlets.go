@@ -177,7 +177,7 @@ func (s *Service) ReportOutlet(ctx context.Context, in OutletInput) (Outlet, err
 			return err
 		}
 		o.Status = OutletReported
-		o.CreatedBy = userID(a)
+		o.CreatedBy = a.OptionalUserID()
 		o.CreatedAt, o.UpdatedAt = now, now
 		if err := tx.Create(&o).Error; err != nil {
 			return fmt.Errorf("partnership: report outlet: %w", err)
@@ -195,7 +195,7 @@ func (s *Service) ReportOutlet(ctx context.Context, in OutletInput) (Outlet, err
 func (s *Service) ConfirmOutlet(ctx context.Context, id int64) (Outlet, error) {
 	return s.outletTransition(ctx, id, OutletConfirm, func(o Outlet, set map[string]any) error {
 		set["confirmed_at"] = s.clock.Now()
-		set["confirmed_by"] = userID(actor.From(ctx))
+		set["confirmed_by"] = actor.From(ctx).OptionalUserID()
 		return nil
 	})
 }
@@ -221,7 +221,7 @@ func (s *Service) VerifyOutlet(ctx context.Context, id int64, note string) (Outl
 		return Outlet{}, fault.Invalid(fault.Field("note", fmt.Sprintf("paling banyak %d karakter", maxReasonLen)))
 	}
 	return s.outletTransition(ctx, id, OutletVerify, func(o Outlet, set map[string]any) error {
-		now, by := s.clock.Now(), userID(actor.From(ctx))
+		now, by := s.clock.Now(), actor.From(ctx).OptionalUserID()
 		set["confirmed_at"], set["confirmed_by"], set["verified"] = now, by, true
 		set["decided_at"], set["decided_by"], set["resolution_reason"] = now, by, note
 		return nil
@@ -236,7 +236,7 @@ func (s *Service) RejectOutlet(ctx context.Context, id int64, reason string) (Ou
 		return Outlet{}, err
 	}
 	return s.outletTransition(ctx, id, OutletReject, func(o Outlet, set map[string]any) error {
-		set["decided_at"], set["decided_by"], set["resolution_reason"] = s.clock.Now(), userID(actor.From(ctx)), reason
+		set["decided_at"], set["decided_by"], set["resolution_reason"] = s.clock.Now(), actor.From(ctx).OptionalUserID(), reason
 		return nil
 	})
 }

@@ -111,15 +111,6 @@ func requireText(c *fault.Checker, field string, s *string, max int) {
 // today is the calendar date of now in WIB, as a date value.
 func (s *Service) today() time.Time { return compliance.DateIn(s.clock.Now()) }
 
-// userID is the acting user's id for created_by/decided_by columns, or nil.
-func userID(a actor.Actor) *int64 {
-	if a.UserID == 0 {
-		return nil
-	}
-	id := a.UserID
-	return &id
-}
-
 // ownBusiness resolves which business a write is for: a company user or
 // token acts for its own business only (asking for another is "not found",
 // as if it did not exist); staff name one.

@@ -81,7 +81,7 @@ func (s *Service) SubmitReport(ctx context.Context, businessID int64, period str
 		}
 		deadline := rules.ReportDeadline(p)
 		r := PeriodReport{BusinessID: businessID, Period: p.String(), SubmittedAt: now,
-			SubmittedBy: userID(a), Deadline: deadline, OnTime: now.Before(deadline), CreatedAt: now}
+			SubmittedBy: a.OptionalUserID(), Deadline: deadline, OnTime: now.Before(deadline), CreatedAt: now}
 		// ON CONFLICT keeps a double click from becoming a 500; the first
 		// report stands and the second is told when it came.
 		res := tx.Raw(`INSERT INTO period_reports (business_id, period, submitted_at, submitted_by, deadline, on_time, created_at)

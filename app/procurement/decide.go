@@ -151,11 +151,7 @@ func (s *Service) apply(ctx context.Context, tx *gorm.DB, a actor.Actor, p Purch
 		return p, e
 	}
 	before := AuditView(p)
-	var actorID *int64
-	if a.UserID != 0 {
-		id := a.UserID
-		actorID = &id
-	}
+	actorID := a.OptionalUserID()
 	set := map[string]any{"status": t.to, "updated_at": now}
 	switch d {
 	case Confirm:

@@ -410,10 +410,8 @@ func (s *Service) storeStaged(ctx context.Context, tx *gorm.DB, a actor.Actor, r
 		return err
 	}
 	confirmBy := now.Add(window)
-	var userID, tokenID *int64
-	if a.UserID != 0 {
-		userID = &a.UserID
-	}
+	userID := a.OptionalUserID()
+	var tokenID *int64
 	if a.TokenID != 0 {
 		tokenID = &a.TokenID
 	}

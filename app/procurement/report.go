@@ -134,10 +134,7 @@ func (s *Service) report(ctx context.Context, tx *gorm.DB, a actor.Actor, in Rep
 }
 
 func setCreator(p *Purchase, a actor.Actor) {
-	if a.UserID != 0 {
-		id := a.UserID
-		p.CreatedBy = &id
-	}
+	p.CreatedBy = a.OptionalUserID()
 	if a.TokenID != 0 {
 		id := a.TokenID
 		p.CreatedTokenID = &id

@@ -309,9 +309,7 @@ func (s *Service) VerifyIKM(ctx context.Context, id int64, verified bool) (IKM, 
 		set := map[string]any{"verified": verified, "verified_at": nil, "verified_by": nil, "updated_at": now}
 		if verified {
 			set["verified_at"] = now
-			if a := actor.From(ctx); a.UserID != 0 {
-				set["verified_by"] = a.UserID
-			}
+			set["verified_by"] = actor.From(ctx).OptionalUserID()
 		}
 		return set, nil
 	})

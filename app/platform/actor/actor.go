@@ -82,6 +82,16 @@ func (a Actor) BusinessScope(column string) (cond string, args []any) {
 	}
 }
 
+// OptionalUserID is the acting user's id for a nullable *_by column: nil
+// for a token, a job or the public.
+func (a Actor) OptionalUserID() *int64 {
+	if a.UserID == 0 {
+		return nil
+	}
+	id := a.UserID
+	return &id
+}
+
 // SystemActor is used by jobs and command-line runs.
 var SystemActor = Actor{System: true}
 
