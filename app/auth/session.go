@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
 )
 
@@ -64,7 +65,7 @@ func (s *Service) issueSession(ctx context.Context, tx *gorm.DB, userID int64, i
 	now := s.now()
 	row := sessionRow{
 		UserID: userID, TokenHash: hash, CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL),
-		LastSeenAt: now, IP: ip, UserAgent: truncate(userAgent, 400),
+		LastSeenAt: now, IP: ip, UserAgent: database.Text(userAgent, 400),
 	}
 	if err := tx.WithContext(ctx).Create(&row).Error; err != nil {
 		return Session{}, fmt.Errorf("auth: create session: %w", err)
@@ -159,11 +160,4 @@ func deref(p *int64) int64 {
 		return 0
 	}
 	return *p
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }

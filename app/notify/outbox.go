@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -139,7 +138,7 @@ func deliverBatch(ctx context.Context, db *gorm.DB, sender Sender, now time.Time
 					status = "failed"
 				}
 				failIDs, failStatus = append(failIDs, r.ID), append(failStatus, status)
-				failErrs, failNext = append(failErrs, truncate(err.Error(), 1000)), append(failNext, now.UTC().Add(Backoff(attempts)))
+				failErrs, failNext = append(failErrs, database.Text(err.Error(), 1000)), append(failNext, now.UTC().Add(Backoff(attempts)))
 				continue
 			}
 			sentIDs = append(sentIDs, r.ID)
@@ -171,18 +170,4 @@ func Backoff(n int) time.Duration {
 		d *= 2
 	}
 	return min(d, MaxDelay)
-}
-
-// truncate makes s valid text of at most n bytes, never splitting a UTF-8
-// character (PostgreSQL refuses invalid text, which would roll back the
-// batch).
-func truncate(s string, n int) string {
-	s = strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "?")
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
