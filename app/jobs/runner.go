@@ -12,6 +12,7 @@ import (
 
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/clock"
+	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
 )
 
@@ -176,7 +177,7 @@ func (r *Runner) Run(ctx context.Context, name string, trigger Trigger, p Params
 	}
 	rec.Counts, _ = json.Marshal(counts)
 	if runErr != nil {
-		rec.Outcome, rec.Error = OutcomeFailed, truncate(runErr.Error(), 2000)
+		rec.Outcome, rec.Error = OutcomeFailed, database.Text(runErr.Error(), 2000)
 		r.log.ErrorContext(ctx, "job failed", "job", name, "run", rec.ID, "err", runErr)
 	} else {
 		r.log.InfoContext(ctx, "job finished", "job", name, "run", rec.ID, "counts", string(rec.Counts),
@@ -189,13 +190,6 @@ func (r *Runner) Run(ctx context.Context, name string, trigger Trigger, p Params
 		return rec, errors.Join(runErr, fmt.Errorf("jobs: finish %s: %w", name, err))
 	}
 	return rec, runErr
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }
 
 // JobStatus is a job with its schedule and latest runs.

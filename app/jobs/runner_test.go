@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -210,6 +211,21 @@ func TestRunRefusesBadParamsAndRecordsFailures(t *testing.T) {
 	if stored.Outcome != "failed" || stored.Error != "smtp: connection refused" || stored.FinishedAt == nil ||
 		fmt.Sprint(string(stored.Counts)) != `{"sent": 1}` {
 		t.Errorf("stored run %+v counts %s", stored, stored.Counts)
+	}
+
+	// A long error whose 2,000th byte falls inside a character (and with a
+	// NUL in it) is still recorded, cut at a character boundary.
+	long := "x" + strings.Repeat("é", 1500) + "\x00"
+	failing = jobs.NewRunner(db, afterQ1Deadline, slog.New(slog.DiscardHandler), jobs.Job{Name: jobs.Outbox,
+		Run: func(context.Context, jobs.Params, time.Time) (jobs.Counts, error) { return nil, errors.New(long) }})
+	rec, err = failing.Run(context.Background(), jobs.Outbox, jobs.TriggerSchedule, jobs.Params{})
+	if err == nil || rec.Outcome != jobs.OutcomeFailed {
+		t.Fatalf("failing job with a long error: %s %v", rec.Outcome, err)
+	}
+	stored = jobs.RunRecord{}
+	db.Where("id = ?", rec.ID).Take(&stored)
+	if stored.Outcome != "failed" || stored.Error != long[:1999] {
+		t.Errorf("stored run with a long error: %s, %d bytes", stored.Outcome, len(stored.Error))
 	}
 }
 
