@@ -110,9 +110,7 @@ func (x *Exemptions) Grant(ctx context.Context, in ExemptionInput, docName strin
 			return err
 		}
 		out = Exemption{BusinessID: in.BusinessID, Period: in.Period, Reason: in.Reason, DocumentFileID: f.ID, GrantedAt: now}
-		if a.UserID != 0 {
-			out.GrantedBy = &a.UserID
-		}
+		out.GrantedBy = a.OptionalUserID()
 		if err := tx.Table("exemptions").Create(&out).Error; err != nil {
 			if _, ok := database.UniqueViolation(err); ok {
 				return &fault.Error{Kind: fault.KindConflict, Code: "exemption_exists",
@@ -154,9 +152,7 @@ func (x *Exemptions) Revoke(ctx context.Context, id int64, reason string) (Exemp
 		}
 		before := out
 		out.RevokedAt, out.RevokeReason = &now, reason
-		if a.UserID != 0 {
-			out.RevokedBy = &a.UserID
-		}
+		out.RevokedBy = a.OptionalUserID()
 		if err := tx.Table("exemptions").Where("id = ?", id).Updates(map[string]any{
 			"revoked_at": now, "revoked_by": out.RevokedBy, "revoke_reason": reason}).Error; err != nil {
 			return err

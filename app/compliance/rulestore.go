@@ -104,9 +104,7 @@ func InstallRuleSet(ctx context.Context, db *gorm.DB, src []byte, origin string,
 		Version: rs.Version, Title: rs.Title, EffectiveFrom: rs.EffectiveFrom.Time, PeriodKind: string(rs.Period),
 		Body: body, Source: string(src), SHA256: hex.EncodeToString(sum[:]), Origin: origin, LoadedAt: now.UTC(),
 	}
-	if a := actor.From(ctx); a.UserID != 0 {
-		row.LoadedBy = &a.UserID
-	}
+	row.LoadedBy = actor.From(ctx).OptionalUserID()
 	today := DateIn(now)
 
 	var out InstallResult

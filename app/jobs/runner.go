@@ -125,9 +125,7 @@ func (r *Runner) Run(ctx context.Context, name string, trigger Trigger, p Params
 	}
 	params, _ := json.Marshal(p)
 	rec := RunRecord{Job: name, Trigger: trigger, Params: params, StartedAt: start, Counts: []byte("{}")}
-	if a.UserID != 0 {
-		rec.TriggeredBy = &a.UserID
-	}
+	rec.TriggeredBy = a.OptionalUserID()
 
 	sqlDB, err := r.db.DB()
 	if err != nil {

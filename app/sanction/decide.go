@@ -150,9 +150,7 @@ func (s *Service) Decide(ctx context.Context, caseID int64, in DecisionInput) (D
 		reviewer := reviewerName(ctx, tx, a)
 		dec := decisionRow{CaseID: cs.ID, Decision: in.Decision, FromStage: cs.Stage, ToStage: next.Stage,
 			Rung: next.Rung, Reason: in.Reason, ResponseID: responseID, ReviewerName: reviewer, DecidedAt: now}
-		if a.UserID != 0 {
-			dec.DecidedBy = &a.UserID
-		}
+		dec.DecidedBy = a.OptionalUserID()
 		if err := tx.Create(&dec).Error; err != nil {
 			return fmt.Errorf("sanction: record decision: %w", err)
 		}

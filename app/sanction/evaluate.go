@@ -69,12 +69,8 @@ func systemIfAnonymous(ctx context.Context) context.Context {
 // auditArgs are the actor columns every set-based audit insert writes.
 func auditArgs(ctx context.Context, now time.Time) []any {
 	a := actor.From(ctx)
-	var user *int64
-	if a.UserID != 0 {
-		user = &a.UserID
-	}
 	return []any{
-		sql.Named("now", now.UTC()), sql.Named("user", user), sql.Named("actor", a.Label()),
+		sql.Named("now", now.UTC()), sql.Named("user", a.OptionalUserID()), sql.Named("actor", a.Label()),
 		sql.Named("role", string(a.Role)), sql.Named("request", logging.RequestID(ctx)), sql.Named("ip", a.IP),
 	}
 }

@@ -159,10 +159,7 @@ func (s *Store) Save(ctx context.Context, tx *gorm.DB, r io.Reader, declaredName
 
 	f := File{SHA256: sum, ContentType: contentType, SizeBytes: n,
 		OriginalName: cleanName(declaredName), CreatedAt: now}
-	if a := actor.From(ctx); a.UserID != 0 {
-		id := a.UserID
-		f.CreatedBy = &id
-	}
+	f.CreatedBy = actor.From(ctx).OptionalUserID()
 	// The first upload of a content names it; later ones get its id.
 	err = tx.WithContext(ctx).Raw(`
 		INSERT INTO files (sha256, content_type, size_bytes, original_name, created_by, created_at)
