@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
 )
 
@@ -110,10 +111,7 @@ func ListEvaluations(ctx context.Context, db *gorm.DB, f EvaluationFilter, page 
 	if err := c.Err(); err != nil {
 		return nil, 0, err
 	}
-	limit := page.Limit
-	if limit <= 0 || limit > 200 {
-		limit = 50
-	}
+	limit := database.PageSize(page.Limit)
 	q := evaluationQuery(ctx, db)
 	if f.Period != "" {
 		q = q.Where("e.period = ?", f.Period)
@@ -137,11 +135,7 @@ func ListEvaluations(ctx context.Context, db *gorm.DB, f EvaluationFilter, page 
 	if err := q.Order("e.id DESC").Limit(limit + 1).Scan(&rows).Error; err != nil {
 		return nil, 0, fmt.Errorf("compliance: list evaluations: %w", err)
 	}
-	var next int64
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = rows[len(rows)-1].ID
-	}
+	rows, next := database.KeysetPage(rows, limit, func(e Evaluation) int64 { return e.ID })
 	return rows, next, nil
 }
 

@@ -197,18 +197,12 @@ func (x *Exemptions) ListExemptions(ctx context.Context, f ExemptionFilter, curs
 	if cursor > 0 {
 		q = q.Where("id < ?", cursor)
 	}
-	if limit <= 0 || limit > 200 {
-		limit = 50
-	}
+	limit = database.PageSize(limit)
 	var rows []Exemption
 	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
 		return nil, 0, fmt.Errorf("compliance: list exemptions: %w", err)
 	}
-	var next int64
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = rows[len(rows)-1].ID
-	}
+	rows, next := database.KeysetPage(rows, limit, func(e Exemption) int64 { return e.ID })
 	return rows, next, nil
 }
 

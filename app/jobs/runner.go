@@ -239,9 +239,7 @@ func (r *Runner) Runs(ctx context.Context, name string, cursor int64, limit int)
 	if _, ok := r.Job(name); !ok {
 		return nil, 0, fault.NotFound("job_not_found", fmt.Sprintf("Job %q tidak dikenal.", name))
 	}
-	if limit <= 0 || limit > 200 {
-		limit = 50
-	}
+	limit = database.PageSize(limit)
 	q := r.db.WithContext(ctx).Where("job = ?", name)
 	if cursor > 0 {
 		q = q.Where("id < ?", cursor)
@@ -250,11 +248,7 @@ func (r *Runner) Runs(ctx context.Context, name string, cursor int64, limit int)
 	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
 		return nil, 0, err
 	}
-	var next int64
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = rows[len(rows)-1].ID
-	}
+	rows, next := database.KeysetPage(rows, limit, func(r RunRecord) int64 { return r.ID })
 	return rows, next, nil
 }
 

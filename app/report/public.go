@@ -310,7 +310,7 @@ func (s *Service) Recommendations(ctx context.Context, f RecommendationFilter) (
 	if f.Q != "" {
 		where, args = append(where, "b.name ILIKE ?"), append(args, database.LikeContaining(f.Q))
 	}
-	var rows []struct {
+	type recommendationRow struct {
 		ID            int64
 		BusinessName  string
 		Category      string
@@ -318,6 +318,7 @@ func (s *Service) Recommendations(ctx context.Context, f RecommendationFilter) (
 		Periods       string
 		DecidedAt     time.Time
 	}
+	var rows []recommendationRow
 	err := s.db.WithContext(ctx).Raw(`
 		SELECT d.id, b.name AS business_name, b.category, k.name AS kecamatan_name, d.decided_at,
 		       (SELECT coalesce(json_agg(f.period ORDER BY f.period), '[]')::text
@@ -331,11 +332,7 @@ func (s *Service) Recommendations(ctx context.Context, f RecommendationFilter) (
 	if err != nil {
 		return nil, 0, fmt.Errorf("report: recommendations: %w", err)
 	}
-	var next int64
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = rows[len(rows)-1].ID
-	}
+	rows, next := database.KeysetPage(rows, limit, func(r recommendationRow) int64 { return r.ID })
 	out := make([]Recommendation, len(rows))
 	for i, r := range rows {
 		out[i] = Recommendation{ID: r.ID, BusinessName: r.BusinessName, Category: r.Category,

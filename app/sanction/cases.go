@@ -13,6 +13,7 @@ import (
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/config"
+	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
 	"kemitraan/app/platform/files"
 )
@@ -229,15 +230,7 @@ type Page struct {
 	Limit  int
 }
 
-func (p Page) limit() int {
-	switch {
-	case p.Limit <= 0:
-		return 50
-	case p.Limit > 200:
-		return 200
-	}
-	return p.Limit
-}
+func (p Page) limit() int { return database.PageSize(p.Limit) }
 
 // caseQuery is the scoped base of case reads: a company sees its own
 // business's cases only; staff see all. Anyone else sees none.
@@ -319,11 +312,7 @@ func (s *Service) ListCases(ctx context.Context, f CaseFilter, page Page) ([]Cas
 	if err := q.Order("c.id DESC").Limit(page.limit() + 1).Scan(&rows).Error; err != nil {
 		return nil, 0, fmt.Errorf("sanction: list cases: %w", err)
 	}
-	var next int64
-	if len(rows) > page.limit() {
-		rows = rows[:page.limit()]
-		next = rows[len(rows)-1].Row.ID
-	}
+	rows, next := database.KeysetPage(rows, page.limit(), func(r caseListRow) int64 { return r.Row.ID })
 	out := make([]Case, len(rows))
 	for i, r := range rows {
 		out[i] = r.toCase()
