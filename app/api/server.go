@@ -85,7 +85,7 @@ func New(d Deps) (*echo.Echo, error) {
 	}
 	s.registry = registry.New(d.DB, d.Clock, s.loc)
 	s.partnership = partnership.New(d.DB, d.Clock, s.files, nil)
-	s.purchases = procurement.New(d.DB, d.Clock, procurement.ConfigFrom(d.Config), s.files, procurement.RuleSetWindow(d.DB))
+	s.purchases = procurement.New(d.DB, d.Clock, procurement.ConfigFrom(d.Config), s.files, procurement.RuleSetWindow())
 	s.sanction = sanction.New(d.DB, d.Clock, s.files, d.Config.Office)
 	s.reports = report.New(d.DB, d.Clock, d.Log)
 	if s.jobs = d.Jobs; s.jobs == nil {

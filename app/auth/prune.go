@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // sessionKeep is how long an ended session stays in the table, for
@@ -17,18 +19,18 @@ type Pruned struct {
 }
 
 // Prune deletes sessions that ended (expired or revoked) over 30 days ago and
-// failed logins older than the lock window. It is idempotent and safe on
-// several replicas at once; the nightly expire job is the place to call it.
-func (s *Service) Prune(ctx context.Context) (Pruned, error) {
+// failed logins older than the lock window, on db. It is idempotent and safe
+// on several replicas at once; the nightly expire job is the place to call it.
+func (s *Service) Prune(ctx context.Context, db *gorm.DB) (Pruned, error) {
 	now := s.now()
 	var out Pruned
-	res := s.db.WithContext(ctx).Exec(`DELETE FROM sessions WHERE expires_at < ? OR revoked_at < ?`,
+	res := db.WithContext(ctx).Exec(`DELETE FROM sessions WHERE expires_at < ? OR revoked_at < ?`,
 		now.Add(-sessionKeep), now.Add(-sessionKeep))
 	if res.Error != nil {
 		return out, fmt.Errorf("auth: prune sessions: %w", res.Error)
 	}
 	out.Sessions = res.RowsAffected
-	res = s.db.WithContext(ctx).Exec(`DELETE FROM login_attempts WHERE attempted_at <= ?`, now.Add(-s.cfg.LoginLockWindow))
+	res = db.WithContext(ctx).Exec(`DELETE FROM login_attempts WHERE attempted_at <= ?`, now.Add(-s.cfg.LoginLockWindow))
 	if res.Error != nil {
 		return out, fmt.Errorf("auth: prune login attempts: %w", res.Error)
 	}

@@ -43,7 +43,7 @@ func TestPrune(t *testing.T) {
 		}
 	}
 	svc := auth.NewService(db, clock.NewFixed(now), cfg)
-	got, err := svc.Prune(ctx)
+	got, err := svc.Prune(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestPrune(t *testing.T) {
 	if !slices.EqualFunc(left, want, bytes.Equal) {
 		t.Errorf("sessions left %v, want %v", left, want)
 	}
-	again, _ := svc.Prune(ctx)
+	again, _ := svc.Prune(ctx, db)
 	if again != (auth.Pruned{}) {
 		t.Errorf("second run pruned %+v", again)
 	}

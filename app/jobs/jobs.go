@@ -68,23 +68,23 @@ func Standard(d Deps) []Job {
 				_, err = compliance.CheckEvaluable(ctx, d.DB, period, now)
 				return err
 			},
-			Run: func(ctx context.Context, p Params, now time.Time) (Counts, error) {
-				return evaluate(ctx, d.DB, d.Reports, p, now)
+			Run: func(ctx context.Context, db *gorm.DB, p Params, now time.Time) (Counts, error) {
+				return evaluate(ctx, db, d.Reports, p, now)
 			},
 		},
 		{
 			Name:        Lapse,
 			Description: "Menandai kasus yang batas tanggapannya telah lewat agar diputuskan peninjau, dan menandai kasus yang kekurangannya telah dipenuhi.",
-			Run: func(ctx context.Context, _ Params, now time.Time) (Counts, error) {
-				lapsed, cured, err := sanction.Lapse(ctx, d.DB, now)
+			Run: func(ctx context.Context, db *gorm.DB, _ Params, now time.Time) (Counts, error) {
+				lapsed, cured, err := sanction.Lapse(ctx, db, now)
 				return Counts{"lapsed": lapsed, "cured": cured}, err
 			},
 		},
 		{
 			Name:        Remind,
 			Description: "Mengirim pengingat 7, 3 dan 1 hari sebelum batas laporan berkala kepada usaha yang belum melapor dan IKM yang belum mengonfirmasi pembelian; setiap pengingat sekali saja.",
-			Run: func(ctx context.Context, _ Params, now time.Time) (Counts, error) {
-				res, err := compliance.SendReminders(ctx, d.DB, now, d.AppURL)
+			Run: func(ctx context.Context, db *gorm.DB, _ Params, now time.Time) (Counts, error) {
+				res, err := compliance.SendReminders(ctx, db, now, d.AppURL)
 				return Counts{"period": res.Period, "days_before": res.DaysBefore, "businesses": res.Businesses,
 					"ikms": res.IKMs, "messages": res.Messages}, err
 			},
@@ -92,22 +92,22 @@ func Standard(d Deps) []Job {
 		{
 			Name:        Expire,
 			Description: "Mengakhiri perjanjian kemitraan yang masa berlakunya habis dan membersihkan tautan konfirmasi, kunci idempotensi, sesi yang berakhir dan berkas unggahan yatim yang kedaluwarsa.",
-			Run: func(ctx context.Context, _ Params, now time.Time) (Counts, error) {
-				ended, err := partnership.EndExpired(ctx, d.DB, now)
+			Run: func(ctx context.Context, db *gorm.DB, _ Params, now time.Time) (Counts, error) {
+				ended, err := partnership.EndExpired(ctx, db, now)
 				if err != nil {
 					return Counts{"agreements_ended": ended}, err
 				}
-				tokens, err := expireConfirmationTokens(ctx, d.DB, now)
+				tokens, err := expireConfirmationTokens(ctx, db, now)
 				if err != nil {
 					return Counts{"agreements_ended": ended}, err
 				}
-				keys, err := procurement.PurgeIdempotencyKeys(ctx, d.DB, now)
+				keys, err := procurement.PurgeIdempotencyKeys(ctx, db, now)
 				counts := Counts{"agreements_ended": ended, "tokens_removed": tokens, "idempotency_keys_removed": keys}
 				if err != nil {
 					return counts, err
 				}
 				if d.Auth != nil {
-					pruned, err := d.Auth.Prune(ctx)
+					pruned, err := d.Auth.Prune(ctx, db)
 					counts["sessions_removed"], counts["login_attempts_removed"] = pruned.Sessions, pruned.LoginAttempts
 					if err != nil {
 						return counts, err
@@ -117,7 +117,7 @@ func Standard(d Deps) []Job {
 					// Uploads of a rolled-back request (a response whose
 					// second file was refused) leave a blob no row names; a
 					// day later it goes.
-					counts["orphan_files_removed"], err = d.Files.Sweep(ctx, d.DB, now.Add(-24*time.Hour))
+					counts["orphan_files_removed"], err = d.Files.Sweep(ctx, db, now.Add(-24*time.Hour))
 				}
 				return counts, err
 			},
@@ -125,8 +125,8 @@ func Standard(d Deps) []Job {
 		{
 			Name:        Outbox,
 			Description: "Mengirim pemberitahuan yang menunggu di outbox, dengan percobaan ulang bertahap.",
-			Run: func(ctx context.Context, _ Params, now time.Time) (Counts, error) {
-				sent, failed, err := notify.Deliver(ctx, d.DB, d.Sender, now)
+			Run: func(ctx context.Context, db *gorm.DB, _ Params, now time.Time) (Counts, error) {
+				sent, failed, err := notify.Deliver(ctx, db, d.Sender, now)
 				return Counts{"sent": sent, "failed": failed}, err
 			},
 		},
@@ -164,7 +164,7 @@ func evaluate(ctx context.Context, db *gorm.DB, reports *report.Service, p Param
 		}
 		counts[period.String()] = res
 		if reports != nil {
-			if err := reports.RefreshIKMActivity(ctx, period); err != nil {
+			if err := reports.RefreshIKMActivity(ctx, db, period); err != nil {
 				return counts, fmt.Errorf("jobs: IKM activity of %s: %w", period, err)
 			}
 		}

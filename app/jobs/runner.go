@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,7 +42,9 @@ type Job struct {
 	Description string // for people, in Bahasa Indonesia
 	// Check validates params before anything is recorded (nil: no params).
 	Check func(ctx context.Context, p Params, now time.Time) error
-	Run   func(ctx context.Context, p Params, now time.Time) (Counts, error)
+	// Run does the work on db, the connection that holds the job's lock,
+	// so a run never waits for a second pooled connection.
+	Run func(ctx context.Context, db *gorm.DB, p Params, now time.Time) (Counts, error)
 }
 
 // Run outcomes, as job_runs.outcome stores them.
@@ -127,44 +130,11 @@ func (r *Runner) Run(ctx context.Context, name string, trigger Trigger, p Params
 	rec := RunRecord{Job: name, Trigger: trigger, Params: params, StartedAt: start, Counts: []byte("{}")}
 	rec.TriggeredBy = a.OptionalUserID()
 
-	sqlDB, err := r.db.DB()
-	if err != nil {
+	began := time.Now()
+	counts, runErr, err := r.runLocked(ctx, job, &rec, p)
+	if err != nil || rec.Outcome == OutcomeSkipped {
 		return rec, err
 	}
-	conn, err := sqlDB.Conn(ctx)
-	if err != nil {
-		return rec, fmt.Errorf("jobs: %s: lock connection: %w", name, err)
-	}
-	defer conn.Close()
-	var locked bool
-	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock(hashtext($1), hashtext($2))",
-		lockNamespace, name).Scan(&locked); err != nil {
-		return rec, fmt.Errorf("jobs: %s: lock: %w", name, err)
-	}
-	if !locked {
-		rec.Outcome, rec.FinishedAt = OutcomeSkipped, &start
-		rec.Error = "job sedang dijalankan oleh proses lain"
-		if err := r.db.WithContext(ctx).Create(&rec).Error; err != nil {
-			return rec, fmt.Errorf("jobs: record skipped %s: %w", name, err)
-		}
-		r.log.InfoContext(ctx, "job skipped: another replica holds its lock", "job", name, "run", rec.ID)
-		return rec, nil
-	}
-	defer func() {
-		// A fresh context: the lock must be released even when ctx is done.
-		if _, err := conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(hashtext($1), hashtext($2))",
-			lockNamespace, name); err != nil {
-			r.log.Error("job unlock failed; the connection is closed instead", "job", name, "err", err)
-		}
-	}()
-
-	rec.Outcome = OutcomeRunning
-	if err := r.db.WithContext(ctx).Create(&rec).Error; err != nil {
-		return rec, fmt.Errorf("jobs: record %s: %w", name, err)
-	}
-	r.log.InfoContext(ctx, "job started", "job", name, "run", rec.ID, "trigger", trigger)
-	began := time.Now()
-	counts, runErr := job.Run(ctx, p, start)
 	end := r.clock.Now().UTC()
 	if !end.After(start) {
 		end = start // a stopped test clock
@@ -181,13 +151,55 @@ func (r *Runner) Run(ctx context.Context, name string, trigger Trigger, p Params
 		r.log.InfoContext(ctx, "job finished", "job", name, "run", rec.ID, "counts", string(rec.Counts),
 			"elapsed", time.Since(began))
 	}
-	// Recorded with a fresh context so a cancelled run still leaves its row.
+	// Recorded once the lock's connection is back in the pool, with a fresh
+	// context so a cancelled run still leaves its row.
 	if err := r.db.WithContext(context.WithoutCancel(ctx)).Model(&RunRecord{}).Where("id = ?", rec.ID).Updates(map[string]any{
 		"finished_at": end, "outcome": rec.Outcome, "counts": rec.Counts, "error": rec.Error,
 	}).Error; err != nil {
 		return rec, errors.Join(runErr, fmt.Errorf("jobs: finish %s: %w", name, err))
 	}
 	return rec, runErr
+}
+
+// runLocked takes the job's advisory lock on a dedicated connection and runs
+// the job on that same connection, recording the run as running first. When
+// another replica holds the lock the run is recorded as skipped. The
+// connection goes back to the pool before runLocked returns.
+func (r *Runner) runLocked(ctx context.Context, job Job, rec *RunRecord, p Params) (Counts, error, error) {
+	conn, on, err := database.Conn(ctx, r.db)
+	if err != nil {
+		return nil, nil, fmt.Errorf("jobs: %s: lock connection: %w", job.Name, err)
+	}
+	defer conn.Close()
+	var locked bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock(hashtext($1), hashtext($2))",
+		lockNamespace, job.Name).Scan(&locked); err != nil {
+		return nil, nil, fmt.Errorf("jobs: %s: lock: %w", job.Name, err)
+	}
+	if !locked {
+		rec.Outcome, rec.FinishedAt = OutcomeSkipped, &rec.StartedAt
+		rec.Error = "job sedang dijalankan oleh proses lain"
+		if err := on.Create(rec).Error; err != nil {
+			return nil, nil, fmt.Errorf("jobs: record skipped %s: %w", job.Name, err)
+		}
+		r.log.InfoContext(ctx, "job skipped: another replica holds its lock", "job", job.Name, "run", rec.ID)
+		return nil, nil, nil
+	}
+	defer func() {
+		// A fresh context: the lock must be released even when ctx is done.
+		if _, err := conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(hashtext($1), hashtext($2))",
+			lockNamespace, job.Name); err != nil {
+			r.log.Error("job unlock failed; the connection is closed instead", "job", job.Name, "err", err)
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	rec.Outcome = OutcomeRunning
+	if err := on.Create(rec).Error; err != nil {
+		return nil, nil, fmt.Errorf("jobs: record %s: %w", job.Name, err)
+	}
+	r.log.InfoContext(ctx, "job started", "job", job.Name, "run", rec.ID, "trigger", rec.Trigger)
+	counts, runErr := job.Run(ctx, on, p, rec.StartedAt)
+	return counts, runErr, nil
 }
 
 // JobStatus is a job with its schedule and latest runs.

@@ -258,6 +258,10 @@ func (s *Service) Reverse(ctx context.Context, id int64, in ReverseInput, idem *
 	if err != nil {
 		return Purchase{}, nil, err
 	}
+	secret, err := s.signingSecret(ctx)
+	if err != nil {
+		return Purchase{}, nil, err
+	}
 	return withIdem(ctx, s, a.BusinessID, idem, func(tx *gorm.DB) (Purchase, error) {
 		var c fault.Checker
 		reason := strings.TrimSpace(in.Reason)
@@ -295,7 +299,7 @@ func (s *Service) Reverse(ctx context.Context, id int64, in ReverseInput, idem *
 			return Purchase{}, err
 		}
 		now := s.now()
-		window, err := s.confirmationWindow(ctx, now)
+		window, err := s.confirmationWindow(ctx, tx, now)
 		if err != nil {
 			return Purchase{}, err
 		}
@@ -313,7 +317,7 @@ func (s *Service) Reverse(ctx context.Context, id int64, in ReverseInput, idem *
 		if err := s.insert(ctx, tx, &p); err != nil {
 			return Purchase{}, err
 		}
-		if err := s.afterCreate(ctx, tx, p, ikm, "purchase.reverse"); err != nil {
+		if err := s.afterCreate(ctx, tx, p, ikm, "purchase.reverse", secret); err != nil {
 			return Purchase{}, err
 		}
 		return s.get(ctx, tx, p.ID)
@@ -338,6 +342,10 @@ func (s *Service) openToken(ctx context.Context, tx *gorm.DB, value string, lock
 	if err != nil {
 		return tokenRow{}, err
 	}
+	return s.findToken(ctx, tx, secret, value, lock)
+}
+
+func (s *Service) findToken(ctx context.Context, tx *gorm.DB, secret []byte, value string, lock bool) (tokenRow, error) {
 	hash, ok := checkToken(secret, value)
 	if !ok {
 		return tokenRow{}, fault.NotFound("token_not_found", "Tautan konfirmasi tidak dikenal. Periksa kembali alamatnya.")
@@ -384,9 +392,13 @@ func (s *Service) DecideByToken(ctx context.Context, value string, d Decision, r
 	if d != Confirm && d != Dispute {
 		return PublicPurchase{}, fault.Invalid(fault.Field("decision", "harus confirm atau dispute"))
 	}
+	secret, err := s.signingSecret(ctx)
+	if err != nil {
+		return PublicPurchase{}, err
+	}
 	var out PublicPurchase
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		row, err := s.openToken(ctx, tx, value, true)
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		row, err := s.findToken(ctx, tx, secret, value, true)
 		if err != nil {
 			return err
 		}

@@ -19,6 +19,7 @@ import (
 	"kemitraan/app/audit"
 	"kemitraan/app/notify"
 	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
 	"kemitraan/app/platform/sheet"
 )
@@ -72,19 +73,17 @@ func (s *Service) Import(ctx context.Context, in ImportInput, idem *Idem[ImportR
 	}
 	defer rows.Close()
 
-	sqlDB, err := s.db.DB()
+	secret, err := s.signingSecret(ctx)
 	if err != nil {
 		return ImportResult{}, nil, err
 	}
 	// COPY needs the pgx connection under database/sql, so the whole unit of
 	// work runs on one dedicated connection.
-	conn, err := sqlDB.Conn(ctx)
+	conn, db, err := database.Conn(ctx, s.db)
 	if err != nil {
 		return ImportResult{}, nil, fmt.Errorf("procurement: import connection: %w", err)
 	}
 	defer conn.Close()
-	db := s.db.WithContext(ctx)
-	db.Statement.ConnPool = conn
 
 	format := rows.Format
 	res := ImportResult{Format: format, DryRun: in.DryRun}
@@ -97,7 +96,7 @@ func (s *Service) Import(ctx context.Context, in ImportInput, idem *Idem[ImportR
 			) ON COMMIT DROP`).Error; err != nil {
 			return fmt.Errorf("procurement: staging table: %w", err)
 		}
-		st, err := s.stage(ctx, conn, rows, format)
+		st, err := s.stage(ctx, conn, rows, format, secret)
 		if err != nil {
 			return err
 		}
@@ -126,7 +125,7 @@ func (s *Service) Import(ctx context.Context, in ImportInput, idem *Idem[ImportR
 		if in.DryRun {
 			return errRollback
 		}
-		if err := s.storeStaged(ctx, tx, a, &res); err != nil {
+		if err := s.storeStaged(ctx, tx, a, &res, secret); err != nil {
 			return err
 		}
 		if idem != nil && idem.Key != "" {
@@ -171,7 +170,7 @@ var stageColumns = []string{"line", "invoice_number", "ikm_nib", "agreement_numb
 // the staging table with COPY.
 func (s *Service) stage(ctx context.Context, conn interface {
 	Raw(func(any) error) error
-}, rows *sheet.Reader, format sheet.Format) (*staged, error) {
+}, rows *sheet.Reader, format sheet.Format, secret []byte) (*staged, error) {
 	st := &staged{}
 	var header []string
 	var headerLine int
@@ -193,10 +192,6 @@ func (s *Service) stage(ctx context.Context, conn interface {
 		return nil, err
 	}
 	st.layout = l
-	secret, err := s.signingSecret(ctx)
-	if err != nil {
-		return nil, err
-	}
 	src := &copySource{next: func() ([]any, error) {
 		for {
 			cells, line, err := rows.Next()
@@ -403,9 +398,9 @@ func (s *Service) checkStaged(ctx context.Context, tx *gorm.DB, businessID int64
 
 // storeStaged inserts the checked rows with their confirmation tokens,
 // queues one e-mail per IKM with an address and records the audit event.
-func (s *Service) storeStaged(ctx context.Context, tx *gorm.DB, a actor.Actor, res *ImportResult) error {
+func (s *Service) storeStaged(ctx context.Context, tx *gorm.DB, a actor.Actor, res *ImportResult, secret []byte) error {
 	now := s.now()
-	window, err := s.confirmationWindow(ctx, now)
+	window, err := s.confirmationWindow(ctx, tx, now)
 	if err != nil {
 		return err
 	}
@@ -446,7 +441,7 @@ func (s *Service) storeStaged(ctx context.Context, tx *gorm.DB, a actor.Actor, r
 		return fmt.Errorf("procurement: import stored %d of %d rows, %d tokens", out.Created, res.Rows, out.Tokens)
 	}
 	res.Created, res.FirstID, res.LastID = out.Created, out.FirstID, out.LastID
-	if err := s.importMails(ctx, tx, a.BusinessID, confirmBy); err != nil {
+	if err := s.importMails(ctx, tx, a.BusinessID, confirmBy, secret); err != nil {
 		return err
 	}
 	return audit.Record(ctx, tx, now, audit.Event{Action: "purchase.import", EntityType: "purchase",
@@ -457,7 +452,7 @@ func (s *Service) storeStaged(ctx context.Context, tx *gorm.DB, a actor.Actor, r
 
 // importMails queues one e-mail per IKM with an address, listing its first
 // purchases of the import with their links.
-func (s *Service) importMails(ctx context.Context, tx *gorm.DB, businessID int64, confirmBy time.Time) error {
+func (s *Service) importMails(ctx context.Context, tx *gorm.DB, businessID int64, confirmBy time.Time, secret []byte) error {
 	var lines []struct {
 		IKMID         int64
 		IKMName       string
@@ -485,10 +480,6 @@ func (s *Service) importMails(ctx context.Context, tx *gorm.DB, businessID int64
 	}
 	var business string
 	if err := tx.Raw("SELECT name FROM businesses WHERE id = ?", businessID).Scan(&business).Error; err != nil {
-		return err
-	}
-	secret, err := s.signingSecret(ctx)
-	if err != nil {
 		return err
 	}
 	deadline := confirmBy.In(s.cfg.Location)

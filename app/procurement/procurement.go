@@ -99,8 +99,9 @@ func (p Purchase) Counted() bool { return p.Status == StatusConfirmed }
 func (p Purchase) Locked() bool { return p.Status == StatusConfirmed }
 
 // WindowFunc tells how long an IKM has to confirm a purchase reported at a
-// moment (the rule set in force then). Nil means DefaultConfirmationWindow.
-type WindowFunc func(ctx context.Context, reportedAt time.Time) (time.Duration, error)
+// moment (the rule set in force then), reading db: the caller's
+// transaction. Nil means DefaultConfirmationWindow.
+type WindowFunc func(ctx context.Context, db *gorm.DB, reportedAt time.Time) (time.Duration, error)
 
 // Config is what the service needs from the configuration.
 type Config struct {
@@ -146,9 +147,9 @@ func (s *Service) today() time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
-func (s *Service) confirmationWindow(ctx context.Context, at time.Time) (time.Duration, error) {
+func (s *Service) confirmationWindow(ctx context.Context, db *gorm.DB, at time.Time) (time.Duration, error) {
 	if s.window == nil {
 		return DefaultConfirmationWindow, nil
 	}
-	return s.window(ctx, at)
+	return s.window(ctx, db, at)
 }

@@ -75,12 +75,16 @@ func (s *Service) Report(ctx context.Context, in ReportInput, idem *Idem[Purchas
 	if err != nil {
 		return Purchase{}, nil, err
 	}
+	secret, err := s.signingSecret(ctx)
+	if err != nil {
+		return Purchase{}, nil, err
+	}
 	return withIdem(ctx, s, a.BusinessID, idem, func(tx *gorm.DB) (Purchase, error) {
-		return s.report(ctx, tx, a, in)
+		return s.report(ctx, tx, a, in, secret)
 	})
 }
 
-func (s *Service) report(ctx context.Context, tx *gorm.DB, a actor.Actor, in ReportInput) (Purchase, error) {
+func (s *Service) report(ctx context.Context, tx *gorm.DB, a actor.Actor, in ReportInput, secret []byte) (Purchase, error) {
 	var c fault.Checker
 	qty := int64(1)
 	if in.Quantity != nil {
@@ -113,7 +117,7 @@ func (s *Service) report(ctx context.Context, tx *gorm.DB, a actor.Actor, in Rep
 	}
 
 	now := s.now()
-	window, err := s.confirmationWindow(ctx, now)
+	window, err := s.confirmationWindow(ctx, tx, now)
 	if err != nil {
 		return Purchase{}, err
 	}
@@ -127,7 +131,7 @@ func (s *Service) report(ctx context.Context, tx *gorm.DB, a actor.Actor, in Rep
 	if err := s.insert(ctx, tx, &p); err != nil {
 		return Purchase{}, err
 	}
-	if err := s.afterCreate(ctx, tx, p, ikm, "purchase.report"); err != nil {
+	if err := s.afterCreate(ctx, tx, p, ikm, "purchase.report", secret); err != nil {
 		return Purchase{}, err
 	}
 	return s.get(ctx, tx, p.ID)
@@ -176,8 +180,8 @@ func duplicateAsConflict(err error) error {
 
 // afterCreate issues the confirmation link, queues the e-mail and records
 // the audit event of a new purchase.
-func (s *Service) afterCreate(ctx context.Context, tx *gorm.DB, p Purchase, ikm ikmRow, action string) error {
-	tok, err := s.issueToken(ctx, tx, p)
+func (s *Service) afterCreate(ctx context.Context, tx *gorm.DB, p Purchase, ikm ikmRow, action string, secret []byte) error {
+	tok, err := s.issueToken(ctx, tx, p, secret)
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,11 @@ type token struct {
 	hash  []byte
 }
 
+// signingSecret is the configured secret, or the installation's, created on
+// first use and committed on its own. It reads the pool: take it before a
+// transaction begins, never inside one (a rolled-back first use would sign
+// links with a secret nobody kept, and the read would ask the pool for a
+// second connection).
 func (s *Service) signingSecret(ctx context.Context) ([]byte, error) {
 	if s.cfg.TokenSecret != "" {
 		return []byte(s.cfg.TokenSecret), nil
@@ -115,11 +120,7 @@ type tokenRow struct {
 func (tokenRow) TableName() string { return "confirmation_tokens" }
 
 // issueToken stores a fresh token for purchase p inside tx.
-func (s *Service) issueToken(ctx context.Context, tx *gorm.DB, p Purchase) (token, error) {
-	secret, err := s.signingSecret(ctx)
-	if err != nil {
-		return token{}, err
-	}
+func (s *Service) issueToken(ctx context.Context, tx *gorm.DB, p Purchase, secret []byte) (token, error) {
 	tok, err := newToken(secret)
 	if err != nil {
 		return token{}, err

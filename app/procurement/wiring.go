@@ -23,8 +23,8 @@ func ConfigFrom(cfg config.Config) Config {
 // RuleSetWindow reads the confirmation window from the rule set in force
 // when a purchase is reported; before any rule set is loaded it is the
 // default window.
-func RuleSetWindow(db *gorm.DB) WindowFunc {
-	return func(ctx context.Context, at time.Time) (time.Duration, error) {
+func RuleSetWindow() WindowFunc {
+	return func(ctx context.Context, db *gorm.DB, at time.Time) (time.Duration, error) {
 		rs, err := compliance.RuleSetAt(ctx, db, compliance.DateIn(at))
 		if errors.Is(err, fault.ErrNotFound) {
 			return DefaultConfirmationWindow, nil

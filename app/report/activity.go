@@ -91,7 +91,7 @@ func (s *Service) ensureActivity(ctx context.Context, periods []compliance.Perio
 		if _, ok := out[p.String()]; ok {
 			continue
 		}
-		at, err := s.rebuildActivity(ctx, p, seen[p.String()])
+		at, err := s.rebuildActivity(ctx, s.db, p, seen[p.String()])
 		if err != nil {
 			return nil, nil, err
 		}
@@ -117,7 +117,7 @@ func (s *Service) rebuildInBackground(p compliance.Period, seen time.Time) {
 		defer s.rebuilding.Delete(p.String())
 		ctx, cancel := context.WithTimeout(context.Background(), rebuildTimeout)
 		defer cancel()
-		if _, err := s.rebuildActivity(ctx, p, seen); err != nil {
+		if _, err := s.rebuildActivity(ctx, s.db, p, seen); err != nil {
 			s.log.Error("rebuilding IKM activity snapshot", "period", p.String(), "err", err)
 		}
 	}()
@@ -130,17 +130,17 @@ const rebuildTimeout = 5 * time.Minute
 // RefreshIKMActivity rebuilds period p's IKM activity snapshot from the
 // counted purchases, whether or not it is stale. The evaluation job may
 // call it after evaluating p so the first statistics request is quick.
-func (s *Service) RefreshIKMActivity(ctx context.Context, p compliance.Period) error {
-	_, err := s.rebuildActivity(ctx, p, time.Time{})
+func (s *Service) RefreshIKMActivity(ctx context.Context, db *gorm.DB, p compliance.Period) error {
+	_, err := s.rebuildActivity(ctx, db, p, time.Time{})
 	return err
 }
 
 // rebuildActivity rebuilds p's snapshot, unless another replica rebuilt it
 // while this one waited for the lock: seen is the snapshot's computed_at
 // when it was found stale (zero: missing, or rebuild anyway).
-func (s *Service) rebuildActivity(ctx context.Context, p compliance.Period, seen time.Time) (time.Time, error) {
+func (s *Service) rebuildActivity(ctx context.Context, db *gorm.DB, p compliance.Period, seen time.Time) (time.Time, error) {
 	now := s.clock.Now().UTC()
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext(?))", activityLock+p.String()).Error; err != nil {
 			return err
 		}

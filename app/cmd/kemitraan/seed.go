@@ -56,7 +56,7 @@ func seedCmd(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "demo: %d agreements, %d outlets new\n", p.Agreements, p.Outlets)
-	purchases := procurement.New(db, clock.System{}, procurement.ConfigFrom(env.cfg), store, procurement.RuleSetWindow(db))
+	purchases := procurement.New(db, clock.System{}, procurement.ConfigFrom(env.cfg), store, procurement.RuleSetWindow())
 	np, err := seed.DemoPurchases(ctx, db, purchases)
 	if err != nil {
 		return err

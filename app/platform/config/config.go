@@ -50,6 +50,12 @@ type HTTP struct {
 	// PublicURL is the address people reach the service at, used in links
 	// sent by e-mail (for example the IKM confirmation link).
 	PublicURL string `yaml:"public_url" env:"KEMITRAAN_PUBLIC_URL"`
+	// RequestTimeout is the budget of one request: past it the request is
+	// answered 503 and its database work is cancelled. Imports and exports
+	// have their own, larger budgets.
+	RequestTimeout time.Duration `yaml:"request_timeout" env:"KEMITRAAN_HTTP_REQUEST_TIMEOUT"`
+	ImportTimeout  time.Duration `yaml:"import_timeout" env:"KEMITRAAN_HTTP_IMPORT_TIMEOUT"`
+	ExportTimeout  time.Duration `yaml:"export_timeout" env:"KEMITRAAN_HTTP_EXPORT_TIMEOUT"`
 }
 
 type Database struct {
@@ -57,6 +63,15 @@ type Database struct {
 	MaxOpenConns    int           `yaml:"max_open_conns" env:"KEMITRAAN_DB_MAX_OPEN_CONNS"`
 	MaxIdleConns    int           `yaml:"max_idle_conns" env:"KEMITRAAN_DB_MAX_IDLE_CONNS"`
 	ConnMaxLifetime time.Duration `yaml:"conn_max_lifetime" env:"KEMITRAAN_DB_CONN_MAX_LIFETIME"`
+	// AcquireTimeout bounds the wait for a free pooled connection; past it
+	// the request is answered 503 (the database is busy).
+	AcquireTimeout time.Duration `yaml:"acquire_timeout" env:"KEMITRAAN_DB_ACQUIRE_TIMEOUT"`
+	// StatementTimeout and IdleInTransactionTimeout are set on every
+	// connection (PostgreSQL's statement_timeout and
+	// idle_in_transaction_session_timeout; 0 turns one off): the server's
+	// own backstop for work nobody waits for any more.
+	StatementTimeout         time.Duration `yaml:"statement_timeout" env:"KEMITRAAN_DB_STATEMENT_TIMEOUT"`
+	IdleInTransactionTimeout time.Duration `yaml:"idle_in_transaction_timeout" env:"KEMITRAAN_DB_IDLE_IN_TRANSACTION_TIMEOUT"`
 	// Migrate applies pending migrations when serve starts instead of refusing.
 	Migrate bool `yaml:"migrate" env:"KEMITRAAN_DB_MIGRATE"`
 }
@@ -139,11 +154,19 @@ func Default() Config {
 			ShutdownTimeout: 20 * time.Second,
 			BodyLimit:       1 << 20,
 			PublicURL:       "http://127.0.0.1:8080",
+			RequestTimeout:  30 * time.Second,
+			ImportTimeout:   10 * time.Minute,
+			ExportTimeout:   5 * time.Minute,
 		},
 		Database: Database{
-			MaxOpenConns:    20,
-			MaxIdleConns:    5,
-			ConnMaxLifetime: 30 * time.Minute,
+			// As many idle as open: a pool that closes connections it will
+			// want again a moment later pays a new backend for each.
+			MaxOpenConns:             20,
+			MaxIdleConns:             20,
+			ConnMaxLifetime:          30 * time.Minute,
+			AcquireTimeout:           10 * time.Second,
+			StatementTimeout:         5 * time.Minute,
+			IdleInTransactionTimeout: time.Minute,
 		},
 		Log:     Log{Level: "info"},
 		Uploads: Uploads{Dir: ".data/uploads", MaxBytes: 10 << 20},
@@ -282,6 +305,8 @@ func (c Config) Validate() error {
 		{"http.read_timeout", c.HTTP.ReadTimeout}, {"http.write_timeout", c.HTTP.WriteTimeout},
 		{"http.shutdown_timeout", c.HTTP.ShutdownTimeout}, {"auth.session_ttl", c.Auth.SessionTTL},
 		{"auth.login_lock_window", c.Auth.LoginLockWindow},
+		{"http.request_timeout", c.HTTP.RequestTimeout}, {"http.import_timeout", c.HTTP.ImportTimeout},
+		{"http.export_timeout", c.HTTP.ExportTimeout}, {"database.acquire_timeout", c.Database.AcquireTimeout},
 	} {
 		if d.d <= 0 {
 			bad(d.key, "must be positive")
@@ -300,6 +325,12 @@ func (c Config) Validate() error {
 	}
 	if c.Database.MaxIdleConns < 0 || c.Database.MaxIdleConns > c.Database.MaxOpenConns {
 		bad("database.max_idle_conns", "must be between 0 and database.max_open_conns")
+	}
+	if c.Database.StatementTimeout < 0 {
+		bad("database.statement_timeout", "must not be negative (0 turns it off)")
+	}
+	if c.Database.IdleInTransactionTimeout < 0 {
+		bad("database.idle_in_transaction_timeout", "must not be negative (0 turns it off)")
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -17,12 +20,32 @@ import (
 	"kemitraan/app/platform/config"
 )
 
-// Open connects to PostgreSQL and configures the pool.
+// Open connects to PostgreSQL and configures the pool: its size, the
+// bounded wait for a connection, and the server-side timeouts every
+// connection starts with.
 func Open(ctx context.Context, cfg config.Database, log *slog.Logger) (*gorm.DB, error) {
 	if cfg.URL == "" {
 		return nil, errors.New("database: no URL configured (set DATABASE_URL)")
 	}
-	db, err := gorm.Open(postgres.Open(cfg.URL.Value()), &gorm.Config{
+	connConfig, err := pgx.ParseConfig(cfg.URL.Value())
+	if err != nil {
+		return nil, fmt.Errorf("database: parse %s: %w", config.RedactURL(cfg.URL.Value()), err)
+	}
+	setParam := func(name string, d time.Duration) {
+		if _, given := connConfig.RuntimeParams[name]; !given {
+			connConfig.RuntimeParams[name] = strconv.FormatInt(d.Milliseconds(), 10)
+		}
+	}
+	setParam("statement_timeout", cfg.StatementTimeout)
+	setParam("idle_in_transaction_session_timeout", cfg.IdleInTransactionTimeout)
+	if _, given := connConfig.RuntimeParams["application_name"]; !given {
+		connConfig.RuntimeParams["application_name"] = "kemitraan"
+	}
+	sqlDB := stdlib.OpenDB(*connConfig)
+	sqlDB.SetMaxOpenConns(cfg.MaxOpenConns)
+	sqlDB.SetMaxIdleConns(cfg.MaxIdleConns)
+	sqlDB.SetConnMaxLifetime(cfg.ConnMaxLifetime)
+	db, err := gorm.Open(postgres.New(postgres.Config{Conn: &pool{db: sqlDB, timeout: cfg.AcquireTimeout}}), &gorm.Config{
 		Logger: logger.NewSlogLogger(log.With("component", "gorm"), logger.Config{
 			SlowThreshold:             500 * time.Millisecond,
 			LogLevel:                  logger.Warn,
@@ -31,17 +54,12 @@ func Open(ctx context.Context, cfg config.Database, log *slog.Logger) (*gorm.DB,
 		// Timestamps are set by the domain's clock, never by gorm.
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		SkipDefaultTransaction: true,
+		DisableAutomaticPing:   true,
 	})
 	if err != nil {
+		_ = sqlDB.Close()
 		return nil, fmt.Errorf("database: open %s: %w", config.RedactURL(cfg.URL.Value()), err)
 	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		return nil, fmt.Errorf("database: pool: %w", err)
-	}
-	sqlDB.SetMaxOpenConns(cfg.MaxOpenConns)
-	sqlDB.SetMaxIdleConns(cfg.MaxIdleConns)
-	sqlDB.SetConnMaxLifetime(cfg.ConnMaxLifetime)
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := sqlDB.PingContext(pingCtx); err != nil {

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -82,11 +83,36 @@ func URL(t testing.TB, migrated bool) string {
 	return withDatabase(baseURL(), name)
 }
 
+// PoolEnv names the environment variable that sets the pool size of every
+// test database (default 10). scripts/test also runs the domain and API
+// tests with a pool of one connection and a short acquire timeout: a unit
+// of work that holds a connection and asks the pool for another then fails
+// its test with database.ErrPoolExhausted instead of passing on a larger pool.
+const PoolEnv = "KEMITRAAN_TEST_POOL"
+
+// poolSize is the pool every test database gets, and whether it is the
+// strict pool of one.
+func poolSize(t testing.TB) (int, bool) {
+	raw := os.Getenv(PoolEnv)
+	if raw == "" {
+		return 10, false
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 {
+		t.Fatalf("dbtest: %s=%q: want a whole number of connections", PoolEnv, raw)
+	}
+	return n, n == 1
+}
+
 func open(t testing.TB, dbURL string) *gorm.DB {
 	t.Helper()
 	cfg := config.Default().Database
 	cfg.URL = config.Secret(dbURL)
-	cfg.MaxOpenConns = 10
+	n, strict := poolSize(t)
+	cfg.MaxOpenConns, cfg.MaxIdleConns = n, n
+	if strict {
+		cfg.AcquireTimeout = 2 * time.Second
+	}
 	db, err := database.Open(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("dbtest: %v", err)
