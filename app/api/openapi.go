@@ -46,7 +46,10 @@ var errorText = map[int]string{
 	http.StatusUnprocessableEntity:   "`errors` menyebut setiap kolom dan alasannya (`line` untuk baris berkas unggahan). Tidak ada yang disimpan.",
 	http.StatusTooManyRequests:       "Coba lagi setelah `Retry-After` detik.",
 	http.StatusInternalServerError:   "Sampaikan `request_id` kepada petugas bila berulang.",
-	http.StatusServiceUnavailable:    "Basis data tidak terjangkau atau skemanya belum mutakhir.",
+	http.StatusServiceUnavailable: "Layanan tidak dapat menjawab sekarang; coba lagi setelah `Retry-After` detik. `code`: " +
+		"`database_unavailable` (basis data tidak terjangkau), `database_busy` (semua koneksi sedang dipakai), " +
+		"`request_timeout` (permintaan melewati batas waktunya), `shutting_down` (layanan sedang dimulai ulang); " +
+		"untuk `/readyz`: `database_unreachable`, `schema_behind` dan `schema_unknown`.",
 }
 
 const apiDescription = `API Sistem Informasi Kemitraan Dinas Perindustrian Kabupaten Bekasi.
@@ -271,7 +274,8 @@ func (b *openAPIBuilder) operation(r route) (*openapi3.Operation, error) {
 
 // errorStatuses derives the problem statuses a route can answer.
 func errorStatuses(r route, hasBody, hasPathParams bool) []int {
-	set := map[int]bool{http.StatusInternalServerError: true}
+	// Any route may find the database gone or busy, or run out of time.
+	set := map[int]bool{http.StatusInternalServerError: true, http.StatusServiceUnavailable: true}
 	if r.perm != "" {
 		set[http.StatusUnauthorized], set[http.StatusForbidden] = true, true
 		if r.method != http.MethodGet && r.method != http.MethodHead {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
 )
 
@@ -53,7 +55,7 @@ var titles = map[int]string{
 	http.StatusUnprocessableEntity:   "Data tidak valid",
 	http.StatusTooManyRequests:       "Terlalu banyak permintaan",
 	http.StatusInternalServerError:   "Kesalahan pada server",
-	http.StatusServiceUnavailable:    "Layanan belum siap",
+	http.StatusServiceUnavailable:    "Layanan sedang tidak tersedia",
 }
 
 var kindStatus = map[fault.Kind]int{
@@ -125,6 +127,53 @@ func toProblem(err error) (p Problem, retryAfter int, internal bool) {
 	return p, retryAfter, internal
 }
 
+// ErrShuttingDown is the cause with which serve cancels the requests still
+// running when http.shutdown_timeout ends; they are answered 503.
+var ErrShuttingDown = errors.New("api: shutting down")
+
+// errOverBudget is the cause of a request's context ending at its time
+// budget (http.request_timeout, or the import or export budget).
+var errOverBudget = errors.New("api: request over its time budget")
+
+// Seconds a client is told to wait before trying again.
+const (
+	retryUnavailable = 5
+	retryBusy        = 2
+)
+
+// unavailable answers an internal error for what it is when the service,
+// not the request, is at fault for now: the database is down or too busy,
+// the request ran out of time, or the server is stopping. Each is a 503
+// with Retry-After.
+func unavailable(ctx context.Context, err error) (p Problem, retryAfter int, ok bool) {
+	cause := context.Cause(ctx)
+	switch {
+	case errors.Is(cause, ErrShuttingDown):
+		p = Problem{Code: "shutting_down",
+			Detail: "Layanan sedang dimulai ulang dan permintaan ini dihentikan. Coba lagi dalam beberapa detik."}
+		retryAfter = retryUnavailable
+	case errors.Is(cause, errOverBudget):
+		p = Problem{Code: "request_timeout",
+			Detail: "Permintaan ini melewati batas waktu pemrosesan dan dihentikan. Coba lagi sebentar lagi; " +
+				"bila permintaan membuat data, kirim ulang dengan Idempotency-Key yang sama agar tidak tercatat dua kali."}
+		retryAfter = retryUnavailable
+	case errors.Is(err, database.ErrPoolExhausted):
+		p = Problem{Code: "database_busy",
+			Detail: "Layanan sedang melayani banyak permintaan sekaligus. Coba lagi dalam beberapa detik."}
+		retryAfter = retryBusy
+	case database.Unavailable(err):
+		p = Problem{Code: "database_unavailable",
+			Detail: "Basis data sedang tidak dapat dihubungi. Coba lagi dalam beberapa detik."}
+		retryAfter = retryUnavailable
+	default:
+		return Problem{}, 0, false
+	}
+	p.Status = http.StatusServiceUnavailable
+	p.Title = titles[p.Status]
+	p.Type = "urn:kemitraan:problem:" + p.Code
+	return p, retryAfter, true
+}
+
 // errorHandler is echo's one HTTP error handler: every error leaves as
 // application/problem+json.
 func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
@@ -133,6 +182,16 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			return
 		}
 		p, retryAfter, internal := toProblem(err)
+		if internal {
+			if u, after, ok := unavailable(c.Request().Context(), err); ok {
+				log.WarnContext(c.Request().Context(), "request answered 503", "code", u.Code, "err", err,
+					"path", c.Request().URL.Path)
+				p, retryAfter, internal = u, after, false
+				if u.Code == "shutting_down" {
+					c.Response().Header().Set(echo.HeaderConnection, "close")
+				}
+			}
+		}
 		p.Instance = c.Request().URL.Path
 		p.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
 		if internal {

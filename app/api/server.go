@@ -61,7 +61,8 @@ type Server struct {
 	reports     *report.Service // sanction list, exports, statistics, public figures
 	jobs        *jobs.Runner
 	metrics     *prometheus.Registry
-	openapi     *openAPIDocument // generated from the route table at start
+	openapi     *openAPIDocument         // generated from the route table at start
+	budgets     map[string]time.Duration // method + " " + path → time budget, where not http.request_timeout
 }
 
 // New builds the echo instance with every route registered.
@@ -117,10 +118,13 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("metrics middleware: %w", err)
 	}
+	routes := s.routes()
+	s.budgets = budgets(routes, d.Config.HTTP)
 	e.Use(
 		middleware.RequestID(),
 		requestContext,
 		requestLogger(d.Log),
+		s.deadline,
 		// Recovery sits above everything that touches the database, the
 		// authentication included, so a panic anywhere is a problem+json 500.
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableErrorHandler: true, DisablePrintStack: true}),
@@ -134,7 +138,6 @@ func New(d Deps) (*echo.Echo, error) {
 			Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
 		}),
 	)
-	routes := s.routes()
 	if s.openapi, err = buildOpenAPI(routes, d.Config.HTTP.BodyLimit); err != nil {
 		return nil, err
 	}

@@ -217,7 +217,9 @@ func TestRunRefusesBadParamsAndRecordsFailures(t *testing.T) {
 	// NUL in it) is still recorded, cut at a character boundary.
 	long := "x" + strings.Repeat("é", 1500) + "\x00"
 	failing = jobs.NewRunner(db, afterQ1Deadline, slog.New(slog.DiscardHandler), jobs.Job{Name: jobs.Outbox,
-		Run: func(context.Context, *gorm.DB, jobs.Params, time.Time) (jobs.Counts, error) { return nil, errors.New(long) }})
+		Run: func(context.Context, *gorm.DB, jobs.Params, time.Time) (jobs.Counts, error) {
+			return nil, errors.New(long)
+		}})
 	rec, err = failing.Run(context.Background(), jobs.Outbox, jobs.TriggerSchedule, jobs.Params{})
 	if err == nil || rec.Outcome != jobs.OutcomeFailed {
 		t.Fatalf("failing job with a long error: %s %v", rec.Outcome, err)

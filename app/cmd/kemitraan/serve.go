@@ -5,7 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
+	"time"
 
 	"kemitraan/app/api"
 	"kemitraan/app/compliance"
@@ -68,6 +70,11 @@ func serve(ctx context.Context, env *environment, args []string) error {
 		sched.Start()
 	}
 
+	// Every request's context descends from requests, so those still running
+	// when shutdown_timeout ends can be cancelled and answered 503.
+	requests, cancelRequests := context.WithCancelCause(context.Background())
+	defer cancelRequests(nil)
+	e.Server.BaseContext = func(net.Listener) context.Context { return requests }
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- e.Start(cfg.HTTP.Addr) }()
 	log.Info("listening", "addr", cfg.HTTP.Addr)
@@ -82,13 +89,28 @@ func serve(ctx context.Context, env *environment, args []string) error {
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
 	defer cancel()
-	// Stop taking requests and let in-flight ones finish, then wait for
-	// running jobs; the pool closes when main returns.
+	// Stop taking requests and scheduling jobs, and let what runs finish,
+	// both within shutdown_timeout; the pool closes when main returns.
+	jobsErr := make(chan error, 1)
+	go func() { jobsErr <- sched.Stop(shutdownCtx) }()
 	httpErr := e.Shutdown(shutdownCtx)
-	jobsErr := sched.Stop(shutdownCtx)
-	if err := errors.Join(httpErr, jobsErr); err != nil {
+	if errors.Is(httpErr, context.DeadlineExceeded) {
+		log.Warn("requests still running at shutdown_timeout: answering them 503")
+		cancelRequests(api.ErrShuttingDown)
+		graceCtx, cancelGrace := context.WithTimeout(context.Background(), answerGrace)
+		httpErr = e.Server.Shutdown(graceCtx)
+		cancelGrace()
+		if httpErr != nil {
+			httpErr = errors.Join(httpErr, e.Close())
+		}
+	}
+	if err := errors.Join(httpErr, <-jobsErr); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("stopped")
 	return nil
 }
+
+// answerGrace is how long requests cancelled at shutdown get to write their
+// 503 before their connections are closed.
+const answerGrace = 5 * time.Second

@@ -229,3 +229,15 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// Reopen opens a second pool on the database behind db, for a test that
+// needs another session at the same time (one holding a lock the code under
+// test waits for), whatever size the pool under test has.
+func Reopen(t testing.TB, db *gorm.DB) *gorm.DB {
+	t.Helper()
+	var name string
+	if err := db.Raw("SELECT current_database()").Scan(&name).Error; err != nil {
+		t.Fatalf("dbtest: reopen: %v", err)
+	}
+	return open(t, withDatabase(baseURL(), name))
+}
