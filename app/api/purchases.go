@@ -423,7 +423,7 @@ func (s *Server) importPurchases(c echo.Context) error {
 			return err
 		}
 	case "text/csv", "text/plain", xlsxMIME, echo.MIMEOctetStream:
-		if err := run(c.Request().Body); err != nil {
+		if err := run(bodyUpload(c)); err != nil {
 			return err
 		}
 	default:
