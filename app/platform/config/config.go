@@ -75,10 +75,15 @@ type Auth struct {
 	// TokenSecret signs password-less confirmation links. When empty, a
 	// random secret generated once per installation and kept in the
 	// database is used, so every replica signs alike.
-	TokenSecret     Secret        `yaml:"token_secret" env:"KEMITRAAN_TOKEN_SECRET"`
-	SessionTTL      time.Duration `yaml:"session_ttl" env:"KEMITRAAN_SESSION_TTL"`
-	LoginMaxFails   int           `yaml:"login_max_fails" env:"KEMITRAAN_LOGIN_MAX_FAILS"`
-	LoginLockWindow time.Duration `yaml:"login_lock_window" env:"KEMITRAAN_LOGIN_LOCK_WINDOW"`
+	TokenSecret Secret        `yaml:"token_secret" env:"KEMITRAAN_TOKEN_SECRET"`
+	SessionTTL  time.Duration `yaml:"session_ttl" env:"KEMITRAAN_SESSION_TTL"`
+	// LoginMaxFails locks one username out; LoginMaxFailsPerAddress locks
+	// one address out, whatever usernames it tries. The people of an office
+	// often share one address, so its limit is higher: one person's typos
+	// must not lock out everyone there.
+	LoginMaxFails           int           `yaml:"login_max_fails" env:"KEMITRAAN_LOGIN_MAX_FAILS"`
+	LoginMaxFailsPerAddress int           `yaml:"login_max_fails_per_address" env:"KEMITRAAN_LOGIN_MAX_FAILS_PER_ADDRESS"`
+	LoginLockWindow         time.Duration `yaml:"login_lock_window" env:"KEMITRAAN_LOGIN_LOCK_WINDOW"`
 }
 
 type Jobs struct {
@@ -148,9 +153,10 @@ func Default() Config {
 		Log:     Log{Level: "info"},
 		Uploads: Uploads{Dir: ".data/uploads", MaxBytes: 10 << 20},
 		Auth: Auth{
-			SessionTTL:      12 * time.Hour,
-			LoginMaxFails:   5,
-			LoginLockWindow: 15 * time.Minute,
+			SessionTTL:              12 * time.Hour,
+			LoginMaxFails:           5,
+			LoginMaxFailsPerAddress: 50,
+			LoginLockWindow:         15 * time.Minute,
 		},
 		Jobs: Jobs{
 			Enabled: true,
@@ -321,6 +327,9 @@ func (c Config) Validate() error {
 	}
 	if c.Auth.LoginMaxFails < 1 {
 		bad("auth.login_max_fails", "must be at least 1")
+	}
+	if c.Auth.LoginMaxFailsPerAddress < c.Auth.LoginMaxFails {
+		bad("auth.login_max_fails_per_address", "must be at least auth.login_max_fails")
 	}
 	if c.Mail.SMTPAddr != "" {
 		if _, _, err := net.SplitHostPort(c.Mail.SMTPAddr); err != nil {

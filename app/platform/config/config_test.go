@@ -86,6 +86,8 @@ func TestInvalidValuesNameTheKey(t *testing.T) {
 		{"bad database url", "", map[string]string{"DATABASE_URL": "mysql://x"}, []string{"database.url"}},
 		{"short token secret", "", map[string]string{"KEMITRAAN_TOKEN_SECRET": "pendek"}, []string{"auth.token_secret"}},
 		{"unknown time zone", "timezone: Mars/Olympus\n", nil, []string{"timezone"}},
+		{"address login limit below the username's", "", map[string]string{"KEMITRAAN_LOGIN_MAX_FAILS": "10",
+			"KEMITRAAN_LOGIN_MAX_FAILS_PER_ADDRESS": "9"}, []string{"auth.login_max_fails_per_address: must be at least auth.login_max_fails"}},
 		{"durations in file order", "", map[string]string{"KEMITRAAN_HTTP_READ_TIMEOUT": "-1s",
 			"KEMITRAAN_HTTP_WRITE_TIMEOUT": "0s", "KEMITRAAN_SESSION_TTL": "-1h"},
 			[]string{"http.read_timeout: must be positive\n  http.write_timeout: must be positive\n  auth.session_ttl"}},
