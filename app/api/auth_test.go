@@ -356,3 +356,43 @@ func TestLoginRateLimit(t *testing.T) {
 		}
 	})
 }
+
+// X-Forwarded-For is believed only from a configured proxy: the address a
+// failed login records (its audit event, and the attempt the per-address
+// limit counts) is otherwise the TCP peer's, loopback and private ones too.
+func TestForwardedForOnlyFromTrustedProxies(t *testing.T) {
+	tests := []struct {
+		name      string
+		trusted   []string
+		peer, xff string
+		want      string
+	}{
+		{"no proxy configured, a loopback peer", nil, "127.0.0.1", "203.0.113.50", "127.0.0.1"},
+		{"no proxy configured, a private peer", nil, "10.1.2.3", "203.0.113.50", "10.1.2.3"},
+		{"the trusted proxy", []string{"127.0.0.1/32"}, "127.0.0.1", "203.0.113.50", "203.0.113.50"},
+		{"the trusted proxy, a forged hop before the client", []string{"127.0.0.1"}, "127.0.0.1",
+			"198.51.100.1, 203.0.113.50", "203.0.113.50"},
+		{"a peer other than the trusted proxy", []string{"10.0.0.5"}, "10.0.0.6", "203.0.113.50", "10.0.0.6"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestServerWith(t, nil, clock.System{}, func(c *config.Config) { c.HTTP.TrustedProxies = tt.trusted })
+			body, _ := json.Marshal(loginRequest{Username: "tidak-ada", Password: "kata-sandi-acak"})
+			req := httptest.NewRequest(http.MethodPost, "/api/v1/auth/login", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Forwarded-For", tt.xff)
+			req.RemoteAddr = tt.peer + ":40000"
+			rec := httptest.NewRecorder()
+			s.e.ServeHTTP(rec, req)
+			if rec.Code != http.StatusUnauthorized {
+				t.Fatalf("login: %d %s", rec.Code, rec.Body.String())
+			}
+			var audited, attempted []string
+			s.db.Raw(`SELECT ip FROM audit_events WHERE action = 'auth.login_failed'`).Scan(&audited)
+			s.db.Raw(`SELECT ip FROM login_attempts`).Scan(&attempted)
+			if len(audited) != 1 || audited[0] != tt.want || len(attempted) != 1 || attempted[0] != tt.want {
+				t.Errorf("audit event from %q, attempt from %q, want %s", audited, attempted, tt.want)
+			}
+		})
+	}
+}

@@ -50,6 +50,34 @@ type HTTP struct {
 	// PublicURL is the address people reach the service at, used in links
 	// sent by e-mail (for example the IKM confirmation link).
 	PublicURL string `yaml:"public_url" env:"KEMITRAAN_PUBLIC_URL"`
+	// TrustedProxies are the reverse proxies (IP addresses or CIDR ranges)
+	// whose X-Forwarded-For is believed. From anyone else the header is
+	// ignored, so nobody can forge the address that audit events record and
+	// the per-address login limit counts; with none, the address is the TCP
+	// peer's.
+	TrustedProxies []string `yaml:"trusted_proxies" env:"KEMITRAAN_HTTP_TRUSTED_PROXIES"`
+}
+
+// TrustedNets parses TrustedProxies; an address alone is a range of one.
+// The error names the first entry that is neither.
+func (h HTTP) TrustedNets() ([]*net.IPNet, error) {
+	nets := make([]*net.IPNet, 0, len(h.TrustedProxies))
+	for _, entry := range h.TrustedProxies {
+		if _, n, err := net.ParseCIDR(entry); err == nil {
+			nets = append(nets, n)
+			continue
+		}
+		ip := net.ParseIP(entry)
+		if ip == nil {
+			return nil, fmt.Errorf("%q is neither an IP address nor a CIDR range", entry)
+		}
+		bits := 8 * net.IPv6len
+		if ip4 := ip.To4(); ip4 != nil {
+			ip, bits = ip4, 8*net.IPv4len
+		}
+		nets = append(nets, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+	}
+	return nets, nil
 }
 
 type Database struct {
@@ -144,6 +172,7 @@ func Default() Config {
 			ShutdownTimeout: 20 * time.Second,
 			BodyLimit:       1 << 20,
 			PublicURL:       "http://127.0.0.1:8080",
+			TrustedProxies:  []string{},
 		},
 		Database: Database{
 			MaxOpenConns:    20,
@@ -245,6 +274,19 @@ func setValue(fv reflect.Value, raw string) error {
 	switch fv.Kind() {
 	case reflect.String:
 		fv.SetString(raw)
+	case reflect.Slice:
+		if fv.Type().Elem().Kind() != reflect.String {
+			return fmt.Errorf("unsupported kind %s", fv.Kind())
+		}
+		// A comma-separated list; blanks around and between entries are
+		// dropped.
+		list := []string{}
+		for _, item := range strings.Split(raw, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				list = append(list, item)
+			}
+		}
+		fv.Set(reflect.ValueOf(list))
 	case reflect.Bool:
 		b, err := strconv.ParseBool(raw)
 		if err != nil {
@@ -279,6 +321,9 @@ func (c Config) Validate() error {
 	}
 	if u, err := url.Parse(c.HTTP.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
 		bad("http.public_url", "must be an absolute URL")
+	}
+	if _, err := c.HTTP.TrustedNets(); err != nil {
+		bad("http.trusted_proxies", err.Error())
 	}
 	// A slice, not a map, so the problems come out in file order every time.
 	for _, d := range []struct {
