@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 
 	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
@@ -57,6 +58,18 @@ func newTestServerWith(t *testing.T, db *gorm.DB, clk clock.Clock, edit func(*co
 	return &testServer{t: t, e: e, db: db, cfg: cfg, clock: clk}
 }
 
+// dropped is a request body whose connection drops after sent: reading it
+// ends with io.ErrUnexpectedEOF, as net/http reports a body cut short of
+// its Content-Length.
+type dropped struct {
+	sent []byte
+	io.Reader
+}
+
+func droppedBody(sent []byte) *dropped {
+	return &dropped{sent: sent, Reader: io.MultiReader(bytes.NewReader(sent), iotest.ErrReader(io.ErrUnexpectedEOF))}
+}
+
 type response struct {
 	*httptest.ResponseRecorder
 	t *testing.T
@@ -67,7 +80,9 @@ type response struct {
 func (s *testServer) do(method, path string, body io.Reader, headers ...string) response {
 	s.t.Helper()
 	var sent []byte
-	if body != nil {
+	if d, ok := body.(*dropped); ok {
+		sent = d.sent
+	} else if body != nil {
 		var err error
 		if sent, err = io.ReadAll(body); err != nil {
 			s.t.Fatal(err)

@@ -205,11 +205,12 @@ func TestLoginProblems(t *testing.T) {
 
 func TestLoginRateLimit(t *testing.T) {
 	start := time.Date(2025, 3, 10, 2, 0, 0, 0, time.UTC)
-	const maxFails = 4
+	const maxFails, maxFailsPerAddress = 4, 10
 	setup := func(t *testing.T) (*testServer, *clock.Fixed) {
 		clk := clock.NewFixed(start)
 		s := newTestServerWith(t, nil, clk, func(c *config.Config) {
 			c.Auth.LoginMaxFails = maxFails
+			c.Auth.LoginMaxFailsPerAddress = maxFailsPerAddress
 			c.Auth.LoginLockWindow = 15 * time.Minute
 		})
 		return s, clk
@@ -306,23 +307,92 @@ func TestLoginRateLimit(t *testing.T) {
 		}
 	})
 
-	t.Run("per address: many usernames from one address", func(t *testing.T) {
+	t.Run("per address: its own, higher limit, whatever the usernames", func(t *testing.T) {
 		s, clk := setup(t)
 		victim := s.usernameOf(s.as(actor.RoleAdmin))
-		const attacker = "203.0.113.9"
-		for i := range maxFails {
-			s.loginFrom(attacker, "tebak"+strconv.Itoa(i), "kata-sandi-acak").problem(http.StatusUnauthorized)
-			clk.Advance(time.Minute) // past any slow-down: only the limit matters here
+		const office = "203.0.113.9" // many people behind one address
+		fail := func(username string) {
+			t.Helper()
+			s.loginFrom(office, username, "kata-sandi-acak").problem(http.StatusUnauthorized)
+			clk.Advance(time.Minute) // past any slow-down: only the limits matter here
 		}
-		secs := retryAfter(t, s.loginFrom(attacker, victim, testPassword))
-		if want := 15*60 - maxFails*60; secs != want {
+		// As many typos as one username may make, by different people:
+		// nobody else there is locked out.
+		for i := range maxFails {
+			fail("tebak" + strconv.Itoa(i))
+		}
+		if r := s.loginFrom(office, victim, testPassword); r.Code != http.StatusOK {
+			t.Fatalf("after %d failures of other usernames from the address: %d %s", maxFails, r.Code, r.Body.String())
+		}
+		// At the address's own limit everyone there waits, even with the
+		// right password, until the oldest failure leaves the window.
+		for i := maxFails; i < maxFailsPerAddress; i++ {
+			fail("tebak" + strconv.Itoa(i))
+		}
+		secs := retryAfter(t, s.loginFrom(office, victim, testPassword))
+		if want := 15*60 - maxFailsPerAddress*60; secs != want {
 			t.Errorf("Retry-After %d, want %d", secs, want)
 		}
-		// The victim, elsewhere, is not locked out by the attacker.
+		// The victim, elsewhere, is not locked out by the address.
 		if r := s.loginFrom("198.51.100.7", victim, testPassword); r.Code != http.StatusOK {
 			t.Fatalf("victim from another address: %d %s", r.Code, r.Body.String())
 		}
 		// Logging in does not clear the address's count.
-		retryAfter(t, s.loginFrom(attacker, victim, testPassword))
+		retryAfter(t, s.loginFrom(office, victim, testPassword))
 	})
+
+	t.Run("per username: locked at its own limit behind a shared address", func(t *testing.T) {
+		s, clk := setup(t)
+		name := s.usernameOf(s.as(actor.RoleOfficer))
+		colleague := s.usernameOf(s.as(actor.RoleOfficer))
+		const office = "203.0.113.9"
+		for range maxFails {
+			s.loginFrom(office, name, "tebakan-salah").problem(http.StatusUnauthorized)
+			clk.Advance(time.Minute)
+		}
+		retryAfter(t, s.loginFrom(office, name, testPassword))
+		if r := s.loginFrom(office, colleague, testPassword); r.Code != http.StatusOK {
+			t.Fatalf("a colleague at the same address: %d %s", r.Code, r.Body.String())
+		}
+	})
+}
+
+// X-Forwarded-For is believed only from a configured proxy: the address a
+// failed login records (its audit event, and the attempt the per-address
+// limit counts) is otherwise the TCP peer's, loopback and private ones too.
+func TestForwardedForOnlyFromTrustedProxies(t *testing.T) {
+	tests := []struct {
+		name      string
+		trusted   []string
+		peer, xff string
+		want      string
+	}{
+		{"no proxy configured, a loopback peer", nil, "127.0.0.1", "203.0.113.50", "127.0.0.1"},
+		{"no proxy configured, a private peer", nil, "10.1.2.3", "203.0.113.50", "10.1.2.3"},
+		{"the trusted proxy", []string{"127.0.0.1/32"}, "127.0.0.1", "203.0.113.50", "203.0.113.50"},
+		{"the trusted proxy, a forged hop before the client", []string{"127.0.0.1"}, "127.0.0.1",
+			"198.51.100.1, 203.0.113.50", "203.0.113.50"},
+		{"a peer other than the trusted proxy", []string{"10.0.0.5"}, "10.0.0.6", "203.0.113.50", "10.0.0.6"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestServerWith(t, nil, clock.System{}, func(c *config.Config) { c.HTTP.TrustedProxies = tt.trusted })
+			body, _ := json.Marshal(loginRequest{Username: "tidak-ada", Password: "kata-sandi-acak"})
+			req := httptest.NewRequest(http.MethodPost, "/api/v1/auth/login", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Forwarded-For", tt.xff)
+			req.RemoteAddr = tt.peer + ":40000"
+			rec := httptest.NewRecorder()
+			s.e.ServeHTTP(rec, req)
+			if rec.Code != http.StatusUnauthorized {
+				t.Fatalf("login: %d %s", rec.Code, rec.Body.String())
+			}
+			var audited, attempted []string
+			s.db.Raw(`SELECT ip FROM audit_events WHERE action = 'auth.login_failed'`).Scan(&audited)
+			s.db.Raw(`SELECT ip FROM login_attempts`).Scan(&attempted)
+			if len(audited) != 1 || audited[0] != tt.want || len(attempted) != 1 || attempted[0] != tt.want {
+				t.Errorf("audit event from %q, attempt from %q, want %s", audited, attempted, tt.want)
+			}
+		})
+	}
 }

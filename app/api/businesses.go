@@ -318,7 +318,7 @@ func (s *Server) readImport(c echo.Context) (registry.ImportFile, bool, error) {
 			return err
 		})
 	case "text/csv", "text/plain", xlsxMIME, echo.MIMEOctetStream:
-		f.Data, err = s.readUpload(c.Request().Body)
+		f.Data, err = s.readUpload(bodyUpload(c))
 	default:
 		return f, false, &fault.Error{Kind: fault.KindUnsupported, Code: "unsupported_media_type",
 			Detail: "Kirim berkas CSV atau XLSX sebagai multipart/form-data (kolom \"file\") atau langsung sebagai badan permintaan.",
@@ -327,7 +327,8 @@ func (s *Server) readImport(c echo.Context) (registry.ImportFile, bool, error) {
 	return f, dryRun, err
 }
 
-// readUpload reads at most uploads.max_bytes; more is a 413 naming the file.
+// readUpload reads an upload (see upload) of at most uploads.max_bytes;
+// more is a 413 naming the file.
 func (s *Server) readUpload(r io.Reader) ([]byte, error) {
 	limit := s.cfg.Uploads.MaxBytes
 	data, err := io.ReadAll(io.LimitReader(r, limit+1))
@@ -335,7 +336,7 @@ func (s *Server) readUpload(r io.Reader) ([]byte, error) {
 		if tooLarge := s.uploadTooLarge(err); tooLarge != nil {
 			return nil, tooLarge
 		}
-		return nil, newProblem(http.StatusBadRequest, "upload_unreadable", "Berkas unggahan tidak dapat dibaca sampai habis.")
+		return nil, err
 	}
 	if int64(len(data)) > limit {
 		return nil, s.uploadTooLarge(&http.MaxBytesError{Limit: limit})

@@ -27,24 +27,24 @@ func (s *Server) uploadLimit() int64 { return s.cfg.Uploads.MaxBytes + 64<<10 }
 // filePart streams the file in the multipart/form-data field named field to
 // save, with its declared name, without buffering it in memory or on disk
 // first. It must be the first part: one with another name is refused
-// (nothing saved); parts after it are not read. kinds names the accepted
-// formats for the "missing" reason (e.g. "PDF, JPEG atau PNG"); save judges
-// the content.
+// (nothing saved); parts after it are read only to see that the body is
+// whole. kinds names the accepted formats for the "missing" reason (e.g.
+// "PDF, JPEG atau PNG"); save judges the content.
 func filePart(c echo.Context, field, kinds string, save func(name string, r io.Reader) error) error {
-	mr, err := c.Request().MultipartReader()
+	b, err := openForm(c, field)
 	if errors.Is(err, http.ErrNotMultipart) {
 		return newProblem(http.StatusUnsupportedMediaType, "unsupported_media_type",
 			fmt.Sprintf("Kirim berkas sebagai multipart/form-data dalam kolom %q.", field))
 	}
 	if err != nil {
-		return newProblem(http.StatusBadRequest, "malformed_multipart", "Badan multipart/form-data tidak dapat dibaca.")
+		return malformed(field)
 	}
-	part, err := mr.NextPart()
-	if errors.Is(err, io.EOF) {
+	part, err := b.nextPart()
+	if err == io.EOF {
 		return fault.Invalid(fault.Field(field, "wajib diunggah ("+kinds+")"))
 	}
 	if err != nil {
-		return formReadError(err, field)
+		return err
 	}
 	if part.FormName() != field {
 		name := part.FormName()
@@ -54,8 +54,7 @@ func filePart(c echo.Context, field, kinds string, save func(name string, r io.R
 		}
 		return fault.Invalid(fault.Field(name, "kolom tidak dikenal; kirim berkas dalam kolom "+field))
 	}
-	defer part.Close()
-	return save(part.FileName(), part)
+	return b.stream(part, b.skipRest, save)
 }
 
 // sendFile streams a stored file as an attachment. The content type is the

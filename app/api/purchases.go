@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -287,8 +288,10 @@ func (s *Server) getPurchase(c echo.Context) error {
 }
 
 // idempotent reads the Idempotency-Key header and the whole (limited) body,
-// and hashes method, path and body so a reused key with another request is
-// recognised. The body is put back for binding.
+// and hashes method, path and the body's meaning (canonicalJSON) so a
+// reused key with another request is recognised, and a retry that writes
+// the same JSON otherwise is not taken for one. The body is put back for
+// binding.
 func idempotent(c echo.Context) (key string, hash []byte, err error) {
 	key = c.Request().Header.Get("Idempotency-Key")
 	if err := procurement.CheckIdempotencyKey(key); err != nil {
@@ -304,8 +307,27 @@ func idempotent(c echo.Context) (key string, hash []byte, err error) {
 	for _, name := range c.ParamNames() {
 		fmt.Fprintf(h, "%s=%s\n", name, c.Param(name))
 	}
-	h.Write(body)
+	h.Write(canonicalJSON(body))
 	return key, h.Sum(nil), nil
+}
+
+// canonicalJSON writes one JSON value in a single form: object keys sorted,
+// no spacing, strings re-escaped alike, numbers as their text was (so
+// 1500000 and 1.5e6 stay different, as binding reads them differently).
+// Anything but one JSON value is returned as it is: binding refuses it
+// before the key is looked at.
+func canonicalJSON(body []byte) []byte {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || !errors.Is(dec.Decode(new(any)), io.EOF) {
+		return body
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return body
+	}
+	return out
 }
 
 // answerOnce renders an answer as the bytes both sent now and stored for
@@ -423,7 +445,7 @@ func (s *Server) importPurchases(c echo.Context) error {
 			return err
 		}
 	case "text/csv", "text/plain", xlsxMIME, echo.MIMEOctetStream:
-		if err := run(c.Request().Body); err != nil {
+		if err := run(bodyUpload(c)); err != nil {
 			return err
 		}
 	default:

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -275,14 +276,26 @@ func TestERPTokenIdempotency(t *testing.T) {
 	if n := s.count("SELECT count(*) FROM purchases"); n != 1 {
 		t.Fatalf("%d purchases after a replay, want 1", n)
 	}
+	// The same JSON written otherwise (keys in another order, other
+	// spacing) is the same request, answered as the first.
+	reordered := reorderedJSON(t, raw)
+	if again := send("erp-0001", reordered); again.Code != http.StatusCreated || again.Body.String() != first.Body.String() ||
+		again.Header().Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("replay of %s: %d %s (replayed %q)", reordered, again.Code, again.Body.String(), again.Header().Get("Idempotent-Replayed"))
+	}
+	if n := s.count("SELECT count(*) FROM purchases"); n != 1 {
+		t.Fatalf("%d purchases after a reordered replay, want 1", n)
+	}
 
 	changed := purchaseBody(ikm)
 	changed["invoice_number"] = body["invoice_number"]
 	changed["amount"] = 2_000_000
 	rawChanged, _ := json.Marshal(changed)
-	p2 := send("erp-0001", rawChanged).problem(http.StatusUnprocessableEntity)
-	if p2["code"] != "idempotency_key_reused" || !slices.Equal(fields(p2), []string{"Idempotency-Key"}) {
-		t.Errorf("reused key: %v", p2)
+	for _, b := range [][]byte{rawChanged, reorderedJSON(t, rawChanged)} {
+		p2 := send("erp-0001", b).problem(http.StatusUnprocessableEntity)
+		if p2["code"] != "idempotency_key_reused" || !slices.Equal(fields(p2), []string{"Idempotency-Key"}) {
+			t.Errorf("reused key with %s: %v", b, p2)
+		}
 	}
 	// Another key is another request: here a duplicate invoice.
 	send("erp-0002", raw).problem(http.StatusConflict)
@@ -301,6 +314,44 @@ func TestERPTokenIdempotency(t *testing.T) {
 	if f := fields(bad.problem(http.StatusUnprocessableEntity)); !slices.Equal(f, []string{"Idempotency-Key"}) {
 		t.Errorf("bad key fields %v", f)
 	}
+}
+
+func TestCanonicalJSON(t *testing.T) {
+	tests := []struct {
+		a, b string
+		same bool
+	}{
+		{`{"a":1,"b":[true,null]}`, "{ \"b\" : [ true , null ] ,\n\t\"a\" : 1 }\n", true},
+		{`{"s":"A<"}`, `{"s":"\u0041\u003c"}`, true},
+		{`{"x":{"d":1,"c":2}}`, `{"x":{"c":2,"d":1}}`, true},
+		{`{"amount":1500000}`, `{"amount":1500001}`, false},
+		{`{"amount":1500000}`, `{"amount":1500000.0}`, false},
+		{`{"amount":1500000}`, `{"amount":1.5e6}`, false},
+		{`{"n":123456789012345678901234567890}`, `{"n":123456789012345678901234567891}`, false},
+		{`{"a":1}`, `{"a":1} {"a":1}`, false},
+	}
+	for _, tt := range tests {
+		if same := bytes.Equal(canonicalJSON([]byte(tt.a)), canonicalJSON([]byte(tt.b))); same != tt.same {
+			t.Errorf("%s and %s: same %v, want %v", tt.a, tt.b, same, tt.same)
+		}
+	}
+}
+
+// reorderedJSON writes the JSON object raw with its keys in reverse order,
+// one to a line, with spaces around the colons.
+func reorderedJSON(t *testing.T, raw []byte) []byte {
+	t.Helper()
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		t.Fatal(err)
+	}
+	keys := slices.Sorted(maps.Keys(obj))
+	slices.Reverse(keys)
+	lines := make([]string, len(keys))
+	for i, k := range keys {
+		lines[i] = fmt.Sprintf("  %q :  %s", k, obj[k])
+	}
+	return []byte("{\n" + strings.Join(lines, ",\n") + "\n}\n")
 }
 
 func TestConfirmThroughTheLink(t *testing.T) {

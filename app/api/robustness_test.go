@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -195,6 +196,8 @@ type hostileCase struct {
 	contentType  string
 	body         []byte
 	hasBody      bool
+	dropped      bool   // the connection drops after body (see droppedBody)
+	wantCode     string // when set, the answer must be a 400 with this code
 }
 
 func TestRobustnessHostileInput(t *testing.T) {
@@ -283,6 +286,7 @@ func TestRobustnessHostileInput(t *testing.T) {
 						body: []byte(b), hasBody: true})
 				}
 			}
+			cases = append(cases, truncatedUploads(t, f, r.doc)...)
 			total += len(cases)
 
 			current := realPath()
@@ -303,19 +307,25 @@ func TestRobustnessHostileInput(t *testing.T) {
 				}
 				before := s.writes()
 				var res response
-				if c.hasBody {
+				switch {
+				case c.dropped:
+					res = s.do(r.method, path, droppedBody(c.body), headers...)
+				case c.hasBody:
 					res = s.do(r.method, path, bytes.NewReader(c.body), headers...)
-				} else {
+				default:
 					res = s.do(r.method, path, nil, headers...)
 				}
 				body := strings.TrimSpace(res.Body.String())
+				if c.wantCode != "" && (res.Code != http.StatusBadRequest || problemCode(res) != c.wantCode) {
+					t.Errorf("%s: %s %.120s = %d, want 400 %s: %.300s", c.name, r.method, path, res.Code, c.wantCode, body)
+				}
 				switch {
 				case res.Code >= 500:
 					t.Errorf("%s: %s %.120s = %d: %.300s", c.name, r.method, path, res.Code, body)
 				case res.Code >= 400:
 					checkProblem(t, c.name, res)
 					if after := s.writes(); after != before {
-						t.Errorf("%s: refused with %d but wrote %d audit events", c.name, res.Code, after-before)
+						t.Errorf("%s: refused with %d but wrote %d records (audit events, files)", c.name, res.Code, after-before)
 					}
 				default:
 					// Accepted: act on a fresh record next, so one success
@@ -329,9 +339,108 @@ func TestRobustnessHostileInput(t *testing.T) {
 }
 
 // writes counts audit events other than failed logins (which are recorded
-// on purpose).
+// on purpose) and stored files.
 func (s *testServer) writes() int64 {
-	return s.count(`SELECT count(*) FROM audit_events WHERE action <> 'auth.login_failed'`)
+	return s.count(`SELECT (SELECT count(*) FROM audit_events WHERE action <> 'auth.login_failed') +
+		(SELECT count(*) FROM files)`)
+}
+
+// problemCode is the code of a problem answer ("" for any other).
+func problemCode(res response) string {
+	var p struct {
+		Code string `json:"code"`
+	}
+	_ = json.Unmarshal(res.Body.Bytes(), &p)
+	return p.Code
+}
+
+// formValues gives each text field of an upload form a valid value, so
+// that in truncatedUploads the body ending early is all that is wrong.
+var formValues = map[string]func(f *authzFixture) string{
+	"business_id": func(f *authzFixture) string {
+		f.s.loadRules()
+		return strconv.FormatInt(f.s.newBusiness("hotel"), 10)
+	},
+	"period":      func(*authzFixture) string { return "2025-Q1" },
+	"reason":      func(*authzFixture) string { return "Keadaan kahar" },
+	"explanation": func(*authzFixture) string { return "Pembelian sudah dilakukan." },
+	"objection":   func(*authzFixture) string { return "false" },
+}
+
+// truncatedUploads are bodies of an upload route that end early: a
+// multipart body cut in a text field, in the file's headers, in the file,
+// before or inside its closing delimiter, in a second file's headers, with
+// the file sent as a plain text field, or with the connection dropped; and
+// a file sent as the whole body that the connection drops. Every one must
+// be a 400 upload_unreadable that keeps nothing.
+func truncatedUploads(t *testing.T, f *authzFixture, d doc) []hostileCase {
+	t.Helper()
+	if d.form == nil {
+		return nil
+	}
+	content := string(samplePDF("terpotong"))
+	if len(d.consumes) > 0 {
+		// An import: a purchases header, which a purchase import checks
+		// before it reads on (a registry import reads the whole file first).
+		content = "invoice_number,ikm_nib,purchase_date,description,amount\n" +
+			strings.Repeat("INV-1,8120000000001,2025-03-01,Besek,150000\n", 20)
+	}
+	const boundary = "batas-uji-robust"
+	part := func(name, filename, value string) string {
+		disposition := fmt.Sprintf("form-data; name=%q", name)
+		if filename != "" {
+			disposition += fmt.Sprintf("; filename=%q", filename)
+		}
+		return "--" + boundary + "\r\nContent-Disposition: " + disposition + "\r\n\r\n" + value + "\r\n"
+	}
+	var fileField, texts, firstText string
+	form := reflect.TypeOf(d.form)
+	for i := range form.NumField() {
+		name := form.Field(i).Tag.Get("form")
+		if form.Field(i).Type.String() == "*multipart.FileHeader" || form.Field(i).Type.String() == "[]*multipart.FileHeader" {
+			fileField = name
+			continue
+		}
+		value, ok := formValues[name]
+		if !ok {
+			t.Fatalf("form field %q has no valid value in formValues", name)
+		}
+		text := part(name, "", value(f))
+		if firstText == "" {
+			firstText = text
+		}
+		texts += text
+	}
+	file := part(fileField, "berkas.csv", content)
+	half := func(s string) string { return s[:len(s)/2] }
+	head := strings.Index(file, "\r\n\r\n") + 4
+	type cut struct {
+		name    string
+		body    string
+		dropped bool
+	}
+	bodies := []cut{
+		{"cut in the file's headers", texts + file[:head/2], false},
+		{"cut in the file", texts + file[:head] + half(content), false},
+		{"file as a text field, cut", texts + half(part(fileField, "", content)), false},
+		{"cut before the closing delimiter", texts + file, false},
+		{"cut inside the closing delimiter", texts + file + "--" + boundary, false},
+		{"cut in a second file's headers", texts + file + half(part(fileField, "kedua.pdf", content)), false},
+		{"dropped in the file", texts + file[:head] + half(content), true},
+	}
+	if firstText != "" {
+		bodies = append(bodies, cut{"cut in a text field", half(firstText), false})
+	}
+	var cases []hostileCase
+	for _, b := range bodies {
+		cases = append(cases, hostileCase{name: "truncated: " + b.name, hasBody: true, dropped: b.dropped,
+			contentType: "multipart/form-data; boundary=" + boundary, body: []byte(b.body), wantCode: "upload_unreadable"})
+	}
+	for _, ct := range d.consumes {
+		cases = append(cases, hostileCase{name: "truncated: " + ct + " dropped", hasBody: true, dropped: true,
+			contentType: ct, body: []byte(half(content)), wantCode: "upload_unreadable"})
+	}
+	return cases
 }
 
 // checkProblem asserts a 4xx answer is a complete problem document, and a

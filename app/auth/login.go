@@ -30,7 +30,9 @@ var errBadCredentials = &fault.Error{Kind: fault.KindUnauthenticated, Code: "inv
 // Login checks a username and password and starts a session.
 //
 // Failed logins are counted per username and per address in login_attempts,
-// so the limit holds across replicas. Each attempt is recorded as a failure
+// so the limits hold across replicas. The address has its own, higher limit:
+// the people of one office share an address, and one person's typos must not
+// lock out the rest. Each attempt is recorded as a failure
 // before the password is checked (and the record removed if it succeeds):
 // that way a burst of parallel guesses is counted too, not only the ones that
 // finished. Past half the allowed failures the caller must wait a doubling
@@ -198,14 +200,14 @@ func (s *Service) loginWait(ctx context.Context, key, ip string, attemptID int64
 		ORDER BY attempted_at`, ip, since, attemptID).Scan(&byIP).Error; err != nil {
 		return 0, fmt.Errorf("auth: failures by address: %w", err)
 	}
-	return max(s.waitAfter(byUser, now), s.waitAfter(byIP, now)), nil
+	return max(s.waitAfter(byUser, s.cfg.LoginMaxFails, now), s.waitAfter(byIP, s.cfg.LoginMaxFailsPerAddress, now)), nil
 }
 
 // waitAfter applies the schedule to failures (oldest first, all inside the
 // window): below half the limit, no wait; then 1s, 2s, 4s… after the latest
 // failure; at the limit, until enough failures age out of the window.
-func (s *Service) waitAfter(failures []time.Time, now time.Time) time.Duration {
-	n, limit := len(failures), s.cfg.LoginMaxFails
+func (s *Service) waitAfter(failures []time.Time, limit int, now time.Time) time.Duration {
+	n := len(failures)
 	if n == 0 {
 		return 0
 	}

@@ -17,8 +17,9 @@ import (
 // failed first attempt leaves no key behind.
 type Idem[T any] struct {
 	Key string
-	// Hash identifies the request (method, path and body); the same key with
-	// another hash is refused.
+	// Hash identifies the request (method, path and body, the body by its
+	// meaning rather than its bytes); the same key with another hash is
+	// refused.
 	Hash []byte
 	// Answer renders the response stored for replays.
 	Answer func(T) (status int, body []byte, err error)

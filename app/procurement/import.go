@@ -100,8 +100,11 @@ func (s *Service) Import(ctx context.Context, in ImportInput, idem *Idem[ImportR
 		if err != nil {
 			return err
 		}
-		// Drain what a CSV reader left unread so the hash covers the file.
-		_, _ = io.Copy(io.Discard, in.File)
+		// Drain what a CSV reader left unread so the hash covers the file;
+		// a file that cannot be read to its end is not imported.
+		if _, err := io.Copy(io.Discard, in.File); err != nil {
+			return err
+		}
 		res.Rows, res.TotalAmount = st.rows, st.total
 		// A repeated request replays its first answer before anything is
 		// checked again (its rows would now all be duplicates).

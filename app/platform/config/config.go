@@ -56,6 +56,34 @@ type HTTP struct {
 	RequestTimeout time.Duration `yaml:"request_timeout" env:"KEMITRAAN_HTTP_REQUEST_TIMEOUT"`
 	ImportTimeout  time.Duration `yaml:"import_timeout" env:"KEMITRAAN_HTTP_IMPORT_TIMEOUT"`
 	ExportTimeout  time.Duration `yaml:"export_timeout" env:"KEMITRAAN_HTTP_EXPORT_TIMEOUT"`
+	// TrustedProxies are the reverse proxies (IP addresses or CIDR ranges)
+	// whose X-Forwarded-For is believed. From anyone else the header is
+	// ignored, so nobody can forge the address that audit events record and
+	// the per-address login limit counts; with none, the address is the TCP
+	// peer's.
+	TrustedProxies []string `yaml:"trusted_proxies" env:"KEMITRAAN_HTTP_TRUSTED_PROXIES"`
+}
+
+// TrustedNets parses TrustedProxies; an address alone is a range of one.
+// The error names the first entry that is neither.
+func (h HTTP) TrustedNets() ([]*net.IPNet, error) {
+	nets := make([]*net.IPNet, 0, len(h.TrustedProxies))
+	for _, entry := range h.TrustedProxies {
+		if _, n, err := net.ParseCIDR(entry); err == nil {
+			nets = append(nets, n)
+			continue
+		}
+		ip := net.ParseIP(entry)
+		if ip == nil {
+			return nil, fmt.Errorf("%q is neither an IP address nor a CIDR range", entry)
+		}
+		bits := 8 * net.IPv6len
+		if ip4 := ip.To4(); ip4 != nil {
+			ip, bits = ip4, 8*net.IPv4len
+		}
+		nets = append(nets, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+	}
+	return nets, nil
 }
 
 type Database struct {
@@ -90,10 +118,15 @@ type Auth struct {
 	// TokenSecret signs password-less confirmation links. When empty, a
 	// random secret generated once per installation and kept in the
 	// database is used, so every replica signs alike.
-	TokenSecret     Secret        `yaml:"token_secret" env:"KEMITRAAN_TOKEN_SECRET"`
-	SessionTTL      time.Duration `yaml:"session_ttl" env:"KEMITRAAN_SESSION_TTL"`
-	LoginMaxFails   int           `yaml:"login_max_fails" env:"KEMITRAAN_LOGIN_MAX_FAILS"`
-	LoginLockWindow time.Duration `yaml:"login_lock_window" env:"KEMITRAAN_LOGIN_LOCK_WINDOW"`
+	TokenSecret Secret        `yaml:"token_secret" env:"KEMITRAAN_TOKEN_SECRET"`
+	SessionTTL  time.Duration `yaml:"session_ttl" env:"KEMITRAAN_SESSION_TTL"`
+	// LoginMaxFails locks one username out; LoginMaxFailsPerAddress locks
+	// one address out, whatever usernames it tries. The people of an office
+	// often share one address, so its limit is higher: one person's typos
+	// must not lock out everyone there.
+	LoginMaxFails           int           `yaml:"login_max_fails" env:"KEMITRAAN_LOGIN_MAX_FAILS"`
+	LoginMaxFailsPerAddress int           `yaml:"login_max_fails_per_address" env:"KEMITRAAN_LOGIN_MAX_FAILS_PER_ADDRESS"`
+	LoginLockWindow         time.Duration `yaml:"login_lock_window" env:"KEMITRAAN_LOGIN_LOCK_WINDOW"`
 }
 
 type Jobs struct {
@@ -157,6 +190,7 @@ func Default() Config {
 			RequestTimeout:  30 * time.Second,
 			ImportTimeout:   10 * time.Minute,
 			ExportTimeout:   5 * time.Minute,
+			TrustedProxies:  []string{},
 		},
 		Database: Database{
 			// As many idle as open: a pool that closes connections it will
@@ -171,9 +205,10 @@ func Default() Config {
 		Log:     Log{Level: "info"},
 		Uploads: Uploads{Dir: ".data/uploads", MaxBytes: 10 << 20},
 		Auth: Auth{
-			SessionTTL:      12 * time.Hour,
-			LoginMaxFails:   5,
-			LoginLockWindow: 15 * time.Minute,
+			SessionTTL:              12 * time.Hour,
+			LoginMaxFails:           5,
+			LoginMaxFailsPerAddress: 50,
+			LoginLockWindow:         15 * time.Minute,
 		},
 		Jobs: Jobs{
 			Enabled: true,
@@ -262,6 +297,19 @@ func setValue(fv reflect.Value, raw string) error {
 	switch fv.Kind() {
 	case reflect.String:
 		fv.SetString(raw)
+	case reflect.Slice:
+		if fv.Type().Elem().Kind() != reflect.String {
+			return fmt.Errorf("unsupported kind %s", fv.Kind())
+		}
+		// A comma-separated list; blanks around and between entries are
+		// dropped.
+		list := []string{}
+		for _, item := range strings.Split(raw, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				list = append(list, item)
+			}
+		}
+		fv.Set(reflect.ValueOf(list))
 	case reflect.Bool:
 		b, err := strconv.ParseBool(raw)
 		if err != nil {
@@ -296,6 +344,9 @@ func (c Config) Validate() error {
 	}
 	if u, err := url.Parse(c.HTTP.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
 		bad("http.public_url", "must be an absolute URL")
+	}
+	if _, err := c.HTTP.TrustedNets(); err != nil {
+		bad("http.trusted_proxies", err.Error())
 	}
 	// A slice, not a map, so the problems come out in file order every time.
 	for _, d := range []struct {
@@ -352,6 +403,9 @@ func (c Config) Validate() error {
 	}
 	if c.Auth.LoginMaxFails < 1 {
 		bad("auth.login_max_fails", "must be at least 1")
+	}
+	if c.Auth.LoginMaxFailsPerAddress < c.Auth.LoginMaxFails {
+		bad("auth.login_max_fails_per_address", "must be at least auth.login_max_fails")
 	}
 	if c.Mail.SMTPAddr != "" {
 		if _, _, err := net.SplitHostPort(c.Mail.SMTPAddr); err != nil {

@@ -50,6 +50,27 @@ func TestPrecedence(t *testing.T) {
 	}
 }
 
+func TestTrustedProxiesFromEnv(t *testing.T) {
+	cfg, err := Load("", false, envOf(map[string]string{"KEMITRAAN_HTTP_TRUSTED_PROXIES": " 10.0.0.5, ,10.1.0.0/16,2001:db8::1 "}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"10.0.0.5", "10.1.0.0/16", "2001:db8::1"}; !reflect.DeepEqual(cfg.HTTP.TrustedProxies, want) {
+		t.Fatalf("trusted proxies %q, want %q", cfg.HTTP.TrustedProxies, want)
+	}
+	nets, err := cfg.HTTP.TrustedNets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range nets {
+		got = append(got, n.String())
+	}
+	if want := []string{"10.0.0.5/32", "10.1.0.0/16", "2001:db8::1/128"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("ranges %q, want %q", got, want)
+	}
+}
+
 func TestDefaultsWhenNoFile(t *testing.T) {
 	cfg, err := Load(filepath.Join(t.TempDir(), "absent.yaml"), false, envOf(map[string]string{
 		"DATABASE_URL": "postgres://u:hunter2@db:5432/k",
@@ -86,6 +107,12 @@ func TestInvalidValuesNameTheKey(t *testing.T) {
 		{"bad database url", "", map[string]string{"DATABASE_URL": "mysql://x"}, []string{"database.url"}},
 		{"short token secret", "", map[string]string{"KEMITRAAN_TOKEN_SECRET": "pendek"}, []string{"auth.token_secret"}},
 		{"unknown time zone", "timezone: Mars/Olympus\n", nil, []string{"timezone"}},
+		{"bad trusted proxy", "", map[string]string{"KEMITRAAN_HTTP_TRUSTED_PROXIES": "10.0.0.5, 10.0.0.300/8"},
+			[]string{`http.trusted_proxies: "10.0.0.300/8" is neither an IP address nor a CIDR range`}},
+		{"bad trusted proxy in the file", "http:\n  trusted_proxies: [proxy.local]\n", nil,
+			[]string{`http.trusted_proxies: "proxy.local"`}},
+		{"address login limit below the username's", "", map[string]string{"KEMITRAAN_LOGIN_MAX_FAILS": "10",
+			"KEMITRAAN_LOGIN_MAX_FAILS_PER_ADDRESS": "9"}, []string{"auth.login_max_fails_per_address: must be at least auth.login_max_fails"}},
 		{"durations in file order", "", map[string]string{"KEMITRAAN_HTTP_READ_TIMEOUT": "-1s",
 			"KEMITRAAN_HTTP_WRITE_TIMEOUT": "0s", "KEMITRAAN_SESSION_TTL": "-1h"},
 			[]string{"http.read_timeout: must be positive\n  http.write_timeout: must be positive\n  auth.session_ttl"}},
