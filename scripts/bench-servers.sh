@@ -33,7 +33,10 @@ server_name=
 start_server() {
   local port
   server_name=$1
-  port=$(pg_free_port)
+  # Below Linux's ephemeral ports (32768 up), which the load generator's
+  # and the pools' connections take by the thousand: one of them holding
+  # the port would make the server's listen fail.
+  port=$(pg_free_port 12000)
   server_url=http://127.0.0.1:$port
   case $server_name in
   kemitraan)
