@@ -82,7 +82,9 @@ stop_server() {
   if gone_within 5; then
     wait "$server_pid" 2>/dev/null || true
     server_pid=
-    return
+    # 0 spelled out: a bare return in a trap's clean-up returns the status
+    # of the command before the trap, the failure that ended the script.
+    return 0
   fi
   echo "  ($server_name still running 5 s after SIGTERM: killed)"
   kill_server
