@@ -97,9 +97,10 @@ pg_throwaway_stop() {
   rm -rf "$PG_TMP"
 }
 
-# pg_free_port: a loopback port nothing listens on, from a random start.
+# pg_free_port [SPAN]: a loopback port nothing listens on, from a random
+# start in 20000 … 20000+SPAN (30000).
 pg_free_port() {
-  local port=$((20000 + RANDOM % 30000))
+  local port=$((20000 + RANDOM % ${1:-30000}))
   while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
     port=$((port + 1))
   done
