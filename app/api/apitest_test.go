@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -51,7 +52,7 @@ func newTestServerWith(t *testing.T, db *gorm.DB, clk clock.Clock, edit func(*co
 	if edit != nil {
 		edit(&cfg)
 	}
-	e, err := New(Deps{Config: cfg, DB: db, Log: slog.New(slog.DiscardHandler), Clock: clk})
+	e, err := New(Deps{Config: cfg, DB: db, Log: testLog(), Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,6 +69,15 @@ type dropped struct {
 
 func droppedBody(sent []byte) *dropped {
 	return &dropped{sent: sent, Reader: io.MultiReader(bytes.NewReader(sent), iotest.ErrReader(io.ErrUnexpectedEOF))}
+}
+
+// testLog is the test servers' logger: silent, or with KEMITRAAN_TEST_LOG
+// set, text on stderr (to see why a request failed).
+func testLog() *slog.Logger {
+	if os.Getenv("KEMITRAAN_TEST_LOG") == "" {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, nil))
 }
 
 type response struct {

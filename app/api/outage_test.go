@@ -118,6 +118,9 @@ func TestSessionEndedMidRequestAnswers503(t *testing.T) {
 			s := newTestServerWith(t, through, clock.NewFixed(purchaseNow), nil)
 			erp := s.asToken(s.newBusiness("factory"))
 			ikm := s.newIKM()
+			// Lock, watch and end sessions from a pool of its own, whatever
+			// size the pools under test have.
+			watch := dbtest.Reopen(t, direct)
 			hold := direct.Begin()
 			defer hold.Rollback()
 			if err := hold.Exec("LOCK TABLE ikms IN ACCESS EXCLUSIVE MODE").Error; err != nil {
@@ -129,7 +132,7 @@ func TestSessionEndedMidRequestAnswers503(t *testing.T) {
 			deadline := time.Now().Add(10 * time.Second)
 			for {
 				var waiting int64
-				direct.Raw(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+				watch.Raw(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
 					AND wait_event_type = 'Lock'`).Scan(&waiting)
 				if waiting > 0 {
 					break
@@ -140,7 +143,7 @@ func TestSessionEndedMidRequestAnswers503(t *testing.T) {
 				time.Sleep(10 * time.Millisecond)
 			}
 			if end == "terminated" {
-				direct.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()
+				watch.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()
 					AND wait_event_type = 'Lock'`)
 			} else {
 				proxy.Down()

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -770,5 +771,70 @@ func TestConcurrentRetriesWithOneKeyStoreOnce(t *testing.T) {
 	}
 	if got := s.count("SELECT count(*) FROM purchases"); got != 1 {
 		t.Errorf("%d purchases from one key, want 1", got)
+	}
+}
+
+// A purchase dated before the first period any rule set judges is refused,
+// however it is reported: no evaluation could ever count it.
+func TestPurchaseBeforeTheFirstRuleSetIsRefused(t *testing.T) {
+	s, _ := newPurchaseServer(t)
+	s.loadRules() // bekasi-2025: quarterly from 1 January 2025
+	business := s.newBusiness("factory")
+	company, erp := s.asCompany(business), s.asToken(business)
+	ikm := s.newIKM()
+	before := s.written()
+	for _, who := range []struct {
+		name string
+		c    caller
+	}{{"company user", company}, {"ERP token", erp}} {
+		for _, date := range []string{"2024-12-31", "2000-01-01"} {
+			body := purchaseBody(ikm)
+			body["purchase_date"], body["paid_date"] = date, date
+			p := s.call(who.c, http.MethodPost, "/api/v1/purchases", body).problem(http.StatusUnprocessableEntity)
+			if got := fields(p); !slices.Equal(got, []string{"purchase_date"}) {
+				t.Errorf("%s, %s: fields %v, want [purchase_date]: %v", who.name, date, got, p)
+			}
+			if !strings.Contains(fmt.Sprint(p["errors"]), "1 Januari 2025") {
+				t.Errorf("%s, %s: the reason does not say from when: %v", who.name, date, p["errors"])
+			}
+		}
+	}
+	csv := "invoice_number,ikm_nib,purchase_date,description,quantity,amount\n" +
+		"F-1," + s.nibOf(ikm) + ",2025-01-01,Besek bambu,1,100000\n" +
+		"F-2," + s.nibOf(ikm) + ",2024-12-31,Besek bambu,1,100000\n"
+	p := s.importFile(company, "", []byte(csv)).problem(http.StatusUnprocessableEntity)
+	if got := lineErrors(p); len(got) != 1 || got[0].Line != 3 || got[0].Field != "purchase_date" {
+		t.Errorf("import: %+v, want line 3 purchase_date", got)
+	}
+	if after := s.written(); after != before {
+		t.Errorf("refused reports wrote %+v (before %+v)", after, before)
+	}
+	// The first day judged is accepted.
+	body := purchaseBody(ikm)
+	body["purchase_date"], body["paid_date"] = "2025-01-01", "2025-01-02"
+	s.report(erp, body)
+}
+
+// The answer to a report is what reading the purchase back gives.
+func TestReportAnswerMatchesTheStoredPurchase(t *testing.T) {
+	s, _ := newPurchaseServer(t)
+	s.loadRules()
+	business := s.newBusiness("factory")
+	erp := s.asToken(business)
+	officer := s.as(actor.RoleOfficer)
+	ikm := s.newIKM()
+	s.setIKMEmail(ikm, "ikm@contoh.id")
+	created := s.report(erp, purchaseBody(ikm))
+	read := decode[purchaseResponse](s.call(officer, http.MethodGet, purchasePath(created.ID, ""), nil), http.StatusOK)
+	read.ConfirmationURL, read.ConfirmationExpiresAt = "", nil
+	if !reflect.DeepEqual(created, read) {
+		t.Errorf("answered %+v\nstored   %+v", created, read)
+	}
+	if n := s.count("SELECT count(*) FROM outbox WHERE payload->>'purchase_id' = ?", strconv.FormatInt(created.ID, 10)); n != 1 {
+		t.Errorf("%d confirmation requests queued, want 1", n)
+	}
+	if n := s.count("SELECT count(*) FROM audit_events WHERE entity_type = 'purchase' AND entity_id = ? AND action = 'purchase.report'",
+		strconv.FormatInt(created.ID, 10)); n != 1 {
+		t.Errorf("%d audit events, want 1", n)
 	}
 }

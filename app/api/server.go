@@ -156,6 +156,9 @@ func New(d Deps) (*echo.Echo, error) {
 		}),
 		middleware.GzipWithConfig(middleware.GzipConfig{
 			Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
+			// An answer that fits a packet or two gains nothing from
+			// compression and costs a compressor per request.
+			MinLength: 2048,
 		}),
 	)
 	if s.openapi, err = buildOpenAPI(routes, d.Config.HTTP.BodyLimit); err != nil {

@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/logging"
 )
 
@@ -25,49 +26,45 @@ type Event struct {
 	After      any
 }
 
-// row is the stored shape of an event.
-type row struct {
-	ID          int64 `gorm:"primaryKey;->"`
-	OccurredAt  time.Time
-	ActorUserID *int64
-	Actor       string
-	ActorRole   string
-	Action      string
-	EntityType  string
-	EntityID    string
-	Before      []byte `gorm:"type:jsonb"`
-	After       []byte `gorm:"type:jsonb"`
-	RequestID   string
-	IP          string
-}
-
-func (row) TableName() string { return "audit_events" }
-
 // Record writes ev inside tx, naming the actor and request from ctx.
 func Record(ctx context.Context, tx *gorm.DB, at time.Time, ev Event) error {
-	a := actor.From(ctx)
-	r := row{
-		OccurredAt: at.UTC(),
-		Actor:      a.Label(),
-		ActorRole:  string(a.Role),
-		Action:     ev.Action,
-		EntityType: ev.EntityType,
-		EntityID:   ev.EntityID,
-		RequestID:  logging.RequestID(ctx),
-		IP:         a.IP,
+	st, err := Insert(ctx, at, ev)
+	if err != nil {
+		return err
 	}
-	r.ActorUserID = a.OptionalUserID()
-	var err error
-	if r.Before, err = marshal(ev.Before); err != nil {
-		return fmt.Errorf("audit: before: %w", err)
-	}
-	if r.After, err = marshal(ev.After); err != nil {
-		return fmt.Errorf("audit: after: %w", err)
-	}
-	if err := tx.WithContext(ctx).Create(&r).Error; err != nil {
+	if err := tx.WithContext(ctx).Exec(st.SQL, st.Args...).Error; err != nil {
 		return fmt.Errorf("audit: record %s: %w", ev.Action, err)
 	}
 	return nil
+}
+
+// Insert is the statement that records ev, naming the actor and request
+// from ctx, for a caller that writes it together with its change in one
+// statement (database.Together).
+func Insert(ctx context.Context, at time.Time, ev Event) (database.Stmt, error) {
+	a := actor.From(ctx)
+	before, err := marshal(ev.Before)
+	if err != nil {
+		return database.Stmt{}, fmt.Errorf("audit: before: %w", err)
+	}
+	after, err := marshal(ev.After)
+	if err != nil {
+		return database.Stmt{}, fmt.Errorf("audit: after: %w", err)
+	}
+	return database.Stmt{
+		SQL: `INSERT INTO audit_events (occurred_at, actor_user_id, actor, actor_role, action, entity_type, entity_id,
+			before, after, request_id, ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		Args: []any{at.UTC(), a.OptionalUserID(), a.Label(), string(a.Role), ev.Action, ev.EntityType, ev.EntityID,
+			jsonb(before), jsonb(after), logging.RequestID(ctx), a.IP},
+	}, nil
+}
+
+// jsonb passes marshalled JSON as text PostgreSQL casts to jsonb (nil: NULL).
+func jsonb(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return string(b)
 }
 
 func marshal(v any) ([]byte, error) {

@@ -319,3 +319,23 @@ func RuleSets(ctx context.Context, db *gorm.DB) ([]StoredRuleSet, error) {
 	}
 	return out, nil
 }
+
+// ConfirmationWindowDaysSQL is a scalar subquery for a statement of another
+// package: the confirmation window, in days, of the rule set in force on
+// the date that the SQL expression day gives (NULL before any).
+func ConfirmationWindowDaysSQL(day string) string {
+	return `(SELECT (r.body->>'confirmation_window_days')::int FROM rule_sets r
+		WHERE r.effective_from <= ` + day + ` ORDER BY r.effective_from DESC LIMIT 1)`
+}
+
+// FirstJudgedDaySQL is a scalar subquery: the first day of the first period
+// any rule set judges, the start of the period (of the first version's
+// kind) that holds the first version's effective date; NULL while there is
+// none. Nothing dated earlier is ever evaluated, as no period before it has
+// a rule set in force at its end.
+const FirstJudgedDaySQL = `(SELECT CASE r.period_kind
+		WHEN 'monthly' THEN date_trunc('month', r.effective_from)::date
+		WHEN 'semester' THEN make_date(extract(year FROM r.effective_from)::int,
+			CASE WHEN extract(month FROM r.effective_from) <= 6 THEN 1 ELSE 7 END, 1)
+		ELSE date_trunc('quarter', r.effective_from)::date END
+	FROM rule_sets r ORDER BY r.effective_from LIMIT 1)`

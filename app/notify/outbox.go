@@ -62,33 +62,46 @@ func (outboxRow) TableName() string { return "outbox" }
 // clock; the messages are due at once. Messages without a recipient are
 // skipped (many IKM have no e-mail address).
 func Enqueue(ctx context.Context, tx *gorm.DB, now time.Time, msgs ...Message) error {
-	rows := make([]outboxRow, 0, len(msgs))
+	st, ok, err := EnqueueStmt(now, msgs...)
+	if err != nil || !ok {
+		return err
+	}
+	if err := tx.WithContext(ctx).Exec(st.SQL, st.Args...).Error; err != nil {
+		return fmt.Errorf("notify: enqueue: %w", err)
+	}
+	return nil
+}
+
+// EnqueueStmt is the one statement that writes msgs to the outbox, for a
+// caller that writes them together with its change (database.Together);
+// ok is false when no message has a recipient, and there is nothing to run.
+func EnqueueStmt(now time.Time, msgs ...Message) (st database.Stmt, ok bool, err error) {
+	var kinds, recipients, subjects, bodies, payloads []string
 	for _, m := range msgs {
 		if strings.TrimSpace(m.Recipient) == "" {
 			continue
 		}
 		if strings.TrimSpace(m.Kind) == "" {
-			return errors.New("notify: message without a kind")
+			return st, false, errors.New("notify: message without a kind")
 		}
 		payload := []byte("{}")
 		if m.Payload != nil {
-			var err error
 			if payload, err = json.Marshal(m.Payload); err != nil {
-				return fmt.Errorf("notify: payload of %s: %w", m.Kind, err)
+				return st, false, fmt.Errorf("notify: payload of %s: %w", m.Kind, err)
 			}
 		}
-		rows = append(rows, outboxRow{
-			Kind: m.Kind, Recipient: strings.TrimSpace(m.Recipient), Subject: m.Subject, Body: m.Body,
-			Payload: payload, Status: "pending", NextAttemptAt: now.UTC(), CreatedAt: now.UTC(),
-		})
+		kinds, recipients = append(kinds, m.Kind), append(recipients, strings.TrimSpace(m.Recipient))
+		subjects, bodies, payloads = append(subjects, m.Subject), append(bodies, m.Body), append(payloads, string(payload))
 	}
-	if len(rows) == 0 {
-		return nil
+	if len(kinds) == 0 {
+		return st, false, nil
 	}
-	if err := tx.WithContext(ctx).CreateInBatches(&rows, 500).Error; err != nil {
-		return fmt.Errorf("notify: enqueue: %w", err)
-	}
-	return nil
+	return database.Stmt{
+		SQL: `INSERT INTO outbox (kind, recipient, subject, body, payload, status, next_attempt_at, created_at)
+			SELECT k, r, s, b, p::jsonb, 'pending', ?, ? FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS m(k, r, s, b, p)`,
+		Args: []any{now.UTC(), now.UTC(), database.Array(kinds), database.Array(recipients), database.Array(subjects),
+			database.Array(bodies), database.Array(payloads)},
+	}, true, nil
 }
 
 // Sender delivers one message; an error means "try again later".

@@ -14,6 +14,7 @@ import (
 	"kemitraan/app/audit"
 	"kemitraan/app/notify"
 	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
 )
 
@@ -262,7 +263,7 @@ func (s *Service) Reverse(ctx context.Context, id int64, in ReverseInput, idem *
 	if err != nil {
 		return Purchase{}, nil, err
 	}
-	return withIdem(ctx, s, a.BusinessID, idem, func(tx *gorm.DB) (Purchase, error) {
+	return withIdem(ctx, s, a.BusinessID, idem, func(tx *gorm.DB, _ func(Purchase) (database.Stmt, error)) (Purchase, error) {
 		var c fault.Checker
 		reason := strings.TrimSpace(in.Reason)
 		c.Check(reason != "", "reason", "wajib diisi: jelaskan kesalahan yang dikoreksi")

@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
 )
 
@@ -80,38 +81,53 @@ func claim(ctx context.Context, tx *gorm.DB, scope int64, key string, hash []byt
 	return &Replay{Status: prior.ResponseStatus, Body: prior.ResponseBody}, nil
 }
 
-// complete stores the answer for replays, in the same transaction.
-func complete(ctx context.Context, tx *gorm.DB, scope int64, key string, status int, body []byte) error {
-	if err := tx.WithContext(ctx).Exec(`UPDATE idempotency_keys SET response_status = ?, response_body = ?
-		WHERE scope = ? AND key = ?`, status, body, scope, key).Error; err != nil {
-		return fmt.Errorf("procurement: store idempotent answer: %w", err)
-	}
-	return nil
+// completeStmt stores the answer for replays; it runs in the key's
+// transaction.
+func completeStmt(scope int64, key string, status int, body []byte) database.Stmt {
+	return database.Stmt{SQL: `UPDATE idempotency_keys SET response_status = ?, response_body = ?
+		WHERE scope = ? AND key = ?`, Args: []any{status, body, scope, key}}
 }
 
 // withIdem runs work in a transaction guarded by idem (which may be nil).
-func withIdem[T any](ctx context.Context, s *Service, scope int64, idem *Idem[T], work func(tx *gorm.DB) (T, error)) (T, *Replay, error) {
+// work may ask answer for the statement that stores its answer for replays
+// and run it with its own last write; otherwise withIdem stores the answer
+// after work.
+func withIdem[T any](ctx context.Context, s *Service, scope int64, idem *Idem[T],
+	work func(tx *gorm.DB, answer func(T) (database.Stmt, error)) (T, error)) (T, *Replay, error) {
 	var out T
 	var replay *Replay
+	keyed := idem != nil && idem.Key != ""
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if idem != nil && idem.Key != "" {
+		if keyed {
 			r, err := claim(ctx, tx, scope, idem.Key, idem.Hash, s.now())
 			if err != nil || r != nil {
 				replay = r
 				return err
 			}
 		}
-		v, err := work(tx)
+		var stored bool
+		answer := func(v T) (database.Stmt, error) {
+			status, body, err := idem.Answer(v)
+			stored = err == nil
+			return completeStmt(scope, idem.Key, status, body), err
+		}
+		if !keyed {
+			answer = nil
+		}
+		v, err := work(tx, answer)
 		if err != nil {
 			return err
 		}
 		out = v
-		if idem != nil && idem.Key != "" {
-			status, body, err := idem.Answer(v)
-			if err != nil {
-				return err
-			}
-			return complete(ctx, tx, scope, idem.Key, status, body)
+		if !keyed || stored {
+			return nil
+		}
+		st, err := answer(v)
+		if err != nil {
+			return err
+		}
+		if err := tx.WithContext(ctx).Exec(st.SQL, st.Args...).Error; err != nil {
+			return fmt.Errorf("procurement: store idempotent answer: %w", err)
 		}
 		return nil
 	})

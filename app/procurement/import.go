@@ -3,6 +3,7 @@ package procurement
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"gorm.io/gorm"
 
 	"kemitraan/app/audit"
+	"kemitraan/app/compliance"
 	"kemitraan/app/notify"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/database"
@@ -136,7 +138,8 @@ func (s *Service) Import(ctx context.Context, in ImportInput, idem *Idem[ImportR
 			if err != nil {
 				return err
 			}
-			return complete(ctx, tx, a.BusinessID, idem.Key, status, body)
+			st := completeStmt(a.BusinessID, idem.Key, status, body)
+			return tx.Exec(st.SQL, st.Args...).Error
 		}
 		return nil
 	})
@@ -336,9 +339,19 @@ func (s *Service) checkStaged(ctx context.Context, tx *gorm.DB, businessID int64
 	if err := tx.Exec(`ANALYZE purchase_import`).Error; err != nil {
 		return err
 	}
+	var first sql.NullTime
+	if err := tx.Raw(`SELECT ` + compliance.FirstJudgedDaySQL).Row().Scan(&first); err != nil {
+		return err
+	}
+	beforeRules := ""
+	if first.Valid {
+		beforeRules = reasonBeforeRules(first.Time)
+	}
 	if err := tx.Exec(`CREATE TEMP TABLE purchase_import_errors ON COMMIT DROP AS
 		SELECT s.line, 'ikm_nib' AS col, @unknown AS reason FROM purchase_import s
 			WHERE NOT EXISTS (SELECT 1 FROM ikms i WHERE i.nib = s.ikm_nib)
+		UNION ALL
+		SELECT s.line, 'purchase_date', @before_rules FROM purchase_import s WHERE s.purchase_date < CAST(@first AS date)
 		UNION ALL
 		SELECT s.line, 'ikm_nib', @inactive FROM purchase_import s JOIN ikms i ON i.nib = s.ikm_nib
 			WHERE i.status <> 'active'
@@ -364,7 +377,7 @@ func (s *Service) checkStaged(ctx context.Context, tx *gorm.DB, businessID int64
 		WHERE reason IS NOT NULL`,
 		map[string]any{"unknown": reasonIKMUnknown, "inactive": reasonIKMInactive, "taken": reasonInvoiceTaken,
 			"business": businessID, "agreement_gone": reasonAgreementGone, "agreement_ikm": reasonAgreementIKM,
-			"agreement_date": reasonAgreementDate}).Error; err != nil {
+			"agreement_date": reasonAgreementDate, "first": first, "before_rules": beforeRules}).Error; err != nil {
 		return fmt.Errorf("procurement: import checks: %w", err)
 	}
 	var counts struct{ Errors, Lines int }

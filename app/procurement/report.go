@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"kemitraan/app/audit"
+	"kemitraan/app/compliance"
 	"kemitraan/app/notify"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/database"
@@ -39,14 +40,6 @@ type ikmRow struct {
 	Email  *string
 }
 
-type agreementRow struct {
-	ID        int64
-	Status    string
-	StartDate time.Time
-	EndDate   time.Time
-	HasIKM    bool
-}
-
 // reporter is the business a company user or ERP token reports for.
 func reporter(ctx context.Context) (actor.Actor, error) {
 	a := actor.From(ctx)
@@ -66,10 +59,12 @@ func sourceOf(a actor.Actor, fallback Source) Source {
 
 func jsonName(n string) string { return n }
 
-// Report records one purchase for the caller's business, issues its
-// confirmation link and, when the IKM has an e-mail address, queues the
-// request to confirm, all in one transaction with the audit event. With an
-// Idempotency-Key a repeated request replays the first answer.
+// Report records one purchase for the caller's business with its
+// confirmation link, the request to confirm (when the IKM has an e-mail
+// address) and its audit event. It takes two statements: one reads all that
+// the checks need, one writes everything at once, so the write needs no
+// transaction of its own. With an Idempotency-Key the two run in the key's
+// transaction, and a repeated request replays the first answer.
 func (s *Service) Report(ctx context.Context, in ReportInput, idem *Idem[Purchase]) (Purchase, *Replay, error) {
 	a, err := reporter(ctx)
 	if err != nil {
@@ -79,12 +74,39 @@ func (s *Service) Report(ctx context.Context, in ReportInput, idem *Idem[Purchas
 	if err != nil {
 		return Purchase{}, nil, err
 	}
-	return withIdem(ctx, s, a.BusinessID, idem, func(tx *gorm.DB) (Purchase, error) {
-		return s.report(ctx, tx, a, in, secret)
+	if idem == nil || idem.Key == "" {
+		p, err := s.report(ctx, s.db, a, in, secret, nil)
+		return p, nil, err
+	}
+	return withIdem(ctx, s, a.BusinessID, idem, func(tx *gorm.DB, answer func(Purchase) (database.Stmt, error)) (Purchase, error) {
+		return s.report(ctx, tx, a, in, secret, answer)
 	})
 }
 
-func (s *Service) report(ctx context.Context, tx *gorm.DB, a actor.Actor, in ReportInput, secret []byte) (Purchase, error) {
+// reportLookup is everything a report's checks read, in one row.
+type reportLookup struct {
+	ID              int64   // the new purchase's id, drawn before it is written
+	IKMID           *int64  `gorm:"column:ikm_id"`
+	IKMNIB          string  `gorm:"column:ikm_nib"`
+	IKMName         string  `gorm:"column:ikm_name"`
+	IKMStatus       string  `gorm:"column:ikm_status"`
+	IKMEmail        *string `gorm:"column:ikm_email"`
+	BusinessName    string
+	InvoiceTaken    bool
+	AgreementID     *int64
+	AgreementStatus string
+	AgreementStart  *time.Time
+	AgreementEnd    *time.Time
+	AgreementHasIKM bool
+	WindowDays      *int
+	FirstJudged     *time.Time
+}
+
+// report checks and writes one purchase on db: the caller's transaction, or
+// the pool. answer, when given, is the statement that stores the answer for
+// replays, written with the purchase.
+func (s *Service) report(ctx context.Context, db *gorm.DB, a actor.Actor, in ReportInput, secret []byte,
+	answer func(Purchase) (database.Stmt, error)) (Purchase, error) {
 	var c fault.Checker
 	qty := int64(1)
 	if in.Quantity != nil {
@@ -92,49 +114,145 @@ func (s *Service) report(ctx context.Context, tx *gorm.DB, a actor.Actor, in Rep
 	}
 	f := s.checkFields(&c, rawFields{invoice: in.InvoiceNumber, purchaseDate: in.PurchaseDate, paidDate: in.PaidDate,
 		description: in.Description, quantity: qty, amount: in.Amount}, jsonName)
+	field, cond, key := ikmKey(&c, in.IKMID, in.IKMNIB)
 
-	ikm, err := s.lookupIKM(ctx, tx, &c, in.IKMID, in.IKMNIB)
-	if err != nil {
-		return Purchase{}, err
+	var l reportLookup
+	if err := db.WithContext(ctx).Raw(`SELECT nextval(pg_get_serial_sequence('purchases', 'id')) AS id,
+			i.id AS ikm_id, i.nib AS ikm_nib, i.name AS ikm_name, i.status AS ikm_status, i.email AS ikm_email,
+			(SELECT b.name FROM businesses b WHERE b.id = @business) AS business_name,
+			EXISTS (SELECT 1 FROM purchases p WHERE p.business_id = @business AND p.invoice_number = @invoice) AS invoice_taken,
+			ag.id AS agreement_id, ag.status AS agreement_status, ag.start_date AS agreement_start,
+			ag.end_date AS agreement_end, coalesce(ag.has_ikm, false) AS agreement_has_ikm,
+			`+compliance.ConfirmationWindowDaysSQL("@today")+` AS window_days,
+			`+compliance.FirstJudgedDaySQL+` AS first_judged
+		FROM (SELECT 1) one
+		LEFT JOIN ikms i ON `+cond+`
+		LEFT JOIN LATERAL (SELECT a.id, a.status, a.start_date, a.end_date,
+				EXISTS (SELECT 1 FROM agreement_ikms ai WHERE ai.agreement_id = a.id AND ai.ikm_id = i.id) AS has_ikm
+			FROM agreements a WHERE a.id = @agreement AND a.business_id = @business) ag ON true`,
+		map[string]any{"business": a.BusinessID, "invoice": f.invoice, "agreement": in.AgreementID, "ikm": key,
+			"today": s.today()}).Scan(&l).Error; err != nil {
+		return Purchase{}, fmt.Errorf("procurement: report checks: %w", err)
 	}
-	if in.AgreementID != nil && ikm.ID != 0 {
-		if err := s.checkAgreement(ctx, tx, &c, a.BusinessID, *in.AgreementID, ikm.ID, f.purchaseDate); err != nil {
-			return Purchase{}, err
+	switch {
+	case field == "":
+	case l.IKMID == nil:
+		c.Add(field, reasonIKMUnknown)
+	case l.IKMStatus != "active":
+		c.Add(field, reasonIKMInactive)
+	}
+	if in.AgreementID != nil && l.IKMID != nil {
+		switch {
+		case l.AgreementID == nil:
+			c.Add("agreement_id", reasonAgreementGone)
+		case l.AgreementStatus != "approved" && l.AgreementStatus != "ended":
+			c.Add("agreement_id", reasonAgreementStatus(l.AgreementStatus))
+		case !l.AgreementHasIKM:
+			c.Add("agreement_id", reasonAgreementIKM)
+		case !f.purchaseDate.IsZero() && (f.purchaseDate.Before(*l.AgreementStart) || f.purchaseDate.After(*l.AgreementEnd)):
+			c.Add("agreement_id", reasonAgreementDate)
 		}
 	}
-	if f.invoice != "" && !c.Has("invoice_number") {
-		var taken int64
-		if err := tx.WithContext(ctx).Raw(`SELECT count(*) FROM purchases WHERE business_id = ? AND invoice_number = ?`,
-			a.BusinessID, f.invoice).Scan(&taken).Error; err != nil {
-			return Purchase{}, err
-		}
-		if taken > 0 {
-			c.Add("invoice_number", reasonInvoiceTaken)
-		}
+	if !f.purchaseDate.IsZero() && l.FirstJudged != nil && f.purchaseDate.Before(*l.FirstJudged) {
+		c.Add("purchase_date", reasonBeforeRules(*l.FirstJudged))
+	}
+	if f.invoice != "" && !c.Has("invoice_number") && l.InvoiceTaken {
+		c.Add("invoice_number", reasonInvoiceTaken)
 	}
 	if err := c.Err(); err != nil {
 		return Purchase{}, duplicateAsConflict(err)
 	}
 
-	now := s.now()
-	window, err := s.confirmationWindow(ctx, tx, now)
+	// As PostgreSQL keeps it, so the answer now and every later read agree.
+	now := s.now().Truncate(time.Microsecond)
+	window := DefaultConfirmationWindow
+	if l.WindowDays != nil {
+		window = time.Duration(*l.WindowDays) * 24 * time.Hour
+	}
+	p := Purchase{
+		ID: l.ID, BusinessID: a.BusinessID, IKMID: *l.IKMID, AgreementID: in.AgreementID, InvoiceNumber: f.invoice,
+		PurchaseDate: f.purchaseDate, PaidDate: f.paidDate, Description: f.description, Quantity: f.quantity,
+		Amount: f.amount, Status: StatusReported, ConfirmBy: now.Add(window), Source: sourceOf(a, SourceManual),
+		CreatedAt: now, UpdatedAt: now, BusinessName: l.BusinessName, IKMName: l.IKMName, IKMNIB: l.IKMNIB,
+	}
+	setCreator(&p, a)
+	tok, err := newToken(secret)
 	if err != nil {
 		return Purchase{}, err
 	}
-	p := Purchase{
-		BusinessID: a.BusinessID, IKMID: ikm.ID, AgreementID: in.AgreementID, InvoiceNumber: f.invoice,
-		PurchaseDate: f.purchaseDate, PaidDate: f.paidDate, Description: f.description, Quantity: f.quantity,
-		Amount: f.amount, Status: StatusReported, ConfirmBy: now.Add(window), Source: sourceOf(a, SourceManual),
-		CreatedAt: now, UpdatedAt: now,
+	parts := []database.Stmt{insertStmt(p), tokenStmt(p, tok, now)}
+	if l.IKMEmail != nil {
+		ikm := ikmRow{ID: p.IKMID, NIB: l.IKMNIB, Name: l.IKMName, Email: l.IKMEmail}
+		mail, ok, err := notify.EnqueueStmt(now, s.confirmationRequest(p, ikm, l.BusinessName, s.link(tok.value)))
+		if err != nil {
+			return Purchase{}, err
+		}
+		if ok {
+			parts = append(parts, mail)
+		}
 	}
-	setCreator(&p, a)
-	if err := s.insert(ctx, tx, &p); err != nil {
+	event, err := audit.Insert(ctx, now, audit.Event{Action: "purchase.report", EntityType: "purchase",
+		EntityID: strconv.FormatInt(p.ID, 10), After: AuditView(p)})
+	if err != nil {
 		return Purchase{}, err
 	}
-	if err := s.afterCreate(ctx, tx, p, ikm, "purchase.report", secret); err != nil {
-		return Purchase{}, err
+	parts = append(parts, event)
+	if answer != nil {
+		st, err := answer(p)
+		if err != nil {
+			return Purchase{}, err
+		}
+		parts = append(parts, st)
 	}
-	return s.get(ctx, tx, p.ID)
+	if err := database.Together(ctx, db, parts...); err != nil {
+		return Purchase{}, insertError(err)
+	}
+	return p, nil
+}
+
+// ikmKey reads how a report names its IKM: the field to blame, the join
+// condition over ikms i (with the @ikm parameter) and its value. An
+// unusable key is a field error, and the condition then matches nothing.
+func ikmKey(c *fault.Checker, id int64, nib string) (field, cond string, key any) {
+	nib = strings.TrimSpace(nib)
+	switch {
+	case id != 0 && nib != "":
+		c.Add("ikm_id", "isi ikm_id atau ikm_nib, bukan keduanya")
+	case id != 0:
+		return "ikm_id", "i.id = @ikm", id
+	case nib == "":
+		c.Add("ikm_id", "wajib diisi (atau ikm_nib)")
+	case !nibPattern.MatchString(nib):
+		c.Add("ikm_nib", reasonNIB)
+	default:
+		return "ikm_nib", "i.nib = @ikm", nib
+	}
+	return "", "false", nil
+}
+
+// insertStmt writes a new purchase, its id drawn beforehand.
+func insertStmt(p Purchase) database.Stmt {
+	return database.Stmt{SQL: `INSERT INTO purchases (id, business_id, ikm_id, agreement_id, invoice_number,
+			purchase_date, paid_date, description, quantity, amount, status, confirm_by, reverses_id, reversal_reason,
+			source, created_by, created_token_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		Args: []any{p.ID, p.BusinessID, p.IKMID, p.AgreementID, p.InvoiceNumber, p.PurchaseDate, p.PaidDate,
+			p.Description, p.Quantity, p.Amount, string(p.Status), p.ConfirmBy, p.ReversesID, p.ReversalReason,
+			string(p.Source), p.CreatedBy, p.CreatedTokenID, p.CreatedAt, p.UpdatedAt}}
+}
+
+// insertError turns the unique invoice number (or a second reversal) into
+// a conflict.
+func insertError(err error) error {
+	if c, ok := database.UniqueViolation(err); ok {
+		switch c {
+		case "purchases_business_invoice_key":
+			return duplicateInvoice()
+		case "purchases_one_reversal_idx":
+			return fault.Conflict("already_reversed", "Pembelian ini sudah memiliki entri pembalik.")
+		}
+	}
+	return fmt.Errorf("procurement: insert purchase: %w", err)
 }
 
 func setCreator(p *Purchase, a actor.Actor) {
@@ -147,17 +265,8 @@ func setCreator(p *Purchase, a actor.Actor) {
 
 // insert writes p, turning the unique invoice number into a conflict.
 func (s *Service) insert(ctx context.Context, tx *gorm.DB, p *Purchase) error {
-	err := tx.WithContext(ctx).Omit("BusinessName", "IKMName", "IKMNIB").Create(p).Error
-	if c, ok := database.UniqueViolation(err); ok {
-		switch c {
-		case "purchases_business_invoice_key":
-			return duplicateInvoice()
-		case "purchases_one_reversal_idx":
-			return fault.Conflict("already_reversed", "Pembelian ini sudah memiliki entri pembalik.")
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("procurement: insert purchase: %w", err)
+	if err := tx.WithContext(ctx).Omit("BusinessName", "IKMName", "IKMNIB").Create(p).Error; err != nil {
+		return insertError(err)
 	}
 	return nil
 }
@@ -231,65 +340,6 @@ Dinas Perindustrian
 		Body:    body,
 		Payload: map[string]any{"purchase_id": p.ID, "ikm_id": ikm.ID, "business_id": p.BusinessID},
 	}
-}
-
-// lookupIKM finds the IKM named by id or NIB and checks it is active.
-func (s *Service) lookupIKM(ctx context.Context, tx *gorm.DB, c *fault.Checker, id int64, nib string) (ikmRow, error) {
-	var ikm ikmRow
-	field := "ikm_id"
-	q := tx.WithContext(ctx).Table("ikms").Select("id, nib, name, status, email")
-	nib = strings.TrimSpace(nib)
-	switch {
-	case id != 0 && nib != "":
-		c.Add("ikm_id", "isi ikm_id atau ikm_nib, bukan keduanya")
-		return ikm, nil
-	case id != 0:
-		q = q.Where("id = ?", id)
-	case nib != "":
-		field = "ikm_nib"
-		if !nibPattern.MatchString(nib) {
-			c.Add(field, reasonNIB)
-			return ikm, nil
-		}
-		q = q.Where("nib = ?", nib)
-	default:
-		c.Add("ikm_id", "wajib diisi (atau ikm_nib)")
-		return ikm, nil
-	}
-	res := q.Limit(1).Find(&ikm)
-	if res.Error != nil {
-		return ikm, fmt.Errorf("procurement: ikm: %w", res.Error)
-	}
-	switch {
-	case res.RowsAffected == 0:
-		c.Add(field, reasonIKMUnknown)
-	case ikm.Status != "active":
-		c.Add(field, reasonIKMInactive)
-	}
-	return ikm, nil
-}
-
-// checkAgreement requires an approved agreement of the business that names
-// the IKM and covers the purchase date.
-func (s *Service) checkAgreement(ctx context.Context, tx *gorm.DB, c *fault.Checker, businessID, agreementID, ikmID int64, date time.Time) error {
-	var ag agreementRow
-	res := tx.WithContext(ctx).Raw(`SELECT a.id, a.status, a.start_date, a.end_date,
-			EXISTS (SELECT 1 FROM agreement_ikms ai WHERE ai.agreement_id = a.id AND ai.ikm_id = ?) AS has_ikm
-		FROM agreements a WHERE a.id = ? AND a.business_id = ?`, ikmID, agreementID, businessID).Scan(&ag)
-	if res.Error != nil {
-		return fmt.Errorf("procurement: agreement: %w", res.Error)
-	}
-	switch {
-	case res.RowsAffected == 0:
-		c.Add("agreement_id", reasonAgreementGone)
-	case ag.Status != "approved" && ag.Status != "ended":
-		c.Add("agreement_id", reasonAgreementStatus(ag.Status))
-	case !ag.HasIKM:
-		c.Add("agreement_id", reasonAgreementIKM)
-	case !date.IsZero() && (date.Before(ag.StartDate) || date.After(ag.EndDate)):
-		c.Add("agreement_id", reasonAgreementDate)
-	}
-	return nil
 }
 
 // get reads one purchase with the names of its business and IKM, whoever

@@ -12,6 +12,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"kemitraan/app/platform/database"
 )
 
 // A confirmation link carries a token "<nonce>.<mac>": a random nonce and its
@@ -131,6 +133,12 @@ func (s *Service) issueToken(ctx context.Context, tx *gorm.DB, p Purchase, secre
 		return token{}, fmt.Errorf("procurement: store token: %w", err)
 	}
 	return tok, nil
+}
+
+// tokenStmt stores tok as the link of the new purchase p.
+func tokenStmt(p Purchase, tok token, now time.Time) database.Stmt {
+	return database.Stmt{SQL: `INSERT INTO confirmation_tokens (purchase_id, nonce, token_hash, expires_at, created_at)
+		VALUES (?, ?, ?, ?, ?)`, Args: []any{p.ID, tok.nonce, tok.hash, p.ConfirmBy, now}}
 }
 
 // useTokens closes every open link of the purchases: a decision taken any

@@ -38,6 +38,12 @@ func reasonAmountMax(max int64) string {
 	return "tidak boleh lebih dari " + Rupiah(max)
 }
 
+// reasonBeforeRules refuses a purchase no period can judge: it is dated
+// before the first period of the first rule set.
+func reasonBeforeRules(first time.Time) string {
+	return "tidak boleh sebelum " + longDate(first) + ": belum ada aturan kemitraan yang menilai pembelian sebelum tanggal itu"
+}
+
 func reasonAgreementStatus(status string) string {
 	return fmt.Sprintf("perjanjian belum disetujui (status: %s)", status)
 }
