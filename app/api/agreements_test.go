@@ -208,7 +208,7 @@ func TestAgreementRejectNeedsReasonAndCanBeRevised(t *testing.T) {
 }
 
 // problemOrOK fails with the body when the status is not want.
-func (r response) problemOrOK(t *testing.T, want int) {
+func (r response) problemOrOK(t testing.TB, want int) {
 	t.Helper()
 	if r.Code != want {
 		t.Fatalf("status %d, want %d: %s", r.Code, want, r.Body.String())

@@ -28,21 +28,21 @@ import (
 
 // testServer is an API on its own fresh database.
 type testServer struct {
-	t     *testing.T
+	t     testing.TB
 	e     *echo.Echo
 	db    *gorm.DB
 	cfg   config.Config
 	clock clock.Clock
 }
 
-func newTestServer(t *testing.T, db *gorm.DB) *testServer {
+func newTestServer(t testing.TB, db *gorm.DB) *testServer {
 	t.Helper()
 	return newTestServerWith(t, db, clock.System{}, nil)
 }
 
 // newTestServerWith builds a test server on clk (a *clock.Fixed lets a test
 // move time) with the default configuration changed by edit (may be nil).
-func newTestServerWith(t *testing.T, db *gorm.DB, clk clock.Clock, edit func(*config.Config)) *testServer {
+func newTestServerWith(t testing.TB, db *gorm.DB, clk clock.Clock, edit func(*config.Config)) *testServer {
 	t.Helper()
 	if db == nil {
 		db = dbtest.New(t)
@@ -82,7 +82,7 @@ func testLog() *slog.Logger {
 
 type response struct {
 	*httptest.ResponseRecorder
-	t *testing.T
+	t testing.TB
 }
 
 // do sends one request. Every exchange is also checked against the OpenAPI

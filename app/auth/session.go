@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -132,11 +133,11 @@ func (s *Service) authenticateAPIToken(ctx context.Context, token string) (actor
 		RevokedAt  *time.Time
 		LastUsedAt *time.Time
 	}
-	err := s.db.WithContext(ctx).Raw(`
-		SELECT id, business_id, revoked_at, last_used_at FROM api_tokens WHERE token_hash = ?`,
-		hashToken(token)).Take(&r).Error
+	// Straight through database/sql: every ERP report starts here.
+	err := database.QueryRow(ctx, s.db, `SELECT id, business_id, revoked_at, last_used_at FROM api_tokens
+		WHERE token_hash = ?`, hashToken(token)).Scan(&r.ID, &r.BusinessID, &r.RevokedAt, &r.LastUsedAt)
 	switch {
-	case errors.Is(err, gorm.ErrRecordNotFound):
+	case errors.Is(err, sql.ErrNoRows):
 		return actor.Actor{}, errTokenInvalid
 	case err != nil:
 		return actor.Actor{}, fmt.Errorf("auth: api token lookup: %w", err)

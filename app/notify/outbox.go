@@ -62,21 +62,36 @@ func (outboxRow) TableName() string { return "outbox" }
 // clock; the messages are due at once. Messages without a recipient are
 // skipped (many IKM have no e-mail address).
 func Enqueue(ctx context.Context, tx *gorm.DB, now time.Time, msgs ...Message) error {
-	st, ok, err := EnqueueStmt(now, msgs...)
-	if err != nil || !ok {
-		return err
-	}
-	if err := tx.WithContext(ctx).Exec(st.SQL, st.Args...).Error; err != nil {
-		return fmt.Errorf("notify: enqueue: %w", err)
+	// In batches: a statement takes at most 65,535 parameters.
+	for len(msgs) > 0 {
+		batch := msgs[:min(len(msgs), enqueueBatch)]
+		msgs = msgs[len(batch):]
+		st, ok, err := EnqueueStmt(now, batch...)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		if err := tx.WithContext(ctx).Exec(st.SQL, st.Args...).Error; err != nil {
+			return fmt.Errorf("notify: enqueue: %w", err)
+		}
 	}
 	return nil
 }
+
+// enqueueBatch is how many messages one statement of Enqueue writes.
+const enqueueBatch = 500
 
 // EnqueueStmt is the one statement that writes msgs to the outbox, for a
 // caller that writes them together with its change (database.Together);
 // ok is false when no message has a recipient, and there is nothing to run.
 func EnqueueStmt(now time.Time, msgs ...Message) (st database.Stmt, ok bool, err error) {
-	var kinds, recipients, subjects, bodies, payloads []string
+	// VALUES, one row per message: unnest of array parameters made
+	// PostgreSQL plan the statement afresh each time, its rows being
+	// unknown to a generic plan.
+	var sql strings.Builder
+	sql.WriteString(`INSERT INTO outbox (kind, recipient, subject, body, payload, status, next_attempt_at, created_at) VALUES `)
 	for _, m := range msgs {
 		if strings.TrimSpace(m.Recipient) == "" {
 			continue
@@ -90,18 +105,15 @@ func EnqueueStmt(now time.Time, msgs ...Message) (st database.Stmt, ok bool, err
 				return st, false, fmt.Errorf("notify: payload of %s: %w", m.Kind, err)
 			}
 		}
-		kinds, recipients = append(kinds, m.Kind), append(recipients, strings.TrimSpace(m.Recipient))
-		subjects, bodies, payloads = append(subjects, m.Subject), append(bodies, m.Body), append(payloads, string(payload))
+		if ok {
+			sql.WriteString(", ")
+		}
+		sql.WriteString("(?, ?, ?, ?, ?::jsonb, 'pending', ?, ?)")
+		st.Args = append(st.Args, m.Kind, strings.TrimSpace(m.Recipient), m.Subject, m.Body, string(payload), now.UTC(), now.UTC())
+		ok = true
 	}
-	if len(kinds) == 0 {
-		return st, false, nil
-	}
-	return database.Stmt{
-		SQL: `INSERT INTO outbox (kind, recipient, subject, body, payload, status, next_attempt_at, created_at)
-			SELECT k, r, s, b, p::jsonb, 'pending', ?, ? FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS m(k, r, s, b, p)`,
-		Args: []any{now.UTC(), now.UTC(), database.Array(kinds), database.Array(recipients), database.Array(subjects),
-			database.Array(bodies), database.Array(payloads)},
-	}, true, nil
+	st.SQL = sql.String()
+	return st, ok, nil
 }
 
 // Sender delivers one message; an error means "try again later".

@@ -85,14 +85,13 @@ func (s *Service) Report(ctx context.Context, in ReportInput, idem *Idem[Purchas
 
 // reportLookup is everything a report's checks read, in one row.
 type reportLookup struct {
-	ID              int64   // the new purchase's id, drawn before it is written
-	IKMID           *int64  `gorm:"column:ikm_id"`
-	IKMNIB          string  `gorm:"column:ikm_nib"`
-	IKMName         string  `gorm:"column:ikm_name"`
-	IKMStatus       string  `gorm:"column:ikm_status"`
-	IKMEmail        *string `gorm:"column:ikm_email"`
+	ID              int64 // the new purchase's id, drawn before it is written
+	IKMID           *int64
+	IKMNIB          string
+	IKMName         string
+	IKMStatus       string
+	IKMEmail        *string
 	BusinessName    string
-	InvoiceTaken    bool
 	AgreementID     *int64
 	AgreementStatus string
 	AgreementStart  *time.Time
@@ -116,22 +115,28 @@ func (s *Service) report(ctx context.Context, db *gorm.DB, a actor.Actor, in Rep
 		description: in.Description, quantity: qty, amount: in.Amount}, jsonName)
 	field, cond, key := ikmKey(&c, in.IKMID, in.IKMNIB)
 
-	var l reportLookup
-	if err := db.WithContext(ctx).Raw(`SELECT nextval(pg_get_serial_sequence('purchases', 'id')) AS id,
-			i.id AS ikm_id, i.nib AS ikm_nib, i.name AS ikm_name, i.status AS ikm_status, i.email AS ikm_email,
-			(SELECT b.name FROM businesses b WHERE b.id = @business) AS business_name,
-			EXISTS (SELECT 1 FROM purchases p WHERE p.business_id = @business AND p.invoice_number = @invoice) AS invoice_taken,
-			ag.id AS agreement_id, ag.status AS agreement_status, ag.start_date AS agreement_start,
-			ag.end_date AS agreement_end, coalesce(ag.has_ikm, false) AS agreement_has_ikm,
-			`+compliance.ConfirmationWindowDaysSQL("@today")+` AS window_days,
-			`+compliance.FirstJudgedDaySQL+` AS first_judged
-		FROM (SELECT 1) one
-		LEFT JOIN ikms i ON `+cond+`
-		LEFT JOIN LATERAL (SELECT a.id, a.status, a.start_date, a.end_date,
+	// One statement per shape of request (the IKM by id or by NIB, with an
+	// agreement or without), so each keeps one generic plan: a parameter
+	// that prunes half the query made PostgreSQL plan it afresh every time.
+	agreement := `NULL::bigint, '', NULL::date, NULL::date, false`
+	from := ""
+	args := []any{a.BusinessID, s.today(), key}
+	if in.AgreementID != nil {
+		agreement = `ag.id, coalesce(ag.status, ''), ag.start_date, ag.end_date, coalesce(ag.has_ikm, false)`
+		from = `LEFT JOIN LATERAL (SELECT a.id, a.status, a.start_date, a.end_date,
 				EXISTS (SELECT 1 FROM agreement_ikms ai WHERE ai.agreement_id = a.id AND ai.ikm_id = i.id) AS has_ikm
-			FROM agreements a WHERE a.id = @agreement AND a.business_id = @business) ag ON true`,
-		map[string]any{"business": a.BusinessID, "invoice": f.invoice, "agreement": in.AgreementID, "ikm": key,
-			"today": s.today()}).Scan(&l).Error; err != nil {
+			FROM agreements a WHERE a.id = ? AND a.business_id = ?) ag ON true`
+		args = append(args, *in.AgreementID, a.BusinessID)
+	}
+	var l reportLookup
+	if err := database.QueryRow(ctx, db, `SELECT nextval('purchases_id_seq'),
+			coalesce((SELECT b.name FROM businesses b WHERE b.id = ?), ''),
+			`+compliance.ConfirmationWindowDaysSQL("?")+`, `+compliance.FirstJudgedDaySQL+`,
+			i.id, coalesce(i.nib, ''), coalesce(i.name, ''), coalesce(i.status, ''), i.email, `+agreement+`
+		FROM (SELECT 1) one
+		LEFT JOIN ikms i ON `+cond+` `+from, args...).Scan(&l.ID, &l.BusinessName, &l.WindowDays, &l.FirstJudged,
+		&l.IKMID, &l.IKMNIB, &l.IKMName, &l.IKMStatus, &l.IKMEmail,
+		&l.AgreementID, &l.AgreementStatus, &l.AgreementStart, &l.AgreementEnd, &l.AgreementHasIKM); err != nil {
 		return Purchase{}, fmt.Errorf("procurement: report checks: %w", err)
 	}
 	switch {
@@ -156,11 +161,21 @@ func (s *Service) report(ctx context.Context, db *gorm.DB, a actor.Actor, in Rep
 	if !f.purchaseDate.IsZero() && l.FirstJudged != nil && f.purchaseDate.Before(*l.FirstJudged) {
 		c.Add("purchase_date", reasonBeforeRules(*l.FirstJudged))
 	}
-	if f.invoice != "" && !c.Has("invoice_number") && l.InvoiceTaken {
-		c.Add("invoice_number", reasonInvoiceTaken)
-	}
-	if err := c.Err(); err != nil {
-		return Purchase{}, duplicateAsConflict(err)
+	if c.Err() != nil {
+		// Refused anyway: say too whether the invoice number is taken, so
+		// the one answer lists everything to fix. A clean report learns it
+		// from the unique index when it is written (409).
+		if f.invoice != "" && !c.Has("invoice_number") {
+			var taken bool
+			if err := db.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM purchases
+					WHERE business_id = ? AND invoice_number = ?)`, a.BusinessID, f.invoice).Row().Scan(&taken); err != nil {
+				return Purchase{}, fmt.Errorf("procurement: invoice check: %w", err)
+			}
+			if taken {
+				c.Add("invoice_number", reasonInvoiceTaken)
+			}
+		}
+		return Purchase{}, c.Err()
 	}
 
 	// As PostgreSQL keeps it, so the answer now and every later read agree.
@@ -211,23 +226,23 @@ func (s *Service) report(ctx context.Context, db *gorm.DB, a actor.Actor, in Rep
 }
 
 // ikmKey reads how a report names its IKM: the field to blame, the join
-// condition over ikms i (with the @ikm parameter) and its value. An
-// unusable key is a field error, and the condition then matches nothing.
+// condition over ikms i (with one ? parameter) and its value. An unusable
+// key is a field error, and the condition then matches nothing.
 func ikmKey(c *fault.Checker, id int64, nib string) (field, cond string, key any) {
 	nib = strings.TrimSpace(nib)
 	switch {
 	case id != 0 && nib != "":
 		c.Add("ikm_id", "isi ikm_id atau ikm_nib, bukan keduanya")
 	case id != 0:
-		return "ikm_id", "i.id = @ikm", id
+		return "ikm_id", "i.id = ?", id
 	case nib == "":
 		c.Add("ikm_id", "wajib diisi (atau ikm_nib)")
 	case !nibPattern.MatchString(nib):
 		c.Add("ikm_nib", reasonNIB)
 	default:
-		return "ikm_nib", "i.nib = @ikm", nib
+		return "ikm_nib", "i.nib = ?", nib
 	}
-	return "", "false", nil
+	return "", "i.id = ?", int64(0)
 }
 
 // insertStmt writes a new purchase, its id drawn beforehand.
@@ -275,16 +290,6 @@ func duplicateInvoice() error {
 	e := fault.Conflict("duplicate_invoice", "Nomor faktur ini sudah pernah dilaporkan oleh usaha Anda.")
 	e.Fields = []fault.FieldError{fault.Field("invoice_number", reasonInvoiceTaken)}
 	return e
-}
-
-// duplicateAsConflict answers 409 when a duplicate invoice number is the
-// only thing wrong, and 422 with every field otherwise.
-func duplicateAsConflict(err error) error {
-	fe, ok := fault.As(err)
-	if ok && len(fe.Fields) == 1 && fe.Fields[0].Field == "invoice_number" && fe.Fields[0].Reason == reasonInvoiceTaken {
-		return duplicateInvoice()
-	}
-	return err
 }
 
 // afterCreate issues the confirmation link, queues the e-mail and records

@@ -15,7 +15,6 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"kemitraan/app/platform/config"
 )
@@ -46,11 +45,7 @@ func Open(ctx context.Context, cfg config.Database, log *slog.Logger) (*gorm.DB,
 	sqlDB.SetMaxIdleConns(cfg.MaxIdleConns)
 	sqlDB.SetConnMaxLifetime(cfg.ConnMaxLifetime)
 	db, err := gorm.Open(postgres.New(postgres.Config{Conn: &pool{db: sqlDB, timeout: cfg.AcquireTimeout}}), &gorm.Config{
-		Logger: logger.NewSlogLogger(log.With("component", "gorm"), logger.Config{
-			SlowThreshold:             500 * time.Millisecond,
-			LogLevel:                  logger.Warn,
-			IgnoreRecordNotFoundError: true,
-		}),
+		Logger: queryLog{log: log.With("component", "gorm")},
 		// Timestamps are set by the domain's clock, never by gorm.
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		SkipDefaultTransaction: true,

@@ -2,8 +2,11 @@ package database
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
+	"sync"
 
 	"gorm.io/gorm"
 )
@@ -35,5 +38,52 @@ func Together(ctx context.Context, db *gorm.DB, parts ...Stmt) error {
 		args = append(args, p.Args...)
 	}
 	b.WriteString(" SELECT 1")
-	return db.WithContext(ctx).Exec(b.String(), args...).Error
+	return Exec(ctx, db, Stmt{SQL: b.String(), Args: args})
+}
+
+// Exec runs st on db's connection (its transaction's, or the pool) through
+// database/sql directly. It is for the hot paths: gorm's statement building
+// and callbacks cost more than the round trip on a one-row write.
+func Exec(ctx context.Context, db *gorm.DB, st Stmt) error {
+	_, err := db.Statement.ConnPool.ExecContext(ctx, bind(st.SQL), st.Args...)
+	return err
+}
+
+// QueryRow runs a one-row query on db's connection like Exec; sql has ?
+// placeholders.
+func QueryRow(ctx context.Context, db *gorm.DB, sql string, args ...any) *sql.Row {
+	return db.Statement.ConnPool.QueryRowContext(ctx, bind(sql), args...)
+}
+
+// bound caches bind's work: the statements are few and fixed.
+var bound sync.Map
+
+// bind numbers a statement's ? placeholders as PostgreSQL's $1, $2, …,
+// leaving quoted literals and identifiers alone. The statements it serves
+// use no ? operator (jsonb's ?, ?| and ?&).
+func bind(query string) string {
+	if v, ok := bound.Load(query); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	n, quote := 0, byte(0)
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '?':
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	out := b.String()
+	bound.Store(query, out)
+	return out
 }
