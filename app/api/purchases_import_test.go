@@ -100,7 +100,7 @@ func TestImportPurchasesFromCSV(t *testing.T) {
 		t.Errorf("stored %+v", rows)
 	}
 	w := s.written()
-	if w.tokens != 3 || w.outbox != 1 || w.audits != 1 {
+	if w.links != 3 || w.outbox != 1 || w.audits != 1 {
 		t.Errorf("written %+v: want a link per purchase, one e-mail (one IKM has an address), one audit event", w)
 	}
 	var mail string

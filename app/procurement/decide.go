@@ -315,8 +315,14 @@ func (s *Service) Reverse(ctx context.Context, id int64, in ReverseInput, idem *
 			p.Description = string([]rune(p.Description)[:maxDescriptionLen])
 		}
 		setCreator(&p, a)
-		if err := s.insert(ctx, tx, &p); err != nil {
+		if err := database.QueryRow(ctx, tx, `SELECT nextval('purchases_id_seq')`).Scan(&p.ID); err != nil {
+			return Purchase{}, fmt.Errorf("procurement: purchase id: %w", err)
+		}
+		if p.LinkNonce, err = linkNonce(p.ID); err != nil {
 			return Purchase{}, err
+		}
+		if err := database.Exec(ctx, tx, insertStmt(p)); err != nil {
+			return Purchase{}, insertError(err)
 		}
 		if err := s.afterCreate(ctx, tx, p, ikm, "purchase.reverse", secret); err != nil {
 			return Purchase{}, err
@@ -336,41 +342,36 @@ type PublicPurchase struct {
 	ExpiresAt    time.Time
 }
 
-// openToken finds the token, refusing a forged (404), used (409) or
-// expired (410) one.
-func (s *Service) openToken(ctx context.Context, tx *gorm.DB, value string, lock bool) (tokenRow, error) {
+// openToken finds the purchase a link leads to, refusing a forged or
+// unknown (404), used (409) or expired (410) one.
+func (s *Service) openToken(ctx context.Context, tx *gorm.DB, value string, lock bool) (openLink, error) {
 	secret, err := s.signingSecret(ctx)
 	if err != nil {
-		return tokenRow{}, err
+		return openLink{}, err
 	}
 	return s.findToken(ctx, tx, secret, value, lock)
 }
 
-func (s *Service) findToken(ctx context.Context, tx *gorm.DB, secret []byte, value string, lock bool) (tokenRow, error) {
-	hash, ok := checkToken(secret, value)
+func (s *Service) findToken(ctx context.Context, tx *gorm.DB, secret []byte, value string, lock bool) (openLink, error) {
+	unknown := fault.NotFound("token_not_found", "Tautan konfirmasi tidak dikenal. Periksa kembali alamatnya.")
+	tok, ok := checkToken(secret, value)
 	if !ok {
-		return tokenRow{}, fault.NotFound("token_not_found", "Tautan konfirmasi tidak dikenal. Periksa kembali alamatnya.")
+		return openLink{}, unknown
 	}
-	q := tx.WithContext(ctx)
-	if lock {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
-	var row tokenRow
-	res := q.Where("token_hash = ? AND purchase_id IS NOT NULL", hash).Limit(1).Find(&row)
-	if res.Error != nil {
-		return row, fmt.Errorf("procurement: token: %w", res.Error)
-	}
+	l, found, err := lookupLink(ctx, tx, tok, lock)
 	switch {
-	case res.RowsAffected == 0:
-		return row, fault.NotFound("token_not_found", "Tautan konfirmasi tidak dikenal. Periksa kembali alamatnya.")
-	case row.UsedAt != nil:
-		return row, fault.Conflict("token_used",
+	case err != nil:
+		return l, err
+	case !found:
+		return l, unknown
+	case l.Used:
+		return l, fault.Conflict("token_used",
 			"Tautan konfirmasi ini sudah dipakai. Hubungi Dinas Perindustrian bila ada yang perlu diperbaiki.")
-	case !s.now().Before(row.ExpiresAt):
-		return row, &fault.Error{Kind: fault.KindGone, Code: "token_expired",
+	case !s.now().Before(l.ExpiresAt):
+		return l, &fault.Error{Kind: fault.KindGone, Code: "token_expired",
 			Detail: "Tautan konfirmasi sudah kedaluwarsa. Hubungi Dinas Perindustrian untuk verifikasi."}
 	}
-	return row, nil
+	return l, nil
 }
 
 // ShowByToken is what the password-less link shows.
@@ -379,7 +380,7 @@ func (s *Service) ShowByToken(ctx context.Context, value string) (PublicPurchase
 	if err != nil {
 		return PublicPurchase{}, err
 	}
-	p, err := s.get(ctx, s.db, *row.PurchaseID)
+	p, err := s.get(ctx, s.db, row.PurchaseID)
 	if err != nil {
 		return PublicPurchase{}, err
 	}
@@ -405,7 +406,7 @@ func (s *Service) DecideByToken(ctx context.Context, value string, d Decision, r
 		}
 		var p Purchase
 		if err := tx.WithContext(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).
-			Where("id = ?", *row.PurchaseID).Take(&p).Error; err != nil {
+			Where("id = ?", row.PurchaseID).Take(&p).Error; err != nil {
 			return fmt.Errorf("procurement: purchase of token: %w", err)
 		}
 		done, err := s.apply(ctx, tx, actor.From(ctx), p, d, reason, "link")

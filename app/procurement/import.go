@@ -1,7 +1,9 @@
 package procurement
 
 import (
+	"bufio"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"errors"
@@ -94,11 +96,11 @@ func (s *Service) Import(ctx context.Context, in ImportInput, idem *Idem[ImportR
 		if err := tx.Exec(`CREATE TEMP TABLE purchase_import (
 				line int NOT NULL, invoice_number text NOT NULL, ikm_nib text NOT NULL, agreement_number text,
 				purchase_date date NOT NULL, paid_date date, description text NOT NULL, quantity bigint NOT NULL,
-				amount bigint NOT NULL, nonce bytea NOT NULL, token_hash bytea NOT NULL
+				amount bigint NOT NULL, salt bytea NOT NULL
 			) ON COMMIT DROP`).Error; err != nil {
 			return fmt.Errorf("procurement: staging table: %w", err)
 		}
-		st, err := s.stage(ctx, conn, rows, format, secret)
+		st, err := s.stage(ctx, conn, rows, format)
 		if err != nil {
 			return err
 		}
@@ -170,13 +172,13 @@ func (st *staged) bad(e ...fault.FieldError) {
 }
 
 var stageColumns = []string{"line", "invoice_number", "ikm_nib", "agreement_number", "purchase_date", "paid_date",
-	"description", "quantity", "amount", "nonce", "token_hash"}
+	"description", "quantity", "amount", "salt"}
 
 // stage reads the header and streams every row, checked on its own, into
 // the staging table with COPY.
 func (s *Service) stage(ctx context.Context, conn interface {
 	Raw(func(any) error) error
-}, rows *sheet.Reader, format sheet.Format, secret []byte) (*staged, error) {
+}, rows *sheet.Reader, format sheet.Format) (*staged, error) {
 	st := &staged{}
 	var header []string
 	var headerLine int
@@ -198,6 +200,7 @@ func (s *Service) stage(ctx context.Context, conn interface {
 		return nil, err
 	}
 	st.layout = l
+	salts := bufio.NewReaderSize(rand.Reader, 8<<10)
 	src := &copySource{next: func() ([]any, error) {
 		for {
 			cells, line, err := rows.Next()
@@ -212,7 +215,7 @@ func (s *Service) stage(ctx context.Context, conn interface {
 				return nil, fault.Invalid(fault.FieldError{Field: "file", Line: line,
 					Reason: fmt.Sprintf("berkas berisi lebih dari %d baris data; bagi menjadi beberapa berkas", s.cfg.ImportMaxRows)})
 			}
-			vals, errs := s.parseRow(l, cells, line, format, secret)
+			vals, errs := s.parseRow(l, cells, line, format, salts)
 			if len(errs) > 0 {
 				st.bad(errs...)
 				continue
@@ -261,7 +264,7 @@ func (c *copySource) Values() ([]any, error) { return c.vals, nil }
 func (c *copySource) Err() error             { return c.err }
 
 // parseRow checks one row on its own and returns the staging values.
-func (s *Service) parseRow(l sheet.Header, cells []string, line int, format sheet.Format, secret []byte) ([]any, []fault.FieldError) {
+func (s *Service) parseRow(l sheet.Header, cells []string, line int, format sheet.Format, salts io.Reader) ([]any, []fault.FieldError) {
 	var c fault.Checker
 	get := func(n string) string { return l.Cell(cells, n) }
 	names := func(n string) string { return l.Written(n) }
@@ -304,16 +307,18 @@ func (s *Service) parseRow(l sheet.Header, cells []string, line int, format shee
 		}
 		return nil, fe.Fields
 	}
-	tok, err := newToken(secret)
-	if err != nil {
-		return nil, []fault.FieldError{rowError(line, "file", "token tidak dapat dibuat")}
+	// The random half of the purchase's link nonce (token.go); its id, the
+	// other half, is drawn when it is stored.
+	salt := make([]byte, 8)
+	if _, err := io.ReadFull(salts, salt); err != nil {
+		return nil, []fault.FieldError{rowError(line, "file", "tautan konfirmasi tidak dapat dibuat")}
 	}
 	var paid any
 	if f.paidDate != nil {
 		paid = *f.paidDate
 	}
 	return []any{int32(line), f.invoice, nib, agreement, f.purchaseDate, paid, f.description, f.quantity,
-		f.amount, tok.nonce, tok.hash}, nil
+		f.amount, salt}, nil
 }
 
 // cellDate turns an XLSX date serial (a raw numeric cell) into YYYY-MM-DD.
@@ -430,31 +435,31 @@ func (s *Service) storeStaged(ctx context.Context, tx *gorm.DB, a actor.Actor, r
 		Created int
 		FirstID int64
 		LastID  int64
-		Tokens  int
 	}
+	// Ids are drawn in file order, and each purchase's link nonce is its id
+	// and the salt staged for its row.
 	if err := tx.Raw(`WITH ins AS (
-			INSERT INTO purchases (business_id, ikm_id, agreement_id, invoice_number, purchase_date, paid_date,
-				description, quantity, amount, status, confirm_by, source, created_by, created_token_id, created_at, updated_at)
-			SELECT @business, i.id, a.id, s.invoice_number, s.purchase_date, s.paid_date, s.description, s.quantity,
-				s.amount, 'reported', @confirm_by, @source, @user, @token, @now, @now
-			FROM purchase_import s
-			JOIN ikms i ON i.nib = s.ikm_nib
-			LEFT JOIN agreements a ON s.agreement_number IS NOT NULL AND a.business_id = @business AND a.number = s.agreement_number
-			ORDER BY s.line
-			RETURNING id, invoice_number
-		), tok AS (
-			INSERT INTO confirmation_tokens (purchase_id, nonce, token_hash, expires_at, created_at)
-			SELECT ins.id, s.nonce, s.token_hash, @confirm_by, @now FROM ins JOIN purchase_import s USING (invoice_number)
-			RETURNING 1
+			INSERT INTO purchases (id, business_id, ikm_id, agreement_id, invoice_number, purchase_date, paid_date,
+				description, quantity, amount, status, confirm_by, source, created_by, created_token_id, created_at,
+				updated_at, link_nonce)
+			SELECT n.id, @business, n.ikm_id, n.agreement_id, n.invoice_number, n.purchase_date, n.paid_date,
+				n.description, n.quantity, n.amount, 'reported', @confirm_by, @source, @user, @token, @now, @now,
+				int8send(n.id) || n.salt
+			FROM (SELECT nextval('purchases_id_seq') AS id, o.* FROM (
+				SELECT s.*, i.id AS ikm_id, a.id AS agreement_id
+				FROM purchase_import s
+				JOIN ikms i ON i.nib = s.ikm_nib
+				LEFT JOIN agreements a ON s.agreement_number IS NOT NULL AND a.business_id = @business AND a.number = s.agreement_number
+				ORDER BY s.line) o) n
+			RETURNING id
 		)
-		SELECT count(*) AS created, coalesce(min(id), 0) AS first_id, coalesce(max(id), 0) AS last_id,
-			(SELECT count(*) FROM tok) AS tokens FROM ins`,
+		SELECT count(*) AS created, coalesce(min(id), 0) AS first_id, coalesce(max(id), 0) AS last_id FROM ins`,
 		map[string]any{"business": a.BusinessID, "confirm_by": confirmBy, "source": string(sourceOf(a, SourceImport)),
 			"user": userID, "token": tokenID, "now": now}).Scan(&out).Error; err != nil {
 		return fmt.Errorf("procurement: store import: %w", err)
 	}
-	if out.Created != res.Rows || out.Tokens != out.Created {
-		return fmt.Errorf("procurement: import stored %d of %d rows, %d tokens", out.Created, res.Rows, out.Tokens)
+	if out.Created != res.Rows {
+		return fmt.Errorf("procurement: import stored %d of %d rows", out.Created, res.Rows)
 	}
 	res.Created, res.FirstID, res.LastID = out.Created, out.FirstID, out.LastID
 	if err := s.importMails(ctx, tx, a.BusinessID, confirmBy, secret); err != nil {
@@ -483,12 +488,13 @@ func (s *Service) importMails(ctx context.Context, tx *gorm.DB, businessID int64
 	}
 	if err := tx.Raw(`SELECT x.* FROM (
 			SELECT i.id AS ikm_id, i.name AS ikm_name, btrim(i.email) AS email, s.invoice_number, s.purchase_date,
-				s.amount, s.description, s.nonce,
+				s.amount, s.description, p.link_nonce AS nonce,
 				row_number() OVER (PARTITION BY i.id ORDER BY s.line) AS rn,
 				count(*) OVER (PARTITION BY i.id) AS n, sum(s.amount) OVER (PARTITION BY i.id) AS total
 			FROM purchase_import s JOIN ikms i ON i.nib = s.ikm_nib
+			JOIN purchases p ON p.business_id = ? AND p.invoice_number = s.invoice_number
 			WHERE coalesce(btrim(i.email), '') <> '') x
-		WHERE x.rn <= ? ORDER BY x.ikm_id, x.rn`, linksPerMail).Scan(&lines).Error; err != nil {
+		WHERE x.rn <= ? ORDER BY x.ikm_id, x.rn`, businessID, linksPerMail).Scan(&lines).Error; err != nil {
 		return fmt.Errorf("procurement: import mails: %w", err)
 	}
 	if len(lines) == 0 {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+	"gorm.io/gorm"
 
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/clock"
@@ -40,17 +41,7 @@ func BenchmarkImport(b *testing.B) {
 func benchImport(b *testing.B, format string, rows int) {
 	db := dbtest.New(b)
 	ctx := context.Background()
-	var businessID int64
-	if err := db.Raw(`INSERT INTO businesses (nib, name, category, kecamatan_code, registered_at)
-		VALUES ('9000000000001', 'PT Tolok Ukur', 'factory', '3216060', '2024-01-01') RETURNING id`).Row().Scan(&businessID); err != nil {
-		b.Fatal(err)
-	}
-	// 300 active IKM, a third with an e-mail address.
-	if err := db.Exec(`INSERT INTO ikms (nib, name, sector, kecamatan_code, email)
-		SELECT '7' || lpad(g::text, 12, '0'), 'IKM ' || g, 'lainnya', '3216060', CASE WHEN g % 3 = 0 THEN 'ikm' || g || '@contoh.id' END
-		FROM generate_series(1, 300) g`).Error; err != nil {
-		b.Fatal(err)
-	}
+	businessID := benchBusiness(b, db)
 	clk := clock.NewFixed(time.Date(2025, 7, 1, 3, 0, 0, 0, time.UTC))
 	svc := procurement.New(db, clk, procurement.Config{MaxAmount: 10_000_000_000, ImportMaxRows: 200_000,
 		PublicURL: "http://127.0.0.1:8080", TokenSecret: "benchmark-secret-of-at-least-32-chars"},
@@ -96,6 +87,22 @@ func benchImport(b *testing.B, format string, rows int) {
 	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
 	// What the import itself added above the heap in use before it.
 	b.ReportMetric(float64(peak.Load()-min(base, peak.Load()))/(1<<20), "import-heap-MiB")
+}
+
+// benchBusiness makes the business that imports and 300 active IKM, a
+// third with an e-mail address, that it buys from.
+func benchBusiness(b *testing.B, db *gorm.DB) int64 {
+	var businessID int64
+	if err := db.Raw(`INSERT INTO businesses (nib, name, category, kecamatan_code, registered_at)
+		VALUES ('9000000000001', 'PT Tolok Ukur', 'factory', '3216060', '2024-01-01') RETURNING id`).Row().Scan(&businessID); err != nil {
+		b.Fatal(err)
+	}
+	if err := db.Exec(`INSERT INTO ikms (nib, name, sector, kecamatan_code, email)
+		SELECT '7' || lpad(g::text, 12, '0'), 'IKM ' || g, 'lainnya', '3216060', CASE WHEN g % 3 = 0 THEN 'ikm' || g || '@contoh.id' END
+		FROM generate_series(1, 300) g`).Error; err != nil {
+		b.Fatal(err)
+	}
+	return businessID
 }
 
 // row is the i-th generated purchase of an iteration.

@@ -81,6 +81,8 @@ type Purchase struct {
 	CreatedTokenID   *int64
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	// LinkNonce is the nonce of the purchase's confirmation link (token.go).
+	LinkNonce []byte
 
 	// Filled by reads that join them; never written.
 	BusinessName string `gorm:"->;-:migration"`

@@ -1,6 +1,7 @@
 package procurement
 
 import (
+	"encoding/binary"
 	"testing"
 
 	"kemitraan/app/platform/sheet"
@@ -68,13 +69,20 @@ func TestTextFormats(t *testing.T) {
 
 func TestTokensAreSignedAndReproducible(t *testing.T) {
 	secret := []byte("a-secret-of-at-least-thirty-two-bytes")
-	tok, err := newToken(secret)
+	nonce, err := linkNonce(1234567)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hash, ok := checkToken(secret, tok.value)
-	if !ok || string(hash) != string(tok.hash) {
+	if binary.BigEndian.Uint64(nonce) != 1234567 {
+		t.Errorf("the nonce %x does not name its purchase", nonce)
+	}
+	tok := tokenFor(secret, nonce)
+	checked, ok := checkToken(secret, tok.value)
+	if !ok || string(checked.hash) != string(tok.hash) || string(checked.nonce) != string(nonce) {
 		t.Fatal("a fresh token does not verify")
+	}
+	if other, _ := linkNonce(1234567); string(other[8:]) == string(nonce[8:]) {
+		t.Error("two links of one purchase share their random half")
 	}
 	if again := tokenFor(secret, tok.nonce); again.value != tok.value {
 		t.Error("the link cannot be rebuilt from its nonce")

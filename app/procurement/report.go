@@ -191,14 +191,15 @@ func (s *Service) report(ctx context.Context, db *gorm.DB, a actor.Actor, in Rep
 		CreatedAt: now, UpdatedAt: now, BusinessName: l.BusinessName, IKMName: l.IKMName, IKMNIB: l.IKMNIB,
 	}
 	setCreator(&p, a)
-	tok, err := newToken(secret)
-	if err != nil {
+	var err error
+	if p.LinkNonce, err = linkNonce(p.ID); err != nil {
 		return Purchase{}, err
 	}
-	parts := []database.Stmt{insertStmt(p), tokenStmt(p, tok, now)}
+	parts := []database.Stmt{insertStmt(p)}
 	if l.IKMEmail != nil {
 		ikm := ikmRow{ID: p.IKMID, NIB: l.IKMNIB, Name: l.IKMName, Email: l.IKMEmail}
-		mail, ok, err := notify.EnqueueStmt(now, s.confirmationRequest(p, ikm, l.BusinessName, s.link(tok.value)))
+		link := s.link(tokenFor(secret, p.LinkNonce).value)
+		mail, ok, err := notify.EnqueueStmt(now, s.confirmationRequest(p, ikm, l.BusinessName, link))
 		if err != nil {
 			return Purchase{}, err
 		}
@@ -245,15 +246,16 @@ func ikmKey(c *fault.Checker, id int64, nib string) (field, cond string, key any
 	return "", "i.id = ?", int64(0)
 }
 
-// insertStmt writes a new purchase, its id drawn beforehand.
+// insertStmt writes a new purchase, its id (and so its link) drawn
+// beforehand.
 func insertStmt(p Purchase) database.Stmt {
 	return database.Stmt{SQL: `INSERT INTO purchases (id, business_id, ikm_id, agreement_id, invoice_number,
 			purchase_date, paid_date, description, quantity, amount, status, confirm_by, reverses_id, reversal_reason,
-			source, created_by, created_token_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			source, created_by, created_token_id, created_at, updated_at, link_nonce)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		Args: []any{p.ID, p.BusinessID, p.IKMID, p.AgreementID, p.InvoiceNumber, p.PurchaseDate, p.PaidDate,
 			p.Description, p.Quantity, p.Amount, string(p.Status), p.ConfirmBy, p.ReversesID, p.ReversalReason,
-			string(p.Source), p.CreatedBy, p.CreatedTokenID, p.CreatedAt, p.UpdatedAt}}
+			string(p.Source), p.CreatedBy, p.CreatedTokenID, p.CreatedAt, p.UpdatedAt, p.LinkNonce}}
 }
 
 // insertError turns the unique invoice number (or a second reversal) into
@@ -278,33 +280,22 @@ func setCreator(p *Purchase, a actor.Actor) {
 	}
 }
 
-// insert writes p, turning the unique invoice number into a conflict.
-func (s *Service) insert(ctx context.Context, tx *gorm.DB, p *Purchase) error {
-	if err := tx.WithContext(ctx).Omit("BusinessName", "IKMName", "IKMNIB").Create(p).Error; err != nil {
-		return insertError(err)
-	}
-	return nil
-}
-
 func duplicateInvoice() error {
 	e := fault.Conflict("duplicate_invoice", "Nomor faktur ini sudah pernah dilaporkan oleh usaha Anda.")
 	e.Fields = []fault.FieldError{fault.Field("invoice_number", reasonInvoiceTaken)}
 	return e
 }
 
-// afterCreate issues the confirmation link, queues the e-mail and records
-// the audit event of a new purchase.
+// afterCreate queues the request to confirm (when the IKM has an e-mail
+// address) and records the audit event of a new purchase.
 func (s *Service) afterCreate(ctx context.Context, tx *gorm.DB, p Purchase, ikm ikmRow, action string, secret []byte) error {
-	tok, err := s.issueToken(ctx, tx, p, secret)
-	if err != nil {
-		return err
-	}
 	if ikm.Email != nil && strings.TrimSpace(*ikm.Email) != "" {
 		var business string
 		if err := tx.WithContext(ctx).Raw("SELECT name FROM businesses WHERE id = ?", p.BusinessID).Scan(&business).Error; err != nil {
 			return err
 		}
-		if err := notify.Enqueue(ctx, tx, s.now(), s.confirmationRequest(p, ikm, business, s.link(tok.value))); err != nil {
+		link := s.link(tokenFor(secret, p.LinkNonce).value)
+		if err := notify.Enqueue(ctx, tx, s.now(), s.confirmationRequest(p, ikm, business, link)); err != nil {
 			return err
 		}
 	}

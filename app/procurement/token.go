@@ -5,7 +5,10 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -16,15 +19,18 @@ import (
 	"kemitraan/app/platform/database"
 )
 
-// A confirmation link carries a token "<nonce>.<mac>": a random nonce and its
-// HMAC under the installation's signing secret, both base64url. The database
-// keeps the nonce (so an officer can be shown the link again) and the
-// token's SHA-256 (for lookup); a forged or mistyped token fails the MAC
-// check before any lookup.
+// A confirmation link carries a token "<nonce>.<mac>": a 16-byte nonce and
+// its HMAC under the installation's signing secret, both base64url. The
+// nonce of a purchase's link is the purchase's id (8 bytes, big-endian) and
+// 8 random bytes, kept in purchases.link_nonce: the link is found by the
+// purchase's primary key and can be shown again to an officer, and a
+// forged or mistyped token fails the MAC check before any lookup. Links
+// issued before migration 00011 (a random nonce, its hash stored in
+// confirmation_tokens) are still found there until they expire.
 
 const secretName = "confirmation_token"
 
-// token is a confirmation token about to be stored.
+// token is a confirmation link's token.
 type token struct {
 	nonce []byte
 	value string
@@ -72,13 +78,14 @@ func mac(secret, nonce []byte) []byte {
 
 var b64 = base64.RawURLEncoding
 
-// newToken makes a fresh signed token.
-func newToken(secret []byte) (token, error) {
+// linkNonce is the nonce of a new link to purchase id.
+func linkNonce(id int64) ([]byte, error) {
 	nonce := make([]byte, 16)
-	if _, err := rand.Read(nonce); err != nil {
-		return token{}, err
+	binary.BigEndian.PutUint64(nonce, uint64(id))
+	if _, err := rand.Read(nonce[8:]); err != nil {
+		return nil, err
 	}
-	return tokenFor(secret, nonce), nil
+	return nonce, nil
 }
 
 func tokenFor(secret, nonce []byte) token {
@@ -87,19 +94,18 @@ func tokenFor(secret, nonce []byte) token {
 	return token{nonce: nonce, value: v, hash: h[:]}
 }
 
-// checkToken verifies the MAC of a presented token and returns its hash.
-func checkToken(secret []byte, value string) ([]byte, bool) {
+// checkToken verifies the MAC of a presented token and returns it.
+func checkToken(secret []byte, value string) (token, bool) {
 	n, m, ok := strings.Cut(value, ".")
 	if !ok || len(value) > 100 {
-		return nil, false
+		return token{}, false
 	}
 	nonce, err1 := b64.DecodeString(n)
 	sig, err2 := b64.DecodeString(m)
 	if err1 != nil || err2 != nil || len(nonce) != 16 || !hmac.Equal(sig, mac(secret, nonce)) {
-		return nil, false
+		return token{}, false
 	}
-	h := sha256.Sum256([]byte(value))
-	return h[:], true
+	return tokenFor(secret, nonce), true
 }
 
 // link is the password-less confirmation address of a token.
@@ -107,42 +113,39 @@ func (s *Service) link(value string) string {
 	return strings.TrimRight(s.cfg.PublicURL, "/") + "/api/v1/confirmations/" + value
 }
 
-// tokenRow is the stored shape of a confirmation token.
-type tokenRow struct {
-	ID         int64 `gorm:"primaryKey;->"`
-	PurchaseID *int64
-	OutletID   *int64
-	Nonce      []byte
-	TokenHash  []byte
+// openLink is what a presented link leads to.
+type openLink struct {
+	PurchaseID int64
 	ExpiresAt  time.Time
-	UsedAt     *time.Time
-	CreatedAt  time.Time
+	Used       bool // a decision was taken on the purchase, any way
 }
 
-func (tokenRow) TableName() string { return "confirmation_tokens" }
-
-// issueToken stores a fresh token for purchase p inside tx.
-func (s *Service) issueToken(ctx context.Context, tx *gorm.DB, p Purchase, secret []byte) (token, error) {
-	tok, err := newToken(secret)
-	if err != nil {
-		return token{}, err
+// lookupLink finds the purchase a verified token leads to, locking it when
+// lock is set; found is false for no purchase.
+func lookupLink(ctx context.Context, db *gorm.DB, tok token, lock bool) (l openLink, found bool, err error) {
+	forUpdate := ""
+	if lock {
+		forUpdate = " FOR UPDATE"
 	}
-	id := p.ID
-	row := tokenRow{PurchaseID: &id, Nonce: tok.nonce, TokenHash: tok.hash, ExpiresAt: p.ConfirmBy, CreatedAt: s.now()}
-	if err := tx.WithContext(ctx).Create(&row).Error; err != nil {
-		return token{}, fmt.Errorf("procurement: store token: %w", err)
+	err = database.QueryRow(ctx, db, `SELECT id, confirm_by, status <> 'reported' FROM purchases
+		WHERE id = ? AND link_nonce = ?`+forUpdate, int64(binary.BigEndian.Uint64(tok.nonce)), tok.nonce).
+		Scan(&l.PurchaseID, &l.ExpiresAt, &l.Used)
+	if errors.Is(err, sql.ErrNoRows) {
+		// A link issued before purchases kept their own.
+		err = database.QueryRow(ctx, db, `SELECT purchase_id, expires_at, used_at IS NOT NULL FROM confirmation_tokens
+			WHERE token_hash = ? AND purchase_id IS NOT NULL`+forUpdate, tok.hash).Scan(&l.PurchaseID, &l.ExpiresAt, &l.Used)
 	}
-	return tok, nil
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return l, false, nil
+	case err != nil:
+		return l, false, fmt.Errorf("procurement: confirmation link: %w", err)
+	}
+	return l, true, nil
 }
 
-// tokenStmt stores tok as the link of the new purchase p.
-func tokenStmt(p Purchase, tok token, now time.Time) database.Stmt {
-	return database.Stmt{SQL: `INSERT INTO confirmation_tokens (purchase_id, nonce, token_hash, expires_at, created_at)
-		VALUES (?, ?, ?, ?, ?)`, Args: []any{p.ID, tok.nonce, tok.hash, p.ConfirmBy, now}}
-}
-
-// useTokens closes every open link of the purchases: a decision taken any
-// way (app, link, officer) ends them.
+// useTokens closes the open links kept in confirmation_tokens of the
+// purchases (a purchase's own link closes with its first decision).
 func useTokens(ctx context.Context, tx *gorm.DB, now time.Time, purchaseIDs ...int64) error {
 	return tx.WithContext(ctx).Exec(`UPDATE confirmation_tokens SET used_at = ?
 		WHERE purchase_id IN ? AND used_at IS NULL`, now, purchaseIDs).Error
@@ -152,18 +155,21 @@ func useTokens(ctx context.Context, tx *gorm.DB, now time.Time, purchaseIDs ...i
 // has one that is neither used nor expired (shown to officers, who may pass
 // it on by phone).
 func (s *Service) ConfirmationURL(ctx context.Context, purchaseID int64) (url string, expires time.Time, ok bool, err error) {
-	var row tokenRow
-	res := s.db.WithContext(ctx).Where("purchase_id = ? AND used_at IS NULL AND expires_at > ?", purchaseID, s.now()).
-		Order("id DESC").Limit(1).Find(&row)
-	if res.Error != nil {
-		return "", time.Time{}, false, fmt.Errorf("procurement: token of %d: %w", purchaseID, res.Error)
-	}
-	if res.RowsAffected == 0 {
+	var nonce []byte
+	err = database.QueryRow(ctx, s.db, `SELECT link_nonce, confirm_by FROM purchases
+			WHERE id = ? AND link_nonce IS NOT NULL AND status = 'reported' AND confirm_by > ?
+		UNION ALL
+		SELECT nonce, expires_at FROM confirmation_tokens WHERE purchase_id = ? AND used_at IS NULL AND expires_at > ?
+		LIMIT 1`, purchaseID, s.now(), purchaseID, s.now()).Scan(&nonce, &expires)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
 		return "", time.Time{}, false, nil
+	case err != nil:
+		return "", time.Time{}, false, fmt.Errorf("procurement: link of %d: %w", purchaseID, err)
 	}
 	secret, err := s.signingSecret(ctx)
 	if err != nil {
 		return "", time.Time{}, false, err
 	}
-	return s.link(tokenFor(secret, row.Nonce).value), row.ExpiresAt, true, nil
+	return s.link(tokenFor(secret, nonce).value), expires, true, nil
 }
