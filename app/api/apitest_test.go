@@ -8,8 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +22,7 @@ import (
 	"gorm.io/gorm"
 
 	"kemitraan/app/auth"
+	"kemitraan/app/notify"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/config"
@@ -33,6 +36,32 @@ type testServer struct {
 	db    *gorm.DB
 	cfg   config.Config
 	clock clock.Clock
+	sent  *mailbox // what the outbox job delivered
+}
+
+// mailbox is the test servers' sender: it keeps what it is given.
+type mailbox struct {
+	mu   sync.Mutex
+	msgs []notify.Message
+}
+
+func (m *mailbox) Send(_ context.Context, msg notify.Message) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.msgs = append(m.msgs, msg)
+	return nil
+}
+
+// deliver runs the outbox job, as an admin would, and returns what it sent.
+func (s *testServer) deliver() []notify.Message {
+	s.t.Helper()
+	s.sent.mu.Lock()
+	before := len(s.sent.msgs)
+	s.sent.mu.Unlock()
+	s.call(s.as(actor.RoleAdmin), http.MethodPost, "/api/v1/jobs/outbox/run", nil).problemOrOK(s.t, http.StatusOK)
+	s.sent.mu.Lock()
+	defer s.sent.mu.Unlock()
+	return slices.Clone(s.sent.msgs[before:])
 }
 
 func newTestServer(t testing.TB, db *gorm.DB) *testServer {
@@ -52,11 +81,12 @@ func newTestServerWith(t testing.TB, db *gorm.DB, clk clock.Clock, edit func(*co
 	if edit != nil {
 		edit(&cfg)
 	}
-	e, err := New(Deps{Config: cfg, DB: db, Log: testLog(), Clock: clk})
+	sent := &mailbox{}
+	e, err := New(Deps{Config: cfg, DB: db, Log: testLog(), Clock: clk, Sender: sent})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testServer{t: t, e: e, db: db, cfg: cfg, clock: clk}
+	return &testServer{t: t, e: e, db: db, cfg: cfg, clock: clk, sent: sent}
 }
 
 // dropped is a request body whose connection drops after sent: reading it

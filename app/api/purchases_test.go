@@ -136,11 +136,18 @@ func TestReportPurchase(t *testing.T) {
 	if got := s.written(); got.purchases != 1 || got.links != 1 || got.outbox != 1 || got.audits != 1 {
 		t.Errorf("written %+v, want one purchase, link, e-mail and audit event", got)
 	}
-	var mail struct{ Recipient, Subject, Body, Kind string }
-	s.db.Raw("SELECT recipient, subject, body, kind FROM outbox").Scan(&mail)
+	// What the IKM receives, rendered when the outbox job sends it.
+	sent := s.deliver()
+	if len(sent) != 1 {
+		t.Fatalf("%d messages sent, want the request to confirm", len(sent))
+	}
+	mail := sent[0]
+	link := "/api/v1/confirmations/" + s.linkToken(s.as(actor.RoleOfficer), p.ID)
 	if mail.Recipient != "ikm@contoh.id" || mail.Kind != "purchase.confirmation_request" ||
-		!strings.Contains(mail.Body, "Rp1.500.000") || !strings.Contains(mail.Body, "/api/v1/confirmations/") {
-		t.Errorf("e-mail %+v", mail)
+		!strings.HasPrefix(mail.Body, "Yth. IKM Uji ") || !strings.Contains(mail.Body, "Rp1.500.000") ||
+		!strings.Contains(mail.Body, "3 April 2025 pukul 10.00 WIB") || !strings.Contains(mail.Body, link) ||
+		!strings.Contains(mail.Subject, "Rp1.500.000") {
+		t.Errorf("e-mail %+v, want the purchase, its deadline and the link %s", mail, link)
 	}
 	if got := s.auditActions("purchase", strconv.FormatInt(p.ID, 10)); !slices.Equal(got, []string{"purchase.report"}) {
 		t.Errorf("audit %v", got)

@@ -19,6 +19,7 @@ import (
 
 	"kemitraan/app/auth"
 	"kemitraan/app/jobs"
+	"kemitraan/app/notify"
 	"kemitraan/app/partnership"
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/config"
@@ -38,8 +39,10 @@ type Deps struct {
 	Log    *slog.Logger
 	Clock  clock.Clock
 	// Jobs runs the scheduled jobs by hand (POST /api/v1/jobs/{name}/run);
-	// nil builds the standard set from Config.
-	Jobs *jobs.Runner
+	// nil builds the standard set from Config, sending through Sender (nil:
+	// the sender Config.Mail describes).
+	Jobs   *jobs.Runner
+	Sender notify.Sender
 }
 
 // Server holds the handlers' dependencies.
@@ -110,7 +113,7 @@ func New(d Deps) (*echo.Echo, error) {
 	s.sanction = sanction.New(d.DB, d.Clock, s.files, d.Config.Office)
 	s.reports = report.New(d.DB, d.Clock, d.Log)
 	if s.jobs = d.Jobs; s.jobs == nil {
-		if s.jobs, err = jobs.NewStandardRunner(d.DB, d.Clock, d.Log, d.Config); err != nil {
+		if s.jobs, err = jobs.NewStandardRunner(d.DB, d.Clock, d.Log, d.Config, d.Sender); err != nil {
 			return nil, err
 		}
 	}

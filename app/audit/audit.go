@@ -59,6 +59,22 @@ func Insert(ctx context.Context, at time.Time, ev Event) (database.Stmt, error) 
 	}, nil
 }
 
+// InsertFrom is the statement that records ev once for each row of rows
+// (the FROM of an INSERT … SELECT over the caller's other parts): entityID
+// and after are SQL expressions over those rows, the event's id and its
+// state after the change (jsonb); ev.EntityID and ev.After are not used.
+// It is for a change written in the same statement (database.With).
+func InsertFrom(ctx context.Context, at time.Time, ev Event, rows, entityID, after string) database.Stmt {
+	a := actor.From(ctx)
+	return database.Stmt{
+		SQL: `INSERT INTO audit_events (occurred_at, actor_user_id, actor, actor_role, action, entity_type, entity_id,
+			before, after, request_id, ip)
+			SELECT ?, ?, ?, ?, ?, ?, ` + entityID + `, NULL, ` + after + `, ?, ? FROM ` + rows,
+		Args: []any{at.UTC(), a.OptionalUserID(), a.Label(), string(a.Role), ev.Action, ev.EntityType,
+			logging.RequestID(ctx), a.IP},
+	}
+}
+
 // jsonb passes marshalled JSON as text PostgreSQL casts to jsonb (nil: NULL).
 func jsonb(b []byte) any {
 	if b == nil {

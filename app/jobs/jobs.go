@@ -38,6 +38,9 @@ type Deps struct {
 	// evaluated, so the first statistics request after it is quick (nil:
 	// statistics rebuild it on demand).
 	Reports *report.Service
+	// Purchases renders the confirmation requests the outbox holds as
+	// payloads (nil: the outbox job fails them, a test that has none).
+	Purchases *procurement.Service
 }
 
 // Names of the standard jobs, as config jobs.schedules keys them.
@@ -126,7 +129,14 @@ func Standard(d Deps) []Job {
 			Name:        Outbox,
 			Description: "Mengirim pemberitahuan yang menunggu di outbox, dengan percobaan ulang bertahap.",
 			Run: func(ctx context.Context, db *gorm.DB, _ Params, now time.Time) (Counts, error) {
-				sent, failed, err := notify.Deliver(ctx, db, d.Sender, now)
+				var render notify.Renderers
+				if d.Purchases != nil {
+					var err error
+					if render, err = d.Purchases.Renderers(ctx, db); err != nil {
+						return nil, err
+					}
+				}
+				sent, failed, err := notify.Deliver(ctx, db, d.Sender, render, now)
 				return Counts{"sent": sent, "failed": failed}, err
 			},
 		},
@@ -173,13 +183,17 @@ func evaluate(ctx context.Context, db *gorm.DB, reports *report.Service, p Param
 }
 
 // NewStandardRunner returns a runner with the standard jobs, sending
-// notifications through the sender cfg.Mail describes.
-func NewStandardRunner(db *gorm.DB, c clock.Clock, log *slog.Logger, cfg config.Config) (*Runner, error) {
-	sender, err := notify.NewSender(cfg.Mail, log)
-	if err != nil {
-		return nil, err
+// notifications through sender, or when it is nil the sender cfg.Mail
+// describes.
+func NewStandardRunner(db *gorm.DB, c clock.Clock, log *slog.Logger, cfg config.Config, sender notify.Sender) (*Runner, error) {
+	if sender == nil {
+		var err error
+		if sender, err = notify.NewSender(cfg.Mail, log); err != nil {
+			return nil, err
+		}
 	}
 	store := files.NewStore(cfg.Uploads.Dir, cfg.Uploads.MaxBytes, c)
 	return NewRunner(db, c, log, Standard(Deps{DB: db, Sender: sender, Files: store,
-		Auth: auth.NewService(db, c, cfg.Auth), AppURL: cfg.HTTP.PublicURL, Reports: report.New(db, c, log)})...), nil
+		Auth: auth.NewService(db, c, cfg.Auth), AppURL: cfg.HTTP.PublicURL, Reports: report.New(db, c, log),
+		Purchases: procurement.New(db, c, procurement.ConfigFrom(cfg), store, procurement.RuleSetWindow())})...), nil
 }

@@ -116,19 +116,69 @@ func EnqueueStmt(now time.Time, msgs ...Message) (st database.Stmt, ok bool, err
 	return st, ok, nil
 }
 
+// From writes one message per row of Rows (the FROM of an INSERT … SELECT
+// over the caller's other parts, database.With); Recipient, Subject, Body
+// and Payload are SQL expressions over those rows. A row without a
+// recipient writes nothing. Subject and Body may be left empty: the message
+// is then rendered when it is delivered, by its kind's Renderer, from its
+// payload, which must hold all it needs.
+type From struct {
+	Kind      string
+	Rows      string
+	Recipient string
+	Subject   string
+	Body      string
+	Payload   string
+}
+
+// EnqueueFrom is the statement that writes f's messages, due at once.
+func EnqueueFrom(now time.Time, f From) database.Stmt {
+	subject, body := f.Subject, f.Body
+	if subject == "" {
+		subject, body = "''", "''"
+	}
+	return database.Stmt{
+		SQL: `INSERT INTO outbox (kind, recipient, subject, body, payload, status, next_attempt_at, created_at)
+			SELECT ?, btrim(` + f.Recipient + `), ` + subject + `, ` + body + `, ` + f.Payload + `, 'pending', ?, ?
+			FROM ` + f.Rows + ` WHERE coalesce(btrim(` + f.Recipient + `), '') <> ''`,
+		Args: []any{f.Kind, now.UTC(), now.UTC()},
+	}
+}
+
+// A Renderer writes the subject and body of a message of its kind from the
+// message's payload, when it is delivered.
+type Renderer func(Message) (Message, error)
+
+// Renderers are the renderers of the kinds that render at delivery.
+type Renderers map[string]Renderer
+
+// render returns m ready to send: as it is when it was written with its
+// text, else rendered by its kind's renderer.
+func (r Renderers) render(m Message) (Message, error) {
+	if m.Body != "" {
+		return m, nil
+	}
+	render, ok := r[m.Kind]
+	if !ok {
+		return m, fmt.Errorf("notify: no renderer for %s", m.Kind)
+	}
+	return render(m)
+}
+
 // Sender delivers one message; an error means "try again later".
 type Sender interface {
 	Send(ctx context.Context, m Message) error
 }
 
-// Deliver sends every message due at now, batch by batch, and records each
+// Deliver sends every message due at now, batch by batch (rendering those
+// that render at delivery with render), and records each
 // outcome: sent, or a failed attempt with the next one scheduled (or the
 // message marked failed after MaxAttempts). Rows are claimed with
 // FOR UPDATE SKIP LOCKED, so two replicas never send the same message. It
 // returns how many were sent and how many attempts failed.
-func Deliver(ctx context.Context, db *gorm.DB, sender Sender, now time.Time) (sent, failed int, err error) {
+func Deliver(ctx context.Context, db *gorm.DB, sender Sender, render Renderers, now time.Time) (sent, failed int, err error) {
 	for {
-		s, f, n, err := deliverBatch(ctx, db, sender, now)
+		s, f, n, err := deliverBatch(ctx, db, sender, render, now)
 		sent, failed = sent+s, failed+f
 		if err != nil || n < batchSize {
 			return sent, failed, err
@@ -139,7 +189,7 @@ func Deliver(ctx context.Context, db *gorm.DB, sender Sender, now time.Time) (se
 	}
 }
 
-func deliverBatch(ctx context.Context, db *gorm.DB, sender Sender, now time.Time) (sent, failed, claimed int, err error) {
+func deliverBatch(ctx context.Context, db *gorm.DB, sender Sender, render Renderers, now time.Time) (sent, failed, claimed int, err error) {
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var rows []outboxRow
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
@@ -156,7 +206,11 @@ func deliverBatch(ctx context.Context, db *gorm.DB, sender Sender, now time.Time
 			if json.Unmarshal(r.Payload, &msg.Payload) != nil {
 				msg.Payload = nil
 			}
-			if err := sender.Send(ctx, msg); err != nil {
+			msg, err := render.render(msg)
+			if err == nil {
+				err = sender.Send(ctx, msg)
+			}
+			if err != nil {
 				attempts := r.Attempts + 1
 				status := "pending"
 				if attempts >= MaxAttempts {

@@ -77,7 +77,7 @@ func TestNothingLeavesForARolledBackChange(t *testing.T) {
 		t.Fatalf("outbox has %d rows after a rollback", len(got))
 	}
 	rec := &recorder{}
-	sent, failed, err := notify.Deliver(ctx, db, rec, t0.Add(time.Hour))
+	sent, failed, err := notify.Deliver(ctx, db, rec, nil, t0.Add(time.Hour))
 	if err != nil || sent != 0 || failed != 0 || len(rec.sent) != 0 {
 		t.Fatalf("deliver after rollback: sent %d failed %d err %v", sent, failed, err)
 	}
@@ -97,10 +97,10 @@ func TestDeliverSendsCommittedMessagesOnce(t *testing.T) {
 	}
 	rec := &recorder{}
 	// Not yet due before it was written.
-	if sent, _, _ := notify.Deliver(ctx, db, rec, t0.Add(-time.Minute)); sent != 0 {
+	if sent, _, _ := notify.Deliver(ctx, db, rec, nil, t0.Add(-time.Minute)); sent != 0 {
 		t.Fatalf("sent %d before the messages were due", sent)
 	}
-	sent, failed, err := notify.Deliver(ctx, db, rec, t0)
+	sent, failed, err := notify.Deliver(ctx, db, rec, nil, t0)
 	if err != nil || sent != 2 || failed != 0 {
 		t.Fatalf("sent %d failed %d err %v", sent, failed, err)
 	}
@@ -112,7 +112,7 @@ func TestDeliverSendsCommittedMessagesOnce(t *testing.T) {
 			t.Errorf("row %+v, want sent once", r)
 		}
 	}
-	if sent, _, _ := notify.Deliver(ctx, db, rec, t0.Add(time.Hour)); sent != 0 || len(rec.sent) != 2 {
+	if sent, _, _ := notify.Deliver(ctx, db, rec, nil, t0.Add(time.Hour)); sent != 0 || len(rec.sent) != 2 {
 		t.Fatalf("second run sent %d more", sent)
 	}
 }
@@ -126,7 +126,7 @@ func TestFailedAttemptsBackOffThenGiveUp(t *testing.T) {
 	rec := &recorder{fail: errors.New("connection refused")}
 	now := t0
 	for attempt := 1; attempt <= notify.MaxAttempts; attempt++ {
-		sent, failed, err := notify.Deliver(ctx, db, rec, now)
+		sent, failed, err := notify.Deliver(ctx, db, rec, nil, now)
 		if err != nil || sent != 0 || failed != 1 {
 			t.Fatalf("attempt %d: sent %d failed %d err %v", attempt, sent, failed, err)
 		}
@@ -142,13 +142,13 @@ func TestFailedAttemptsBackOffThenGiveUp(t *testing.T) {
 			t.Fatalf("attempt %d: next attempt %v, want %v", attempt, r.NextAttemptAt, want)
 		}
 		// Nothing is retried before its time.
-		if _, failed, _ := notify.Deliver(ctx, db, rec, r.NextAttemptAt.Add(-time.Second)); failed != 0 {
+		if _, failed, _ := notify.Deliver(ctx, db, rec, nil, r.NextAttemptAt.Add(-time.Second)); failed != 0 {
 			t.Fatalf("attempt %d: retried early", attempt)
 		}
 		now = r.NextAttemptAt
 	}
 	rec.fail = nil
-	if sent, failed, _ := notify.Deliver(ctx, db, rec, now.Add(24*time.Hour)); sent != 0 || failed != 0 {
+	if sent, failed, _ := notify.Deliver(ctx, db, rec, nil, now.Add(24*time.Hour)); sent != 0 || failed != 0 {
 		t.Fatalf("a failed message was tried again: sent %d failed %d", sent, failed)
 	}
 }
@@ -252,7 +252,7 @@ func TestLongErrorIsCutOnACharacter(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &recorder{fail: errors.New("x" + strings.Repeat("é", 1000))}
-	sent, failed, err := notify.Deliver(ctx, db, rec, t0)
+	sent, failed, err := notify.Deliver(ctx, db, rec, nil, t0)
 	if err != nil || sent != 0 || failed != 1 {
 		t.Fatalf("sent %d failed %d err %v", sent, failed, err)
 	}

@@ -259,11 +259,7 @@ func (s *Service) Reverse(ctx context.Context, id int64, in ReverseInput, idem *
 	if err != nil {
 		return Purchase{}, nil, err
 	}
-	secret, err := s.signingSecret(ctx)
-	if err != nil {
-		return Purchase{}, nil, err
-	}
-	return withIdem(ctx, s, a.BusinessID, idem, func(tx *gorm.DB, _ func(Purchase) (database.Stmt, error)) (Purchase, error) {
+	return withIdem(ctx, s, a.BusinessID, idem, func(tx *gorm.DB) (Purchase, error) {
 		var c fault.Checker
 		reason := strings.TrimSpace(in.Reason)
 		c.Check(reason != "", "reason", "wajib diisi: jelaskan kesalahan yang dikoreksi")
@@ -324,7 +320,7 @@ func (s *Service) Reverse(ctx context.Context, id int64, in ReverseInput, idem *
 		if err := database.Exec(ctx, tx, insertStmt(p)); err != nil {
 			return Purchase{}, insertError(err)
 		}
-		if err := s.afterCreate(ctx, tx, p, ikm, "purchase.reverse", secret); err != nil {
+		if err := s.afterCreate(ctx, tx, p, ikm, "purchase.reverse"); err != nil {
 			return Purchase{}, err
 		}
 		return s.get(ctx, tx, p.ID)

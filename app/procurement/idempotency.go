@@ -89,11 +89,7 @@ func completeStmt(scope int64, key string, status int, body []byte) database.Stm
 }
 
 // withIdem runs work in a transaction guarded by idem (which may be nil).
-// work may ask answer for the statement that stores its answer for replays
-// and run it with its own last write; otherwise withIdem stores the answer
-// after work.
-func withIdem[T any](ctx context.Context, s *Service, scope int64, idem *Idem[T],
-	work func(tx *gorm.DB, answer func(T) (database.Stmt, error)) (T, error)) (T, *Replay, error) {
+func withIdem[T any](ctx context.Context, s *Service, scope int64, idem *Idem[T], work func(tx *gorm.DB) (T, error)) (T, *Replay, error) {
 	var out T
 	var replay *Replay
 	keyed := idem != nil && idem.Key != ""
@@ -105,31 +101,19 @@ func withIdem[T any](ctx context.Context, s *Service, scope int64, idem *Idem[T]
 				return err
 			}
 		}
-		var stored bool
-		answer := func(v T) (database.Stmt, error) {
-			status, body, err := idem.Answer(v)
-			stored = err == nil
-			return completeStmt(scope, idem.Key, status, body), err
-		}
-		if !keyed {
-			answer = nil
-		}
-		v, err := work(tx, answer)
+		v, err := work(tx)
 		if err != nil {
 			return err
 		}
 		out = v
-		if !keyed || stored {
+		if !keyed {
 			return nil
 		}
-		st, err := answer(v)
+		status, body, err := idem.Answer(v)
 		if err != nil {
 			return err
 		}
-		if err := tx.WithContext(ctx).Exec(st.SQL, st.Args...).Error; err != nil {
-			return fmt.Errorf("procurement: store idempotent answer: %w", err)
-		}
-		return nil
+		return database.Exec(ctx, tx, completeStmt(scope, idem.Key, status, body))
 	})
 	return out, replay, err
 }

@@ -140,8 +140,7 @@ func (s *Service) Import(ctx context.Context, in ImportInput, idem *Idem[ImportR
 			if err != nil {
 				return err
 			}
-			st := completeStmt(a.BusinessID, idem.Key, status, body)
-			return tx.Exec(st.SQL, st.Args...).Error
+			return database.Exec(ctx, tx, completeStmt(a.BusinessID, idem.Key, status, body))
 		}
 		return nil
 	})

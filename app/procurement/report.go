@@ -2,6 +2,8 @@ package procurement
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -61,31 +63,28 @@ func jsonName(n string) string { return n }
 
 // Report records one purchase for the caller's business with its
 // confirmation link, the request to confirm (when the IKM has an e-mail
-// address) and its audit event. It takes two statements: one reads all that
-// the checks need, one writes everything at once, so the write needs no
-// transaction of its own. With an Idempotency-Key the two run in the key's
-// transaction, and a repeated request replays the first answer.
+// address) and its audit event, in one statement: it reads what the checks
+// need (the IKM, the agreement, the business's name, the rule set's
+// confirmation window, the first day judged) and writes all of it only when
+// they pass, so it needs no transaction of its own. With an Idempotency-Key
+// it runs in the key's transaction, and a repeated request replays the
+// first answer.
 func (s *Service) Report(ctx context.Context, in ReportInput, idem *Idem[Purchase]) (Purchase, *Replay, error) {
 	a, err := reporter(ctx)
 	if err != nil {
 		return Purchase{}, nil, err
 	}
-	secret, err := s.signingSecret(ctx)
-	if err != nil {
-		return Purchase{}, nil, err
-	}
 	if idem == nil || idem.Key == "" {
-		p, err := s.report(ctx, s.db, a, in, secret, nil)
+		p, err := s.report(ctx, s.db, a, in)
 		return p, nil, err
 	}
-	return withIdem(ctx, s, a.BusinessID, idem, func(tx *gorm.DB, answer func(Purchase) (database.Stmt, error)) (Purchase, error) {
-		return s.report(ctx, tx, a, in, secret, answer)
+	return withIdem(ctx, s, a.BusinessID, idem, func(tx *gorm.DB) (Purchase, error) {
+		return s.report(ctx, tx, a, in)
 	})
 }
 
-// reportLookup is everything a report's checks read, in one row.
-type reportLookup struct {
-	ID              int64 // the new purchase's id, drawn before it is written
+// reportChecks is what a report's statement read, and what it wrote.
+type reportChecks struct {
 	IKMID           *int64
 	IKMNIB          string
 	IKMName         string
@@ -99,13 +98,13 @@ type reportLookup struct {
 	AgreementHasIKM bool
 	WindowDays      *int
 	FirstJudged     *time.Time
+	ID              *int64 // the purchase written: nil when a check failed
+	ConfirmBy       *time.Time
 }
 
 // report checks and writes one purchase on db: the caller's transaction, or
-// the pool. answer, when given, is the statement that stores the answer for
-// replays, written with the purchase.
-func (s *Service) report(ctx context.Context, db *gorm.DB, a actor.Actor, in ReportInput, secret []byte,
-	answer func(Purchase) (database.Stmt, error)) (Purchase, error) {
+// the pool.
+func (s *Service) report(ctx context.Context, db *gorm.DB, a actor.Actor, in ReportInput) (Purchase, error) {
 	var c fault.Checker
 	qty := int64(1)
 	if in.Quantity != nil {
@@ -115,115 +114,139 @@ func (s *Service) report(ctx context.Context, db *gorm.DB, a actor.Actor, in Rep
 		description: in.Description, quantity: qty, amount: in.Amount}, jsonName)
 	field, cond, key := ikmKey(&c, in.IKMID, in.IKMNIB)
 
-	// One statement per shape of request (the IKM by id or by NIB, with an
-	// agreement or without), so each keeps one generic plan: a parameter
-	// that prunes half the query made PostgreSQL plan it afresh every time.
-	agreement := `NULL::bigint, '', NULL::date, NULL::date, false`
-	from := ""
-	args := []any{a.BusinessID, s.today(), key}
-	if in.AgreementID != nil {
-		agreement = `ag.id, coalesce(ag.status, ''), ag.start_date, ag.end_date, coalesce(ag.has_ikm, false)`
-		from = `LEFT JOIN LATERAL (SELECT a.id, a.status, a.start_date, a.end_date,
-				EXISTS (SELECT 1 FROM agreement_ikms ai WHERE ai.agreement_id = a.id AND ai.ikm_id = i.id) AS has_ikm
-			FROM agreements a WHERE a.id = ? AND a.business_id = ?) ag ON true`
-		args = append(args, *in.AgreementID, a.BusinessID)
-	}
-	var l reportLookup
-	if err := database.QueryRow(ctx, db, `SELECT nextval('purchases_id_seq'),
-			coalesce((SELECT b.name FROM businesses b WHERE b.id = ?), ''),
-			`+compliance.ConfirmationWindowDaysSQL("?")+`, `+compliance.FirstJudgedDaySQL+`,
-			i.id, coalesce(i.nib, ''), coalesce(i.name, ''), coalesce(i.status, ''), i.email, `+agreement+`
-		FROM (SELECT 1) one
-		LEFT JOIN ikms i ON `+cond+` `+from, args...).Scan(&l.ID, &l.BusinessName, &l.WindowDays, &l.FirstJudged,
-		&l.IKMID, &l.IKMNIB, &l.IKMName, &l.IKMStatus, &l.IKMEmail,
-		&l.AgreementID, &l.AgreementStatus, &l.AgreementStart, &l.AgreementEnd, &l.AgreementHasIKM); err != nil {
-		return Purchase{}, fmt.Errorf("procurement: report checks: %w", err)
-	}
-	switch {
-	case field == "":
-	case l.IKMID == nil:
-		c.Add(field, reasonIKMUnknown)
-	case l.IKMStatus != "active":
-		c.Add(field, reasonIKMInactive)
-	}
-	if in.AgreementID != nil && l.IKMID != nil {
-		switch {
-		case l.AgreementID == nil:
-			c.Add("agreement_id", reasonAgreementGone)
-		case l.AgreementStatus != "approved" && l.AgreementStatus != "ended":
-			c.Add("agreement_id", reasonAgreementStatus(l.AgreementStatus))
-		case !l.AgreementHasIKM:
-			c.Add("agreement_id", reasonAgreementIKM)
-		case !f.purchaseDate.IsZero() && (f.purchaseDate.Before(*l.AgreementStart) || f.purchaseDate.After(*l.AgreementEnd)):
-			c.Add("agreement_id", reasonAgreementDate)
-		}
-	}
-	if !f.purchaseDate.IsZero() && l.FirstJudged != nil && f.purchaseDate.Before(*l.FirstJudged) {
-		c.Add("purchase_date", reasonBeforeRules(*l.FirstJudged))
-	}
-	if c.Err() != nil {
-		// Refused anyway: say too whether the invoice number is taken, so
-		// the one answer lists everything to fix. A clean report learns it
-		// from the unique index when it is written (409).
-		if f.invoice != "" && !c.Has("invoice_number") {
-			var taken bool
-			if err := db.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM purchases
-					WHERE business_id = ? AND invoice_number = ?)`, a.BusinessID, f.invoice).Row().Scan(&taken); err != nil {
-				return Purchase{}, fmt.Errorf("procurement: invoice check: %w", err)
-			}
-			if taken {
-				c.Add("invoice_number", reasonInvoiceTaken)
-			}
-		}
-		return Purchase{}, c.Err()
-	}
-
 	// As PostgreSQL keeps it, so the answer now and every later read agree.
 	now := s.now().Truncate(time.Microsecond)
-	window := DefaultConfirmationWindow
-	if l.WindowDays != nil {
-		window = time.Duration(*l.WindowDays) * 24 * time.Hour
-	}
 	p := Purchase{
-		ID: l.ID, BusinessID: a.BusinessID, IKMID: *l.IKMID, AgreementID: in.AgreementID, InvoiceNumber: f.invoice,
+		BusinessID: a.BusinessID, AgreementID: in.AgreementID, InvoiceNumber: f.invoice,
 		PurchaseDate: f.purchaseDate, PaidDate: f.paidDate, Description: f.description, Quantity: f.quantity,
-		Amount: f.amount, Status: StatusReported, ConfirmBy: now.Add(window), Source: sourceOf(a, SourceManual),
-		CreatedAt: now, UpdatedAt: now, BusinessName: l.BusinessName, IKMName: l.IKMName, IKMNIB: l.IKMNIB,
+		Amount: f.amount, Status: StatusReported, Source: sourceOf(a, SourceManual), CreatedAt: now, UpdatedAt: now,
 	}
 	setCreator(&p, a)
-	var err error
-	if p.LinkNonce, err = linkNonce(p.ID); err != nil {
-		return Purchase{}, err
-	}
-	parts := []database.Stmt{insertStmt(p)}
-	if l.IKMEmail != nil {
-		ikm := ikmRow{ID: p.IKMID, NIB: l.IKMNIB, Name: l.IKMName, Email: l.IKMEmail}
-		link := s.link(tokenFor(secret, p.LinkNonce).value)
-		mail, ok, err := notify.EnqueueStmt(now, s.confirmationRequest(p, ikm, l.BusinessName, link))
-		if err != nil {
-			return Purchase{}, err
-		}
-		if ok {
-			parts = append(parts, mail)
-		}
-	}
-	event, err := audit.Insert(ctx, now, audit.Event{Action: "purchase.report", EntityType: "purchase",
-		EntityID: strconv.FormatInt(p.ID, 10), After: AuditView(p)})
+	st, err := s.reportStmt(ctx, p, c.Err() == nil, cond, key, now)
 	if err != nil {
 		return Purchase{}, err
 	}
-	parts = append(parts, event)
-	if answer != nil {
-		st, err := answer(p)
-		if err != nil {
-			return Purchase{}, err
-		}
-		parts = append(parts, st)
-	}
-	if err := database.Together(ctx, db, parts...); err != nil {
+	var r reportChecks
+	if err := database.QueryRow(ctx, db, st.SQL, st.Args...).Scan(&r.IKMID, &r.IKMNIB, &r.IKMName, &r.IKMStatus,
+		&r.IKMEmail, &r.BusinessName, &r.AgreementID, &r.AgreementStatus, &r.AgreementStart, &r.AgreementEnd,
+		&r.AgreementHasIKM, &r.WindowDays, &r.FirstJudged, &r.ID, &r.ConfirmBy); err != nil {
 		return Purchase{}, insertError(err)
 	}
-	return p, nil
+	if r.ID != nil {
+		p.ID, p.IKMID, p.ConfirmBy = *r.ID, *r.IKMID, *r.ConfirmBy
+		p.BusinessName, p.IKMName, p.IKMNIB = r.BusinessName, r.IKMName, r.IKMNIB
+		return p, nil
+	}
+
+	// Nothing was written: say why, every reason at once.
+	switch {
+	case field == "":
+	case r.IKMID == nil:
+		c.Add(field, reasonIKMUnknown)
+	case r.IKMStatus != "active":
+		c.Add(field, reasonIKMInactive)
+	}
+	if in.AgreementID != nil && r.IKMID != nil {
+		switch {
+		case r.AgreementID == nil:
+			c.Add("agreement_id", reasonAgreementGone)
+		case r.AgreementStatus != "approved" && r.AgreementStatus != "ended":
+			c.Add("agreement_id", reasonAgreementStatus(r.AgreementStatus))
+		case !r.AgreementHasIKM:
+			c.Add("agreement_id", reasonAgreementIKM)
+		case !f.purchaseDate.IsZero() && (f.purchaseDate.Before(*r.AgreementStart) || f.purchaseDate.After(*r.AgreementEnd)):
+			c.Add("agreement_id", reasonAgreementDate)
+		}
+	}
+	if !f.purchaseDate.IsZero() && r.FirstJudged != nil && f.purchaseDate.Before(*r.FirstJudged) {
+		c.Add("purchase_date", reasonBeforeRules(*r.FirstJudged))
+	}
+	// Refused anyway: say too whether the invoice number is taken, so the
+	// one answer lists everything to fix. A clean report learns it from the
+	// unique index when it is written (409).
+	if f.invoice != "" && !c.Has("invoice_number") {
+		var taken bool
+		if err := database.QueryRow(ctx, db, `SELECT EXISTS (SELECT 1 FROM purchases
+				WHERE business_id = ? AND invoice_number = ?)`, a.BusinessID, f.invoice).Scan(&taken); err != nil {
+			return Purchase{}, fmt.Errorf("procurement: invoice check: %w", err)
+		}
+		if taken {
+			c.Add("invoice_number", reasonInvoiceTaken)
+		}
+	}
+	if err := c.Err(); err != nil {
+		return Purchase{}, err
+	}
+	return Purchase{}, fmt.Errorf("procurement: report of %q written nowhere, though every check passed", f.invoice)
+}
+
+// reportStmt is a report's one statement: chk reads what the checks need,
+// ok is the purchase to write when every check passes (fieldsOK: the
+// request's own fields did) with its id drawn and its deadline set, and the
+// parts after it write the purchase, the request to confirm and the audit
+// event. There is one statement per shape of request (the IKM by id or by
+// NIB, with an agreement or without), so each keeps one generic plan.
+func (s *Service) reportStmt(ctx context.Context, p Purchase, fieldsOK bool, ikmCond string, ikmKey any,
+	now time.Time) (database.Stmt, error) {
+	salt := make([]byte, 8)
+	if _, err := rand.Read(salt); err != nil {
+		return database.Stmt{}, err
+	}
+	request, err := json.Marshal(baseOf(p))
+	if err != nil {
+		return database.Stmt{}, err
+	}
+	after, err := json.Marshal(AuditView(p))
+	if err != nil {
+		return database.Stmt{}, err
+	}
+	agreementCols := `NULL::bigint AS agreement_id, '' AS agreement_status, NULL::date AS agreement_start,
+		NULL::date AS agreement_end, false AS agreement_has_ikm`
+	agreementJoin, agreementOK := "", ""
+	chkArgs := []any{s.today(), p.BusinessID, ikmKey}
+	okArgs := []any{string(request), string(after), salt, now, int(DefaultConfirmationWindow.Hours() / 24), fieldsOK,
+		p.PurchaseDate}
+	if p.AgreementID != nil {
+		agreementCols = `ag.id AS agreement_id, coalesce(ag.status, '') AS agreement_status, ag.start_date AS agreement_start,
+			ag.end_date AS agreement_end, coalesce(ag.has_ikm, false) AS agreement_has_ikm`
+		agreementJoin = `LEFT JOIN LATERAL (SELECT a.id, a.status, a.start_date, a.end_date,
+				EXISTS (SELECT 1 FROM agreement_ikms ai WHERE ai.agreement_id = a.id AND ai.ikm_id = i.id) AS has_ikm
+			FROM agreements a WHERE a.id = ? AND a.business_id = ?) ag ON true`
+		chkArgs = append(chkArgs, *p.AgreementID, p.BusinessID)
+		agreementOK = `AND chk.agreement_id IS NOT NULL AND chk.agreement_status IN ('approved', 'ended')
+			AND chk.agreement_has_ikm AND ?::date BETWEEN chk.agreement_start AND chk.agreement_end`
+		okArgs = append(okArgs, p.PurchaseDate)
+	}
+	var w database.With
+	w.Part("chk", database.Stmt{SQL: `SELECT i.id AS ikm_id, coalesce(i.nib, '') AS ikm_nib,
+			coalesce(i.name, '') AS ikm_name, coalesce(i.status, '') AS ikm_status, i.email AS ikm_email,
+			coalesce(b.name, '') AS business_name, ` + agreementCols + `,
+			` + compliance.ConfirmationWindowDaysSQL("?") + ` AS window_days, ` + compliance.FirstJudgedDaySQL + ` AS first_judged
+		FROM (SELECT 1) one
+		LEFT JOIN businesses b ON b.id = ?
+		LEFT JOIN ikms i ON ` + ikmCond + ` ` + agreementJoin, Args: chkArgs})
+	w.Part("ok", database.Stmt{SQL: `SELECT nextval('purchases_id_seq') AS id, chk.*,
+			?::jsonb AS request, ?::jsonb AS after, ?::bytea AS salt,
+			?::timestamptz + make_interval(days => coalesce(chk.window_days, ?)) AS confirm_by
+		FROM chk
+		WHERE ?::boolean AND chk.ikm_status = 'active' AND (chk.first_judged IS NULL OR ?::date >= chk.first_judged)
+		` + agreementOK, Args: okArgs})
+	w.Part("ins", database.Stmt{SQL: `INSERT INTO purchases (id, business_id, ikm_id, agreement_id, invoice_number,
+			purchase_date, paid_date, description, quantity, amount, status, confirm_by, source, created_by,
+			created_token_id, created_at, updated_at, link_nonce)
+		SELECT ok.id, ?, ok.ikm_id, ?, ?, ?, ?, ?, ?, ?, 'reported', ok.confirm_by, ?, ?, ?, ?, ?, int8send(ok.id) || ok.salt
+		FROM ok`, Args: []any{p.BusinessID, p.AgreementID, p.InvoiceNumber, p.PurchaseDate, p.PaidDate, p.Description,
+		p.Quantity, p.Amount, string(p.Source), p.CreatedBy, p.CreatedTokenID, now, now}})
+	w.Part("mail", notify.EnqueueFrom(now, notify.From{Kind: KindConfirmationRequest, Rows: "ok", Recipient: "ok.ikm_email",
+		Payload: `ok.request || jsonb_build_object('purchase_id', ok.id, 'ikm_id', ok.ikm_id, 'ikm_name', ok.ikm_name,
+			'business_name', ok.business_name, 'confirm_by', ok.confirm_by,
+			'link_nonce', encode(int8send(ok.id) || ok.salt, 'hex'))`}))
+	w.Part("audit", audit.InsertFrom(ctx, now, audit.Event{Action: "purchase.report", EntityType: "purchase"}, "ok",
+		"ok.id::text", "ok.after || jsonb_build_object('id', ok.id, 'ikm_id', ok.ikm_id)"))
+	return w.Then(database.Stmt{SQL: `SELECT chk.ikm_id, chk.ikm_nib, chk.ikm_name, chk.ikm_status, chk.ikm_email,
+			chk.business_name, chk.agreement_id, chk.agreement_status, chk.agreement_start, chk.agreement_end,
+			chk.agreement_has_ikm, chk.window_days, chk.first_judged, ok.id, ok.confirm_by
+		FROM chk LEFT JOIN ok ON true`}), nil
 }
 
 // ikmKey reads how a report names its IKM: the field to blame, the join
@@ -288,54 +311,22 @@ func duplicateInvoice() error {
 
 // afterCreate queues the request to confirm (when the IKM has an e-mail
 // address) and records the audit event of a new purchase.
-func (s *Service) afterCreate(ctx context.Context, tx *gorm.DB, p Purchase, ikm ikmRow, action string, secret []byte) error {
+func (s *Service) afterCreate(ctx context.Context, tx *gorm.DB, p Purchase, ikm ikmRow, action string) error {
 	if ikm.Email != nil && strings.TrimSpace(*ikm.Email) != "" {
 		var business string
 		if err := tx.WithContext(ctx).Raw("SELECT name FROM businesses WHERE id = ?", p.BusinessID).Scan(&business).Error; err != nil {
 			return err
 		}
-		link := s.link(tokenFor(secret, p.LinkNonce).value)
-		if err := notify.Enqueue(ctx, tx, s.now(), s.confirmationRequest(p, ikm, business, link)); err != nil {
+		msg, err := confirmationRequest(p, ikm, business)
+		if err != nil {
+			return err
+		}
+		if err := notify.Enqueue(ctx, tx, s.now(), msg); err != nil {
 			return err
 		}
 	}
 	return audit.Record(ctx, tx, s.now(), audit.Event{Action: action, EntityType: "purchase",
 		EntityID: strconv.FormatInt(p.ID, 10), After: AuditView(p)})
-}
-
-func (s *Service) confirmationRequest(p Purchase, ikm ikmRow, business, link string) notify.Message {
-	what := "pembelian"
-	if p.ReversesID != nil {
-		what = "koreksi (pembatalan) pembelian"
-	}
-	deadline := p.ConfirmBy.In(s.cfg.Location)
-	body := fmt.Sprintf(`Yth. %s,
-
-%s melaporkan %s dari usaha Anda kepada Dinas Perindustrian:
-
-  Nomor faktur : %s
-  Tanggal      : %s
-  Uraian       : %s
-  Nilai        : %s
-
-Mohon periksa laporan ini lalu konfirmasi bila benar, atau sanggah dengan
-alasannya bila tidak sesuai, melalui tautan berikut paling lambat
-%s pukul %s WIB:
-
-%s
-
-Tautan ini pribadi dan hanya dapat dipakai satu kali. Tanpa konfirmasi,
-pembelian ini tidak dihitung kecuali diverifikasi oleh petugas Dinas.
-
-Dinas Perindustrian
-`, ikm.Name, business, what, p.InvoiceNumber, longDate(p.PurchaseDate), p.Description, Rupiah(p.Amount),
-		longDate(deadline), deadline.Format("15.04"), link)
-	return notify.Message{
-		Kind: "purchase.confirmation_request", Recipient: *ikm.Email,
-		Subject: fmt.Sprintf("Mohon konfirmasi %s dari %s (%s)", what, business, Rupiah(p.Amount)),
-		Body:    body,
-		Payload: map[string]any{"purchase_id": p.ID, "ikm_id": ikm.ID, "business_id": p.BusinessID},
-	}
 }
 
 // get reads one purchase with the names of its business and IKM, whoever
@@ -349,25 +340,40 @@ func notFound() error {
 }
 
 // AuditView is the shape audit events record of a purchase.
-func AuditView(p Purchase) map[string]any {
-	v := map[string]any{
-		"id": p.ID, "business_id": p.BusinessID, "ikm_id": p.IKMID, "agreement_id": p.AgreementID,
-		"invoice_number": p.InvoiceNumber, "purchase_date": p.PurchaseDate.Format(time.DateOnly),
-		"description": p.Description, "quantity": p.Quantity, "amount": p.Amount, "status": p.Status,
-		"verified": p.Verified, "source": p.Source,
+func AuditView(p Purchase) PurchaseAudit {
+	v := PurchaseAudit{
+		ID: p.ID, BusinessID: p.BusinessID, IKMID: p.IKMID, AgreementID: p.AgreementID,
+		InvoiceNumber: p.InvoiceNumber, PurchaseDate: p.PurchaseDate.Format(time.DateOnly),
+		Description: p.Description, Quantity: p.Quantity, Amount: p.Amount, Status: p.Status,
+		Verified: p.Verified, Source: p.Source, ReversesID: p.ReversesID,
+		DisputeReason: p.DisputeReason, ResolutionReason: p.ResolutionReason,
 	}
 	if p.PaidDate != nil {
-		v["paid_date"] = p.PaidDate.Format(time.DateOnly)
+		v.PaidDate = p.PaidDate.Format(time.DateOnly)
 	}
 	if p.ReversesID != nil {
-		v["reverses_id"] = *p.ReversesID
-		v["reversal_reason"] = p.ReversalReason
-	}
-	if p.DisputeReason != "" {
-		v["dispute_reason"] = p.DisputeReason
-	}
-	if p.ResolutionReason != "" {
-		v["resolution_reason"] = p.ResolutionReason
+		v.ReversalReason = p.ReversalReason
 	}
 	return v
+}
+
+// PurchaseAudit is a purchase as its audit events record it.
+type PurchaseAudit struct {
+	ID               int64  `json:"id"`
+	BusinessID       int64  `json:"business_id"`
+	IKMID            int64  `json:"ikm_id"`
+	AgreementID      *int64 `json:"agreement_id"`
+	InvoiceNumber    string `json:"invoice_number"`
+	PurchaseDate     string `json:"purchase_date"`
+	PaidDate         string `json:"paid_date,omitempty"`
+	Description      string `json:"description"`
+	Quantity         int64  `json:"quantity"`
+	Amount           int64  `json:"amount"`
+	Status           Status `json:"status"`
+	Verified         bool   `json:"verified"`
+	Source           Source `json:"source"`
+	ReversesID       *int64 `json:"reverses_id,omitempty"`
+	ReversalReason   string `json:"reversal_reason,omitempty"`
+	DisputeReason    string `json:"dispute_reason,omitempty"`
+	ResolutionReason string `json:"resolution_reason,omitempty"`
 }

@@ -43,6 +43,12 @@ type token struct {
 // links with a secret nobody kept, and the read would ask the pool for a
 // second connection).
 func (s *Service) signingSecret(ctx context.Context) ([]byte, error) {
+	return s.secretOn(ctx, s.db)
+}
+
+// secretOn is signingSecret reading db, a connection the caller holds
+// outside any transaction.
+func (s *Service) secretOn(ctx context.Context, db *gorm.DB) ([]byte, error) {
 	if s.cfg.TokenSecret != "" {
 		return []byte(s.cfg.TokenSecret), nil
 	}
@@ -56,7 +62,7 @@ func (s *Service) signingSecret(ctx context.Context) ([]byte, error) {
 	if _, err := rand.Read(fresh); err != nil {
 		return nil, err
 	}
-	db := s.db.WithContext(ctx)
+	db = db.WithContext(ctx)
 	if err := db.Clauses(clause.OnConflict{DoNothing: true}).Table("installation_secrets").
 		Create(map[string]any{"name": secretName, "value": fresh, "created_at": s.now()}).Error; err != nil {
 		return nil, fmt.Errorf("procurement: store signing secret: %w", err)

@@ -31,7 +31,7 @@ func jobCmd(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	runner, err := jobs.NewStandardRunner(db, clock.System{}, env.log, env.cfg)
+	runner, err := jobs.NewStandardRunner(db, clock.System{}, env.log, env.cfg, nil)
 	if err != nil {
 		return err
 	}

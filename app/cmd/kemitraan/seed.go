@@ -69,7 +69,7 @@ func seedCmd(ctx context.Context, env *environment, args []string) error {
 	fmt.Fprintf(env.stdout, "demo: %d period reports new\n", nr)
 	// Evaluate the demo period the way the scheduler would, so the sanction
 	// list and statistics have something to show; a re-run changes nothing.
-	runner, err := jobs.NewStandardRunner(db, clock.System{}, env.log, env.cfg)
+	runner, err := jobs.NewStandardRunner(db, clock.System{}, env.log, env.cfg, nil)
 	if err != nil {
 		return err
 	}

@@ -54,7 +54,7 @@ func serve(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	log.Info("rule sets loaded", "dir", cfg.RulesDir, "files", rules.Files, "new", rules.Created, "replaced", rules.Replaced)
-	runner, err := jobs.NewStandardRunner(db, clock.System{}, log, cfg)
+	runner, err := jobs.NewStandardRunner(db, clock.System{}, log, cfg, nil)
 	if err != nil {
 		return err
 	}

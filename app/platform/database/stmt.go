@@ -20,25 +20,41 @@ type Stmt struct {
 	Args []any
 }
 
-// Together runs data-modifying statements (INSERT, UPDATE or DELETE,
-// without a trailing semicolon) as the parts of one WITH statement: they
-// commit together or not at all, in one round trip, without a transaction
-// of their own. Parts see the same snapshot, so none can read what another
-// writes, and each runs to completion whether or not anything reads it.
-func Together(ctx context.Context, db *gorm.DB, parts ...Stmt) error {
-	var b strings.Builder
-	var args []any
-	for i, p := range parts {
-		if i == 0 {
-			b.WriteString("WITH ")
-		} else {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "w%d AS (%s)", i, p.SQL)
-		args = append(args, p.Args...)
+// With builds one statement from named parts (WITH name AS (part), …)
+// and a final query over them, keeping every part's arguments in order.
+// Data-modifying parts (INSERT, UPDATE, DELETE) commit with the statement
+// or not at all, in one round trip and without a transaction of their own;
+// every part sees the same snapshot, so none reads what another writes, and
+// each runs to completion whether or not anything reads it.
+type With struct {
+	sql  strings.Builder
+	args []any
+}
+
+// Part adds the part named name.
+func (w *With) Part(name string, st Stmt) *With {
+	if w.sql.Len() == 0 {
+		w.sql.WriteString("WITH ")
+	} else {
+		w.sql.WriteString(",\n")
 	}
-	b.WriteString(" SELECT 1")
-	return Exec(ctx, db, Stmt{SQL: b.String(), Args: args})
+	fmt.Fprintf(&w.sql, "%s AS (%s)", name, st.SQL)
+	w.args = append(w.args, st.Args...)
+	return w
+}
+
+// Then ends the statement with the final query.
+func (w *With) Then(final Stmt) Stmt {
+	return Stmt{SQL: w.sql.String() + "\n" + final.SQL, Args: append(w.args, final.Args...)}
+}
+
+// Together runs data-modifying statements as the parts of one (see With).
+func Together(ctx context.Context, db *gorm.DB, parts ...Stmt) error {
+	var w With
+	for i, p := range parts {
+		w.Part(fmt.Sprintf("w%d", i), p)
+	}
+	return Exec(ctx, db, w.Then(Stmt{SQL: "SELECT 1"}))
 }
 
 // Exec runs st on db's connection (its transaction's, or the pool) through
