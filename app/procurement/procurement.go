@@ -127,6 +127,8 @@ type Service struct {
 
 	secretMu sync.Mutex
 	secret   []byte
+	// reportSQL is the text of a report's statement by its shape (report.go).
+	reportSQL sync.Map
 }
 
 // New returns the service. store keeps evidence files; window may be nil.
