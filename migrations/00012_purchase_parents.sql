@@ -32,32 +32,34 @@ DECLARE
     again boolean;
     orphan record;
 BEGIN
-    -- Every new row names a business and an IKM that exist.
+    -- Every new row names a business and an IKM that exist; and most
+    -- statements change no counted purchase (a purchase is reported,
+    -- disputed, withdrawn): they leave at once, before any query is planned.
+    -- For an insert one query answers both.
     IF TG_OP = 'INSERT' THEN
         IF current_setting('transaction_isolation') <> 'read committed' THEN
             RAISE EXCEPTION 'INSERT on table "purchases" must run in READ COMMITTED to check its businesses and IKM'
                 USING ERRCODE = 'feature_not_supported';
         END IF;
-        SELECT n.business_id, n.ikm_id, b.id IS NULL AS no_business INTO orphan
+        SELECT (array_agg(n.business_id) FILTER (WHERE b.id IS NULL))[1] AS business_id,
+               (array_agg(n.ikm_id) FILTER (WHERE i.id IS NULL))[1] AS ikm_id,
+               bool_or(n.status = 'confirmed') AS counted INTO orphan
         FROM new_rows n
         LEFT JOIN businesses b ON b.id = n.business_id
-        LEFT JOIN ikms i ON i.id = n.ikm_id
-        WHERE b.id IS NULL OR i.id IS NULL
-        LIMIT 1;
-        IF FOUND THEN
+        LEFT JOIN ikms i ON i.id = n.ikm_id;
+        IF orphan.business_id IS NOT NULL OR orphan.ikm_id IS NOT NULL THEN
             RAISE EXCEPTION 'insert on table "purchases" violates its % reference',
-                    CASE WHEN orphan.no_business THEN 'businesses' ELSE 'ikms' END
+                    CASE WHEN orphan.business_id IS NOT NULL THEN 'businesses' ELSE 'ikms' END
                 USING ERRCODE = 'foreign_key_violation',
-                      CONSTRAINT = CASE WHEN orphan.no_business THEN 'purchases_business_id_fkey' ELSE 'purchases_ikm_id_fkey' END,
-                      DETAIL = CASE WHEN orphan.no_business
+                      CONSTRAINT = CASE WHEN orphan.business_id IS NOT NULL
+                          THEN 'purchases_business_id_fkey' ELSE 'purchases_ikm_id_fkey' END,
+                      DETAIL = CASE WHEN orphan.business_id IS NOT NULL
                           THEN format('Key (business_id)=(%s) is not present in table "businesses".', orphan.business_id)
                           ELSE format('Key (ikm_id)=(%s) is not present in table "ikms".', orphan.ikm_id) END;
         END IF;
-    END IF;
-    -- Most statements change no counted purchase (a purchase is reported,
-    -- disputed, withdrawn): they leave at once, before any query is planned.
-    IF TG_OP = 'INSERT' THEN
-        PERFORM FROM new_rows WHERE status = 'confirmed' LIMIT 1;
+        IF NOT coalesce(orphan.counted, false) THEN
+            RETURN NULL;
+        END IF;
     ELSIF TG_OP = 'DELETE' THEN
         PERFORM FROM old_rows WHERE status = 'confirmed' LIMIT 1;
     ELSE

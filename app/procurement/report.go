@@ -217,39 +217,49 @@ func (s *Service) reportStmt(ctx context.Context, p Purchase, fieldsOK bool, ikm
 			AND chk.agreement_has_ikm AND ?::date BETWEEN chk.agreement_start AND chk.agreement_end`
 		okArgs = append(okArgs, p.PurchaseDate)
 	}
+	mail := notify.EnqueueFrom(now, notify.From{Kind: KindConfirmationRequest, Rows: "ok", Recipient: "ok.ikm_email",
+		Payload: `ok.request || jsonb_build_object('purchase_id', ok.id, 'ikm_id', ok.ikm_id, 'ikm_name', ok.ikm_name,
+			'business_name', ok.business_name, 'confirm_by', ok.confirm_by,
+			'link_nonce', encode(int8send(ok.id) || ok.salt, 'hex'))`})
+	event := audit.InsertFrom(ctx, now, audit.Event{Action: "purchase.report", EntityType: "purchase"}, "ok",
+		"ok.id::text", "ok.after || jsonb_build_object('id', ok.id, 'ikm_id', ok.ikm_id)")
+	// Each part's text is written only the first time its shape is seen.
 	parts := []struct {
 		name string
-		st   database.Stmt
+		sql  func() string
+		args []any
 	}{
-		{"chk", database.Stmt{SQL: `SELECT i.id AS ikm_id, coalesce(i.nib, '') AS ikm_nib,
+		{"chk", func() string {
+			return `SELECT i.id AS ikm_id, coalesce(i.nib, '') AS ikm_nib,
 			coalesce(i.name, '') AS ikm_name, coalesce(i.status, '') AS ikm_status, i.email AS ikm_email,
 			coalesce(b.name, '') AS business_name, ` + agreementCols + `,
 			` + compliance.ConfirmationWindowDaysSQL("?") + ` AS window_days, ` + compliance.FirstJudgedDaySQL + ` AS first_judged
 		FROM (SELECT 1) one
 		LEFT JOIN businesses b ON b.id = ?
-		LEFT JOIN ikms i ON ` + ikmCond + ` ` + agreementJoin, Args: chkArgs}},
-		{"ok", database.Stmt{SQL: `SELECT nextval('purchases_id_seq') AS id, chk.*,
+		LEFT JOIN ikms i ON ` + ikmCond + ` ` + agreementJoin
+		}, chkArgs},
+		{"ok", func() string {
+			return `SELECT nextval('purchases_id_seq') AS id, chk.*,
 			?::jsonb AS request, ?::jsonb AS after, ?::bytea AS salt,
 			?::timestamptz + make_interval(days => coalesce(chk.window_days, ?)) AS confirm_by
 		FROM chk
 		WHERE ?::boolean AND chk.ikm_status = 'active' AND (chk.first_judged IS NULL OR ?::date >= chk.first_judged)
-		` + agreementOK, Args: okArgs}},
-		{"ins", database.Stmt{SQL: `INSERT INTO purchases (id, business_id, ikm_id, agreement_id, invoice_number,
+		` + agreementOK
+		}, okArgs},
+		{"ins", func() string {
+			return `INSERT INTO purchases (id, business_id, ikm_id, agreement_id, invoice_number,
 			purchase_date, paid_date, description, quantity, amount, status, confirm_by, source, created_by,
 			created_token_id, created_at, updated_at, link_nonce)
 		SELECT ok.id, ?, ok.ikm_id, ?, ?, ?, ?, ?, ?, ?, 'reported', ok.confirm_by, ?, ?, ?, ?, ?, int8send(ok.id) || ok.salt
-		FROM ok`, Args: []any{p.BusinessID, p.AgreementID, p.InvoiceNumber, p.PurchaseDate, p.PaidDate, p.Description,
-			p.Quantity, p.Amount, string(p.Source), p.CreatedBy, p.CreatedTokenID, now, now}}},
-		{"mail", notify.EnqueueFrom(now, notify.From{Kind: KindConfirmationRequest, Rows: "ok", Recipient: "ok.ikm_email",
-			Payload: `ok.request || jsonb_build_object('purchase_id', ok.id, 'ikm_id', ok.ikm_id, 'ikm_name', ok.ikm_name,
-			'business_name', ok.business_name, 'confirm_by', ok.confirm_by,
-			'link_nonce', encode(int8send(ok.id) || ok.salt, 'hex'))`})},
-		{"audit", audit.InsertFrom(ctx, now, audit.Event{Action: "purchase.report", EntityType: "purchase"}, "ok",
-			"ok.id::text", "ok.after || jsonb_build_object('id', ok.id, 'ikm_id', ok.ikm_id)")},
+		FROM ok`
+		}, []any{p.BusinessID, p.AgreementID, p.InvoiceNumber, p.PurchaseDate, p.PaidDate, p.Description,
+			p.Quantity, p.Amount, string(p.Source), p.CreatedBy, p.CreatedTokenID, now, now}},
+		{"mail", func() string { return mail.SQL }, mail.Args},
+		{"audit", func() string { return event.SQL }, event.Args},
 	}
 	var args []any
 	for _, part := range parts {
-		args = append(args, part.st.Args...)
+		args = append(args, part.args...)
 	}
 	// The text depends on the shape alone: built once per shape.
 	shape := ikmCond + strconv.FormatBool(p.AgreementID != nil)
@@ -258,14 +268,14 @@ func (s *Service) reportStmt(ctx context.Context, p Purchase, fieldsOK bool, ikm
 	}
 	var w database.With
 	for _, part := range parts {
-		w.Part(part.name, part.st)
+		w.Part(part.name, database.Stmt{SQL: part.sql()})
 	}
 	st := w.Then(database.Stmt{SQL: `SELECT chk.ikm_id, chk.ikm_nib, chk.ikm_name, chk.ikm_status, chk.ikm_email,
 			chk.business_name, chk.agreement_id, chk.agreement_status, chk.agreement_start, chk.agreement_end,
 			chk.agreement_has_ikm, chk.window_days, chk.first_judged, ok.id, ok.confirm_by
 		FROM chk LEFT JOIN ok ON true`})
 	s.reportSQL.Store(shape, st.SQL)
-	return st, nil
+	return database.Stmt{SQL: st.SQL, Args: args}, nil
 }
 
 // ikmKey reads how a report names its IKM: the field to blame, the join
