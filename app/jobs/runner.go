@@ -166,7 +166,7 @@ func (r *Runner) Run(ctx context.Context, name string, trigger Trigger, p Params
 // another replica holds the lock the run is recorded as skipped. The
 // connection goes back to the pool before runLocked returns.
 func (r *Runner) runLocked(ctx context.Context, job Job, rec *RunRecord, p Params) (Counts, error, error) {
-	conn, on, err := database.Conn(ctx, r.db)
+	conn, on, err := database.DedicatedConn(ctx, r.db)
 	if err != nil {
 		return nil, nil, fmt.Errorf("jobs: %s: lock connection: %w", job.Name, err)
 	}

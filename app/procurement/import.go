@@ -83,7 +83,7 @@ func (s *Service) Import(ctx context.Context, in ImportInput, idem *Idem[ImportR
 	}
 	// COPY needs the pgx connection under database/sql, so the whole unit of
 	// work runs on one dedicated connection.
-	conn, db, err := database.Conn(ctx, s.db)
+	conn, db, err := database.DedicatedConn(ctx, s.db)
 	if err != nil {
 		return ImportResult{}, nil, fmt.Errorf("procurement: import connection: %w", err)
 	}

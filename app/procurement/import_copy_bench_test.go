@@ -101,7 +101,7 @@ func copyRows(b *testing.B, db *gorm.DB, businessID int64, iteration, rows int) 
 		}
 		pw.CloseWithError(w.err)
 	}()
-	conn, _, err := database.Conn(context.Background(), db)
+	conn, _, err := database.DedicatedConn(context.Background(), db)
 	if err != nil {
 		b.Fatal(err)
 	}

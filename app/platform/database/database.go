@@ -44,7 +44,7 @@ func Open(ctx context.Context, cfg config.Database, log *slog.Logger) (*gorm.DB,
 	sqlDB.SetMaxOpenConns(cfg.MaxOpenConns)
 	sqlDB.SetMaxIdleConns(cfg.MaxIdleConns)
 	sqlDB.SetConnMaxLifetime(cfg.ConnMaxLifetime)
-	db, err := gorm.Open(postgres.New(postgres.Config{Conn: &pool{db: sqlDB, timeout: cfg.AcquireTimeout}}), &gorm.Config{
+	db, err := gorm.Open(postgres.New(postgres.Config{Conn: newPool(sqlDB, cfg.MaxOpenConns, cfg.AcquireTimeout)}), &gorm.Config{
 		Logger: queryLog{log: log.With("component", "gorm")},
 		// Timestamps are set by the domain's clock, never by gorm.
 		NowFunc:                func() time.Time { return time.Now().UTC() },

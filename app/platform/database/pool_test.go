@@ -47,7 +47,7 @@ func TestPoolRefusesASecondConnectionAfterTheAcquireTimeout(t *testing.T) {
 		"query":   func() error { return db.WithContext(ctx).Raw("SELECT 1").Scan(&n).Error },
 		"row":     func() error { return db.WithContext(ctx).Raw("SELECT 1").Row().Scan(&n) },
 		"begin":   func() error { return db.WithContext(ctx).Transaction(func(*gorm.DB) error { return nil }) },
-		"conn":    func() error { _, _, err := database.Conn(ctx, db); return err },
+		"conn":    func() error { _, _, err := database.DedicatedConn(ctx, db); return err },
 		"session": func() error { return db.WithContext(ctx).Table("pg_class").Limit(1).Count(new(int64)).Error },
 	}
 	for name, f := range nested {
