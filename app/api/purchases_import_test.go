@@ -303,3 +303,26 @@ func TestImportLimits(t *testing.T) {
 		t.Errorf("%d purchases stored past a limit", n)
 	}
 }
+
+// An import with more bad rows than one answer lists names the first ones
+// in line order and says how many errors it left out.
+func TestImportSaysHowManyErrorsItLeftOut(t *testing.T) {
+	s, _ := newPurchaseServer(t)
+	company := s.asCompany(s.newBusiness("factory"))
+	nib := s.nibOf(s.newIKM())
+	var csv strings.Builder
+	csv.WriteString("invoice_number,ikm_nib,purchase_date,description,quantity,amount\n")
+	for i := range 1200 {
+		fmt.Fprintf(&csv, "F-%04d,%s,2025-03-01,Besek,1,seratus ribu\n", i, nib)
+	}
+	p := s.importFile(company, "", []byte(csv.String())).problem(http.StatusUnprocessableEntity)
+	got := lineErrors(p)
+	if len(got) != 1000 || got[0].Line != 2 || got[999].Line != 1001 {
+		t.Fatalf("%d errors listed, lines %d..%d, want the first 1000 (lines 2..1001)", len(got), got[0].Line, got[len(got)-1].Line)
+	}
+	if p["bad_rows"] != float64(1200) || p["errors_omitted"] != float64(200) || p["errors_truncated"] != true ||
+		!strings.Contains(text(p, "detail"), "200 kesalahan lain") {
+		t.Errorf("bad_rows %v, errors_omitted %v, truncated %v, detail %q", p["bad_rows"], p["errors_omitted"],
+			p["errors_truncated"], text(p, "detail"))
+	}
+}

@@ -45,8 +45,9 @@ type ImportResult struct {
 	LastID      int64
 }
 
-// MaxImportErrors caps the bad rows listed in one answer; the total is
-// always given.
+// MaxImportErrors caps the errors listed in one answer (the first, in line
+// order); the answer always gives how many rows were bad and how many
+// errors it left out.
 const MaxImportErrors = 1000
 
 // linksPerMail caps the confirmation links one import e-mail lists.
@@ -410,9 +411,14 @@ func (s *Service) checkStaged(ctx context.Context, tx *gorm.DB, businessID int64
 	e := fault.Invalid(errs[:shown]...)
 	e.Code = "import_rejected"
 	total := counts.Lines + st.badLines
+	omitted := st.errCount + counts.Errors - shown
 	e.Detail = fmt.Sprintf("%d dari %d baris bermasalah; tidak ada yang disimpan. Perbaiki lalu kirim ulang seluruh berkas.",
 		total, st.rows)
-	e.Extra = map[string]any{"rows": st.rows, "bad_rows": total, "errors_truncated": st.errCount+counts.Errors > shown}
+	if omitted > 0 {
+		e.Detail += fmt.Sprintf(" Daftar ini memuat %d kesalahan pertama; %d kesalahan lain pada baris berikutnya tidak dicantumkan.",
+			shown, omitted)
+	}
+	e.Extra = map[string]any{"rows": st.rows, "bad_rows": total, "errors_truncated": omitted > 0, "errors_omitted": omitted}
 	return e
 }
 
