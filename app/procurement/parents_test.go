@@ -13,7 +13,7 @@ import (
 )
 
 // A purchase's business and IKM are checked per statement (migration
-// 00012): a purchase naming neither cannot be written, and neither can be
+// 00011): a purchase naming neither cannot be written, and neither can be
 // deleted, truncated or renumbered away from a purchase, even by a
 // transaction that began before the purchase committed.
 func TestPurchaseParentsAreKept(t *testing.T) {

@@ -25,7 +25,7 @@ import (
 // 8 random bytes, kept in purchases.link_nonce: the link is found by the
 // purchase's primary key and can be shown again to an officer, and a
 // forged or mistyped token fails the MAC check before any lookup. Links
-// issued before migration 00011 (a random nonce, its hash stored in
+// issued before migration 00010 (a random nonce, its hash stored in
 // confirmation_tokens) are still found there until they expire.
 
 const secretName = "confirmation_token"
