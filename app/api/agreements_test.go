@@ -289,7 +289,7 @@ func TestAgreementValidationNamesEveryFieldAndWritesNothing(t *testing.T) {
 		edit(b)
 		return b
 	}
-	tomorrow := time.Now().In(compliance.WIB).AddDate(0, 0, 2).Format(time.DateOnly)
+	tomorrow := time.Now().In(clock.WIB).AddDate(0, 0, 2).Format(time.DateOnly)
 	tests := []struct {
 		name   string
 		who    caller

@@ -9,6 +9,7 @@ import (
 
 	"kemitraan/app/audit"
 	"kemitraan/app/auth"
+	"kemitraan/app/platform/clock"
 )
 
 // auditRoutes only reads: no route updates or deletes an audit event.
@@ -48,7 +49,7 @@ type auditEventResponse struct {
 }
 
 func (s *Server) listAuditEvents(c echo.Context) error {
-	q, loc := newQuery(c), s.loc
+	q, loc := newQuery(c), clock.WIB
 	f := audit.Filter{
 		EntityType: q.text("entity_type"), EntityID: q.text("entity_id"), ActorUserID: q.id("actor_user_id"),
 		Actor: q.text("actor"), Action: q.text("action"),

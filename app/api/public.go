@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"kemitraan/app/compliance"
+	"kemitraan/app/platform/clock"
 	"kemitraan/app/report"
 )
 
@@ -188,7 +188,7 @@ func (s *Server) publicRecommendations(c echo.Context) error {
 	items := make([]recommendationResponse, len(recs))
 	for i, r := range recs {
 		items[i] = recommendationResponse{ID: r.ID, BusinessName: r.BusinessName, Category: r.Category,
-			KecamatanName: r.KecamatanName, Periods: r.Periods, DecidedOn: dateText(compliance.DateIn(r.DecidedAt))}
+			KecamatanName: r.KecamatanName, Periods: r.Periods, DecidedOn: dateText(clock.DateIn(r.DecidedAt))}
 	}
 	publicCache(c)
 	return c.JSON(http.StatusOK, newListPage(items, next))

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"kemitraan/app/compliance"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/clock"
 )
@@ -25,7 +24,7 @@ func (s *testServer) registeredLongAgo(business int64) {
 }
 
 func wib(y int, m time.Month, d, hh, mm, ss int) time.Time {
-	return time.Date(y, m, d, hh, mm, ss, 0, compliance.WIB)
+	return time.Date(y, m, d, hh, mm, ss, 0, clock.WIB)
 }
 
 func TestPeriodReportsOnTimeLateTwiceAndOpen(t *testing.T) {

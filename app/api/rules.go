@@ -10,6 +10,7 @@ import (
 
 	"kemitraan/app/auth"
 	"kemitraan/app/compliance"
+	"kemitraan/app/platform/clock"
 )
 
 // yamlTypes are the media types a rule set upload may declare.
@@ -98,7 +99,7 @@ func newRuleSetResponse(r compliance.StoredRuleSet, now time.Time, current strin
 
 // currentRuleVersion names the version in force today ("" when none).
 func (s *Server) currentRuleVersion(c echo.Context) string {
-	rs, err := compliance.RuleSetAt(c.Request().Context(), s.db, compliance.DateIn(s.clock.Now()))
+	rs, err := compliance.RuleSetAt(c.Request().Context(), s.db, clock.DateIn(s.clock.Now()))
 	if err != nil {
 		return ""
 	}

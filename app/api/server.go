@@ -51,7 +51,6 @@ type Server struct {
 	db       *gorm.DB
 	log      *slog.Logger
 	clock    clock.Clock
-	loc      *time.Location // the configured time zone, loaded once
 	migrator *database.Migrator
 	auth     *auth.Service
 	// files keeps uploaded documents; partnership is agreements, outlets
@@ -102,12 +101,12 @@ func New(d Deps) (*echo.Echo, error) {
 		d.Clock = clock.System{}
 	}
 	s := &Server{
-		cfg: d.Config, db: d.DB, log: d.Log, clock: d.Clock, loc: d.Config.Location(),
+		cfg: d.Config, db: d.DB, log: d.Log, clock: d.Clock,
 		migrator: migrator, metrics: prometheus.NewRegistry(),
 		auth:  auth.NewService(d.DB, d.Clock, d.Config.Auth),
 		files: files.NewStore(d.Config.Uploads.Dir, d.Config.Uploads.MaxBytes, d.Clock),
 	}
-	s.registry = registry.New(d.DB, d.Clock, s.loc)
+	s.registry = registry.New(d.DB, d.Clock)
 	s.partnership = partnership.New(d.DB, d.Clock, s.files, nil)
 	s.purchases = procurement.New(d.DB, d.Clock, procurement.ConfigFrom(d.Config), s.files, procurement.RuleSetWindow())
 	s.sanction = sanction.New(d.DB, d.Clock, s.files, d.Config.Office)

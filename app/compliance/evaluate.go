@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
 )
@@ -77,7 +78,7 @@ func CheckEvaluable(ctx context.Context, db *gorm.DB, p Period, now time.Time) (
 // LatestDue is the latest period whose report deadline has passed at now,
 // in the period kind of the rule set in force today.
 func LatestDue(ctx context.Context, db *gorm.DB, now time.Time) (Period, error) {
-	rs, err := RuleSetAt(ctx, db, DateIn(now))
+	rs, err := RuleSetAt(ctx, db, clock.DateIn(now))
 	if err != nil {
 		return Period{}, err
 	}

@@ -121,15 +121,15 @@ func (w *world) evaluation(business int64, period string) evalRow {
 	return r
 }
 
-var afterQ1Deadline = time.Date(2025, 4, 16, 1, 0, 0, 0, time.UTC) // 08:00 WIB on 16 April
+var afterQ1Deadline = time.Date(2025, 4, 16, 1, 0, 0, 0, time.UTC) // 08:00 clock.WIB on 16 April
 
 func TestEvaluationBoundariesInWIB(t *testing.T) {
 	w := newWorld(t)
 	b := w.business("restaurant") // Rp5,000,000 and 1 IKM
 	ikm := w.ikm()
 	w.report(b, "2025-Q1", time.Date(2025, 4, 10, 0, 0, 0, 0, time.UTC))
-	// Purchase dates are WIB calendar dates: 31 March counts for Q1 (the
-	// 23:30 WIB purchase is dated 31 March), 1 April and 31 December do not.
+	// Purchase dates are clock.WIB calendar dates: 31 March counts for Q1 (the
+	// 23:30 clock.WIB purchase is dated 31 March), 1 April and 31 December do not.
 	w.purchase(b, ikm, "2025-03-31", 1_000_000, "confirmed")
 	w.purchase(b, ikm, "2025-01-01", 2_000_000, "confirmed")
 	w.purchase(b, ikm, "2025-04-01", 40_000_000, "confirmed")
@@ -274,7 +274,7 @@ func TestEvaluationRefusesEarlyOrWrongPeriods(t *testing.T) {
 		now    time.Time
 		code   string
 	}{
-		{"2025-Q1", time.Date(2025, 4, 15, 16, 59, 0, 0, time.UTC), "period_not_due"}, // 23:59 WIB on the due day
+		{"2025-Q1", time.Date(2025, 4, 15, 16, 59, 0, 0, time.UTC), "period_not_due"}, // 23:59 clock.WIB on the due day
 		{"2025-03", afterQ1Deadline, "validation_failed"},                             // the rule set is quarterly
 		{"2024-Q4", afterQ1Deadline, "no_rule_set"},
 	} {

@@ -8,18 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"kemitraan/app/platform/clock"
 )
-
-// WIB is Asia/Jakarta. Indonesia has kept UTC+7 without daylight saving since
-// 1964, so the fixed zone is exact when the tz database is missing.
-var WIB = loadJakarta()
-
-func loadJakarta() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Jakarta"); err == nil {
-		return loc
-	}
-	return time.FixedZone("WIB", 7*60*60)
-}
 
 // PeriodKind is how long a reporting period is.
 type PeriodKind string
@@ -179,16 +170,16 @@ func (p Period) LastDay() time.Time { return p.Next().FirstDay().AddDate(0, 0, -
 // Days is the number of calendar days in the period.
 func (p Period) Days() int { return int(p.Next().FirstDay().Sub(p.FirstDay()).Hours() / 24) }
 
-// Start is the instant the period begins: its first day at 00:00 WIB.
+// Start is the instant the period begins: its first day at 00:00 clock.WIB.
 func (p Period) Start() time.Time {
-	return time.Date(p.Year, p.firstMonth(), 1, 0, 0, 0, 0, WIB)
+	return time.Date(p.Year, p.firstMonth(), 1, 0, 0, 0, 0, clock.WIB)
 }
 
 // End is the instant the period is over: the next period's first day at
-// 00:00 WIB. The period is the half-open range [Start, End).
+// 00:00 clock.WIB. The period is the half-open range [Start, End).
 func (p Period) End() time.Time { return p.Next().Start() }
 
-// Contains reports whether instant t falls inside the period, read in WIB.
+// Contains reports whether instant t falls inside the period, read in clock.WIB.
 func (p Period) Contains(t time.Time) bool {
 	return !t.Before(p.Start()) && t.Before(p.End())
 }
@@ -225,19 +216,12 @@ func PeriodOf(k PeriodKind, d time.Time) Period {
 }
 
 // PeriodContaining is the period of kind k holding instant t as read in WIB:
-// 23:30 WIB on 31 March (16:30 UTC) is still Q1.
+// 23:30 clock.WIB on 31 March (16:30 UTC) is still Q1.
 func PeriodContaining(k PeriodKind, t time.Time) Period {
-	return PeriodOf(k, t.In(WIB))
+	return PeriodOf(k, t.In(clock.WIB))
 }
 
-// DateIn is the calendar date of instant t in WIB, as a date value (midnight
-// UTC), ready for a date column.
-func DateIn(t time.Time) time.Time {
-	w := t.In(WIB)
-	return time.Date(w.Year(), w.Month(), w.Day(), 0, 0, 0, 0, time.UTC)
-}
-
-// StartOfDay is the instant the calendar date d begins in WIB.
+// StartOfDay is the instant the calendar date d begins in clock.WIB.
 func StartOfDay(d time.Time) time.Time {
-	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, WIB)
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, clock.WIB)
 }

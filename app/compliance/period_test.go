@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"kemitraan/app/compliance"
+	"kemitraan/app/platform/clock"
 )
 
 func TestParsePeriod(t *testing.T) {
@@ -43,19 +44,19 @@ func TestParsePeriod(t *testing.T) {
 func TestPeriodInstantsInWIB(t *testing.T) {
 	q1 := compliance.MustPeriod("2025-Q1")
 	if got := q1.Start().UTC().Format(time.RFC3339); got != "2024-12-31T17:00:00Z" {
-		t.Errorf("Q1 starts %s, want 00:00 WIB on 1 January (17:00 UTC the day before)", got)
+		t.Errorf("Q1 starts %s, want 00:00 clock.WIB on 1 January (17:00 UTC the day before)", got)
 	}
 	if got := q1.End().UTC().Format(time.RFC3339); got != "2025-03-31T17:00:00Z" {
-		t.Errorf("Q1 ends %s, want 00:00 WIB on 1 April", got)
+		t.Errorf("Q1 ends %s, want 00:00 clock.WIB on 1 April", got)
 	}
 	for _, tc := range []struct {
 		utc  string
 		want string
 	}{
-		{"2025-03-31T16:30:00Z", "2025-Q1"}, // 23:30 WIB on 31 March
-		{"2025-03-31T16:59:59Z", "2025-Q1"}, // 23:59:59 WIB
-		{"2025-03-31T17:00:00Z", "2025-Q2"}, // midnight WIB, 1 April
-		{"2024-12-31T17:00:00Z", "2025-Q1"}, // midnight WIB, 1 January
+		{"2025-03-31T16:30:00Z", "2025-Q1"}, // 23:30 clock.WIB on 31 March
+		{"2025-03-31T16:59:59Z", "2025-Q1"}, // 23:59:59 clock.WIB
+		{"2025-03-31T17:00:00Z", "2025-Q2"}, // midnight clock.WIB, 1 April
+		{"2024-12-31T17:00:00Z", "2025-Q1"}, // midnight clock.WIB, 1 January
 		{"2024-12-31T16:59:59Z", "2024-Q4"},
 	} {
 		at, _ := time.Parse(time.RFC3339, tc.utc)
@@ -72,7 +73,7 @@ func TestPeriodInstantsInWIB(t *testing.T) {
 	if got := compliance.PeriodContaining(compliance.Semester, time.Date(2025, 6, 30, 17, 0, 0, 0, time.UTC)); got.String() != "2025-S2" {
 		t.Errorf("semester: %s", got)
 	}
-	if d := compliance.DateIn(time.Date(2025, 3, 31, 17, 0, 0, 0, time.UTC)); d.Format(time.DateOnly) != "2025-04-01" {
+	if d := clock.DateIn(time.Date(2025, 3, 31, 17, 0, 0, 0, time.UTC)); d.Format(time.DateOnly) != "2025-04-01" {
 		t.Errorf("DateIn: %s", d)
 	}
 }
@@ -93,10 +94,10 @@ func TestPeriodSteps(t *testing.T) {
 	}
 	q1 := compliance.MustPeriod("2025-Q1")
 	if q1.Closed(time.Date(2025, 3, 31, 16, 59, 59, 0, time.UTC)) {
-		t.Error("Q1 closed at 23:59:59 WIB on 31 March")
+		t.Error("Q1 closed at 23:59:59 clock.WIB on 31 March")
 	}
 	if !q1.Closed(time.Date(2025, 3, 31, 17, 0, 0, 0, time.UTC)) {
-		t.Error("Q1 not closed at 00:00 WIB on 1 April")
+		t.Error("Q1 not closed at 00:00 clock.WIB on 1 April")
 	}
 	if !q1.ContainsDate(time.Date(2025, 3, 31, 0, 0, 0, 0, time.UTC)) || q1.ContainsDate(time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Error("ContainsDate at the edges")

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"kemitraan/app/platform/clock"
 )
 
 // ReminderDays are the days before a report deadline on which reminders go
@@ -49,13 +51,13 @@ func reminderRung(daysLeft int) int {
 // queues the e-mails, so a second run sends nothing. appURL is the service's
 // public address for the links in the messages.
 func SendReminders(ctx context.Context, db *gorm.DB, now time.Time, appURL string) (ReminderResult, error) {
-	rs, err := RuleSetAt(ctx, db, DateIn(now))
+	rs, err := RuleSetAt(ctx, db, clock.DateIn(now))
 	if err != nil {
 		return ReminderResult{}, err
 	}
 	p := PeriodContaining(rs.Period, now).Prev()
 	due := rs.ReportDueDate(p)
-	daysLeft := int(due.Sub(DateIn(now)).Hours() / 24)
+	daysLeft := int(due.Sub(clock.DateIn(now)).Hours() / 24)
 	res := ReminderResult{Period: p.String()}
 	rung := reminderRung(daysLeft)
 	if rung == 0 {

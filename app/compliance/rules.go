@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/fault"
 )
 
@@ -32,7 +33,7 @@ type RuleSet struct {
 	// Period is the kind of reporting period the rule set speaks of.
 	Period PeriodKind `json:"period"`
 	// ReportDueDay is the day of the month after a period ends on which its
-	// report is due (inclusive, until 23:59:59 WIB).
+	// report is due (inclusive, until 23:59:59 clock.WIB).
 	ReportDueDay int `json:"report_due_day"`
 	// ConfirmationWindowDays is how long an IKM has to confirm a reported
 	// purchase before it stays unconfirmed and does not count.
@@ -82,7 +83,7 @@ func (r RuleSet) ReportDueDate(p Period) time.Time {
 	return time.Date(n.Year(), n.Month(), r.ReportDueDay, 0, 0, 0, 0, time.UTC)
 }
 
-// ReportDeadline is the instant p's report becomes late: 00:00 WIB on the day
+// ReportDeadline is the instant p's report becomes late: 00:00 clock.WIB on the day
 // after the due date. A report submitted before it is on time.
 func (r RuleSet) ReportDeadline(p Period) time.Time {
 	return StartOfDay(r.ReportDueDate(p).AddDate(0, 0, 1))
@@ -110,13 +111,13 @@ func (r RuleSet) ConfirmationDeadline(reportedAt time.Time) time.Time {
 }
 
 // ResponseDueDate is the last day to answer a warning decided at decidedAt:
-// the response window counted in calendar days from the decision's WIB date.
+// the response window counted in calendar days from the decision's clock.WIB date.
 func (r RuleSet) ResponseDueDate(decidedAt time.Time) time.Time {
-	return DateIn(decidedAt).AddDate(0, 0, r.ResponseWindowDays)
+	return clock.DateIn(decidedAt).AddDate(0, 0, r.ResponseWindowDays)
 }
 
 // ResponseDeadline is the instant the answer to a warning decided at
-// decidedAt is late: 00:00 WIB after the due date.
+// decidedAt is late: 00:00 clock.WIB after the due date.
 func (r RuleSet) ResponseDeadline(decidedAt time.Time) time.Time {
 	return StartOfDay(r.ResponseDueDate(decidedAt).AddDate(0, 0, 1))
 }

@@ -53,7 +53,7 @@ func TestShippedRuleSetHasSpecDefaults(t *testing.T) {
 		t.Errorf("Q1 report due %s", d)
 	}
 	if d := rs.ReportDeadline(q1).UTC(); !d.Equal(time.Date(2025, 4, 15, 17, 0, 0, 0, time.UTC)) {
-		t.Errorf("Q1 report deadline %s, want 00:00 WIB on 16 April", d)
+		t.Errorf("Q1 report deadline %s, want 00:00 clock.WIB on 16 April", d)
 	}
 	if d := rs.ReportDueDate(compliance.MustPeriod("2025-Q4")); d.Format(time.DateOnly) != "2026-01-15" {
 		t.Errorf("Q4 report due %s", d)
@@ -62,7 +62,7 @@ func TestShippedRuleSetHasSpecDefaults(t *testing.T) {
 	if got := rs.ConfirmationDeadline(reported); !got.Equal(reported.Add(14 * 24 * time.Hour)) {
 		t.Errorf("confirmation deadline %s", got)
 	}
-	// Decided at 23:30 WIB on 1 May: day one of the window is still 1 May.
+	// Decided at 23:30 clock.WIB on 1 May: day one of the window is still 1 May.
 	decided := time.Date(2025, 5, 1, 16, 30, 0, 0, time.UTC)
 	if d := rs.ResponseDueDate(decided); d.Format(time.DateOnly) != "2025-05-16" {
 		t.Errorf("response due %s", d)

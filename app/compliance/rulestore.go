@@ -17,6 +17,7 @@ import (
 
 	"kemitraan/app/audit"
 	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
 )
@@ -32,9 +33,9 @@ type StoredRuleSet struct {
 	LoadedBy int64
 }
 
-// InForce reports whether the version has taken effect at now (WIB date).
+// InForce reports whether the version has taken effect at now (clock.WIB date).
 func (s StoredRuleSet) InForce(now time.Time) bool {
-	return !s.EffectiveFrom.After(DateIn(now))
+	return !s.EffectiveFrom.After(clock.DateIn(now))
 }
 
 type ruleSetRow struct {
@@ -105,7 +106,7 @@ func InstallRuleSet(ctx context.Context, db *gorm.DB, src []byte, origin string,
 		Body: body, Source: string(src), SHA256: hex.EncodeToString(sum[:]), Origin: origin, LoadedAt: now.UTC(),
 	}
 	row.LoadedBy = actor.From(ctx).OptionalUserID()
-	today := DateIn(now)
+	today := clock.DateIn(now)
 
 	var out InstallResult
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

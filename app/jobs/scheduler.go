@@ -13,9 +13,11 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"kemitraan/app/platform/clock"
 )
 
-// Scheduler runs named functions on cron schedules read in one time zone.
+// Scheduler runs named functions on cron schedules read in WIB.
 type Scheduler struct {
 	cron *cron.Cron
 	log  *slog.Logger
@@ -32,12 +34,12 @@ var errStopped = errors.New("jobs: scheduler stopped")
 // stopGrace is how long Stop waits for cancelled runs to wind down.
 const stopGrace = 5 * time.Second
 
-// NewScheduler returns a stopped scheduler reading schedules in loc
-// (Asia/Jakarta), so "30 1 * * *" means 01:30 WIB.
-func NewScheduler(loc *time.Location, log *slog.Logger) *Scheduler {
+// NewScheduler returns a stopped scheduler reading schedules in WIB, so
+// "30 1 * * *" means 01:30 WIB.
+func NewScheduler(log *slog.Logger) *Scheduler {
 	runs, cancel := context.WithCancelCause(context.Background())
 	return &Scheduler{
-		cron: cron.New(cron.WithLocation(loc), cron.WithChain(cron.Recover(cron.DiscardLogger))),
+		cron: cron.New(cron.WithLocation(clock.WIB), cron.WithChain(cron.Recover(cron.DiscardLogger))),
 		log:  log, runs: runs, cancel: cancel,
 	}
 }

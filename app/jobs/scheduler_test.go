@@ -18,7 +18,7 @@ func TestSchedulerStop(t *testing.T) {
 	spent, cancel := context.WithCancel(context.Background())
 	cancel()
 	for range 50 {
-		s := jobs.NewScheduler(time.UTC, slog.New(slog.DiscardHandler))
+		s := jobs.NewScheduler(slog.New(slog.DiscardHandler))
 		if err := s.Add("outbox", "@every 1h", func(context.Context) error { return nil }); err != nil {
 			t.Fatal(err)
 		}
@@ -28,7 +28,7 @@ func TestSchedulerStop(t *testing.T) {
 		}
 	}
 
-	s := jobs.NewScheduler(time.UTC, slog.New(slog.DiscardHandler))
+	s := jobs.NewScheduler(slog.New(slog.DiscardHandler))
 	started, ended := make(chan struct{}), make(chan error, 1)
 	if err := s.Add("evaluate", "@every 1s", func(ctx context.Context) error {
 		close(started)

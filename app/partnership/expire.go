@@ -8,8 +8,8 @@ import (
 
 	"gorm.io/gorm"
 
-	"kemitraan/app/compliance"
 	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/logging"
 )
 
@@ -44,7 +44,7 @@ func EndExpired(ctx context.Context, db *gorm.DB, now time.Time) (int, error) {
 			RETURNING 1
 		)
 		SELECT count(*) FROM logged`,
-		sql.Named("now", now.UTC()), sql.Named("today", compliance.DateIn(now)),
+		sql.Named("now", now.UTC()), sql.Named("today", clock.DateIn(now)),
 		sql.Named("user", a.OptionalUserID()), sql.Named("actor", a.Label()), sql.Named("role", string(a.Role)),
 		sql.Named("request", logging.RequestID(ctx)), sql.Named("ip", a.IP),
 	).Scan(&n).Error

@@ -109,7 +109,7 @@ func requireText(c *fault.Checker, field string, s *string, max int) {
 }
 
 // today is the calendar date of now in WIB, as a date value.
-func (s *Service) today() time.Time { return compliance.DateIn(s.clock.Now()) }
+func (s *Service) today() time.Time { return clock.DateIn(s.clock.Now()) }
 
 // ownBusiness resolves which business a write is for: a company user or
 // token acts for its own business only (asking for another is "not found",

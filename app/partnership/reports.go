@@ -14,6 +14,7 @@ import (
 	"kemitraan/app/audit"
 	"kemitraan/app/compliance"
 	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
 )
@@ -98,7 +99,7 @@ func (s *Service) SubmitReport(ctx context.Context, businessID int64, period str
 				return fmt.Errorf("partnership: existing report: %w", err)
 			}
 			e := fault.Conflict("report_exists", fmt.Sprintf("Laporan periode %s sudah dikirim pada %s.",
-				r.Period, first.SubmittedAt.In(compliance.WIB).Format("02-01-2006 15:04 WIB")))
+				r.Period, first.SubmittedAt.In(clock.WIB).Format("02-01-2006 15:04 WIB")))
 			e.Extra = map[string]any{"submitted_at": first.SubmittedAt, "current_status": first.Status()}
 			return e
 		}

@@ -23,6 +23,7 @@ import (
 	"kemitraan/app/compliance"
 	"kemitraan/app/notify"
 	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
 	"kemitraan/app/platform/sheet"
@@ -509,7 +510,7 @@ func (s *Service) importMails(ctx context.Context, tx *gorm.DB, businessID int64
 	if err := tx.Raw("SELECT name FROM businesses WHERE id = ?", businessID).Scan(&business).Error; err != nil {
 		return err
 	}
-	deadline := confirmBy.In(s.cfg.Location)
+	deadline := confirmBy.In(clock.WIB)
 	var msgs []notify.Message
 	for i := 0; i < len(lines); {
 		j := i

@@ -114,7 +114,6 @@ type Config struct {
 	// TokenSecret signs confirmation links; empty means the installation
 	// secret kept in the database.
 	TokenSecret string
-	Location    *time.Location
 }
 
 // Service reports and decides purchases.
@@ -136,20 +135,14 @@ func New(db *gorm.DB, c clock.Clock, cfg Config, store *files.Store, window Wind
 	if c == nil {
 		c = clock.System{}
 	}
-	if cfg.Location == nil {
-		cfg.Location = time.UTC
-	}
 	return &Service{db: db, clock: c, cfg: cfg, files: store, window: window}
 }
 
 func (s *Service) now() time.Time { return s.clock.Now().UTC() }
 
-// today is the calendar date in the office's time zone, as a UTC midnight
-// (how dates are held).
-func (s *Service) today() time.Time {
-	t := s.clock.Now().In(s.cfg.Location)
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-}
+// today is the calendar date in WIB, as a UTC midnight (how dates are
+// held).
+func (s *Service) today() time.Time { return clock.Today(s.clock) }
 
 func (s *Service) confirmationWindow(ctx context.Context, db *gorm.DB, at time.Time) (time.Duration, error) {
 	if s.window == nil {

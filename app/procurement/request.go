@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"kemitraan/app/notify"
+	"kemitraan/app/platform/clock"
 )
 
 // KindConfirmationRequest is the message asking an IKM to confirm a
@@ -92,7 +93,7 @@ func (s *Service) renderRequest(m notify.Message, secret []byte) (notify.Message
 	if f.Reversal {
 		what = "koreksi (pembatalan) pembelian"
 	}
-	deadline := f.ConfirmBy.In(s.cfg.Location)
+	deadline := f.ConfirmBy.In(clock.WIB)
 	m.Subject = fmt.Sprintf("Mohon konfirmasi %s dari %s (%s)", what, f.BusinessName, Rupiah(f.Amount))
 	m.Body = fmt.Sprintf(`Yth. %s,
 

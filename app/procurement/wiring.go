@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"kemitraan/app/compliance"
+	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/config"
 	"kemitraan/app/platform/fault"
 )
@@ -16,7 +17,7 @@ import (
 func ConfigFrom(cfg config.Config) Config {
 	return Config{
 		MaxAmount: cfg.Procurement.MaxAmount, ImportMaxRows: cfg.Procurement.ImportMaxRows,
-		PublicURL: cfg.HTTP.PublicURL, TokenSecret: cfg.Auth.TokenSecret.Value(), Location: cfg.Location(),
+		PublicURL: cfg.HTTP.PublicURL, TokenSecret: cfg.Auth.TokenSecret.Value(),
 	}
 }
 
@@ -25,7 +26,7 @@ func ConfigFrom(cfg config.Config) Config {
 // default window.
 func RuleSetWindow() WindowFunc {
 	return func(ctx context.Context, db *gorm.DB, at time.Time) (time.Duration, error) {
-		rs, err := compliance.RuleSetAt(ctx, db, compliance.DateIn(at))
+		rs, err := compliance.RuleSetAt(ctx, db, clock.DateIn(at))
 		if errors.Is(err, fault.ErrNotFound) {
 			return DefaultConfirmationWindow, nil
 		}

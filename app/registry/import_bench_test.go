@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/dbtest"
@@ -29,8 +28,7 @@ func ikmFile(first, n int) []byte {
 func BenchmarkImportIKMs(b *testing.B) {
 	const rows = 10_000
 	db := dbtest.New(b)
-	loc, _ := time.LoadLocation("Asia/Jakarta")
-	svc := registry.New(db, clock.NewFixed(now), loc)
+	svc := registry.New(db, clock.NewFixed(now))
 
 	b.Run("new", func(b *testing.B) {
 		for i := 0; b.Loop(); i++ {

@@ -27,23 +27,16 @@ import (
 type Service struct {
 	db    *gorm.DB
 	clock clock.Clock
-	loc   *time.Location // dates (registered_at, "today") are Jakarta dates
 }
 
-// New returns a Service. loc is the zone that decides what "today" is.
-func New(db *gorm.DB, clk clock.Clock, loc *time.Location) *Service {
-	if loc == nil {
-		loc = time.UTC
-	}
-	return &Service{db: db, clock: clk, loc: loc}
+// New returns a Service.
+func New(db *gorm.DB, clk clock.Clock) *Service {
+	return &Service{db: db, clock: clk}
 }
 
-// today is the current date in the service's zone, as a UTC midnight (the
-// way a date column is read back).
-func (s *Service) today() time.Time {
-	y, m, d := s.clock.Now().In(s.loc).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
+// today is the current date in WIB, as a UTC midnight (the way a date
+// column is read back).
+func (s *Service) today() time.Time { return clock.Today(s.clock) }
 
 // Business categories (SPEC §3), in the order forms show them.
 var Categories = []string{"industrial_estate", "factory", "hotel", "restaurant", "modern_retail", "other"}

@@ -30,12 +30,8 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	db := dbtest.New(t)
-	loc, err := time.LoadLocation("Asia/Jakarta")
-	if err != nil {
-		t.Fatal(err)
-	}
 	clk := clock.NewFixed(now)
-	return &fixture{t: t, db: db, svc: registry.New(db, clk, loc), clk: clk}
+	return &fixture{t: t, db: db, svc: registry.New(db, clk), clk: clk}
 }
 
 // The actors: no user rows exist in these tests, so none carries a user id.

@@ -8,6 +8,7 @@ import (
 
 	"kemitraan/app/compliance"
 	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/fault"
 )
 
@@ -51,7 +52,7 @@ func (s *Service) CompanyDashboard(ctx context.Context) (Dashboard, error) {
 		return Dashboard{}, fault.NotFound("business_not_found", "Dasbor ini hanya untuk pengguna perusahaan.")
 	}
 	now := s.clock.Now()
-	rs, err := compliance.RuleSetAt(ctx, s.db, compliance.DateIn(now))
+	rs, err := compliance.RuleSetAt(ctx, s.db, clock.DateIn(now))
 	if err != nil {
 		return Dashboard{}, err
 	}
@@ -62,7 +63,7 @@ func (s *Service) CompanyDashboard(ctx context.Context) (Dashboard, error) {
 		rs = judged
 	}
 	out := Dashboard{Period: p, RuleSet: rs.Version, ReportDue: rs.ReportDueDate(p),
-		DaysLeft: int(p.LastDay().Sub(compliance.DateIn(now)).Hours()/24) + 1}
+		DaysLeft: int(p.LastDay().Sub(clock.DateIn(now)).Hours()/24) + 1}
 
 	var live struct {
 		ID                  int64

@@ -12,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"kemitraan/app/compliance"
+	"kemitraan/app/platform/clock"
 )
 
 // Export is the whole sanction list of one period (every page, in the
@@ -120,7 +121,7 @@ func (x *Export) columns() []column {
 			if r.LastDecision == nil {
 				return ""
 			}
-			return r.LastDecision.DecidedAt.In(compliance.WIB).Format("2006-01-02 15:04")
+			return r.LastDecision.DecidedAt.In(clock.WIB).Format("2006-01-02 15:04")
 		}},
 	}
 	// The periods before the listed one, oldest first.
@@ -315,7 +316,7 @@ func (x *Export) writeTotals(f *excelize.File, st styles, t totals) error {
 	rows := [][2]any{
 		{"Periode", x.q.period.String() + " (" + x.q.period.Label() + ")"},
 		{"Versi aturan", x.q.ruleSet.Version},
-		{"Dibuat (WIB)", x.q.now.In(compliance.WIB).Format("2006-01-02 15:04")},
+		{"Dibuat (WIB)", x.q.now.In(clock.WIB).Format("2006-01-02 15:04")},
 		{"Jumlah usaha dalam daftar", t.rows},
 	}
 	for _, s := range ListStatuses {

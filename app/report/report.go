@@ -79,7 +79,7 @@ func (s *Service) resolvePeriod(ctx context.Context, raw, field string) (periodC
 		}
 	}
 	if p.IsZero() {
-		rs, err := compliance.RuleSetAt(ctx, s.db, compliance.DateIn(s.clock.Now()))
+		rs, err := compliance.RuleSetAt(ctx, s.db, clock.DateIn(s.clock.Now()))
 		if err != nil {
 			return periodChoice{}, err
 		}

@@ -15,6 +15,7 @@ import (
 	"kemitraan/app/compliance"
 	"kemitraan/app/notify"
 	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/fault"
 )
 
@@ -159,7 +160,7 @@ func (s *Service) Decide(ctx context.Context, caseID int64, in DecisionInput) (D
 		if err != nil {
 			return err
 		}
-		year := now.In(compliance.WIB).Year()
+		year := now.In(clock.WIB).Year()
 		seq, err := nextLetterNumber(ctx, tx, year)
 		if err != nil {
 			return err

@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"kemitraan/app/compliance"
+	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/config"
 )
 
@@ -270,7 +271,7 @@ func renderLetter(d letterData) ([]byte, error) {
 	pdf.Line(left, y+1, width-right, y+1)
 	pdf.SetY(y + 5)
 
-	issued := compliance.FormatDate(d.IssuedAt.In(compliance.WIB))
+	issued := compliance.FormatDate(d.IssuedAt.In(clock.WIB))
 	pdf.SetFont("Helvetica", "", 11)
 	pdf.CellFormat(text, 5.5, tr(d.Office.City+", "+issued), "", 1, "R", false, 0, "")
 	pdf.Ln(2)

@@ -62,7 +62,7 @@ func serve(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	sched := jobs.NewScheduler(cfg.Location(), log)
+	sched := jobs.NewScheduler(log)
 	if err := runner.Schedule(sched, cfg.Jobs.Schedules); err != nil {
 		return err
 	}

@@ -1,4 +1,5 @@
-// Package clock lets tests move time: domain code asks a Clock for now.
+// Package clock lets tests move time (domain code asks a Clock for now) and
+// holds the one time zone the service reads time in.
 package clock
 
 import (
@@ -42,3 +43,25 @@ func (f *Fixed) Advance(d time.Duration) {
 	f.t = f.t.Add(d)
 	f.mu.Unlock()
 }
+
+// WIB is Asia/Jakarta: every calendar date, period, deadline and schedule of
+// the service is read in it, as the regulation it enforces is a regency's
+// in western Indonesia. Times are stored in UTC and shown in WIB. Indonesia
+// has kept UTC+7 without daylight saving since 1964, so the fixed zone is
+// exact when the tz database is missing.
+var WIB = func() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Jakarta"); err == nil {
+		return loc
+	}
+	return time.FixedZone("WIB", 7*60*60)
+}()
+
+// DateIn is the calendar date of instant t in WIB, as a date value
+// (midnight UTC), ready for a date column.
+func DateIn(t time.Time) time.Time {
+	w := t.In(WIB)
+	return time.Date(w.Year(), w.Month(), w.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// Today is c's calendar date in WIB, as DateIn gives it.
+func Today(c Clock) time.Time { return DateIn(c.Now()) }

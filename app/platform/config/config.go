@@ -25,7 +25,6 @@ import (
 type Config struct {
 	// Env is "development" (text logs, logging e-mail sender) or "production".
 	Env      string   `yaml:"env" env:"KEMITRAAN_ENV"`
-	Timezone string   `yaml:"timezone" env:"KEMITRAAN_TIMEZONE"`
 	HTTP     HTTP     `yaml:"http"`
 	Database Database `yaml:"database"`
 	Log      Log      `yaml:"log"`
@@ -132,7 +131,7 @@ type Auth struct {
 type Jobs struct {
 	// Enabled runs the cron scheduler inside serve.
 	Enabled bool `yaml:"enabled" env:"KEMITRAAN_JOBS_ENABLED"`
-	// Schedules maps a job name to a cron expression, read in Asia/Jakarta.
+	// Schedules maps a job name to a cron expression, read in WIB.
 	Schedules map[string]string `yaml:"schedules"`
 }
 
@@ -178,8 +177,7 @@ func (s Secret) Value() string { return string(s) }
 // Default returns the configuration used when nothing overrides it.
 func Default() Config {
 	return Config{
-		Env:      "development",
-		Timezone: "Asia/Jakarta",
+		Env: "development",
 		HTTP: HTTP{
 			Addr:            "127.0.0.1:8080",
 			ReadTimeout:     30 * time.Second,
@@ -336,9 +334,6 @@ func (c Config) Validate() error {
 	if c.Env != "development" && c.Env != "production" {
 		bad("env", "must be development or production")
 	}
-	if _, err := time.LoadLocation(c.Timezone); err != nil {
-		bad("timezone", "unknown time zone")
-	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
 		bad("http.addr", "must be host:port, for example 127.0.0.1:8080")
 	}
@@ -441,15 +436,6 @@ func (c Config) LogFormat() string {
 	default:
 		return "text"
 	}
-}
-
-// Location returns the configured time zone; Validate has checked it.
-func (c Config) Location() *time.Location {
-	loc, err := time.LoadLocation(c.Timezone)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
 }
 
 // RedactURL hides the password of a database URL for logging.

@@ -78,7 +78,7 @@ func TestDefaultsWhenNoFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.HTTP.Addr != "127.0.0.1:8080" || cfg.Timezone != "Asia/Jakarta" {
+	if cfg.HTTP.Addr != "127.0.0.1:8080" {
 		t.Errorf("defaults not applied: %+v", cfg.HTTP)
 	}
 	if cfg.Database.URL.Value() != "postgres://u:hunter2@db:5432/k" {
@@ -106,7 +106,7 @@ func TestInvalidValuesNameTheKey(t *testing.T) {
 		{"unknown key", "htp:\n  addr: x\n", nil, []string{"htp"}},
 		{"bad database url", "", map[string]string{"DATABASE_URL": "mysql://x"}, []string{"database.url"}},
 		{"short token secret", "", map[string]string{"KEMITRAAN_TOKEN_SECRET": "pendek"}, []string{"auth.token_secret"}},
-		{"unknown time zone", "timezone: Mars/Olympus\n", nil, []string{"timezone"}},
+		{"the time zone is WIB, not a setting", "timezone: Asia/Makassar\n", nil, []string{"timezone"}},
 		{"bad trusted proxy", "", map[string]string{"KEMITRAAN_HTTP_TRUSTED_PROXIES": "10.0.0.5, 10.0.0.300/8"},
 			[]string{`http.trusted_proxies: "10.0.0.300/8" is neither an IP address nor a CIDR range`}},
 		{"bad trusted proxy in the file", "http:\n  trusted_proxies: [proxy.local]\n", nil,
