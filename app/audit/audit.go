@@ -5,6 +5,7 @@ package audit
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -38,6 +39,10 @@ func Record(ctx context.Context, tx *gorm.DB, at time.Time, ev Event) error {
 	return nil
 }
 
+// columns are what an event records, in the order every insert names them.
+const columns = `occurred_at, actor_user_id, actor, actor_role, action, entity_type, entity_id, before, after,
+	request_id, ip`
+
 // Insert is the statement that records ev, naming the actor and request
 // from ctx, for a caller that writes it together with its change in one
 // statement (database.Together).
@@ -52,27 +57,58 @@ func Insert(ctx context.Context, at time.Time, ev Event) (database.Stmt, error) 
 		return database.Stmt{}, fmt.Errorf("audit: after: %w", err)
 	}
 	return database.Stmt{
-		SQL: `INSERT INTO audit_events (occurred_at, actor_user_id, actor, actor_role, action, entity_type, entity_id,
-			before, after, request_id, ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		SQL: `INSERT INTO audit_events (` + columns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		Args: []any{at.UTC(), a.OptionalUserID(), a.Label(), string(a.Role), ev.Action, ev.EntityType, ev.EntityID,
 			jsonb(before), jsonb(after), logging.RequestID(ctx), a.IP},
 	}, nil
 }
 
-// InsertFrom is the statement that records ev once for each row of rows
-// (the FROM of an INSERT … SELECT over the caller's other parts): entityID
-// and after are SQL expressions over those rows, the event's id and its
-// state after the change (jsonb); ev.EntityID and ev.After are not used.
-// It is for a change written in the same statement (database.With).
-func InsertFrom(ctx context.Context, at time.Time, ev Event, rows, entityID, after string) database.Stmt {
-	a := actor.From(ctx)
-	return database.Stmt{
-		SQL: `INSERT INTO audit_events (occurred_at, actor_user_id, actor, actor_role, action, entity_type, entity_id,
-			before, after, request_id, ip)
-			SELECT ?, ?, ?, ?, ?, ?, ` + entityID + `, NULL, ` + after + `, ?, ? FROM ` + rows,
-		Args: []any{at.UTC(), a.OptionalUserID(), a.Label(), string(a.Role), ev.Action, ev.EntityType,
-			logging.RequestID(ctx), a.IP},
+// Selected records one event per row of From, by an INSERT … SELECT inside
+// a caller's set-based statement (a case opened per business found wanting,
+// an agreement ended per expiry). Action, EntityID, Before and After are
+// SQL expressions over those rows (Before and After jsonb, or NULL);
+// EntityType is the entity's name. The actor, the request and the time come
+// from the caller's context, as parameters.
+type Selected struct {
+	From       string
+	Action     string
+	EntityType string
+	EntityID   string
+	Before     string
+	After      string
+}
+
+func (s Selected) sql(param func(name string) string) string {
+	before := s.Before
+	if before == "" {
+		before = "NULL"
 	}
+	return `INSERT INTO audit_events (` + columns + `)
+		SELECT ` + param("at") + `, ` + param("user") + `, ` + param("actor") + `, ` + param("role") + `, ` +
+		s.Action + `, ` + param("entity_type") + `, ` + s.EntityID + `, ` + before + `, ` + s.After + `, ` +
+		param("request") + `, ` + param("ip") + ` FROM ` + s.From
+}
+
+// Named is the statement with named parameters, for a statement whose
+// other parts are named too; bind NamedArgs with it.
+func (s Selected) Named() string {
+	return s.sql(func(name string) string { return "@audit_" + name })
+}
+
+// NamedArgs are the named parameters of Named.
+func (s Selected) NamedArgs(ctx context.Context, at time.Time) []any {
+	a := actor.From(ctx)
+	return []any{sql.Named("audit_at", at.UTC()), sql.Named("audit_user", a.OptionalUserID()),
+		sql.Named("audit_actor", a.Label()), sql.Named("audit_role", string(a.Role)),
+		sql.Named("audit_entity_type", s.EntityType), sql.Named("audit_request", logging.RequestID(ctx)),
+		sql.Named("audit_ip", a.IP)}
+}
+
+// Stmt is the statement with ? parameters, for database.With.
+func (s Selected) Stmt(ctx context.Context, at time.Time) database.Stmt {
+	a := actor.From(ctx)
+	return database.Stmt{SQL: s.sql(func(string) string { return "?" }),
+		Args: []any{at.UTC(), a.OptionalUserID(), a.Label(), string(a.Role), s.EntityType, logging.RequestID(ctx), a.IP}}
 }
 
 // jsonb passes marshalled JSON as text PostgreSQL casts to jsonb (nil: NULL).

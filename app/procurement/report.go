@@ -221,8 +221,8 @@ func (s *Service) reportStmt(ctx context.Context, p Purchase, fieldsOK bool, ikm
 		Payload: `ok.request || jsonb_build_object('purchase_id', ok.id, 'ikm_id', ok.ikm_id, 'ikm_name', ok.ikm_name,
 			'business_name', ok.business_name, 'confirm_by', ok.confirm_by,
 			'link_nonce', encode(int8send(ok.id) || ok.salt, 'hex'))`})
-	event := audit.InsertFrom(ctx, now, audit.Event{Action: "purchase.report", EntityType: "purchase"}, "ok",
-		"ok.id::text", "ok.after || jsonb_build_object('id', ok.id, 'ikm_id', ok.ikm_id)")
+	event := audit.Selected{From: "ok", Action: "'purchase.report'", EntityType: "purchase", EntityID: "ok.id::text",
+		After: "ok.after || jsonb_build_object('id', ok.id, 'ikm_id', ok.ikm_id)"}.Stmt(ctx, now)
 	// Each part's text is written only the first time its shape is seen.
 	parts := []struct {
 		name string

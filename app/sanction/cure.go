@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"kemitraan/app/audit"
 )
 
 // cureSQL judges every finding of the open cases (or of one case when
@@ -97,12 +99,16 @@ func judgeFindings(ctx context.Context, db *gorm.DB, caseID int64) ([]findingNow
 	return out, nil
 }
 
+// caseCured is the event of a case flagged (or no longer flagged) as cured.
+var caseCured = audit.Selected{From: "flagged f", Action: "CASE WHEN f.cured THEN 'case.cured' ELSE 'case.uncured' END",
+	EntityType: "sanction_case", EntityID: "f.id::text", After: "jsonb_build_object('id', f.id, 'cured', f.cured)"}
+
 // refreshCures flags (or unflags) every open case whose findings are all
 // made up, for the reviewer to close with close_cured; it closes nothing
 // itself. One statement, with an audit event per case it changes. It
 // returns how many cases it newly flagged as cured.
 func refreshCures(ctx context.Context, tx *gorm.DB, now time.Time) (int64, error) {
-	args := append(auditArgs(ctx, now), sql.Named("case_id", int64(0)))
+	args := append([]any{sql.Named("now", now.UTC()), sql.Named("case_id", int64(0))}, caseCured.NamedArgs(ctx, now)...)
 	var n int64
 	err := tx.WithContext(ctx).Raw(cureSQL+`,
 		per_case AS (
@@ -113,14 +119,7 @@ func refreshCures(ctx context.Context, tx *gorm.DB, now time.Time) (int64, error
 			FROM per_case pc
 			WHERE c.id = pc.case_id AND (c.cured_at IS NOT NULL) <> pc.cured
 			RETURNING c.id, pc.cured
-		), logged AS (
-			INSERT INTO audit_events
-				(occurred_at, actor_user_id, actor, actor_role, action, entity_type, entity_id, before, after, request_id, ip)
-			SELECT @now, @user, @actor, @role, CASE WHEN f.cured THEN 'case.cured' ELSE 'case.uncured' END,
-				'sanction_case', f.id::text, NULL, jsonb_build_object('id', f.id, 'cured', f.cured), @request, @ip
-			FROM flagged f
-			RETURNING 1
-		)
+		), logged AS (`+caseCured.Named()+` RETURNING 1)
 		SELECT count(*) FILTER (WHERE cured) FROM flagged`, args...).Scan(&n).Error
 	if err != nil {
 		return 0, fmt.Errorf("sanction: refresh cures: %w", err)

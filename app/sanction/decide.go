@@ -3,6 +3,7 @@ package sanction
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -269,6 +270,11 @@ func (s *Service) notices(ctx context.Context, tx *gorm.DB, biz subject, d lette
 	return msgs
 }
 
+// caseLapsed is the event of a case whose response window passed.
+var caseLapsed = audit.Selected{From: "moved m", Action: "'case.lapse'", EntityType: "sanction_case",
+	EntityID: "m.id::text", Before: "jsonb_build_object('stage', 'warned', 'rung', m.rung)",
+	After: "jsonb_build_object('stage', 'lapsed', 'rung', m.rung, 'response_deadline', m.response_deadline)"}
+
 // Lapse moves every warned case whose response window has passed to lapsed,
 // for the reviewer's next decision, and refreshes the cure flags. One
 // statement with an audit event per case; a second run finds nothing.
@@ -280,17 +286,8 @@ func Lapse(ctx context.Context, db *gorm.DB, now time.Time) (lapsed, cured int64
 				UPDATE sanction_cases SET stage = 'lapsed', lapsed_at = @now, updated_at = @now
 				WHERE stage = 'warned' AND response_deadline <= @now
 				RETURNING id, rung, response_deadline
-			), logged AS (
-				INSERT INTO audit_events
-					(occurred_at, actor_user_id, actor, actor_role, action, entity_type, entity_id, before, after, request_id, ip)
-				SELECT @now, @user, @actor, @role, 'case.lapse', 'sanction_case', m.id::text,
-					jsonb_build_object('stage', 'warned', 'rung', m.rung),
-					jsonb_build_object('stage', 'lapsed', 'rung', m.rung, 'response_deadline', m.response_deadline),
-					@request, @ip
-				FROM moved m
-				RETURNING 1
-			)
-			SELECT count(*) FROM logged`, auditArgs(ctx, now)...).Scan(&lapsed).Error; err != nil {
+			), logged AS (`+caseLapsed.Named()+` RETURNING 1)
+			SELECT count(*) FROM logged`, append([]any{sql.Named("now", now.UTC())}, caseLapsed.NamedArgs(ctx, now)...)...).Scan(&lapsed).Error; err != nil {
 			return fmt.Errorf("sanction: lapse: %w", err)
 		}
 		var err error

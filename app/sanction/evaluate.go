@@ -11,7 +11,6 @@ import (
 	"kemitraan/app/audit"
 	"kemitraan/app/compliance"
 	"kemitraan/app/platform/actor"
-	"kemitraan/app/platform/logging"
 )
 
 // EvaluationResult is what evaluating one period did: the evaluation's
@@ -66,14 +65,15 @@ func systemIfAnonymous(ctx context.Context) context.Context {
 	return ctx
 }
 
-// auditArgs are the actor columns every set-based audit insert writes.
-func auditArgs(ctx context.Context, now time.Time) []any {
-	a := actor.From(ctx)
-	return []any{
-		sql.Named("now", now.UTC()), sql.Named("user", a.OptionalUserID()), sql.Named("actor", a.Label()),
-		sql.Named("role", string(a.Role)), sql.Named("request", logging.RequestID(ctx)), sql.Named("ip", a.IP),
-	}
-}
+// The events of the cases evaluation opens and of the findings it files.
+var (
+	caseOpened = audit.Selected{From: "opened o", Action: "'case.open'", EntityType: "sanction_case",
+		EntityID: "o.id::text",
+		After:    "jsonb_build_object('id', o.id, 'business_id', o.business_id, 'stage', 'queued', 'period', CAST(@period AS text))"}
+	findingAdded = audit.Selected{From: "added a", Action: "'case.finding'", EntityType: "sanction_case",
+		EntityID: "a.case_id::text",
+		After:    "jsonb_build_object('finding_id', a.id, 'business_id', a.business_id, 'period', CAST(@period AS text), 'status', a.status)"}
+)
 
 // fileFindings opens a case for each business found wanting in p that has no
 // open case, then attaches every new finding to its business's open case.
@@ -81,7 +81,7 @@ func auditArgs(ctx context.Context, now time.Time) []any {
 // (audit.Record writes one row; these write one per case or finding, still
 // in one statement).
 func fileFindings(ctx context.Context, tx *gorm.DB, p compliance.Period, ruleSetID int64, now time.Time) (opened, added int64, err error) {
-	args := append(auditArgs(ctx, now), sql.Named("period", p.String()), sql.Named("rs", ruleSetID))
+	args := []any{sql.Named("now", now.UTC()), sql.Named("period", p.String()), sql.Named("rs", ruleSetID)}
 	err = tx.WithContext(ctx).Raw(`
 		WITH wanting AS (
 			SELECT e.business_id
@@ -95,16 +95,8 @@ func fileFindings(ctx context.Context, tx *gorm.DB, p compliance.Period, ruleSet
 			SELECT business_id, 'queued', 0, @rs, @now, @now FROM wanting
 			ON CONFLICT (business_id) WHERE stage NOT IN ('closed', 'recommended') DO NOTHING
 			RETURNING id, business_id
-		), logged AS (
-			INSERT INTO audit_events
-				(occurred_at, actor_user_id, actor, actor_role, action, entity_type, entity_id, before, after, request_id, ip)
-			SELECT @now, @user, @actor, @role, 'case.open', 'sanction_case', o.id::text, NULL,
-				jsonb_build_object('id', o.id, 'business_id', o.business_id, 'stage', 'queued', 'period', CAST(@period AS text)),
-				@request, @ip
-			FROM opened o
-			RETURNING 1
-		)
-		SELECT count(*) FROM logged`, args...).Scan(&opened).Error
+		), logged AS (`+caseOpened.Named()+` RETURNING 1)
+		SELECT count(*) FROM logged`, append(args, caseOpened.NamedArgs(ctx, now)...)...).Scan(&opened).Error
 	if err != nil {
 		return 0, 0, fmt.Errorf("sanction: open cases for %s: %w", p, err)
 	}
@@ -127,16 +119,8 @@ func fileFindings(ctx context.Context, tx *gorm.DB, p compliance.Period, ruleSet
 			UPDATE sanction_cases c SET updated_at = @now, cured_at = NULL
 			FROM (SELECT DISTINCT case_id FROM added) a WHERE c.id = a.case_id
 			RETURNING c.id
-		), logged AS (
-			INSERT INTO audit_events
-				(occurred_at, actor_user_id, actor, actor_role, action, entity_type, entity_id, before, after, request_id, ip)
-			SELECT @now, @user, @actor, @role, 'case.finding', 'sanction_case', a.case_id::text, NULL,
-				jsonb_build_object('finding_id', a.id, 'business_id', a.business_id, 'period', CAST(@period AS text), 'status', a.status),
-				@request, @ip
-			FROM added a
-			RETURNING 1
-		)
-		SELECT count(*) FROM logged`, args...).Scan(&added).Error
+		), logged AS (`+findingAdded.Named()+` RETURNING 1)
+		SELECT count(*) FROM logged`, append(args, findingAdded.NamedArgs(ctx, now)...)...).Scan(&added).Error
 	if err != nil {
 		return 0, 0, fmt.Errorf("sanction: attach findings for %s: %w", p, err)
 	}
