@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -226,6 +227,21 @@ func TestComplianceCycleOverTwoQuarters(t *testing.T) {
 	rem := c.runJob("remind", "")
 	if string(rem.Counts) != `{"businesses":5,"days_before":7,"ikms":1,"messages":6,"period":"2025-Q1"}` {
 		t.Errorf("reminders: %s", rem.Counts)
+	}
+	var reminders []struct{ Kind, Subject, Body string }
+	if err := c.db.Raw(`SELECT kind, subject, body FROM outbox WHERE kind LIKE 'reminder.%' ORDER BY kind, id`).
+		Scan(&reminders).Error; err != nil || len(reminders) != 6 {
+		t.Fatalf("reminders in the outbox: %d, %v", len(reminders), err)
+	}
+	if r := reminders[0]; r.Kind != "reminder.confirmation" ||
+		r.Subject != "Pengingat: 1 pembelian menunggu konfirmasi Anda" ||
+		!strings.Contains(r.Body, "senilai total Rp500.000 untuk Triwulan I 2025") {
+		t.Errorf("the IKM's reminder: %+v", r)
+	}
+	if r := reminders[1]; r.Kind != "reminder.report" ||
+		r.Subject != "Pengingat: laporan berkala Triwulan I 2025 jatuh tempo 15 April 2025" ||
+		!strings.Contains(r.Body, "(7 hari lagi)") {
+		t.Errorf("a business's reminder: %+v", r)
 	}
 	if again := c.runJob("remind", ""); string(again.Counts) != `{"businesses":0,"days_before":7,"ikms":0,"messages":0,"period":"2025-Q1"}` {
 		t.Errorf("reminders sent twice: %s", again.Counts)

@@ -9,11 +9,12 @@ import (
 
 	"gorm.io/gorm"
 
+	"kemitraan/app/notify"
 	"kemitraan/app/platform/clock"
 )
 
 // ReminderDays are the days before a report deadline on which reminders go
-// out (SPEC §5.3).
+// out.
 var ReminderDays = []int{7, 3, 1}
 
 // ReminderResult counts what one reminder run sent.
@@ -73,11 +74,11 @@ func SendReminders(ctx context.Context, db *gorm.DB, now time.Time, appURL strin
 	}
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var n struct{ Recipients, Messages int64 }
-		if err := tx.Raw(remindBusinessesSQL, args...).Scan(&n).Error; err != nil {
+		if err := tx.Raw(remindBusinessesSQL, append(args, reportReminder.NamedArgs(now)...)...).Scan(&n).Error; err != nil {
 			return fmt.Errorf("compliance: report reminders: %w", err)
 		}
 		res.Businesses, res.Messages = n.Recipients, n.Messages
-		if err := tx.Raw(remindIKMsSQL, args...).Scan(&n).Error; err != nil {
+		if err := tx.Raw(remindIKMsSQL, append(args, confirmationReminder.NamedArgs(now)...)...).Scan(&n).Error; err != nil {
 			return fmt.Errorf("compliance: confirmation reminders: %w", err)
 		}
 		res.IKMs, res.Messages = n.Recipients, res.Messages+n.Messages
@@ -95,10 +96,32 @@ WITH params AS (
            CAST(@now AS timestamptz) AS now, CAST(@url AS text) AS url
 ),`
 
+// The reminders themselves, one per recipient marked as reminded.
+var (
+	reportReminder = notify.From{Kind: "reminder.report", Recipient: "r.email",
+		Rows:    "params, marked m JOIN recipients r ON r.id = m.business_id JOIN due d ON d.id = m.business_id",
+		Subject: "format('Pengingat: laporan berkala %s jatuh tempo %s', params.label, params.due)",
+		Body: `format(E'Yth. Pimpinan %s (NIB %s),\n\nLaporan berkala kemitraan dengan IKM untuk %s belum kami terima. '
+			'Batas penyampaiannya tanggal %s (%s hari lagi). Pastikan seluruh pembelian dan tempat usaha '
+			'bagi IKM telah dicatat, lalu sampaikan laporan melalui aplikasi Kemitraan: %s\n\n'
+			'Laporan yang tidak disampaikan tepat waktu menjadi temuan dalam evaluasi kepatuhan.\n\n'
+			'Dinas Perindustrian', d.name, d.nib, params.label, params.due, params.days, params.url)`,
+		Payload: "jsonb_build_object('business_id', d.id, 'period', params.period, 'days_before', params.days)"}
+	confirmationReminder = notify.From{Kind: "reminder.confirmation", Recipient: "r.email",
+		Rows: `params, marked m JOIN recipients r ON r.ikm_id = m.ikm_id JOIN waiting w ON w.ikm_id = m.ikm_id
+			JOIN ikms i ON i.id = m.ikm_id`,
+		Subject: "format('Pengingat: %s pembelian menunggu konfirmasi Anda', w.n)",
+		Body: `format(E'Yth. %s,\n\nAda %s pembelian dari usaha besar senilai total Rp%s untuk %s yang menunggu konfirmasi Anda. '
+			'Periksa dan konfirmasi (atau sanggah) melalui tautan dalam e-mail permintaan konfirmasi, '
+			'atau di aplikasi Kemitraan: %s\n\nPembelian yang tidak dikonfirmasi tidak dihitung sebagai realisasi kemitraan.\n\n'
+			'Dinas Perindustrian', i.name, w.n, replace(to_char(w.total, 'FM999,999,999,999,999'), ',', '.'), params.label, params.url)`,
+		Payload: "jsonb_build_object('ikm_id', w.ikm_id, 'period', params.period, 'days_before', params.days, 'purchases', w.n)"}
+)
+
 // Addresses: the business's contact address and its active company users';
 // an IKM's own address and its IKM users'. Recipients without any address
 // are not marked, so they are not counted as reminded.
-const remindBusinessesSQL = remindParams + `
+var remindBusinessesSQL = remindParams + `
 due AS (
     SELECT b.id, b.name, b.nib, b.contact_email
     FROM businesses b, params
@@ -122,25 +145,11 @@ marked AS (
     ON CONFLICT (kind, period, days_before, business_id) WHERE business_id IS NOT NULL DO NOTHING
     RETURNING business_id
 ),
-queued AS (
-    INSERT INTO outbox (kind, recipient, subject, body, payload, status, attempts, next_attempt_at, created_at)
-    SELECT 'reminder.report', r.email,
-           format('Pengingat: laporan berkala %s jatuh tempo %s', params.label, params.due),
-           format(E'Yth. Pimpinan %s (NIB %s),\n\nLaporan berkala kemitraan dengan IKM untuk %s belum kami terima. '
-                  'Batas penyampaiannya tanggal %s (%s hari lagi). Pastikan seluruh pembelian dan tempat usaha '
-                  'bagi IKM telah dicatat, lalu sampaikan laporan melalui aplikasi Kemitraan: %s\n\n'
-                  'Laporan yang tidak disampaikan tepat waktu menjadi temuan dalam evaluasi kepatuhan.\n\n'
-                  'Dinas Perindustrian', d.name, d.nib, params.label, params.due, params.days, params.url),
-           jsonb_build_object('business_id', d.id, 'period', params.period, 'days_before', params.days),
-           'pending', 0, params.now, params.now
-    FROM params, marked m
-    JOIN recipients r ON r.id = m.business_id
-    JOIN due d ON d.id = m.business_id
-    RETURNING 1
+queued AS (` + reportReminder.Named() + ` RETURNING 1
 )
 SELECT (SELECT count(*) FROM marked) AS recipients, (SELECT count(*) FROM queued) AS messages`
 
-const remindIKMsSQL = remindParams + `
+var remindIKMsSQL = remindParams + `
 waiting AS (
     SELECT p.ikm_id, count(*) AS n, sum(p.amount) AS total
     FROM purchases p, params
@@ -164,20 +173,6 @@ marked AS (
     ON CONFLICT (kind, period, days_before, ikm_id) WHERE ikm_id IS NOT NULL DO NOTHING
     RETURNING ikm_id
 ),
-queued AS (
-    INSERT INTO outbox (kind, recipient, subject, body, payload, status, attempts, next_attempt_at, created_at)
-    SELECT 'reminder.confirmation', r.email,
-           format('Pengingat: %s pembelian menunggu konfirmasi Anda', w.n),
-           format(E'Yth. %s,\n\nAda %s pembelian dari usaha besar senilai total Rp%s untuk %s yang menunggu konfirmasi Anda. '
-                  'Periksa dan konfirmasi (atau sanggah) melalui tautan dalam e-mail permintaan konfirmasi, '
-                  'atau di aplikasi Kemitraan: %s\n\nPembelian yang tidak dikonfirmasi tidak dihitung sebagai realisasi kemitraan.\n\n'
-                  'Dinas Perindustrian', i.name, w.n, replace(to_char(w.total, 'FM999,999,999,999,999'), ',', '.'), params.label, params.url),
-           jsonb_build_object('ikm_id', w.ikm_id, 'period', params.period, 'days_before', params.days, 'purchases', w.n),
-           'pending', 0, params.now, params.now
-    FROM params, marked m
-    JOIN recipients r ON r.ikm_id = m.ikm_id
-    JOIN waiting w ON w.ikm_id = m.ikm_id
-    JOIN ikms i ON i.id = m.ikm_id
-    RETURNING 1
+queued AS (` + confirmationReminder.Named() + ` RETURNING 1
 )
 SELECT (SELECT count(*) FROM marked) AS recipients, (SELECT count(*) FROM queued) AS messages`

@@ -100,7 +100,7 @@ func Standard(d Deps) []Job {
 				if err != nil {
 					return Counts{"agreements_ended": ended}, err
 				}
-				tokens, err := expireConfirmationTokens(ctx, db, now)
+				tokens, err := procurement.PurgeExpiredLinks(ctx, db, now)
 				if err != nil {
 					return Counts{"agreements_ended": ended}, err
 				}

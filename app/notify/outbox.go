@@ -6,6 +6,7 @@ package notify
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -133,16 +134,29 @@ type From struct {
 
 // EnqueueFrom is the statement that writes f's messages, due at once.
 func EnqueueFrom(now time.Time, f From) database.Stmt {
+	return database.Stmt{SQL: f.sql(func(string) string { return "?" }), Args: []any{f.Kind, now.UTC(), now.UTC()}}
+}
+
+// Named is f's statement with named parameters, for a statement whose other
+// parts are named too; bind NamedArgs with it.
+func (f From) Named() string {
+	return f.sql(func(name string) string { return "@outbox_" + name })
+}
+
+// NamedArgs are the named parameters of Named: the messages are due at now.
+func (f From) NamedArgs(now time.Time) []any {
+	return []any{sql.Named("outbox_kind", f.Kind), sql.Named("outbox_at", now.UTC())}
+}
+
+func (f From) sql(param func(name string) string) string {
 	subject, body := f.Subject, f.Body
 	if subject == "" {
 		subject, body = "''", "''"
 	}
-	return database.Stmt{
-		SQL: `INSERT INTO outbox (kind, recipient, subject, body, payload, status, next_attempt_at, created_at)
-			SELECT ?, btrim(` + f.Recipient + `), ` + subject + `, ` + body + `, ` + f.Payload + `, 'pending', ?, ?
-			FROM ` + f.Rows + ` WHERE coalesce(btrim(` + f.Recipient + `), '') <> ''`,
-		Args: []any{f.Kind, now.UTC(), now.UTC()},
-	}
+	return `INSERT INTO outbox (kind, recipient, subject, body, payload, status, next_attempt_at, created_at)
+		SELECT ` + param("kind") + `, btrim(` + f.Recipient + `), ` + subject + `, ` + body + `, ` + f.Payload +
+		`, 'pending', ` + param("at") + `, ` + param("at") + `
+		FROM ` + f.Rows + ` WHERE coalesce(btrim(` + f.Recipient + `), '') <> ''`
 }
 
 // A Renderer writes the subject and body of a message of its kind from the

@@ -179,3 +179,22 @@ func (s *Service) ConfirmationURL(ctx context.Context, purchaseID int64) (url st
 	}
 	return s.link(tokenFor(secret, nonce).value), expires, true, nil
 }
+
+// linkRetention is how long an expired, unused legacy confirmation link
+// stays answerable as "expired" (410) before it is removed and answers
+// "unknown".
+const linkRetention = 30 * 24 * time.Hour
+
+// PurgeExpiredLinks removes the legacy confirmation links that expired
+// unused more than linkRetention before now, and returns how many. A link
+// is refused from the moment it expires; this only keeps the table from
+// growing. The purchase stays reported and uncounted until an officer
+// verifies it.
+func PurgeExpiredLinks(ctx context.Context, db *gorm.DB, now time.Time) (int64, error) {
+	res := db.WithContext(ctx).Exec(`DELETE FROM confirmation_tokens WHERE used_at IS NULL AND expires_at < ?`,
+		now.Add(-linkRetention))
+	if res.Error != nil {
+		return 0, fmt.Errorf("procurement: purge expired links: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}
