@@ -99,7 +99,7 @@ WITH params AS (
 // The reminders themselves, one per recipient marked as reminded.
 var (
 	reportReminder = notify.From{Kind: "reminder.report", Recipient: "r.email",
-		Rows:    "params, marked m JOIN recipients r ON r.id = m.business_id JOIN due d ON d.id = m.business_id",
+		Rows:    "params, marked m JOIN recipients r ON r.business_id = m.business_id JOIN due d ON d.id = m.business_id",
 		Subject: "format('Pengingat: laporan berkala %s jatuh tempo %s', params.label, params.due)",
 		Body: `format(E'Yth. Pimpinan %s (NIB %s),\n\nLaporan berkala kemitraan dengan IKM untuk %s belum kami terima. '
 			'Batas penyampaiannya tanggal %s (%s hari lagi). Pastikan seluruh pembelian dan tempat usaha '
@@ -130,7 +130,7 @@ due AS (
       AND NOT EXISTS (SELECT 1 FROM exemptions x WHERE x.business_id = b.id AND x.period = params.period AND x.revoked_at IS NULL)
 ),
 recipients AS (
-    SELECT DISTINCT d.id, e.email
+    SELECT DISTINCT d.id AS business_id, e.email
     FROM due d
     CROSS JOIN LATERAL (
         SELECT lower(btrim(d.contact_email)) AS email
@@ -139,15 +139,7 @@ recipients AS (
     ) e
     WHERE e.email <> ''
 ),
-marked AS (
-    INSERT INTO reminders_sent (kind, period, days_before, business_id, sent_at)
-    SELECT DISTINCT 'report', params.period, params.days, id, params.now FROM recipients, params
-    ON CONFLICT (kind, period, days_before, business_id) WHERE business_id IS NOT NULL DO NOTHING
-    RETURNING business_id
-),
-queued AS (` + reportReminder.Named() + ` RETURNING 1
-)
-SELECT (SELECT count(*) FROM marked) AS recipients, (SELECT count(*) FROM queued) AS messages`
+` + remindedOnce("report", "business_id", reportReminder)
 
 var remindIKMsSQL = remindParams + `
 waiting AS (
@@ -167,12 +159,18 @@ recipients AS (
     ) e
     WHERE e.email <> ''
 ),
-marked AS (
-    INSERT INTO reminders_sent (kind, period, days_before, ikm_id, sent_at)
-    SELECT DISTINCT 'confirmation', params.period, params.days, ikm_id, params.now FROM recipients, params
-    ON CONFLICT (kind, period, days_before, ikm_id) WHERE ikm_id IS NOT NULL DO NOTHING
-    RETURNING ikm_id
+` + remindedOnce("confirmation", "ikm_id", confirmationReminder)
+
+// remindedOnce is the end of a reminder statement: it marks each recipient
+// (column: business_id or ikm_id) reminded of kind for the period and rung,
+// and queues msg for those newly marked, counting both.
+func remindedOnce(kind, column string, msg notify.From) string {
+	return `marked AS (
+    INSERT INTO reminders_sent (kind, period, days_before, ` + column + `, sent_at)
+    SELECT DISTINCT '` + kind + `', params.period, params.days, ` + column + `, params.now FROM recipients, params
+    ON CONFLICT (kind, period, days_before, ` + column + `) WHERE ` + column + ` IS NOT NULL DO NOTHING
+    RETURNING ` + column + `
 ),
-queued AS (` + confirmationReminder.Named() + ` RETURNING 1
-)
+queued AS (` + msg.Named() + ` RETURNING 1)
 SELECT (SELECT count(*) FROM marked) AS recipients, (SELECT count(*) FROM queued) AS messages`
+}
