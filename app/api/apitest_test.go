@@ -22,11 +22,13 @@ import (
 	"gorm.io/gorm"
 
 	"kemitraan/app/auth"
+	"kemitraan/app/jobs"
 	"kemitraan/app/notify"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/config"
 	"kemitraan/app/platform/dbtest"
+	"kemitraan/app/services"
 )
 
 // testServer is an API on its own fresh database.
@@ -36,7 +38,8 @@ type testServer struct {
 	db    *gorm.DB
 	cfg   config.Config
 	clock clock.Clock
-	sent  *mailbox // what the outbox job delivered
+	sent  *mailbox      // what the outbox job delivered
+	svc   *services.Set // the services the server works through
 }
 
 // mailbox is the test servers' sender: it keeps what it is given.
@@ -82,11 +85,16 @@ func newTestServerWith(t testing.TB, db *gorm.DB, clk clock.Clock, edit func(*co
 		edit(&cfg)
 	}
 	sent := &mailbox{}
-	e, err := New(Deps{Config: cfg, DB: db, Log: testLog(), Clock: clk, Sender: sent})
+	svc, err := services.New(cfg, db, testLog(), clk, sent)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testServer{t: t, e: e, db: db, cfg: cfg, clock: clk, sent: sent}
+	runner := jobs.NewStandardRunner(db, clk, testLog(), cfg, svc)
+	e, err := New(Deps{Config: cfg, DB: db, Log: testLog(), Clock: clk, Services: svc, Jobs: runner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testServer{t: t, e: e, db: db, cfg: cfg, clock: clk, sent: sent, svc: svc}
 }
 
 // dropped is a request body whose connection drops after sent: reading it
@@ -326,4 +334,11 @@ func decode[T any](r response, wantStatus int) T {
 		r.t.Fatalf("decoding %T: %v: %s", v, err, r.Body.String())
 	}
 	return v
+}
+
+// in is the same server for the subtest t.
+func (s *testServer) in(t testing.TB) *testServer {
+	c := *s
+	c.t = t
+	return &c
 }

@@ -59,7 +59,7 @@ func (s *Server) listAuditEvents(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	events, next, err := audit.List(c.Request().Context(), s.db, f)
+	events, next, err := s.audit.List(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}

@@ -174,7 +174,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			if !registered[row.method+" "+row.route] {
 				t.Fatalf("%s %s is in the matrix but not registered", row.method, row.route)
 			}
-			s := &testServer{t: t, e: s.e, db: s.db, cfg: s.cfg, clock: s.clock}
+			s := s.in(t)
 			f := newAuthzFixture(s)
 			for w := range columns {
 				want := row.want[w]

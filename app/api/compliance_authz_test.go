@@ -152,8 +152,7 @@ func (f *authzFixture) exemption() int64 {
 	f.s.loadRules()
 	biz := f.s.newBusiness("hotel")
 	ctx := actor.With(context.Background(), actor.Actor{UserID: f.callers[officer].userID, Role: actor.RoleOfficer})
-	x := compliance.NewExemptions(f.s.db, files.NewStore(f.s.cfg.Uploads.Dir, f.s.cfg.Uploads.MaxBytes, f.s.clock), time.Now)
-	e, err := x.Grant(ctx, compliance.ExemptionInput{BusinessID: biz, Period: "2025-Q1", Reason: "Keadaan kahar"},
+	e, err := f.s.svc.Compliance.Grant(ctx, compliance.ExemptionInput{BusinessID: biz, Period: "2025-Q1", Reason: "Keadaan kahar"},
 		"surat.pdf", bytes.NewReader(samplePDF(fmt.Sprint("pembebasan ", biz))))
 	if err != nil {
 		f.s.t.Fatalf("exemption: %v", err)

@@ -96,7 +96,7 @@ func (s *Server) listEvaluations(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	list, next, err := compliance.ListEvaluations(c.Request().Context(), s.db, f, page)
+	list, next, err := s.compliance.Evaluations(c.Request().Context(), f, page)
 	if err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func (s *Server) getEvaluation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	e, err := compliance.GetEvaluation(c.Request().Context(), s.db, id)
+	e, err := s.compliance.Evaluation(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}

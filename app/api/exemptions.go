@@ -72,10 +72,6 @@ func newExemptionResponse(e compliance.Exemption) exemptionResponse {
 		RevokedAt: utcPtr(e.RevokedAt), RevokeReason: e.RevokeReason}
 }
 
-func (s *Server) exemptions() *compliance.Exemptions {
-	return compliance.NewExemptions(s.db, s.files, s.clock.Now)
-}
-
 func (s *Server) listExemptions(c echo.Context) error {
 	q := newQuery(c)
 	f := compliance.ExemptionFilter{Period: q.text("period"), BusinessID: q.int64("business_id")}
@@ -84,7 +80,7 @@ func (s *Server) listExemptions(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	list, next, err := s.exemptions().ListExemptions(c.Request().Context(), f, cursor, limit)
+	list, next, err := s.compliance.ListExemptions(c.Request().Context(), f, cursor, limit)
 	if err != nil {
 		return err
 	}
@@ -110,7 +106,7 @@ func (s *Server) grantExemption(c echo.Context) error {
 		in.BusinessID = id
 	}
 	ctx := c.Request().Context()
-	x := s.exemptions()
+	x := s.compliance
 	if err := x.CheckExemption(ctx, &in); err != nil {
 		if fe, ok := fault.As(err); ok && fe.Kind == fault.KindInvalid {
 			for _, f := range fe.Fields {
@@ -145,7 +141,7 @@ func (s *Server) grantExemption(c echo.Context) error {
 
 func (s *Server) revokeExemption(c echo.Context) error {
 	return onIDWith(c, func(ctx context.Context, id int64, r reasonRequest) (compliance.Exemption, error) {
-		return s.exemptions().Revoke(ctx, id, r.Reason)
+		return s.compliance.Revoke(ctx, id, r.Reason)
 	}, newExemptionResponse)
 }
 
@@ -154,7 +150,7 @@ func (s *Server) exemptionDocument(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, rc, err := s.exemptions().Document(c.Request().Context(), id)
+	f, rc, err := s.compliance.Document(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}

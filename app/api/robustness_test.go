@@ -210,7 +210,7 @@ func TestRobustnessHostileInput(t *testing.T) {
 	total := 0
 	for _, r := range routes {
 		t.Run(r.method+" "+r.path, func(t *testing.T) {
-			s := &testServer{t: t, e: s.e, db: s.db, cfg: s.cfg, clock: s.clock}
+			s := s.in(t)
 			w, ok := robustCaller(r.perm)
 			if !ok {
 				t.Fatalf("no role may use %s", r.perm)

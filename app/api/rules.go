@@ -10,7 +10,6 @@ import (
 
 	"kemitraan/app/auth"
 	"kemitraan/app/compliance"
-	"kemitraan/app/platform/clock"
 )
 
 // yamlTypes are the media types a rule set upload may declare.
@@ -99,7 +98,7 @@ func newRuleSetResponse(r compliance.StoredRuleSet, now time.Time, current strin
 
 // currentRuleVersion names the version in force today ("" when none).
 func (s *Server) currentRuleVersion(c echo.Context) string {
-	rs, err := compliance.RuleSetAt(c.Request().Context(), s.db, clock.DateIn(s.clock.Now()))
+	rs, err := s.compliance.RuleSetInForce(c.Request().Context())
 	if err != nil {
 		return ""
 	}
@@ -107,7 +106,7 @@ func (s *Server) currentRuleVersion(c echo.Context) string {
 }
 
 func (s *Server) listRules(c echo.Context) error {
-	list, err := compliance.RuleSets(c.Request().Context(), s.db)
+	list, err := s.compliance.RuleSets(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -124,7 +123,7 @@ func (s *Server) getRule(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := compliance.RuleSetByVersion(c.Request().Context(), s.db, version)
+	r, err := s.compliance.RuleSetByVersion(c.Request().Context(), version)
 	if err != nil {
 		return err
 	}
@@ -145,7 +144,7 @@ func (s *Server) uploadRule(c echo.Context) error {
 	if err != nil {
 		return decodeProblem(err)
 	}
-	res, err := compliance.InstallRuleSet(c.Request().Context(), s.db, src, compliance.OriginUpload, s.clock.Now())
+	res, err := s.compliance.InstallRuleSet(c.Request().Context(), src, compliance.OriginUpload)
 	if err != nil {
 		return err
 	}

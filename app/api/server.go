@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -17,9 +18,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"gorm.io/gorm"
 
+	"kemitraan/app/audit"
 	"kemitraan/app/auth"
+	"kemitraan/app/compliance"
 	"kemitraan/app/jobs"
-	"kemitraan/app/notify"
 	"kemitraan/app/partnership"
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/config"
@@ -30,6 +32,7 @@ import (
 	"kemitraan/app/registry"
 	"kemitraan/app/report"
 	"kemitraan/app/sanction"
+	"kemitraan/app/services"
 )
 
 // Deps is what the server needs from main.
@@ -38,11 +41,10 @@ type Deps struct {
 	DB     *gorm.DB
 	Log    *slog.Logger
 	Clock  clock.Clock
-	// Jobs runs the scheduled jobs by hand (POST /api/v1/jobs/{name}/run);
-	// nil builds the standard set from Config, sending through Sender (nil:
-	// the sender Config.Mail describes).
-	Jobs   *jobs.Runner
-	Sender notify.Sender
+	// Services are the domain services, built once by the caller.
+	Services *services.Set
+	// Jobs runs the scheduled jobs by hand (POST /api/v1/jobs/{name}/run).
+	Jobs *jobs.Runner
 }
 
 // Server holds the handlers' dependencies.
@@ -59,7 +61,9 @@ type Server struct {
 	registry    *registry.Service
 	partnership *partnership.Service
 	purchases   *procurement.Service
+	compliance  *compliance.Service
 	sanction    *sanction.Service
+	audit       *audit.Service
 	reports     *report.Service // sanction list, exports, statistics, public figures
 	jobs        *jobs.Runner
 	metrics     *prometheus.Registry
@@ -100,21 +104,15 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.Clock == nil {
 		d.Clock = clock.System{}
 	}
+	if d.Services == nil || d.Jobs == nil {
+		return nil, errors.New("api: the services and the job runner are required")
+	}
+	v := d.Services
 	s := &Server{
 		cfg: d.Config, db: d.DB, log: d.Log, clock: d.Clock,
 		migrator: migrator, metrics: prometheus.NewRegistry(),
-		auth:  auth.NewService(d.DB, d.Clock, d.Config.Auth),
-		files: files.NewStore(d.Config.Uploads.Dir, d.Config.Uploads.MaxBytes, d.Clock),
-	}
-	s.registry = registry.New(d.DB, d.Clock)
-	s.partnership = partnership.New(d.DB, d.Clock, s.files, nil)
-	s.purchases = procurement.New(d.DB, d.Clock, procurement.ConfigFrom(d.Config), s.files, procurement.RuleSetWindow())
-	s.sanction = sanction.New(d.DB, d.Clock, s.files, d.Config.Office)
-	s.reports = report.New(d.DB, d.Clock, d.Log)
-	if s.jobs = d.Jobs; s.jobs == nil {
-		if s.jobs, err = jobs.NewStandardRunner(d.DB, d.Clock, d.Log, d.Config, d.Sender); err != nil {
-			return nil, err
-		}
+		auth: v.Auth, files: v.Files, registry: v.Registry, partnership: v.Partnership, purchases: v.Purchases,
+		compliance: v.Compliance, sanction: v.Sanction, reports: v.Reports, audit: v.Audit, jobs: d.Jobs,
 	}
 	s.metrics.MustRegister(
 		collectors.NewGoCollector(),

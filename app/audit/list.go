@@ -49,7 +49,7 @@ const (
 // List returns events newest first, at most f.Limit of them, and the cursor
 // for the next page (0 when there is none). Paging by id keeps every page one
 // index range scan however deep the caller goes.
-func List(ctx context.Context, db *gorm.DB, f Filter) ([]Stored, int64, error) {
+func (s *Service) List(ctx context.Context, f Filter) ([]Stored, int64, error) {
 	var c fault.Checker
 	c.Check(f.Limit >= 0 && f.Limit <= MaxLimit, "limit", fmt.Sprintf("harus antara 1 dan %d", MaxLimit))
 	c.Check(f.Before >= 0, "cursor", "harus bilangan bulat positif")
@@ -61,7 +61,7 @@ func List(ctx context.Context, db *gorm.DB, f Filter) ([]Stored, int64, error) {
 	if f.Limit == 0 {
 		f.Limit = DefaultLimit
 	}
-	q := db.WithContext(ctx).Table("audit_events")
+	q := s.db.WithContext(ctx).Table("audit_events")
 	if f.EntityType != "" {
 		q = q.Where("entity_type = ?", f.EntityType)
 	}
@@ -93,3 +93,9 @@ func List(ctx context.Context, db *gorm.DB, f Filter) ([]Stored, int64, error) {
 	out, next := database.KeysetPage(out, f.Limit, func(e Stored) int64 { return e.ID })
 	return out, next, nil
 }
+
+// Service reads the audit trail for the handlers.
+type Service struct{ db *gorm.DB }
+
+// NewService returns the audit trail's reader over db.
+func NewService(db *gorm.DB) *Service { return &Service{db: db} }

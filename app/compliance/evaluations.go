@@ -91,9 +91,9 @@ func evaluationQuery(ctx context.Context, db *gorm.DB) *gorm.DB {
 	return q.Where(cond, args...)
 }
 
-// ListEvaluations lists evaluations newest first with the next page's
+// Evaluations lists evaluations newest first with the next page's
 // cursor (0 when this is the last page).
-func ListEvaluations(ctx context.Context, db *gorm.DB, f EvaluationFilter, page EvaluationPage) ([]Evaluation, int64, error) {
+func (x *Service) Evaluations(ctx context.Context, f EvaluationFilter, page EvaluationPage) ([]Evaluation, int64, error) {
 	var c fault.Checker
 	if f.Period != "" {
 		if p, err := ParsePeriod(f.Period); err != nil {
@@ -112,7 +112,7 @@ func ListEvaluations(ctx context.Context, db *gorm.DB, f EvaluationFilter, page 
 		return nil, 0, err
 	}
 	limit := database.PageSize(page.Limit)
-	q := evaluationQuery(ctx, db)
+	q := evaluationQuery(ctx, x.db)
 	if f.Period != "" {
 		q = q.Where("e.period = ?", f.Period)
 	}
@@ -139,10 +139,10 @@ func ListEvaluations(ctx context.Context, db *gorm.DB, f EvaluationFilter, page 
 	return rows, next, nil
 }
 
-// GetEvaluation returns one evaluation the caller may see.
-func GetEvaluation(ctx context.Context, db *gorm.DB, id int64) (Evaluation, error) {
+// Evaluation returns one evaluation the caller may see.
+func (x *Service) Evaluation(ctx context.Context, id int64) (Evaluation, error) {
 	var rows []Evaluation
-	if err := evaluationQuery(ctx, db).Where("e.id = ?", id).Limit(1).Scan(&rows).Error; err != nil {
+	if err := evaluationQuery(ctx, x.db).Where("e.id = ?", id).Limit(1).Scan(&rows).Error; err != nil {
 		return Evaluation{}, fmt.Errorf("compliance: evaluation %d: %w", id, err)
 	}
 	if len(rows) == 0 {

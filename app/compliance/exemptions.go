@@ -42,21 +42,9 @@ type ExemptionInput struct {
 	Reason     string
 }
 
-// Exemptions works exemptions over one database, storing their documents.
-type Exemptions struct {
-	db    *gorm.DB
-	files *files.Store
-	now   func() time.Time
-}
-
-// NewExemptions returns the exemption service.
-func NewExemptions(db *gorm.DB, store *files.Store, now func() time.Time) *Exemptions {
-	return &Exemptions{db: db, files: store, now: now}
-}
-
 // CheckExemption validates an exemption request before its document is
 // read, so a bad request stores nothing.
-func (x *Exemptions) CheckExemption(ctx context.Context, in *ExemptionInput) error {
+func (x *Service) CheckExemption(ctx context.Context, in *ExemptionInput) error {
 	in.Reason = strings.TrimSpace(in.Reason)
 	var c fault.Checker
 	if in.BusinessID <= 0 {
@@ -97,12 +85,12 @@ func (x *Exemptions) CheckExemption(ctx context.Context, in *ExemptionInput) err
 // Grant records an exemption with its document in one transaction with its
 // audit event. One standing exemption per business and period (409). The
 // evaluation shows it the next time the period is evaluated.
-func (x *Exemptions) Grant(ctx context.Context, in ExemptionInput, docName string, doc io.Reader) (Exemption, error) {
+func (x *Service) Grant(ctx context.Context, in ExemptionInput, docName string, doc io.Reader) (Exemption, error) {
 	if err := x.CheckExemption(ctx, &in); err != nil {
 		return Exemption{}, err
 	}
 	a := actor.From(ctx)
-	now := x.now().UTC()
+	now := x.clock.Now().UTC()
 	var out Exemption
 	err := x.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		f, err := x.files.Save(ctx, tx, doc, docName, files.Options{Field: "document"})
@@ -126,7 +114,7 @@ func (x *Exemptions) Grant(ctx context.Context, in ExemptionInput, docName strin
 }
 
 // Revoke withdraws a standing exemption, with a reason.
-func (x *Exemptions) Revoke(ctx context.Context, id int64, reason string) (Exemption, error) {
+func (x *Service) Revoke(ctx context.Context, id int64, reason string) (Exemption, error) {
 	reason = strings.TrimSpace(reason)
 	var c fault.Checker
 	c.Check(reason != "", "reason", "wajib diisi")
@@ -135,7 +123,7 @@ func (x *Exemptions) Revoke(ctx context.Context, id int64, reason string) (Exemp
 		return Exemption{}, err
 	}
 	a := actor.From(ctx)
-	now := x.now().UTC()
+	now := x.clock.Now().UTC()
 	var out Exemption
 	err := x.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		err := tx.Table("exemptions").Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&out).Error
@@ -175,7 +163,7 @@ type ExemptionFilter struct {
 }
 
 // ListExemptions lists exemptions newest first, with the next cursor.
-func (x *Exemptions) ListExemptions(ctx context.Context, f ExemptionFilter, cursor int64, limit int) ([]Exemption, int64, error) {
+func (x *Service) ListExemptions(ctx context.Context, f ExemptionFilter, cursor int64, limit int) ([]Exemption, int64, error) {
 	q := x.db.WithContext(ctx).Table("exemptions")
 	if f.Period != "" {
 		p, err := ParsePeriod(f.Period)
@@ -207,7 +195,7 @@ func (x *Exemptions) ListExemptions(ctx context.Context, f ExemptionFilter, curs
 }
 
 // Document opens an exemption's document.
-func (x *Exemptions) Document(ctx context.Context, id int64) (files.File, io.ReadSeekCloser, error) {
+func (x *Service) Document(ctx context.Context, id int64) (files.File, io.ReadSeekCloser, error) {
 	var e Exemption
 	err := x.db.WithContext(ctx).Table("exemptions").Where("id = ?", id).Take(&e).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {

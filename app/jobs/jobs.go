@@ -20,6 +20,7 @@ import (
 	"kemitraan/app/procurement"
 	"kemitraan/app/report"
 	"kemitraan/app/sanction"
+	"kemitraan/app/services"
 )
 
 // Deps is what the standard jobs need.
@@ -182,18 +183,9 @@ func evaluate(ctx context.Context, db *gorm.DB, reports *report.Service, p Param
 	return counts, nil
 }
 
-// NewStandardRunner returns a runner with the standard jobs, sending
-// notifications through sender, or when it is nil the sender cfg.Mail
-// describes.
-func NewStandardRunner(db *gorm.DB, c clock.Clock, log *slog.Logger, cfg config.Config, sender notify.Sender) (*Runner, error) {
-	if sender == nil {
-		var err error
-		if sender, err = notify.NewSender(cfg.Mail, log); err != nil {
-			return nil, err
-		}
-	}
-	store := files.NewStore(cfg.Uploads.Dir, cfg.Uploads.MaxBytes, c)
-	return NewRunner(db, c, log, Standard(Deps{DB: db, Sender: sender, Files: store,
-		Auth: auth.NewService(db, c, cfg.Auth), AppURL: cfg.HTTP.PublicURL, Reports: report.New(db, c, log),
-		Purchases: procurement.New(db, c, procurement.ConfigFrom(cfg), store, procurement.RuleSetWindow())})...), nil
+// NewStandardRunner returns a runner with the standard jobs, working
+// through the services of svc.
+func NewStandardRunner(db *gorm.DB, c clock.Clock, log *slog.Logger, cfg config.Config, svc *services.Set) *Runner {
+	return NewRunner(db, c, log, Standard(Deps{DB: db, Sender: svc.Sender, Files: svc.Files, Auth: svc.Auth,
+		AppURL: cfg.HTTP.PublicURL, Reports: svc.Reports, Purchases: svc.Purchases})...)
 }

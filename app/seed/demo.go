@@ -1,3 +1,7 @@
+// Package seed loads the demo data set (`kemitraan seed --demo`) and the
+// generated data sets of the benchmarks (`--scale`). Every insert is keyed
+// on a natural key and skips what exists, so seeding twice changes nothing
+// the second time. The kecamatan reference data comes with the migrations.
 package seed
 
 import (

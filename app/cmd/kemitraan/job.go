@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"kemitraan/app/jobs"
-	"kemitraan/app/platform/clock"
 )
 
 // jobCmd runs a scheduled job by hand: kemitraan job run NAME [--period P].
@@ -27,11 +26,7 @@ func jobCmd(ctx context.Context, env *environment, args []string) error {
 	if err := fs.Parse(args[2:]); err != nil {
 		return err
 	}
-	db, err := env.database(ctx)
-	if err != nil {
-		return err
-	}
-	runner, err := jobs.NewStandardRunner(db, clock.System{}, env.log, env.cfg, nil)
+	_, runner, err := env.services(ctx)
 	if err != nil {
 		return err
 	}

@@ -26,9 +26,12 @@ import (
 
 	"gorm.io/gorm"
 
+	"kemitraan/app/jobs"
+	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/config"
 	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/logging"
+	"kemitraan/app/services"
 )
 
 // gcPercent is the collector's target unless GOGC says otherwise.
@@ -129,6 +132,8 @@ type environment struct {
 	getenv func(string) string
 	stdin  io.Reader
 	db     *gorm.DB
+	svc    *services.Set
+	runner *jobs.Runner
 }
 
 func (e *environment) database(ctx context.Context) (*gorm.DB, error) {
@@ -141,6 +146,23 @@ func (e *environment) database(ctx context.Context) (*gorm.DB, error) {
 	}
 	e.db = db
 	return db, nil
+}
+
+// services are the domain services and the job runner, built once, on
+// first use, for whichever of the API and the jobs the command runs.
+func (e *environment) services(ctx context.Context) (*services.Set, *jobs.Runner, error) {
+	if e.svc != nil {
+		return e.svc, e.runner, nil
+	}
+	db, err := e.database(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if e.svc, err = services.New(e.cfg, db, e.log, clock.System{}, nil); err != nil {
+		return nil, nil, err
+	}
+	e.runner = jobs.NewStandardRunner(db, clock.System{}, e.log, e.cfg, e.svc)
+	return e.svc, e.runner, nil
 }
 
 func (e *environment) migrator(ctx context.Context) (*database.Migrator, error) {

@@ -24,11 +24,6 @@ func seedCmd(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	n, err := seed.Reference(ctx, db)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(env.stdout, "kecamatan: %d new\n", n)
 	rules, err := compliance.LoadRuleFiles(ctx, db, env.cfg.RulesDir, clock.System{}.Now())
 	if err != nil {
 		return err
@@ -69,7 +64,7 @@ func seedCmd(ctx context.Context, env *environment, args []string) error {
 	fmt.Fprintf(env.stdout, "demo: %d period reports new\n", nr)
 	// Evaluate the demo period the way the scheduler would, so the sanction
 	// list and statistics have something to show; a re-run changes nothing.
-	runner, err := jobs.NewStandardRunner(db, clock.System{}, env.log, env.cfg, nil)
+	_, runner, err := env.services(ctx)
 	if err != nil {
 		return err
 	}

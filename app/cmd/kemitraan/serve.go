@@ -54,11 +54,11 @@ func serve(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	log.Info("rule sets loaded", "dir", cfg.RulesDir, "files", rules.Files, "new", rules.Created, "replaced", rules.Replaced)
-	runner, err := jobs.NewStandardRunner(db, clock.System{}, log, cfg, nil)
+	svc, runner, err := env.services(ctx)
 	if err != nil {
 		return err
 	}
-	e, err := api.New(api.Deps{Config: cfg, DB: db, Log: log, Clock: clock.System{}, Jobs: runner})
+	e, err := api.New(api.Deps{Config: cfg, DB: db, Log: log, Clock: clock.System{}, Services: svc, Jobs: runner})
 	if err != nil {
 		return err
 	}

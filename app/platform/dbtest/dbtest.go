@@ -27,7 +27,6 @@ import (
 
 	"kemitraan/app/platform/config"
 	"kemitraan/app/platform/database"
-	"kemitraan/app/seed"
 	"kemitraan/migrations"
 )
 
@@ -199,10 +198,7 @@ func migrateTemplate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := m.Up(ctx); err != nil {
-		return err
-	}
-	_, err = seed.Reference(ctx, db)
+	_, err = m.Up(ctx)
 	return err
 }
 

@@ -1,0 +1,60 @@
+// Package services builds the domain services once, from the configuration,
+// for the three users of them: the JSON API, the web pages and the jobs.
+// cmd/kemitraan calls New once and hands the same set to each.
+package services
+
+import (
+	"log/slog"
+
+	"gorm.io/gorm"
+
+	"kemitraan/app/audit"
+	"kemitraan/app/auth"
+	"kemitraan/app/compliance"
+	"kemitraan/app/notify"
+	"kemitraan/app/partnership"
+	"kemitraan/app/platform/clock"
+	"kemitraan/app/platform/config"
+	"kemitraan/app/platform/files"
+	"kemitraan/app/procurement"
+	"kemitraan/app/registry"
+	"kemitraan/app/report"
+	"kemitraan/app/sanction"
+)
+
+// Set is every domain service, over one database, clock and upload store.
+type Set struct {
+	Auth        *auth.Service
+	Files       *files.Store // uploaded documents: agreements, evidence, exemptions, letters
+	Registry    *registry.Service
+	Partnership *partnership.Service // agreements, outlet space, period reports
+	Purchases   *procurement.Service
+	Compliance  *compliance.Service // rule sets, evaluations, exemptions
+	Sanction    *sanction.Service
+	Reports     *report.Service // sanction list, exports, statistics, public figures
+	Audit       *audit.Service
+	Sender      notify.Sender // where the outbox delivers
+}
+
+// New builds the set. sender nil means the sender cfg.Mail describes.
+func New(cfg config.Config, db *gorm.DB, log *slog.Logger, clk clock.Clock, sender notify.Sender) (*Set, error) {
+	if sender == nil {
+		var err error
+		if sender, err = notify.NewSender(cfg.Mail, log); err != nil {
+			return nil, err
+		}
+	}
+	store := files.NewStore(cfg.Uploads.Dir, cfg.Uploads.MaxBytes, clk)
+	return &Set{
+		Auth:        auth.NewService(db, clk, cfg.Auth),
+		Files:       store,
+		Registry:    registry.New(db, clk),
+		Partnership: partnership.New(db, clk, store, nil),
+		Purchases:   procurement.New(db, clk, procurement.ConfigFrom(cfg), store, procurement.RuleSetWindow()),
+		Compliance:  compliance.New(db, store, clk),
+		Sanction:    sanction.New(db, clk, store, cfg.Office),
+		Reports:     report.New(db, clk, log),
+		Audit:       audit.NewService(db),
+		Sender:      sender,
+	}, nil
+}
