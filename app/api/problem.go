@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -25,6 +26,26 @@ type Problem struct {
 	RequestID string             `json:"request_id,omitempty"`
 	Errors    []fault.FieldError `json:"errors,omitempty"`
 	Extra     map[string]any     `json:"-"`
+}
+
+// MarshalJSON writes the problem's members, then those of Extra that do
+// not take a member's name.
+func (p Problem) MarshalJSON() ([]byte, error) {
+	type members Problem
+	b, err := json.Marshal(members(p))
+	if err != nil || len(p.Extra) == 0 {
+		return b, err
+	}
+	var body map[string]any
+	if err := json.Unmarshal(b, &body); err != nil {
+		return nil, err
+	}
+	for k, v := range p.Extra {
+		if _, taken := body[k]; !taken {
+			body[k] = v
+		}
+	}
+	return json.Marshal(body)
 }
 
 // problemError is an error raised by the HTTP layer itself (binding, routing)
@@ -201,24 +222,9 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		if retryAfter > 0 {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(retryAfter))
 		}
-		body := map[string]any{
-			"type": p.Type, "title": p.Title, "status": p.Status, "detail": p.Detail, "code": p.Code,
-			"instance": p.Instance,
-		}
-		if p.RequestID != "" {
-			body["request_id"] = p.RequestID
-		}
-		if len(p.Errors) > 0 {
-			body["errors"] = p.Errors
-		}
-		for k, v := range p.Extra {
-			if _, taken := body[k]; !taken {
-				body[k] = v
-			}
-		}
 		// c.JSON keeps a content type that is already set.
 		c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
-		if werr := c.JSON(p.Status, body); werr != nil {
+		if werr := c.JSON(p.Status, p); werr != nil {
 			log.Error("writing problem", "err", werr)
 		}
 	}

@@ -30,7 +30,7 @@ const (
 	PermRegistryRead   Permission = "registry.read"  // company/ikm: their own record only
 	PermRegistryManage Permission = "registry.manage"
 	// PermBusinessProfile: contact details and the like of a business; a
-	// company user only for its own (SPEC §2: companies edit their own).
+	// company user only for its own.
 	PermBusinessProfile Permission = "business.profile"
 	PermIKMVerify       Permission = "ikm.verify"
 
@@ -75,7 +75,7 @@ const (
 	ikm      = actor.RoleIKM
 )
 
-// roleTable is the one place that says which role may do what (SPEC §2).
+// roleTable is the one place that says which role may do what.
 var roleTable = map[Permission][]actor.Role{
 	PermSessionOwn:   {admin, officer, reviewer, company, ikm},
 	PermUsersManage:  {admin},

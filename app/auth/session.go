@@ -53,7 +53,8 @@ var (
 )
 
 // IssueSession starts a session for userID and returns its token. It writes
-// no audit event: Login and Refresh, which call it, do.
+// no audit event; Login and Refresh start theirs through issueSession, in
+// their own transaction, and write one.
 func (s *Service) IssueSession(ctx context.Context, userID int64, ip, userAgent string) (Session, error) {
 	return s.issueSession(ctx, s.db, userID, ip, userAgent)
 }

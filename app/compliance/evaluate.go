@@ -13,7 +13,7 @@ import (
 	"kemitraan/app/platform/fault"
 )
 
-// Evaluation statuses (SPEC §3). Precedence, first match wins:
+// Evaluation statuses. Precedence, first match wins:
 //
 //  1. exempt: an officer's exemption for the period, or a business whose
 //     registry status is exempt;

@@ -24,7 +24,7 @@ var Categories = []string{"industrial_estate", "factory", "hotel", "restaurant",
 // licensing authority rather than a warning.
 const Recommendation = "recommendation"
 
-// RuleSet is one version of the Perbup's numbers (SPEC §4). It is immutable
+// RuleSet is one version of the Perbup's numbers. It is immutable
 // once in force: an amendment is a new version with a later effective date.
 type RuleSet struct {
 	Version       string `json:"version"`

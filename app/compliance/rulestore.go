@@ -273,7 +273,7 @@ func RuleSetAt(ctx context.Context, db *gorm.DB, d time.Time) (StoredRuleSet, er
 }
 
 // RuleSetFor returns the version that judges period p: the one in force on
-// its last day (SPEC §4).
+// its last day, so a period is judged by the rules that held when it ended.
 func RuleSetFor(ctx context.Context, db *gorm.DB, p Period) (StoredRuleSet, error) {
 	return RuleSetAt(ctx, db, p.LastDay())
 }

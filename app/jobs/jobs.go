@@ -53,7 +53,7 @@ const (
 	Outbox   = "outbox"
 )
 
-// Standard returns the five jobs of SPEC §5, each a thin call into its
+// Standard returns the five scheduled jobs, each a thin call into its
 // domain package.
 func Standard(d Deps) []Job {
 	return []Job{

@@ -44,8 +44,8 @@ const (
 	SourceERP    Source = "erp"
 )
 
-// DefaultConfirmationWindow is SPEC §4's default, used when no rule set says
-// otherwise.
+// DefaultConfirmationWindow is the 14 days an IKM has to answer, used when
+// no rule set says otherwise.
 const DefaultConfirmationWindow = 14 * 24 * time.Hour
 
 // Purchase is a stored purchase. Handlers shape their own answers from it.

@@ -21,7 +21,7 @@ type importColumn struct {
 	required bool
 }
 
-// BusinessColumns and IKMColumns are the import headers, documented in the
+// businessColumns and ikmColumns are the import headers, documented in the
 // README. Headers are matched without regard to case, spaces, dots or
 // dashes ("Nama Usaha" is nama_usaha).
 var businessColumns = []importColumn{

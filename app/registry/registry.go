@@ -38,7 +38,7 @@ func New(db *gorm.DB, clk clock.Clock) *Service {
 // column is read back).
 func (s *Service) today() time.Time { return clock.Today(s.clock) }
 
-// Business categories (SPEC §3), in the order forms show them.
+// Business categories the regulation names, in the order forms show them.
 var Categories = []string{"industrial_estate", "factory", "hotel", "restaurant", "modern_retail", "other"}
 
 // BusinessStatuses: closed is what deactivation sets; exempt is set by hand.
