@@ -15,6 +15,8 @@ require (
 	gorm.io/gorm v1.31.2
 )
 
+require github.com/google/go-cmp v0.7.0
+
 require (
 	codeberg.org/go-pdf/fpdf v0.12.0
 	github.com/beorn7/perks v1.0.1 // indirect

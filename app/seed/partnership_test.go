@@ -31,26 +31,26 @@ func TestDemoPartnershipsAreApprovedDocumentedAndIdempotent(t *testing.T) {
 	}
 
 	var bad int64
-	db.Raw(`SELECT count(*) FROM agreements a
+	must(t, db.Raw(`SELECT count(*) FROM agreements a
 		WHERE a.status <> 'approved' OR a.document_file_id IS NULL
-		   OR NOT EXISTS (SELECT 1 FROM agreement_ikms x WHERE x.agreement_id = a.id)`).Scan(&bad)
+		   OR NOT EXISTS (SELECT 1 FROM agreement_ikms x WHERE x.agreement_id = a.id)`).Scan(&bad))
 	if bad != 0 {
 		t.Errorf("%d demo agreements not approved, undocumented or without IKM", bad)
 	}
 	var inactivePartners int64
-	db.Raw(`SELECT count(*) FROM agreement_ikms x JOIN ikms i ON i.id = x.ikm_id WHERE i.status <> 'active'`).Scan(&inactivePartners)
+	must(t, db.Raw(`SELECT count(*) FROM agreement_ikms x JOIN ikms i ON i.id = x.ikm_id WHERE i.status <> 'active'`).Scan(&inactivePartners))
 	if inactivePartners != 0 {
 		t.Errorf("%d demo agreements name an inactive IKM", inactivePartners)
 	}
 	var outletsWithoutAgreement int64
-	db.Raw(`SELECT count(*) FROM outlets WHERE agreement_id IS NULL OR status <> 'confirmed'`).Scan(&outletsWithoutAgreement)
+	must(t, db.Raw(`SELECT count(*) FROM outlets WHERE agreement_id IS NULL OR status <> 'confirmed'`).Scan(&outletsWithoutAgreement))
 	if outletsWithoutAgreement != 0 {
 		t.Errorf("%d demo outlets not confirmed under an agreement", outletsWithoutAgreement)
 	}
 
 	// Every document is a real PDF the store can serve.
 	var ids []int64
-	db.Raw(`SELECT DISTINCT document_file_id FROM agreements`).Scan(&ids)
+	must(t, db.Raw(`SELECT DISTINCT document_file_id FROM agreements`).Scan(&ids))
 	for _, id := range ids {
 		f, rc, err := store.Open(ctx, db, id)
 		if err != nil {

@@ -19,10 +19,10 @@ func TestDemoReportsCoverEveryReportStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	var businesses int64
-	db.Table("businesses").Count(&businesses)
+	must(t, db.Table("businesses").Count(&businesses))
 	var onTime, late int64
-	db.Table("period_reports").Where("period = ? AND on_time", seed.DemoPeriod).Count(&onTime)
-	db.Table("period_reports").Where("period = ? AND NOT on_time", seed.DemoPeriod).Count(&late)
+	must(t, db.Table("period_reports").Where("period = ? AND on_time", seed.DemoPeriod).Count(&onTime))
+	must(t, db.Table("period_reports").Where("period = ? AND NOT on_time", seed.DemoPeriod).Count(&late))
 	if late != 2 || onTime != businesses-4 || first != onTime+late {
 		t.Fatalf("%d on time, %d late of %d businesses (inserted %d); want 2 late and 2 missing",
 			onTime, late, businesses, first)
