@@ -84,9 +84,9 @@ func (c *cycle) confirm(ikm caller, purchase int64) {
 	decode[purchaseResponse](c.call(ikm, http.MethodPost, fmt.Sprintf("/api/v1/purchases/%d/confirm", purchase), nil), http.StatusOK)
 }
 
-func (c *cycle) report(company caller, business int64, period string) reportResponse {
+func (c *cycle) report(company caller, business int64, period string) periodReportResponse {
 	c.t.Helper()
-	return decode[reportResponse](c.call(company, http.MethodPost,
+	return decode[periodReportResponse](c.call(company, http.MethodPost,
 		fmt.Sprintf("/api/v1/reports/%d/%s/submit", business, period), nil), http.StatusCreated)
 }
 

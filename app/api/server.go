@@ -285,7 +285,7 @@ func (s *Server) routes() []route {
 		s.registryRoutes(),
 		s.agreementRoutes(),
 		s.outletRoutes(),
-		s.reportRoutes(),
+		s.periodReportRoutes(),
 		s.purchaseRoutes(),
 		s.confirmationRoutes(),
 		s.ruleRoutes(),

@@ -44,7 +44,7 @@ func TestPeriodReportsOnTimeLateTwiceAndOpen(t *testing.T) {
 	s.db.Exec("UPDATE businesses SET status = 'closed' WHERE id = ?", closed)
 
 	company := s.asCompany(early)
-	r := decode[reportResponse](s.call(company, http.MethodPost, reportPath(early, "2025-Q1"), nil), http.StatusCreated)
+	r := decode[periodReportResponse](s.call(company, http.MethodPost, reportPath(early, "2025-Q1"), nil), http.StatusCreated)
 	wantDeadline := wib(2025, 4, 16, 0, 0, 0)
 	if !r.OnTime || r.Status != "submitted" || r.Period != "2025-Q1" || !r.Deadline.Equal(wantDeadline) ||
 		!r.SubmittedAt.Equal(clk.Now()) {
@@ -78,12 +78,12 @@ func TestPeriodReportsOnTimeLateTwiceAndOpen(t *testing.T) {
 
 	// The last second of the due day is on time; the next is late.
 	clk.Set(wib(2025, 4, 15, 23, 59, 59))
-	r = decode[reportResponse](s.call(s.asCompany(edge), http.MethodPost, reportPath(edge, "2025-Q1"), nil), http.StatusCreated)
+	r = decode[periodReportResponse](s.call(s.asCompany(edge), http.MethodPost, reportPath(edge, "2025-Q1"), nil), http.StatusCreated)
 	if !r.OnTime {
 		t.Errorf("23:59:59 WIB on the 15th: %+v", r)
 	}
 	clk.Set(wib(2025, 4, 16, 0, 0, 0))
-	r = decode[reportResponse](s.call(s.asCompany(late), http.MethodPost, reportPath(late, "2025-Q1"), nil), http.StatusCreated)
+	r = decode[periodReportResponse](s.call(s.asCompany(late), http.MethodPost, reportPath(late, "2025-Q1"), nil), http.StatusCreated)
 	if r.OnTime || r.Status != "late" {
 		t.Errorf("00:00 WIB on the 16th: %+v", r)
 	}
@@ -97,7 +97,7 @@ func TestPeriodReportsOnTimeLateTwiceAndOpen(t *testing.T) {
 
 	officer := s.as(actor.RoleOfficer)
 	t.Run("officers see every active business with its status", func(t *testing.T) {
-		list := decode[reportListResponse](s.call(officer, http.MethodGet, "/api/v1/reports?period=2025-Q1", nil), http.StatusOK)
+		list := decode[periodReportListResponse](s.call(officer, http.MethodGet, "/api/v1/reports?period=2025-Q1", nil), http.StatusOK)
 		got := map[int64]string{}
 		for _, row := range list.Items {
 			got[row.Business.ID] = row.Status
@@ -106,33 +106,33 @@ func TestPeriodReportsOnTimeLateTwiceAndOpen(t *testing.T) {
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("statuses %v, want %v", got, want)
 		}
-		if list.Counts != (reportCounts{Submitted: 2, Late: 1, Missing: 1}) || !list.Closed || !list.Deadline.Equal(wantDeadline) {
+		if list.Counts != (periodReportCounts{Submitted: 2, Late: 1, Missing: 1}) || !list.Closed || !list.Deadline.Equal(wantDeadline) {
 			t.Errorf("list %+v", list)
 		}
 	})
 	t.Run("status filter and pages", func(t *testing.T) {
 		for status, want := range map[string]int64{"missing": missing, "late": late} {
-			list := decode[reportListResponse](s.call(officer, http.MethodGet, "/api/v1/reports?period=2025-Q1&status="+status, nil), http.StatusOK)
+			list := decode[periodReportListResponse](s.call(officer, http.MethodGet, "/api/v1/reports?period=2025-Q1&status="+status, nil), http.StatusOK)
 			if len(list.Items) != 1 || list.Items[0].Business.ID != want {
 				t.Errorf("%s: %+v", status, list.Items)
 			}
 		}
-		first := decode[reportListResponse](s.call(officer, http.MethodGet, "/api/v1/reports?period=2025-Q1&limit=3", nil), http.StatusOK)
+		first := decode[periodReportListResponse](s.call(officer, http.MethodGet, "/api/v1/reports?period=2025-Q1&limit=3", nil), http.StatusOK)
 		if len(first.Items) != 3 || first.NextCursor == nil {
 			t.Fatalf("first page %+v", first)
 		}
-		rest := decode[reportListResponse](s.call(officer, http.MethodGet,
+		rest := decode[periodReportListResponse](s.call(officer, http.MethodGet,
 			fmt.Sprintf("/api/v1/reports?period=2025-Q1&limit=3&cursor=%d", *first.NextCursor), nil), http.StatusOK)
 		if len(rest.Items) != 1 || rest.NextCursor != nil || rest.Items[0].Business.ID != missing {
 			t.Errorf("second page %+v", rest)
 		}
 	})
 	t.Run("a company sees only its own", func(t *testing.T) {
-		list := decode[reportListResponse](s.call(s.asCompany(late), http.MethodGet, "/api/v1/reports?period=2025-Q1", nil), http.StatusOK)
+		list := decode[periodReportListResponse](s.call(s.asCompany(late), http.MethodGet, "/api/v1/reports?period=2025-Q1", nil), http.StatusOK)
 		if len(list.Items) != 1 || list.Items[0].Business.ID != late || list.Items[0].Status != "late" {
 			t.Errorf("own list %+v", list.Items)
 		}
-		list = decode[reportListResponse](s.call(s.asCompany(late), http.MethodGet, "/api/v1/reports?period=2025-Q2", nil), http.StatusOK)
+		list = decode[periodReportListResponse](s.call(s.asCompany(late), http.MethodGet, "/api/v1/reports?period=2025-Q2", nil), http.StatusOK)
 		if len(list.Items) != 1 || list.Items[0].Status != "missing" || list.Closed {
 			t.Errorf("open period %+v", list)
 		}

@@ -10,29 +10,29 @@ import (
 	"kemitraan/app/partnership"
 )
 
-func (s *Server) reportRoutes() []route {
+func (s *Server) periodReportRoutes() []route {
 	const tag = "laporan berkala"
 	return []route{
-		{method: http.MethodGet, path: "/api/v1/reports", perm: auth.PermReportsRead, handler: s.listReports,
+		{method: http.MethodGet, path: "/api/v1/reports", perm: auth.PermReportsRead, handler: s.listPeriodReports,
 			doc: doc{summary: "Status laporan berkala per usaha untuk satu periode", tag: tag,
-				query: reportQuery{}, response: reportListResponse{},
+				query: periodReportQuery{}, response: periodReportListResponse{},
 				description: "Petugas melihat setiap usaha aktif (terdaftar sebelum periode berakhir) dengan status " +
 					"`submitted` (tepat waktu), `late` (terlambat) atau `missing` (belum ada); perusahaan hanya usahanya sendiri."}},
-		{method: http.MethodPost, path: "/api/v1/reports/:business/:period/submit", perm: auth.PermReportsSubmit, handler: s.submitReport,
+		{method: http.MethodPost, path: "/api/v1/reports/:business/:period/submit", perm: auth.PermReportsSubmit, handler: s.submitPeriodReport,
 			doc: doc{summary: "Kirim laporan berkala: pembelian dan tempat untuk periode ini sudah lengkap", tag: tag,
-				params: reportParams{}, response: reportResponse{}, status: http.StatusCreated,
+				params: periodReportParams{}, response: periodReportResponse{}, status: http.StatusCreated,
 				errors: []int{http.StatusUnprocessableEntity},
 				description: "Hanya untuk periode yang sudah berakhir, sekali per usaha dan periode (selain itu 409). " +
 					"Tepat waktu bila sebelum tenggat aturan yang berlaku (bawaan: tanggal 15 bulan setelah periode, 23.59.59 WIB)."}},
 	}
 }
 
-type reportParams struct {
+type periodReportParams struct {
 	Business int64  `param:"business" doc:"Nomor urut usaha"`
 	Period   string `param:"period" doc:"Periode, misalnya 2025-Q1" example:"2025-Q1"`
 }
 
-type reportQuery struct {
+type periodReportQuery struct {
 	Period    string `query:"period" openapi:"required" doc:"Periode, misalnya 2025-Q1" example:"2025-Q1"`
 	Status    string `query:"status" openapi:"enum=submitted|late|missing"`
 	Category  string `query:"category" openapi:"enum=industrial_estate|factory|hotel|restaurant|modern_retail|other"`
@@ -40,7 +40,7 @@ type reportQuery struct {
 	pageQuery
 }
 
-type reportResponse struct {
+type periodReportResponse struct {
 	ID          int64     `json:"id"`
 	BusinessID  int64     `json:"business_id"`
 	Period      string    `json:"period" example:"2025-Q1"`
@@ -50,7 +50,7 @@ type reportResponse struct {
 	Status      string    `json:"status" openapi:"enum=submitted|late"`
 }
 
-type reportBusiness struct {
+type periodReportBusiness struct {
 	ID            int64  `json:"id"`
 	Name          string `json:"name"`
 	NIB           string `json:"nib"`
@@ -58,28 +58,28 @@ type reportBusiness struct {
 	KecamatanCode string `json:"kecamatan_code"`
 }
 
-type reportRowResponse struct {
-	Business    reportBusiness `json:"business"`
-	Status      string         `json:"status" openapi:"enum=submitted|late|missing"`
-	SubmittedAt *time.Time     `json:"submitted_at" openapi:"nullable"`
+type periodReportRowResponse struct {
+	Business    periodReportBusiness `json:"business"`
+	Status      string               `json:"status" openapi:"enum=submitted|late|missing"`
+	SubmittedAt *time.Time           `json:"submitted_at" openapi:"nullable"`
 }
 
-type reportCounts struct {
+type periodReportCounts struct {
 	Submitted int64 `json:"submitted"`
 	Late      int64 `json:"late"`
 	Missing   int64 `json:"missing"`
 }
 
-type reportListResponse struct {
-	Period     string              `json:"period" example:"2025-Q1"`
-	Deadline   time.Time           `json:"deadline" doc:"Saat laporan periode ini menjadi terlambat"`
-	Closed     bool                `json:"closed" doc:"Periode sudah berakhir"`
-	Counts     reportCounts        `json:"counts" doc:"Jumlah per status atas seluruh hasil saringan, bukan hanya halaman ini"`
-	Items      []reportRowResponse `json:"items"`
-	NextCursor *int64              `json:"next_cursor" openapi:"nullable"`
+type periodReportListResponse struct {
+	Period     string                    `json:"period" example:"2025-Q1"`
+	Deadline   time.Time                 `json:"deadline" doc:"Saat laporan periode ini menjadi terlambat"`
+	Closed     bool                      `json:"closed" doc:"Periode sudah berakhir"`
+	Counts     periodReportCounts        `json:"counts" doc:"Jumlah per status atas seluruh hasil saringan, bukan hanya halaman ini"`
+	Items      []periodReportRowResponse `json:"items"`
+	NextCursor *int64                    `json:"next_cursor" openapi:"nullable"`
 }
 
-func (s *Server) listReports(c echo.Context) error {
+func (s *Server) listPeriodReports(c echo.Context) error {
 	q := newQuery(c)
 	f := partnership.ReportFilter{Period: q.text("period"), Status: q.text("status"),
 		Category: q.text("category"), KecamatanCode: q.text("kecamatan")}
@@ -91,15 +91,15 @@ func (s *Server) listReports(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := reportListResponse{
+	out := periodReportListResponse{
 		Period: list.Period, Deadline: list.Deadline.UTC(), Closed: list.Closed,
-		Counts: reportCounts{Submitted: list.Counts[partnership.ReportSubmitted], Late: list.Counts[partnership.ReportLate],
+		Counts: periodReportCounts{Submitted: list.Counts[partnership.ReportSubmitted], Late: list.Counts[partnership.ReportLate],
 			Missing: list.Counts[partnership.ReportMissing]},
-		Items: make([]reportRowResponse, len(list.Rows)),
+		Items: make([]periodReportRowResponse, len(list.Rows)),
 	}
 	for i, r := range list.Rows {
-		out.Items[i] = reportRowResponse{
-			Business: reportBusiness{ID: r.BusinessID, Name: r.BusinessName, NIB: r.NIB, Category: r.Category,
+		out.Items[i] = periodReportRowResponse{
+			Business: periodReportBusiness{ID: r.BusinessID, Name: r.BusinessName, NIB: r.NIB, Category: r.Category,
 				KecamatanCode: r.KecamatanCode},
 			Status: string(r.Status), SubmittedAt: utcPtr(r.SubmittedAt),
 		}
@@ -110,7 +110,7 @@ func (s *Server) listReports(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-func (s *Server) submitReport(c echo.Context) error {
+func (s *Server) submitPeriodReport(c echo.Context) error {
 	business, err := pathID(c, "business")
 	if err != nil {
 		return err
@@ -119,7 +119,7 @@ func (s *Server) submitReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, reportResponse{
+	return c.JSON(http.StatusCreated, periodReportResponse{
 		ID: r.ID, BusinessID: r.BusinessID, Period: r.Period, SubmittedAt: r.SubmittedAt.UTC(),
 		Deadline: r.Deadline.UTC(), OnTime: r.OnTime, Status: string(r.Status()),
 	})
