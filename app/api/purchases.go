@@ -215,7 +215,7 @@ func (s *Server) listPurchases(c echo.Context) error {
 			known = known || v == f.Status
 		}
 		if !known {
-			q.check.Add("status", "harus salah satu dari reported, confirmed, disputed, rejected, withdrawn")
+			q.check.Add("status", fault.OneOf(procurement.Statuses))
 		}
 	}
 	if p := q.text("period"); p != "" {

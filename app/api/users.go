@@ -71,7 +71,7 @@ func (s *Server) listUsers(c echo.Context) error {
 		BusinessID: q.id("business_id"), IKMID: q.id("ikm_id"), Query: q.text("q"), Page: q.page(),
 	}
 	if f.Role != "" && !f.Role.Valid() {
-		q.check.Add("role", "harus salah satu dari admin, officer, reviewer, company, ikm")
+		q.check.Add("role", fault.OneOf(actor.Roles))
 	}
 	if err := q.err(); err != nil {
 		return err

@@ -160,7 +160,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, error) {
 	if in.Role == "" {
 		c.Add("role", "wajib diisi")
 	} else {
-		c.Check(in.Role.Valid(), "role", "harus salah satu dari admin, officer, reviewer, company, ikm")
+		c.Check(in.Role.Valid(), "role", fault.OneOf(actor.Roles))
 	}
 	CheckPassword(&c, "password", in.Password, in.Username)
 	if err := s.checkBinding(ctx, &c, in.Role, in.BusinessID, in.IKMID); err != nil {
@@ -259,7 +259,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserUpdate) (User
 		checkEmail(&c, *in.Email)
 	}
 	if in.Role != nil {
-		c.Check(in.Role.Valid(), "role", "harus salah satu dari admin, officer, reviewer, company, ikm")
+		c.Check(in.Role.Valid(), "role", fault.OneOf(actor.Roles))
 	}
 	if err := c.Err(); err != nil {
 		return User{}, err

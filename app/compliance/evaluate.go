@@ -11,6 +11,7 @@ import (
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
+	"kemitraan/app/registry"
 )
 
 // Evaluation statuses. Precedence, first match wins:
@@ -103,10 +104,10 @@ func LatestDue(ctx context.Context, db *gorm.DB, now time.Time) (Period, error) 
 func Evaluate(ctx context.Context, tx *gorm.DB, p Period, rs StoredRuleSet, now time.Time) (EvaluationRun, error) {
 	started := time.Now()
 	run := EvaluationRun{Period: p.String(), RuleSet: rs.Version, ByStatus: map[string]int64{}}
-	cats := make([]string, 0, len(Categories))
+	cats := make([]string, 0, len(registry.Categories))
 	var mpv []int64
 	var mik, mos []int32
-	for _, c := range Categories {
+	for _, c := range registry.Categories {
 		m := rs.Minimum(c)
 		cats, mpv = append(cats, c), append(mpv, m.PurchaseValue)
 		mik, mos = append(mik, int32(m.IKMCount)), append(mos, int32(m.OutletSlots))

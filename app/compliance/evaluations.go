@@ -11,6 +11,7 @@ import (
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
+	"kemitraan/app/registry"
 )
 
 // Evaluation is one business's evaluation for one period, as lists show it.
@@ -103,9 +104,9 @@ func (x *Service) Evaluations(ctx context.Context, f EvaluationFilter, page Eval
 		}
 	}
 	if f.Status != "" && !slices.Contains(Statuses, f.Status) {
-		c.Add("status", "harus salah satu dari compliant, partial, non_compliant, not_reported, exempt")
+		c.Add("status", fault.OneOf(Statuses))
 	}
-	if f.Category != "" && !slices.Contains(Categories, f.Category) {
+	if f.Category != "" && !slices.Contains(registry.Categories, f.Category) {
 		c.Add("category", "kategori tidak dikenal")
 	}
 	if err := c.Err(); err != nil {

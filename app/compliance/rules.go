@@ -14,11 +14,8 @@ import (
 
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/fault"
+	"kemitraan/app/registry"
 )
-
-// Categories are the business categories a rule set must give minimums for,
-// in the order documents list them.
-var Categories = []string{"industrial_estate", "factory", "hotel", "restaurant", "modern_retail", "other"}
 
 // Recommendation is the last rung of every ladder: a recommendation to the
 // licensing authority rather than a warning.
@@ -235,16 +232,16 @@ func ParseRuleSet(src []byte) (RuleSet, error) {
 	intKey("confirmation_window_days", f.ConfirmationWindowDays, 1, 90, &r.ConfirmationWindowDays)
 	intKey("response_window_days", f.ResponseWindowDays, 1, 90, &r.ResponseWindowDays)
 
-	r.Minimums = make(map[string]Minimum, len(Categories))
+	r.Minimums = make(map[string]Minimum, len(registry.Categories))
 	if f.Minimums == nil {
-		add("minimums", "wajib diisi: satu entri per kategori ("+strings.Join(Categories, ", ")+")")
+		add("minimums", "wajib diisi: satu entri per kategori ("+strings.Join(registry.Categories, ", ")+")")
 	}
 	for name := range f.Minimums {
-		if !slices.Contains(Categories, name) {
-			add("minimums."+name, "kategori tidak dikenal; pilih dari "+strings.Join(Categories, ", "))
+		if !slices.Contains(registry.Categories, name) {
+			add("minimums."+name, "kategori tidak dikenal; pilih dari "+strings.Join(registry.Categories, ", "))
 		}
 	}
-	for _, cat := range Categories {
+	for _, cat := range registry.Categories {
 		m, ok := f.Minimums[cat]
 		if f.Minimums != nil && !ok {
 			add("minimums."+cat, "wajib ada (tulis 0 bila kategori ini tidak punya kewajiban)")

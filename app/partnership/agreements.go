@@ -153,8 +153,8 @@ type AgreementFilter struct {
 func (s *Service) ListAgreements(ctx context.Context, f AgreementFilter, page Page) ([]Agreement, int64, error) {
 	var c fault.Checker
 	c.Check(f.Status == "" || slices.Contains(AgreementStatuses, AgreementStatus(f.Status)), "status",
-		"harus salah satu dari draft, submitted, approved, rejected, ended")
-	c.Check(f.Form == "" || slices.Contains(Forms, f.Form), "form", "harus salah satu dari "+strings.Join(Forms, ", "))
+		fault.OneOf(AgreementStatuses))
+	c.Check(f.Form == "" || slices.Contains(Forms, f.Form), "form", fault.OneOf(Forms))
 	if err := c.Err(); err != nil {
 		return nil, 0, err
 	}
@@ -420,7 +420,7 @@ func (s *Service) validateAgreement(ctx context.Context, tx *gorm.DB, a actor.Ac
 		c.Add("business_id", "tidak dapat diubah")
 	}
 	ag.Form = strings.TrimSpace(in.Form)
-	c.Check(slices.Contains(Forms, ag.Form), "form", "harus salah satu dari "+strings.Join(Forms, ", "))
+	c.Check(slices.Contains(Forms, ag.Form), "form", fault.OneOf(Forms))
 	ag.Number = in.Number
 	requireText(&c, "number", &ag.Number, 100)
 

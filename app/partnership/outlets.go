@@ -133,7 +133,7 @@ type OutletFilter struct {
 // first, and the next page's cursor (0 when this is the last).
 func (s *Service) ListOutlets(ctx context.Context, f OutletFilter, page Page) ([]Outlet, int64, error) {
 	if f.Status != "" && !slices.Contains(OutletStatuses, OutletStatus(f.Status)) {
-		return nil, 0, fault.Invalid(fault.Field("status", "harus salah satu dari reported, confirmed, disputed, rejected, withdrawn"))
+		return nil, 0, fault.Invalid(fault.Field("status", fault.OneOf(OutletStatuses)))
 	}
 	q := outletQuery(ctx, s.db, actor.From(ctx))
 	if f.BusinessID != 0 {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -17,6 +16,7 @@ import (
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
+	"kemitraan/app/registry"
 )
 
 // ReportStatus is a business's standing for one period's report.
@@ -148,10 +148,10 @@ func (s *Service) ListReports(ctx context.Context, f ReportFilter, page Page) (R
 	switch ReportStatus(f.Status) {
 	case "", ReportSubmitted, ReportLate, ReportMissing:
 	default:
-		c.Add("status", "harus salah satu dari submitted, late, missing")
+		c.Add("status", fault.OneOf([]ReportStatus{ReportSubmitted, ReportLate, ReportMissing}))
 	}
-	if f.Category != "" && !slices.Contains(compliance.Categories, f.Category) {
-		c.Add("category", "harus salah satu dari "+strings.Join(compliance.Categories, ", "))
+	if f.Category != "" && !slices.Contains(registry.Categories, f.Category) {
+		c.Add("category", fault.OneOf(registry.Categories))
 	}
 	if f.Period == "" {
 		c.Add("period", "wajib diisi, misalnya 2025-Q1")

@@ -17,6 +17,7 @@ import (
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
+	"kemitraan/app/registry"
 	"kemitraan/app/sanction"
 )
 
@@ -187,8 +188,8 @@ func (s *Service) prepareList(ctx context.Context, f ListFilter) (listQuery, err
 	if f.Stage != "" && f.Stage != StageNone && !slices.Contains(sanction.Stages, sanction.Stage(f.Stage)) {
 		c.Add("stage", "tahap tidak dikenal; pilih dari "+stageNames()+" atau none (tanpa kasus)")
 	}
-	if f.Category != "" && !slices.Contains(compliance.Categories, f.Category) {
-		c.Add("category", "kategori tidak dikenal; pilih dari "+strings.Join(compliance.Categories, ", "))
+	if f.Category != "" && !slices.Contains(registry.Categories, f.Category) {
+		c.Add("category", "kategori tidak dikenal; pilih dari "+strings.Join(registry.Categories, ", "))
 	}
 	if utf8.RuneCountInString(f.Q) > 100 {
 		c.Add("q", "paling banyak 100 karakter")

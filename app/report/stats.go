@@ -10,6 +10,7 @@ import (
 	"kemitraan/app/compliance"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/fault"
+	"kemitraan/app/registry"
 )
 
 // CaseOutcomes are the ways a case ends.
@@ -166,7 +167,7 @@ func (s *Service) evaluationStats(ctx context.Context, tx *gorm.DB, pc periodCho
 		return fmt.Errorf("report: kecamatan: %w", err)
 	}
 	byCat := map[string]*GroupStats{}
-	for _, c := range compliance.Categories {
+	for _, c := range registry.Categories {
 		byCat[c] = &GroupStats{Key: c, ByStatus: zeroCounts(compliance.Statuses)}
 	}
 	byKec := map[string]*GroupStats{}
@@ -198,7 +199,7 @@ func (s *Service) evaluationStats(ctx context.Context, tx *gorm.DB, pc periodCho
 		return newRate(evaluated-byStatus[compliance.StatusExempt], byStatus[compliance.StatusCompliant])
 	}
 	out.Overall = rateOf(out.ByStatus, out.Evaluated)
-	for _, c := range compliance.Categories {
+	for _, c := range registry.Categories {
 		g := byCat[c]
 		g.Rate = rateOf(g.ByStatus, g.Evaluated)
 		out.ByCategory = append(out.ByCategory, *g)

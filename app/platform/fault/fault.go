@@ -6,6 +6,7 @@ package fault
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Kind classifies an error by what the caller can do about it.
@@ -101,6 +102,16 @@ func Invalid(fields ...FieldError) *Error {
 
 // Field builds a FieldError.
 func Field(field, reason string) FieldError { return FieldError{Field: field, Reason: reason} }
+
+// OneOf is the reason for a value outside its vocabulary: "harus salah satu
+// dari a, b, c".
+func OneOf[T ~string](values []T) string {
+	names := make([]string, len(values))
+	for i, v := range values {
+		names[i] = string(v)
+	}
+	return "harus salah satu dari " + strings.Join(names, ", ")
+}
 
 // As returns the *Error inside err, if any.
 func As(err error) (*Error, bool) {
