@@ -11,7 +11,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"kemitraan/app/auth"
-	"kemitraan/app/compliance"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/fault"
 	"kemitraan/app/platform/files"
@@ -208,43 +207,8 @@ func (s *Server) listPurchases(c echo.Context) error {
 	q := newQuery(c)
 	f := procurement.Filter{BusinessID: q.int64("business_id"), IKMID: q.int64("ikm_id"),
 		AgreementID: q.int64("agreement_id"), After: q.int64("cursor"), Limit: q.limit(procurement.MaxPageSize)}
-	if st := q.text("status"); st != "" {
-		f.Status = procurement.Status(st)
-		known := false
-		for _, v := range procurement.Statuses {
-			known = known || v == f.Status
-		}
-		if !known {
-			q.check.Add("status", fault.OneOf(procurement.Statuses))
-		}
-	}
-	if p := q.text("period"); p != "" {
-		period, err := compliance.ParsePeriod(p)
-		if err != nil {
-			q.check.Add("period", err.Error())
-		} else {
-			from, to := period.FirstDay(), period.LastDay()
-			f.From, f.To = &from, &to
-		}
-	}
-	for _, d := range []struct {
-		name string
-		dst  **time.Time
-	}{{"from", &f.From}, {"to", &f.To}} {
-		raw := q.text(d.name)
-		if raw == "" {
-			continue
-		}
-		t, err := time.Parse(time.DateOnly, raw)
-		if err != nil {
-			q.check.Add(d.name, "harus berupa tanggal dengan format YYYY-MM-DD")
-			continue
-		}
-		// Both a period and a date bound: the narrower one wins.
-		if *d.dst == nil || (d.name == "from" && t.After(**d.dst)) || (d.name == "to" && t.Before(**d.dst)) {
-			*d.dst = &t
-		}
-	}
+	f.Narrow(&q.check, procurement.FilterText{Status: q.text("status"), Period: q.text("period"),
+		From: q.text("from"), To: q.text("to")})
 	if err := q.err(); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"time"
 
@@ -12,8 +13,10 @@ import (
 	"gorm.io/gorm/clause"
 
 	"kemitraan/app/audit"
+	"kemitraan/app/compliance"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/database"
+	"kemitraan/app/platform/fault"
 	"kemitraan/app/platform/files"
 )
 
@@ -30,6 +33,44 @@ type Filter struct {
 	// previous page (lists run newest first).
 	After int64
 	Limit int
+}
+
+// FilterText is the part of a filter a person types or a query string
+// carries: a status, a period ("2025-Q1") and dates (YYYY-MM-DD).
+type FilterText struct{ Status, Period, From, To string }
+
+// Narrow checks t and narrows f by it; each bad field is added to c. A
+// period and a date bound together: the narrower one wins.
+func (f *Filter) Narrow(c *fault.Checker, t FilterText) {
+	if t.Status != "" {
+		f.Status = Status(t.Status)
+		c.Check(slices.Contains(Statuses, f.Status), "status", fault.OneOf(Statuses))
+	}
+	if t.Period != "" {
+		period, err := compliance.ParsePeriod(t.Period)
+		if err != nil {
+			c.Add("period", err.Error())
+		} else {
+			from, to := period.FirstDay(), period.LastDay()
+			f.From, f.To = &from, &to
+		}
+	}
+	for _, d := range []struct {
+		name, raw string
+		dst       **time.Time
+	}{{"from", t.From, &f.From}, {"to", t.To, &f.To}} {
+		if d.raw == "" {
+			continue
+		}
+		day, err := time.Parse(time.DateOnly, d.raw)
+		if err != nil {
+			c.Add(d.name, "harus berupa tanggal dengan format YYYY-MM-DD")
+			continue
+		}
+		if *d.dst == nil || (d.name == "from" && day.After(**d.dst)) || (d.name == "to" && day.Before(**d.dst)) {
+			*d.dst = &day
+		}
+	}
 }
 
 // Page is one page of purchases and the cursor of the next, 0 at the end.
