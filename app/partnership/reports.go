@@ -28,6 +28,9 @@ const (
 	ReportMissing   ReportStatus = "missing"   // not (yet) submitted
 )
 
+// ReportStatuses lists every report standing, in the order lists count them.
+var ReportStatuses = []ReportStatus{ReportSubmitted, ReportLate, ReportMissing}
+
 // PeriodReport is a company's declaration that its purchases and outlets
 // for a period are complete.
 type PeriodReport struct {
@@ -145,11 +148,7 @@ type ReportList struct {
 func (s *Service) ListReports(ctx context.Context, f ReportFilter, page Page) (ReportList, error) {
 	a := actor.From(ctx)
 	var c fault.Checker
-	switch ReportStatus(f.Status) {
-	case "", ReportSubmitted, ReportLate, ReportMissing:
-	default:
-		c.Add("status", fault.OneOf([]ReportStatus{ReportSubmitted, ReportLate, ReportMissing}))
-	}
+	c.Check(f.Status == "" || slices.Contains(ReportStatuses, ReportStatus(f.Status)), "status", fault.OneOf(ReportStatuses))
 	if f.Category != "" && !slices.Contains(registry.Categories, f.Category) {
 		c.Add("category", fault.OneOf(registry.Categories))
 	}

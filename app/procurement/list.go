@@ -55,22 +55,22 @@ func (f *Filter) Narrow(c *fault.Checker, t FilterText) {
 			f.From, f.To = &from, &to
 		}
 	}
-	for _, d := range []struct {
-		name, raw string
-		dst       **time.Time
-	}{{"from", t.From, &f.From}, {"to", t.To, &f.To}} {
-		if d.raw == "" {
-			continue
-		}
-		day, err := time.Parse(time.DateOnly, d.raw)
-		if err != nil {
-			c.Add(d.name, "harus berupa tanggal dengan format YYYY-MM-DD")
-			continue
-		}
-		if *d.dst == nil || (d.name == "from" && day.After(**d.dst)) || (d.name == "to" && day.Before(**d.dst)) {
-			*d.dst = &day
-		}
+	if day, ok := filterDate(c, "from", t.From); ok && (f.From == nil || day.After(*f.From)) {
+		f.From = &day
 	}
+	if day, ok := filterDate(c, "to", t.To); ok && (f.To == nil || day.Before(*f.To)) {
+		f.To = &day
+	}
+}
+
+// filterDate reads a filter's date bound; a bad one is added to c.
+func filterDate(c *fault.Checker, field, raw string) (time.Time, bool) {
+	if raw == "" {
+		return time.Time{}, false
+	}
+	day, ok := parseDate(raw)
+	c.Check(ok, field, reasonDate)
+	return day, ok
 }
 
 // Page is one page of purchases and the cursor of the next, 0 at the end.
