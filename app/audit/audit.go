@@ -78,6 +78,10 @@ type Selected struct {
 	After      string
 }
 
+// selectedParams name the parameters of a Selected statement, in the
+// order they stand in it and in values.
+var selectedParams = []string{"at", "user", "actor", "role", "entity_type", "request", "ip"}
+
 func (s Selected) sql(param func(name string) string) string {
 	before := s.Before
 	if before == "" {
@@ -89,6 +93,12 @@ func (s Selected) sql(param func(name string) string) string {
 		param("request") + `, ` + param("ip") + ` FROM ` + s.From
 }
 
+// values are the parameters' values, in selectedParams' order.
+func (s Selected) values(ctx context.Context, at time.Time) []any {
+	a := actor.From(ctx)
+	return []any{at.UTC(), a.OptionalUserID(), a.Label(), string(a.Role), s.EntityType, logging.RequestID(ctx), a.IP}
+}
+
 // Named is the statement with named parameters, for a statement whose
 // other parts are named too; bind NamedArgs with it.
 func (s Selected) Named() string {
@@ -97,18 +107,16 @@ func (s Selected) Named() string {
 
 // NamedArgs are the named parameters of Named.
 func (s Selected) NamedArgs(ctx context.Context, at time.Time) []any {
-	a := actor.From(ctx)
-	return []any{sql.Named("audit_at", at.UTC()), sql.Named("audit_user", a.OptionalUserID()),
-		sql.Named("audit_actor", a.Label()), sql.Named("audit_role", string(a.Role)),
-		sql.Named("audit_entity_type", s.EntityType), sql.Named("audit_request", logging.RequestID(ctx)),
-		sql.Named("audit_ip", a.IP)}
+	args := s.values(ctx, at)
+	for i, v := range args {
+		args[i] = sql.Named("audit_"+selectedParams[i], v)
+	}
+	return args
 }
 
 // Stmt is the statement with ? parameters, for database.With.
 func (s Selected) Stmt(ctx context.Context, at time.Time) database.Stmt {
-	a := actor.From(ctx)
-	return database.Stmt{SQL: s.sql(func(string) string { return "?" }),
-		Args: []any{at.UTC(), a.OptionalUserID(), a.Label(), string(a.Role), s.EntityType, logging.RequestID(ctx), a.IP}}
+	return database.Stmt{SQL: s.sql(func(string) string { return "?" }), Args: s.values(ctx, at)}
 }
 
 // jsonb passes marshalled JSON as text PostgreSQL casts to jsonb (nil: NULL).
