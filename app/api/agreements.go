@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kemitraan/app/api/openapi"
 	"kemitraan/app/auth"
 	"kemitraan/app/partnership"
 )
@@ -21,49 +22,49 @@ func (s *Server) agreementRoutes() []route {
 	}{}
 	return []route{
 		{method: http.MethodGet, path: "/api/v1/agreements", perm: auth.PermAgreementsRead, handler: s.listAgreements,
-			doc: doc{summary: "Daftar perjanjian kemitraan", tag: tag, query: agreementQuery{}, response: listPage[agreementResponse]{},
-				description: "Perusahaan melihat perjanjian usahanya sendiri; IKM melihat perjanjian yang menyebutnya (selain draf)."}},
+			doc: openapi.Doc{Summary: "Daftar perjanjian kemitraan", Tag: tag, Query: agreementQuery{}, Response: listPage[agreementResponse]{},
+				Description: "Perusahaan melihat perjanjian usahanya sendiri; IKM melihat perjanjian yang menyebutnya (selain draf)."}},
 		{method: http.MethodPost, path: "/api/v1/agreements", perm: auth.PermAgreementsWrite, handler: s.createAgreement,
-			doc: doc{summary: "Susun draf perjanjian", tag: tag, request: agreementRequest{}, response: agreementResponse{},
-				status: http.StatusCreated,
-				description: "Perusahaan menyusun untuk usahanya sendiri (business_id boleh dikosongkan); petugas wajib menyebut business_id. " +
+			doc: openapi.Doc{Summary: "Susun draf perjanjian", Tag: tag, Request: agreementRequest{}, Response: agreementResponse{},
+				Status: http.StatusCreated,
+				Description: "Perusahaan menyusun untuk usahanya sendiri (business_id boleh dikosongkan); petugas wajib menyebut business_id. " +
 					"Dokumen bertanda tangan diunggah terpisah ke `/document` sebelum diajukan."}},
 		{method: http.MethodGet, path: "/api/v1/agreements/:id", perm: auth.PermAgreementsRead, handler: s.getAgreement,
-			doc: doc{summary: "Satu perjanjian", tag: tag, params: idParam, response: agreementResponse{}}},
+			doc: openapi.Doc{Summary: "Satu perjanjian", Tag: tag, Params: idParam, Response: agreementResponse{}}},
 		{method: http.MethodPut, path: "/api/v1/agreements/:id", perm: auth.PermAgreementsWrite, handler: s.updateAgreement,
-			doc: doc{summary: "Ubah draf perjanjian", tag: tag, params: idParam, request: agreementRequest{}, response: agreementResponse{},
-				description: "Hanya draf yang dapat diubah; selain itu 409 dengan `current_status`."}},
+			doc: openapi.Doc{Summary: "Ubah draf perjanjian", Tag: tag, Params: idParam, Request: agreementRequest{}, Response: agreementResponse{},
+				Description: "Hanya draf yang dapat diubah; selain itu 409 dengan `current_status`."}},
 		{method: http.MethodPut, path: "/api/v1/agreements/:id/document", perm: auth.PermAgreementsWrite, handler: s.attachAgreementDocument,
 			limit: s.uploadLimit(),
-			doc: doc{summary: "Unggah dokumen perjanjian bertanda tangan (PDF)", tag: tag, params: idParam,
-				form: agreementDocumentForm{}, response: agreementResponse{},
-				description: "Jenis berkas dinilai dari isinya, bukan namanya: hanya PDF. Menggantikan dokumen sebelumnya; hanya untuk draf."}},
+			doc: openapi.Doc{Summary: "Unggah dokumen perjanjian bertanda tangan (PDF)", Tag: tag, Params: idParam,
+				Form: agreementDocumentForm{}, Response: agreementResponse{},
+				Description: "Jenis berkas dinilai dari isinya, bukan namanya: hanya PDF. Menggantikan dokumen sebelumnya; hanya untuk draf."}},
 		{method: http.MethodGet, path: "/api/v1/agreements/:id/document", perm: auth.PermAgreementsRead, handler: s.agreementDocument,
-			doc: doc{summary: "Unduh dokumen perjanjian", tag: tag, params: idParam, produces: []string{"application/pdf"}}},
+			doc: openapi.Doc{Summary: "Unduh dokumen perjanjian", Tag: tag, Params: idParam, Produces: []string{"application/pdf"}}},
 		{method: http.MethodPost, path: "/api/v1/agreements/:id/submit", perm: auth.PermAgreementsWrite, handler: s.submitAgreement,
-			doc: doc{summary: "Ajukan draf untuk disetujui", tag: tag, params: idParam, response: agreementResponse{},
-				errors:      []int{http.StatusUnprocessableEntity},
-				description: "Memerlukan dokumen bertanda tangan dan IKM yang masih aktif."}},
+			doc: openapi.Doc{Summary: "Ajukan draf untuk disetujui", Tag: tag, Params: idParam, Response: agreementResponse{},
+				Errors:      []int{http.StatusUnprocessableEntity},
+				Description: "Memerlukan dokumen bertanda tangan dan IKM yang masih aktif."}},
 		{method: http.MethodPost, path: "/api/v1/agreements/:id/approve", perm: auth.PermAgreementsDecide, handler: s.approveAgreement,
-			doc: doc{summary: "Setujui perjanjian yang diajukan", tag: tag, params: idParam, response: agreementResponse{}}},
+			doc: openapi.Doc{Summary: "Setujui perjanjian yang diajukan", Tag: tag, Params: idParam, Response: agreementResponse{}}},
 		{method: http.MethodPost, path: "/api/v1/agreements/:id/reject", perm: auth.PermAgreementsDecide, handler: s.rejectAgreement,
-			doc: doc{summary: "Tolak perjanjian yang diajukan, dengan alasan", tag: tag, params: idParam,
-				request: reasonRequest{}, response: agreementResponse{}}},
+			doc: openapi.Doc{Summary: "Tolak perjanjian yang diajukan, dengan alasan", Tag: tag, Params: idParam,
+				Request: reasonRequest{}, Response: agreementResponse{}}},
 		{method: http.MethodPost, path: "/api/v1/agreements/:id/revise", perm: auth.PermAgreementsWrite, handler: s.reviseAgreement,
-			doc: doc{summary: "Kembalikan perjanjian yang ditolak menjadi draf", tag: tag, params: idParam, response: agreementResponse{},
-				description: "Agar perusahaan dapat memperbaiki dan mengajukan ulang dengan nomor yang sama."}},
+			doc: openapi.Doc{Summary: "Kembalikan perjanjian yang ditolak menjadi draf", Tag: tag, Params: idParam, Response: agreementResponse{},
+				Description: "Agar perusahaan dapat memperbaiki dan mengajukan ulang dengan nomor yang sama."}},
 		{method: http.MethodPost, path: "/api/v1/agreements/:id/end", perm: auth.PermAgreementsDecide, handler: s.endAgreement,
-			doc: doc{summary: "Akhiri perjanjian yang disetujui", tag: tag, params: idParam,
-				request: reasonRequest{}, response: agreementResponse{},
-				description: "Perjanjian juga berakhir otomatis sehari setelah tanggal akhirnya (tugas `expire`)."}},
+			doc: openapi.Doc{Summary: "Akhiri perjanjian yang disetujui", Tag: tag, Params: idParam,
+				Request: reasonRequest{}, Response: agreementResponse{},
+				Description: "Perjanjian juga berakhir otomatis sehari setelah tanggal akhirnya (tugas `expire`)."}},
 	}
 }
 
 type agreementQuery struct {
 	BusinessID int64  `query:"business_id" doc:"Hanya perjanjian usaha ini"`
 	IKMID      int64  `query:"ikm_id" doc:"Hanya perjanjian yang menyebut IKM ini"`
-	Status     string `query:"status" openapi:"enum=draft|submitted|approved|rejected|ended"`
-	Form       string `query:"form" openapi:"enum=procurement|outlet_space|subcontract|distribution|other"`
+	Status     string `query:"status" openapi:"vocab=agreement_status"`
+	Form       string `query:"form" openapi:"vocab=agreement_form"`
 	Q          string `query:"q" doc:"Sebagian nomor perjanjian atau nama usaha"`
 	pageQuery
 }
@@ -77,7 +78,7 @@ type targetsBody struct {
 type agreementRequest struct {
 	BusinessID    int64       `json:"business_id,omitempty" doc:"Wajib untuk petugas; perusahaan: usahanya sendiri"`
 	IKMIDs        []int64     `json:"ikm_ids" doc:"IKM mitra yang aktif, minimal satu"`
-	Form          string      `json:"form" openapi:"enum=procurement|outlet_space|subcontract|distribution|other"`
+	Form          string      `json:"form" openapi:"vocab=agreement_form"`
 	Number        string      `json:"number" doc:"Nomor perjanjian, unik per usaha" example:"PKS/015/VI/2025"`
 	AgreementDate string      `json:"agreement_date" openapi:"format=date" example:"2025-06-02"`
 	StartDate     string      `json:"start_date" openapi:"format=date" example:"2025-07-01"`
@@ -117,7 +118,7 @@ type agreementResponse struct {
 	StartDate     string      `json:"start_date" openapi:"format=date"`
 	EndDate       string      `json:"end_date" openapi:"format=date"`
 	Targets       targetsBody `json:"targets"`
-	Status        string      `json:"status" openapi:"enum=draft|submitted|approved|rejected|ended"`
+	Status        string      `json:"status" openapi:"vocab=agreement_status"`
 	DocumentURL   *string     `json:"document_url" openapi:"nullable" doc:"Alamat unduhan dokumen bertanda tangan; null bila belum diunggah"`
 	SubmittedAt   *time.Time  `json:"submitted_at" openapi:"nullable"`
 	DecidedAt     *time.Time  `json:"decided_at" openapi:"nullable"`

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kemitraan/app/api/openapi"
 	"kemitraan/app/audit"
 	"kemitraan/app/auth"
 	"kemitraan/app/platform/clock"
@@ -16,8 +17,8 @@ import (
 func (s *Server) auditRoutes() []route {
 	return []route{
 		{method: http.MethodGet, path: "/api/v1/audit-events", perm: auth.PermAuditRead, handler: s.listAuditEvents,
-			doc: doc{summary: "Jejak audit, terbaru dahulu", tag: "audit", query: auditQuery{}, response: listPage[auditEventResponse]{},
-				description: "Halaman berikutnya: kirim `next_cursor` sebagai `cursor`. `next_cursor` null berarti " +
+			doc: openapi.Doc{Summary: "Jejak audit, terbaru dahulu", Tag: "audit", Query: auditQuery{}, Response: listPage[auditEventResponse]{},
+				Description: "Halaman berikutnya: kirim `next_cursor` sebagai `cursor`. `next_cursor` null berarti " +
 					"tidak ada lagi. `from` dan `to` menerima RFC 3339 atau tanggal (YYYY-MM-DD, WIB)."}},
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kemitraan/app/api/openapi"
 	"kemitraan/app/auth"
 	"kemitraan/app/platform/actor"
 )
@@ -14,17 +15,17 @@ import (
 func (s *Server) authRoutes() []route {
 	sessions := []route{
 		{method: http.MethodPost, path: "/api/v1/auth/login", handler: s.login,
-			doc: doc{summary: "Masuk dengan nama pengguna dan kata sandi", tag: "akun",
-				description: "Menghasilkan token bearer sesi. Kegagalan berulang untuk satu nama pengguna atau satu " +
+			doc: openapi.Doc{Summary: "Masuk dengan nama pengguna dan kata sandi", Tag: "akun",
+				Description: "Menghasilkan token bearer sesi. Kegagalan berulang untuk satu nama pengguna atau satu " +
 					"alamat diperlambat lalu ditolak sementara (429 dengan `Retry-After`).",
-				request: loginRequest{}, response: sessionResponse{}, errors: []int{401, 429}}},
+				Request: loginRequest{}, Response: sessionResponse{}, Errors: []int{401, 429}}},
 		{method: http.MethodPost, path: "/api/v1/auth/refresh", perm: auth.PermSessionOwn, handler: s.refresh,
-			doc: doc{summary: "Ganti token sesi dengan yang baru (yang lama langsung dicabut)", tag: "akun",
-				response: sessionResponse{}}},
+			doc: openapi.Doc{Summary: "Ganti token sesi dengan yang baru (yang lama langsung dicabut)", Tag: "akun",
+				Response: sessionResponse{}}},
 		{method: http.MethodPost, path: "/api/v1/auth/logout", perm: auth.PermSessionOwn, handler: s.logout,
-			doc: doc{summary: "Keluar: sesi ini langsung berakhir", tag: "akun", status: http.StatusNoContent}},
+			doc: openapi.Doc{Summary: "Keluar: sesi ini langsung berakhir", Tag: "akun", Status: http.StatusNoContent}},
 		{method: http.MethodGet, path: "/api/v1/me", perm: auth.PermSessionOwn, handler: s.me,
-			doc: doc{summary: "Siapa yang sedang masuk", tag: "akun", response: meResponse{}}},
+			doc: openapi.Doc{Summary: "Siapa yang sedang masuk", Tag: "akun", Response: meResponse{}}},
 	}
 	var all []route
 	for _, group := range [][]route{sessions, s.userRoutes(), s.tokenRoutes(), s.auditRoutes()} {

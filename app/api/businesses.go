@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kemitraan/app/api/openapi"
 	"kemitraan/app/auth"
 	"kemitraan/app/platform/fault"
 	"kemitraan/app/registry"
@@ -34,38 +35,38 @@ func (s *Server) businessRoutes() []route {
 	}{}
 	return []route{
 		{method: http.MethodGet, path: "/api/v1/businesses", perm: auth.PermRegistryRead, handler: s.listBusinesses,
-			doc: doc{summary: "Daftar pelaku usaha besar", tag: tag, query: businessQuery{}, response: businessList{},
-				description: "Petugas, admin dan pejabat melihat semuanya; pengguna perusahaan hanya usahanya sendiri; " +
+			doc: openapi.Doc{Summary: "Daftar pelaku usaha besar", Tag: tag, Query: businessQuery{}, Response: businessList{},
+				Description: "Petugas, admin dan pejabat melihat semuanya; pengguna perusahaan hanya usahanya sendiri; " +
 					"pengguna IKM tidak melihat satu pun."}},
 		{method: http.MethodPost, path: "/api/v1/businesses", perm: auth.PermRegistryManage, handler: s.createBusiness,
-			doc: doc{summary: "Daftarkan pelaku usaha", tag: tag, request: businessRequest{}, response: businessResponse{},
-				status: http.StatusCreated,
-				description: "NIB 13 digit dan unik (409 dengan kolom `nib` bila sudah dipakai, `existing_id` menyebut " +
+			doc: openapi.Doc{Summary: "Daftarkan pelaku usaha", Tag: tag, Request: businessRequest{}, Response: businessResponse{},
+				Status: http.StatusCreated,
+				Description: "NIB 13 digit dan unik (409 dengan kolom `nib` bila sudah dipakai, `existing_id` menyebut " +
 					"pemiliknya). Pabrik boleh menyebut `parent_id`: kawasan industri tempatnya berada. Telepon ditulis " +
 					"dalam format Indonesia apa pun dan disimpan sebagai +62…."}},
 		{method: http.MethodPost, path: "/api/v1/businesses/import", perm: auth.PermRegistryManage, handler: s.importBusinesses,
 			limit: s.uploadLimit(),
-			doc: doc{summary: "Impor pelaku usaha dari CSV atau XLSX (semua atau tidak sama sekali)", tag: tag,
-				query: registryImportQuery{}, form: registryImportForm{}, consumes: []string{"text/csv", xlsxMIME},
-				response: registryImportResponse{},
-				description: "Kolom (judul baris pertama, huruf besar/kecil dan spasi bebas): " +
+			doc: openapi.Doc{Summary: "Impor pelaku usaha dari CSV atau XLSX (semua atau tidak sama sekali)", Tag: tag,
+				Query: registryImportQuery{}, Form: registryImportForm{}, Consumes: []string{"text/csv", xlsxMIME},
+				Response: registryImportResponse{},
+				Description: "Kolom (judul baris pertama, huruf besar/kecil dan spasi bebas): " +
 					strings.Join(registry.BusinessImportColumns(), ", ") + ". " + importDescription}},
 		{method: http.MethodGet, path: "/api/v1/businesses/:id", perm: auth.PermRegistryRead, handler: s.getBusiness,
-			doc: doc{summary: "Satu pelaku usaha", tag: tag, params: idParam, response: businessResponse{},
-				description: "Pengguna perusahaan yang meminta usaha lain mendapat 404."}},
+			doc: openapi.Doc{Summary: "Satu pelaku usaha", Tag: tag, Params: idParam, Response: businessResponse{},
+				Description: "Pengguna perusahaan yang meminta usaha lain mendapat 404."}},
 		{method: http.MethodPut, path: "/api/v1/businesses/:id", perm: auth.PermRegistryManage, handler: s.updateBusiness,
-			doc: doc{summary: "Ubah data pelaku usaha", tag: tag, params: idParam, request: businessRequest{}, response: businessResponse{},
-				description: "Menggantikan seluruh data dengan isi permintaan; `registered_at` dan `status` yang " +
+			doc: openapi.Doc{Summary: "Ubah data pelaku usaha", Tag: tag, Params: idParam, Request: businessRequest{}, Response: businessResponse{},
+				Description: "Menggantikan seluruh data dengan isi permintaan; `registered_at` dan `status` yang " +
 					"dikosongkan tetap. Kawasan industri yang masih menaungi pabrik tidak dapat berganti kategori (422)."}},
 		{method: http.MethodPatch, path: "/api/v1/businesses/:id/profile", perm: auth.PermBusinessProfile, handler: s.updateBusinessProfile,
-			doc: doc{summary: "Perbarui profil usaha (kontak, alamat, karyawan, KBLI)", tag: tag, params: idParam,
-				request: businessProfileRequest{}, response: businessResponse{},
-				description: "Pengguna perusahaan memperbarui profil usahanya sendiri (usaha lain: 404); petugas untuk " +
+			doc: openapi.Doc{Summary: "Perbarui profil usaha (kontak, alamat, karyawan, KBLI)", Tag: tag, Params: idParam,
+				Request: businessProfileRequest{}, Response: businessResponse{},
+				Description: "Pengguna perusahaan memperbarui profil usahanya sendiri (usaha lain: 404); petugas untuk " +
 					"usaha mana pun. Hanya kolom yang dikirim yang berubah. NIB, kategori, kecamatan, kawasan induk dan " +
 					"status menentukan kewajiban, sehingga hanya petugas yang mengubahnya (PUT)."}},
 		{method: http.MethodPost, path: "/api/v1/businesses/:id/deactivate", perm: auth.PermRegistryManage, handler: s.deactivateBusiness,
-			doc: doc{summary: "Nonaktifkan pelaku usaha (status closed)", tag: tag, params: idParam, response: businessResponse{},
-				description: "Tidak ada penghapusan: riwayatnya tetap. Sudah tutup: 409 dengan `current_status`. " +
+			doc: openapi.Doc{Summary: "Nonaktifkan pelaku usaha (status closed)", Tag: tag, Params: idParam, Response: businessResponse{},
+				Description: "Tidak ada penghapusan: riwayatnya tetap. Sudah tutup: 409 dengan `current_status`. " +
 					"Membuka kembali: ubah `status` menjadi `active`."}},
 	}
 }
@@ -79,9 +80,9 @@ const importDescription = "Kecamatan boleh ditulis dengan kode BPS atau namanya.
 	"jenisnya dinilai dari isi, bukan nama."
 
 type businessQuery struct {
-	Category  string `query:"category" openapi:"enum=industrial_estate|factory|hotel|restaurant|modern_retail|other"`
+	Category  string `query:"category" openapi:"vocab=category"`
 	Kecamatan string `query:"kecamatan" doc:"Kode BPS atau nama kecamatan"`
-	Status    string `query:"status" openapi:"enum=active|closed|exempt"`
+	Status    string `query:"status" openapi:"vocab=business_status"`
 	Q         string `query:"q" doc:"Sebagian nama (tanpa membedakan huruf besar/kecil) atau NIB"`
 	Sort      string `query:"sort" doc:"name, nib, category, kecamatan, employee_count, registered_at, created_at, updated_at atau status; awali - untuk menurun. Bawaan: name"`
 	Page      int    `query:"page" openapi:"min=1"`
@@ -92,7 +93,7 @@ type businessRequest struct {
 	NIB           string   `json:"nib" doc:"Nomor Induk Berusaha, 13 digit" example:"9120001234567"`
 	Name          string   `json:"name" example:"PT Sinar Logam Presisi"`
 	LegalForm     string   `json:"legal_form,omitempty" example:"PT"`
-	Category      string   `json:"category" openapi:"enum=industrial_estate|factory|hotel|restaurant|modern_retail|other"`
+	Category      string   `json:"category" openapi:"vocab=category"`
 	KBLI          []string `json:"kbli,omitempty" doc:"Kode KBLI, masing-masing 5 digit" example:"[\"24101\"]"`
 	Address       string   `json:"address,omitempty" example:"Jl. Industri Selatan 5 Blok GG No. 1"`
 	KecamatanCode string   `json:"kecamatan_code" doc:"Kode BPS dari GET /api/v1/kecamatan" example:"3216060"`
@@ -102,7 +103,7 @@ type businessRequest struct {
 	ContactPhone  string   `json:"contact_phone,omitempty" doc:"Format Indonesia apa pun; disimpan sebagai +62…" example:"0812-3456-7890"`
 	ContactEmail  string   `json:"contact_email,omitempty" example:"kemitraan@sinarlogam.co.id"`
 	RegisteredAt  string   `json:"registered_at,omitempty" openapi:"format=date" doc:"Tanggal terdaftar; bawaan hari ini (WIB)" example:"2024-03-01"`
-	Status        string   `json:"status,omitempty" openapi:"enum=active|closed|exempt" doc:"Bawaan active; saat mengubah, kosong berarti tetap"`
+	Status        string   `json:"status,omitempty" openapi:"vocab=business_status" doc:"Bawaan active; saat mengubah, kosong berarti tetap"`
 }
 
 func (r businessRequest) input() registry.BusinessInput {
@@ -119,7 +120,7 @@ type businessResponse struct {
 	NIB           string    `json:"nib" example:"9120001234567"`
 	Name          string    `json:"name"`
 	LegalForm     string    `json:"legal_form"`
-	Category      string    `json:"category" openapi:"enum=industrial_estate|factory|hotel|restaurant|modern_retail|other"`
+	Category      string    `json:"category" openapi:"vocab=category"`
 	KBLI          []string  `json:"kbli"`
 	Address       string    `json:"address"`
 	KecamatanCode string    `json:"kecamatan_code"`
@@ -130,7 +131,7 @@ type businessResponse struct {
 	ContactName   string    `json:"contact_name"`
 	ContactPhone  string    `json:"contact_phone" doc:"+62…, atau kosong"`
 	ContactEmail  string    `json:"contact_email"`
-	Status        string    `json:"status" openapi:"enum=active|closed|exempt"`
+	Status        string    `json:"status" openapi:"vocab=business_status"`
 	RegisteredAt  string    `json:"registered_at" openapi:"format=date"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`

@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kemitraan/app/api/openapi"
 	"kemitraan/app/auth"
 	"kemitraan/app/platform/fault"
 	"kemitraan/app/sanction"
@@ -23,39 +24,39 @@ func (s *Server) caseRoutes() []route {
 	}{}
 	return []route{
 		{method: http.MethodGet, path: "/api/v1/cases", perm: auth.PermCasesRead, handler: s.listCases,
-			doc: doc{summary: "Antrean dan daftar kasus sanksi", tag: tag, query: caseQuery{}, response: listPage[caseResponse]{},
-				description: "Kasus dibuka oleh evaluasi untuk usaha berstatus non_compliant atau not_reported; " +
+			doc: openapi.Doc{Summary: "Antrean dan daftar kasus sanksi", Tag: tag, Query: caseQuery{}, Response: listPage[caseResponse]{},
+				Description: "Kasus dibuka oleh evaluasi untuk usaha berstatus non_compliant atau not_reported; " +
 					"perusahaan hanya melihat kasus usahanya sendiri."}},
 		{method: http.MethodGet, path: "/api/v1/cases/:id", perm: auth.PermCasesRead, handler: s.getCase,
-			doc: doc{summary: "Satu kasus: temuan, tanggapan, keputusan dan surat", tag: tag, params: idParam,
-				response: caseDetailResponse{},
-				description: "Setiap temuan dinilai ulang terhadap catatan hari ini (`now`); `cured` bernilai true bila " +
+			doc: openapi.Doc{Summary: "Satu kasus: temuan, tanggapan, keputusan dan surat", Tag: tag, Params: idParam,
+				Response: caseDetailResponse{},
+				Description: "Setiap temuan dinilai ulang terhadap catatan hari ini (`now`); `cured` bernilai true bila " +
 					"seluruh kekurangan telah dipenuhi sebelum batas tanggapan, untuk ditutup peninjau dengan `close_cured`."}},
 		{method: http.MethodPost, path: "/api/v1/cases/:id/decisions", perm: auth.PermCasesDecide, handler: s.decideCase,
-			doc: doc{summary: "Putuskan kasus: dismiss, warn, recommend, accept_response, reject_response, close_cured", tag: tag,
-				params: idParam, request: decisionRequest{}, response: decisionResponse{}, status: http.StatusCreated,
-				description: "Tabel tahap × keputusan ada di kode (paket sanction); keputusan yang tidak diizinkan pada tahap " +
+			doc: openapi.Doc{Summary: "Putuskan kasus: dismiss, warn, recommend, accept_response, reject_response, close_cured", Tag: tag,
+				Params: idParam, Request: decisionRequest{}, Response: decisionResponse{}, Status: http.StatusCreated,
+				Description: "Tabel tahap × keputusan ada di kode (paket sanction); keputusan yang tidak diizinkan pada tahap " +
 					"kasus dijawab 409 dengan `current_stage` dan `allowed_decisions`. Setiap keputusan menerbitkan surat PDF " +
 					"bernomor urut tanpa celah per tahun dan pemberitahuan kepada perusahaan, dalam satu transaksi."}},
 		{method: http.MethodPost, path: "/api/v1/cases/:id/responses", perm: auth.PermCasesRespond, handler: s.respondCase,
 			limit: s.responseLimit(),
-			doc: doc{summary: "Tanggapi teguran: penjelasan, keberatan, bukti", tag: tag, params: idParam,
-				form: responseForm{}, response: caseResponseItem{}, status: http.StatusCreated,
-				description: "multipart/form-data: kolom `explanation` dan `objection` lebih dahulu, lalu nol atau lebih " +
+			doc: openapi.Doc{Summary: "Tanggapi teguran: penjelasan, keberatan, bukti", Tag: tag, Params: idParam,
+				Form: responseForm{}, Response: caseResponseItem{}, Status: http.StatusCreated,
+				Description: "multipart/form-data: kolom `explanation` dan `objection` lebih dahulu, lalu nol atau lebih " +
 					"berkas `files` (PDF, JPEG atau PNG). Hanya selama batas tanggapan berjalan; tanggapan menahan kasus " +
 					"sampai peninjau memutuskannya."}},
 		{method: http.MethodGet, path: "/api/v1/cases/:id/letters", perm: auth.PermCasesRead, handler: s.listCaseLetters,
-			doc: doc{summary: "Surat-surat kasus", tag: tag, params: idParam, response: letterListResponse{}}},
+			doc: openapi.Doc{Summary: "Surat-surat kasus", Tag: tag, Params: idParam, Response: letterListResponse{}}},
 		{method: http.MethodGet, path: "/api/v1/cases/:id/letters/:letter", perm: auth.PermCasesRead, handler: s.caseLetterPDF,
-			doc: doc{summary: "Unduh surat (PDF)", tag: tag, params: struct {
+			doc: openapi.Doc{Summary: "Unduh surat (PDF)", Tag: tag, Params: struct {
 				ID     int64 `param:"id" doc:"Nomor urut kasus"`
 				Letter int64 `param:"letter" doc:"Nomor urut surat"`
-			}{}, produces: []string{"application/pdf"}}},
+			}{}, Produces: []string{"application/pdf"}}},
 		{method: http.MethodGet, path: "/api/v1/cases/:id/files/:file", perm: auth.PermCasesRead, handler: s.caseEvidence,
-			doc: doc{summary: "Unduh berkas bukti tanggapan", tag: tag, params: struct {
+			doc: openapi.Doc{Summary: "Unduh berkas bukti tanggapan", Tag: tag, Params: struct {
 				ID   int64 `param:"id" doc:"Nomor urut kasus"`
 				File int64 `param:"file" doc:"Nomor urut berkas"`
-			}{}, produces: []string{"application/pdf", "image/jpeg", "image/png"}}},
+			}{}, Produces: []string{"application/pdf", "image/jpeg", "image/png"}}},
 	}
 }
 
@@ -63,7 +64,7 @@ func (s *Server) caseRoutes() []route {
 func (s *Server) responseLimit() int64 { return 10*s.cfg.Uploads.MaxBytes + 64<<10 }
 
 type caseQuery struct {
-	Stage      string `query:"stage" openapi:"enum=queued|warned|responded|lapsed|rejected|recommended|closed"`
+	Stage      string `query:"stage" openapi:"vocab=stage"`
 	BusinessID int64  `query:"business_id"`
 	Period     string `query:"period" doc:"Kasus dengan temuan pada periode ini" example:"2025-Q1"`
 	Open       bool   `query:"open" doc:"true: kasus yang masih berjalan; false: yang sudah final"`
@@ -81,7 +82,7 @@ type caseBusiness struct {
 type caseResponse struct {
 	ID               int64        `json:"id"`
 	Business         caseBusiness `json:"business"`
-	Stage            string       `json:"stage" openapi:"enum=queued|warned|responded|lapsed|rejected|recommended|closed"`
+	Stage            string       `json:"stage" openapi:"vocab=stage"`
 	Rung             int          `json:"rung" doc:"Jumlah teguran yang telah diterbitkan (SP1 = 1)"`
 	Periods          []string     `json:"periods" doc:"Periode temuan"`
 	OpenedAt         time.Time    `json:"opened_at"`
@@ -145,7 +146,7 @@ func newCaseResponseItem(r sanction.Response) caseResponseItem {
 
 type decisionItem struct {
 	ID           int64     `json:"id"`
-	Decision     string    `json:"decision" openapi:"enum=dismiss|warn|recommend|accept_response|reject_response|close_cured"`
+	Decision     string    `json:"decision" openapi:"vocab=decision"`
 	FromStage    string    `json:"from_stage"`
 	ToStage      string    `json:"to_stage"`
 	Rung         int       `json:"rung"`
@@ -192,7 +193,7 @@ type caseDetailResponse struct {
 }
 
 type decisionRequest struct {
-	Decision string `json:"decision" openapi:"enum=dismiss|warn|recommend|accept_response|reject_response|close_cured"`
+	Decision string `json:"decision" openapi:"vocab=decision"`
 	Reason   string `json:"reason" doc:"Wajib untuk dismiss dan reject_response"`
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kemitraan/app/api/openapi"
 	"kemitraan/app/procurement"
 )
 
@@ -19,13 +20,13 @@ func (s *Server) confirmationRoutes() []route {
 	}{}
 	return []route{
 		{method: http.MethodGet, path: "/api/v1/confirmations/:token", handler: s.showConfirmation,
-			doc: doc{summary: "Lihat pembelian yang diminta konfirmasinya (tanpa login)", tag: tag, params: params,
-				response: confirmationResponse{}, errors: []int{http.StatusConflict, http.StatusGone},
-				description: "Tautan yang tidak dikenal: 404; sudah dipakai: 409; kedaluwarsa: 410."}},
+			doc: openapi.Doc{Summary: "Lihat pembelian yang diminta konfirmasinya (tanpa login)", Tag: tag, Params: params,
+				Response: confirmationResponse{}, Errors: []int{http.StatusConflict, http.StatusGone},
+				Description: "Tautan yang tidak dikenal: 404; sudah dipakai: 409; kedaluwarsa: 410."}},
 		{method: http.MethodPost, path: "/api/v1/confirmations/:token", handler: s.answerConfirmation,
-			doc: doc{summary: "Konfirmasi atau sanggah pembelian lewat tautan (tanpa login)", tag: tag, params: params,
-				request: confirmationRequest{}, response: confirmationResponse{}, errors: []int{http.StatusConflict, http.StatusGone},
-				description: "Tautan hanya dapat dipakai satu kali. Sanggahan wajib disertai alasan."}},
+			doc: openapi.Doc{Summary: "Konfirmasi atau sanggah pembelian lewat tautan (tanpa login)", Tag: tag, Params: params,
+				Request: confirmationRequest{}, Response: confirmationResponse{}, Errors: []int{http.StatusConflict, http.StatusGone},
+				Description: "Tautan hanya dapat dipakai satu kali. Sanggahan wajib disertai alasan."}},
 	}
 }
 
@@ -39,7 +40,7 @@ type confirmationResponse struct {
 	PurchaseDate string    `json:"purchase_date" openapi:"format=date"`
 	Amount       int64     `json:"amount" doc:"Rupiah"`
 	Description  string    `json:"description"`
-	Status       string    `json:"status" openapi:"enum=reported|confirmed|disputed|rejected|withdrawn"`
+	Status       string    `json:"status" openapi:"vocab=purchase_status"`
 	ExpiresAt    time.Time `json:"expires_at" doc:"Batas waktu tautan"`
 }
 

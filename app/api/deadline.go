@@ -26,7 +26,7 @@ func budgets(routes []route, cfg config.HTTP) map[string]time.Duration {
 		switch {
 		case r.limit > 0 || strings.HasSuffix(r.path, "/import"):
 			out[r.method+" "+r.path] = cfg.ImportTimeout
-		case slices.ContainsFunc(r.doc.produces, isDownload):
+		case slices.ContainsFunc(r.doc.Produces, isDownload):
 			out[r.method+" "+r.path] = cfg.ExportTimeout
 		}
 	}

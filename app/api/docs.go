@@ -8,6 +8,8 @@ import (
 	"path"
 
 	"github.com/labstack/echo/v4"
+
+	"kemitraan/app/api/openapi"
 )
 
 // docsFiles is the page at /api/docs: Swagger UI 5.35.0 (swagger-ui-dist,
@@ -29,19 +31,19 @@ type docsFileParams struct {
 func (s *Server) docsRoutes() []route {
 	return []route{
 		{method: http.MethodGet, path: "/api/v1/openapi.json", handler: s.openAPIDocument,
-			doc: doc{summary: "Dokumen OpenAPI ini", tag: "dokumentasi", produces: []string{mediaJSON},
-				description: "Dibuat dari tabel rute saat server mulai; setiap rute tercantum."}},
+			doc: openapi.Doc{Summary: "Dokumen OpenAPI ini", Tag: "dokumentasi", Produces: []string{echo.MIMEApplicationJSON},
+				Description: "Dibuat dari tabel rute saat server mulai; setiap rute tercantum."}},
 		{method: http.MethodGet, path: "/api/docs", handler: s.docsPage,
-			doc: doc{summary: "Halaman dokumentasi API untuk dibaca orang", tag: "dokumentasi",
-				produces: []string{"text/html"}}},
+			doc: openapi.Doc{Summary: "Halaman dokumentasi API untuk dibaca orang", Tag: "dokumentasi",
+				Produces: []string{"text/html"}}},
 		{method: http.MethodGet, path: "/api/docs/:file", handler: s.docsFile,
-			doc: doc{summary: "Berkas halaman dokumentasi (skrip, gaya, lisensi)", tag: "dokumentasi",
-				params: docsFileParams{}, produces: []string{"text/javascript", "text/css", "image/png", "text/html", "text/plain"}}},
+			doc: openapi.Doc{Summary: "Berkas halaman dokumentasi (skrip, gaya, lisensi)", Tag: "dokumentasi",
+				Params: docsFileParams{}, Produces: []string{"text/javascript", "text/css", "image/png", "text/html", "text/plain"}}},
 	}
 }
 
 func (s *Server) openAPIDocument(c echo.Context) error {
-	b, err := s.openapi.json()
+	b, err := s.document.JSON()
 	if err != nil {
 		return err
 	}

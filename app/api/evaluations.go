@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kemitraan/app/api/openapi"
 	"kemitraan/app/auth"
 	"kemitraan/app/compliance"
 )
@@ -14,22 +15,22 @@ func (s *Server) evaluationRoutes() []route {
 	const tag = "evaluasi kepatuhan"
 	return []route{
 		{method: http.MethodGet, path: "/api/v1/evaluations", perm: auth.PermEvaluationsRead, handler: s.listEvaluations,
-			doc: doc{summary: "Hasil evaluasi kepatuhan per usaha dan periode", tag: tag, query: evaluationQuery{},
-				response: listPage[evaluationResponse]{},
-				description: "Saring menurut periode, status, kategori dan kecamatan; `business_id` saja memberi riwayat satu usaha. " +
+			doc: openapi.Doc{Summary: "Hasil evaluasi kepatuhan per usaha dan periode", Tag: tag, Query: evaluationQuery{},
+				Response: listPage[evaluationResponse]{},
+				Description: "Saring menurut periode, status, kategori dan kecamatan; `business_id` saja memberi riwayat satu usaha. " +
 					"Perusahaan hanya melihat usahanya sendiri, lengkap dengan kekurangannya (`shortfall`). " +
 					"Urutan status: exempt (dibebaskan) → not_reported (laporan tidak masuk sebelum tenggat) → compliant → partial → non_compliant."}},
 		{method: http.MethodGet, path: "/api/v1/evaluations/:id", perm: auth.PermEvaluationsRead, handler: s.getEvaluation,
-			doc: doc{summary: "Satu hasil evaluasi", tag: tag, params: struct {
+			doc: openapi.Doc{Summary: "Satu hasil evaluasi", Tag: tag, Params: struct {
 				ID int64 `param:"id" doc:"Nomor urut evaluasi"`
-			}{}, response: evaluationResponse{}}},
+			}{}, Response: evaluationResponse{}}},
 	}
 }
 
 type evaluationQuery struct {
 	Period     string `query:"period" doc:"Periode, misalnya 2025-Q1" example:"2025-Q1"`
-	Status     string `query:"status" openapi:"enum=compliant|partial|non_compliant|not_reported|exempt"`
-	Category   string `query:"category" openapi:"enum=industrial_estate|factory|hotel|restaurant|modern_retail|other"`
+	Status     string `query:"status" openapi:"vocab=compliance_status"`
+	Category   string `query:"category" openapi:"vocab=category"`
 	Kecamatan  string `query:"kecamatan" doc:"Kode BPS kecamatan" example:"3216060"`
 	BusinessID int64  `query:"business_id" doc:"Riwayat satu usaha"`
 	pageQuery
@@ -65,7 +66,7 @@ type evaluationResponse struct {
 	Realised     metricsResponse    `json:"realised"`
 	Shortfall    metricsResponse    `json:"shortfall" doc:"Kekurangan terhadap target (0 bila terpenuhi)"`
 	Ratios       ratiosResponse     `json:"ratios"`
-	Status       string             `json:"status" openapi:"enum=compliant|partial|non_compliant|not_reported|exempt"`
+	Status       string             `json:"status" openapi:"vocab=compliance_status"`
 	ReportStatus string             `json:"report_status" openapi:"enum=on_time|late|missing"`
 	ExemptionID  *int64             `json:"exemption_id" openapi:"nullable"`
 	ComputedAt   time.Time          `json:"computed_at"`

@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kemitraan/app/api/openapi"
 	"kemitraan/app/auth"
 	"kemitraan/app/compliance"
 	"kemitraan/app/platform/fault"
@@ -23,20 +24,20 @@ func (s *Server) exemptionRoutes() []route {
 	}{}
 	return []route{
 		{method: http.MethodGet, path: "/api/v1/exemptions", perm: auth.PermExemptionsRead, handler: s.listExemptions,
-			doc: doc{summary: "Daftar pembebasan kewajiban", tag: tag, query: exemptionQuery{},
-				response: listPage[exemptionResponse]{}}},
+			doc: openapi.Doc{Summary: "Daftar pembebasan kewajiban", Tag: tag, Query: exemptionQuery{},
+				Response: listPage[exemptionResponse]{}}},
 		{method: http.MethodPost, path: "/api/v1/exemptions", perm: auth.PermExemptionsManage, handler: s.grantExemption,
 			limit: s.uploadLimit(),
-			doc: doc{summary: "Bebaskan satu usaha untuk satu periode (keadaan kahar, penutupan)", tag: tag,
-				form: exemptionForm{}, response: exemptionResponse{}, status: http.StatusCreated,
-				description: "multipart/form-data: kolom `business_id`, `period` dan `reason` lebih dahulu, lalu `document` " +
+			doc: openapi.Doc{Summary: "Bebaskan satu usaha untuk satu periode (keadaan kahar, penutupan)", Tag: tag,
+				Form: exemptionForm{}, Response: exemptionResponse{}, Status: http.StatusCreated,
+				Description: "multipart/form-data: kolom `business_id`, `period` dan `reason` lebih dahulu, lalu `document` " +
 					"(PDF, JPEG atau PNG, dinilai dari isinya). Evaluasi periode itu berstatus `exempt` saat dievaluasi (ulang)."}},
 		{method: http.MethodPost, path: "/api/v1/exemptions/:id/revoke", perm: auth.PermExemptionsManage, handler: s.revokeExemption,
-			doc: doc{summary: "Cabut pembebasan, dengan alasan", tag: tag, params: idParam, request: reasonRequest{},
-				response: exemptionResponse{}}},
+			doc: openapi.Doc{Summary: "Cabut pembebasan, dengan alasan", Tag: tag, Params: idParam, Request: reasonRequest{},
+				Response: exemptionResponse{}}},
 		{method: http.MethodGet, path: "/api/v1/exemptions/:id/document", perm: auth.PermExemptionsRead, handler: s.exemptionDocument,
-			doc: doc{summary: "Unduh dokumen pembebasan", tag: tag, params: idParam,
-				produces: []string{"application/pdf", "image/jpeg", "image/png"}}},
+			doc: openapi.Doc{Summary: "Unduh dokumen pembebasan", Tag: tag, Params: idParam,
+				Produces: []string{"application/pdf", "image/jpeg", "image/png"}}},
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kemitraan/app/api/openapi"
 	"kemitraan/app/auth"
 	"kemitraan/app/platform/fault"
 	"kemitraan/app/registry"
@@ -19,45 +20,45 @@ func (s *Server) ikmRoutes() []route {
 	}{}
 	return []route{
 		{method: http.MethodGet, path: "/api/v1/ikms", perm: auth.PermRegistryRead, handler: s.listIKMs,
-			doc: doc{summary: "Daftar IKM", tag: tag, query: ikmQuery{}, response: ikmList{},
-				description: "Petugas, admin dan pejabat melihat semuanya; pengguna IKM hanya IKM-nya sendiri; " +
+			doc: openapi.Doc{Summary: "Daftar IKM", Tag: tag, Query: ikmQuery{}, Response: ikmList{},
+				Description: "Petugas, admin dan pejabat melihat semuanya; pengguna IKM hanya IKM-nya sendiri; " +
 					"pengguna perusahaan tidak melihat satu pun."}},
 		{method: http.MethodPost, path: "/api/v1/ikms", perm: auth.PermRegistryManage, handler: s.createIKM,
-			doc: doc{summary: "Daftarkan IKM", tag: tag, request: ikmRequest{}, response: ikmResponse{},
-				status: http.StatusCreated,
-				description: "NIB 13 digit dan unik (409 dengan kolom `nib`). Telepon dalam format Indonesia apa pun " +
+			doc: openapi.Doc{Summary: "Daftarkan IKM", Tag: tag, Request: ikmRequest{}, Response: ikmResponse{},
+				Status: http.StatusCreated,
+				Description: "NIB 13 digit dan unik (409 dengan kolom `nib`). Telepon dalam format Indonesia apa pun " +
 					"(08…, 628…, +628…, dengan spasi atau tanda hubung) disimpan sebagai +62…; e-mail boleh kosong. " +
 					"IKM baru belum terverifikasi: verifikasi hanya lewat `/verify`."}},
 		{method: http.MethodPost, path: "/api/v1/ikms/import", perm: auth.PermRegistryManage, handler: s.importIKMs,
 			limit: s.uploadLimit(),
-			doc: doc{summary: "Impor IKM dari CSV atau XLSX (semua atau tidak sama sekali)", tag: tag,
-				query: registryImportQuery{}, form: registryImportForm{}, consumes: []string{"text/csv", xlsxMIME},
-				response: registryImportResponse{},
-				description: "Kolom (judul baris pertama, huruf besar/kecil dan spasi bebas): " +
+			doc: openapi.Doc{Summary: "Impor IKM dari CSV atau XLSX (semua atau tidak sama sekali)", Tag: tag,
+				Query: registryImportQuery{}, Form: registryImportForm{}, Consumes: []string{"text/csv", xlsxMIME},
+				Response: registryImportResponse{},
+				Description: "Kolom (judul baris pertama, huruf besar/kecil dan spasi bebas): " +
 					strings.Join(registry.IKMImportColumns(), ", ") + ". " + importDescription +
 					" Status verifikasi tidak pernah diimpor."}},
 		{method: http.MethodGet, path: "/api/v1/ikms/:id", perm: auth.PermRegistryRead, handler: s.getIKM,
-			doc: doc{summary: "Satu IKM", tag: tag, params: idParam, response: ikmResponse{},
-				description: "Pengguna IKM yang meminta IKM lain mendapat 404."}},
+			doc: openapi.Doc{Summary: "Satu IKM", Tag: tag, Params: idParam, Response: ikmResponse{},
+				Description: "Pengguna IKM yang meminta IKM lain mendapat 404."}},
 		{method: http.MethodPut, path: "/api/v1/ikms/:id", perm: auth.PermRegistryManage, handler: s.updateIKM,
-			doc: doc{summary: "Ubah data IKM", tag: tag, params: idParam, request: ikmRequest{}, response: ikmResponse{},
-				description: "Menggantikan seluruh data dengan isi permintaan; `status` yang dikosongkan tetap. " +
+			doc: openapi.Doc{Summary: "Ubah data IKM", Tag: tag, Params: idParam, Request: ikmRequest{}, Response: ikmResponse{},
+				Description: "Menggantikan seluruh data dengan isi permintaan; `status` yang dikosongkan tetap. " +
 					"Verifikasi tidak berubah (kolom `verified` tidak diterima di sini: pakai `/verify`)."}},
 		{method: http.MethodPost, path: "/api/v1/ikms/:id/deactivate", perm: auth.PermRegistryManage, handler: s.deactivateIKM,
-			doc: doc{summary: "Nonaktifkan IKM (status inactive)", tag: tag, params: idParam, response: ikmResponse{},
-				description: "Tidak ada penghapusan. Sudah tidak aktif: 409 dengan `current_status`. " +
+			doc: openapi.Doc{Summary: "Nonaktifkan IKM (status inactive)", Tag: tag, Params: idParam, Response: ikmResponse{},
+				Description: "Tidak ada penghapusan. Sudah tidak aktif: 409 dengan `current_status`. " +
 					"Mengaktifkan kembali: ubah `status` menjadi `active`."}},
 		{method: http.MethodPost, path: "/api/v1/ikms/:id/verify", perm: auth.PermIKMVerify, handler: s.verifyIKM,
-			doc: doc{summary: "Tandai IKM terverifikasi di lapangan (atau cabut tandanya)", tag: tag, params: idParam,
-				request: ikmVerifyRequest{}, response: ikmResponse{},
-				description: "Hanya petugas. Mencatat waktu dan petugasnya. Keadaan yang sama: 409 dengan `verified`."}},
+			doc: openapi.Doc{Summary: "Tandai IKM terverifikasi di lapangan (atau cabut tandanya)", Tag: tag, Params: idParam,
+				Request: ikmVerifyRequest{}, Response: ikmResponse{},
+				Description: "Hanya petugas. Mencatat waktu dan petugasnya. Keadaan yang sama: 409 dengan `verified`."}},
 	}
 }
 
 type ikmQuery struct {
-	Sector    string `query:"sector" openapi:"enum=batik|anyaman|kayu|makanan|minuman|fesyen|kerajinan|logam|kimia|lainnya"`
+	Sector    string `query:"sector" openapi:"vocab=sector"`
 	Kecamatan string `query:"kecamatan" doc:"Kode BPS atau nama kecamatan"`
-	Status    string `query:"status" openapi:"enum=active|inactive"`
+	Status    string `query:"status" openapi:"vocab=ikm_status"`
 	Verified  *bool  `query:"verified"`
 	Q         string `query:"q" doc:"Sebagian nama (tanpa membedakan huruf besar/kecil) atau NIB"`
 	Sort      string `query:"sort" doc:"name, nib, sector, kecamatan, monthly_capacity, created_at, updated_at atau status; awali - untuk menurun. Bawaan: name"`
@@ -69,7 +70,7 @@ type ikmRequest struct {
 	NIB             string `json:"nib" doc:"Nomor Induk Berusaha, 13 digit" example:"8120000000001"`
 	Name            string `json:"name" example:"Batik Tulis Bekasi Asri"`
 	OwnerName       string `json:"owner_name,omitempty" example:"Siti Nurhaliza"`
-	Sector          string `json:"sector" openapi:"enum=batik|anyaman|kayu|makanan|minuman|fesyen|kerajinan|logam|kimia|lainnya"`
+	Sector          string `json:"sector" openapi:"vocab=sector"`
 	Products        string `json:"products,omitempty" example:"Kain batik tulis motif gabus"`
 	KecamatanCode   string `json:"kecamatan_code" doc:"Kode BPS dari GET /api/v1/kecamatan" example:"3216080"`
 	Desa            string `json:"desa,omitempty" example:"Setiadarma"`
@@ -78,7 +79,7 @@ type ikmRequest struct {
 	Email           string `json:"email,omitempty" doc:"Boleh kosong"`
 	MonthlyCapacity int64  `json:"monthly_capacity,omitempty" doc:"Kapasitas produksi yang dinyatakan, rupiah per bulan" openapi:"min=0" example:"6000000"`
 	PublicContact   bool   `json:"public_contact,omitempty" doc:"IKM setuju telepon dan e-mailnya tampil di direktori publik"`
-	Status          string `json:"status,omitempty" openapi:"enum=active|inactive" doc:"Bawaan active; saat mengubah, kosong berarti tetap"`
+	Status          string `json:"status,omitempty" openapi:"vocab=ikm_status" doc:"Bawaan active; saat mengubah, kosong berarti tetap"`
 }
 
 func (r ikmRequest) input() registry.IKMInput {
@@ -94,7 +95,7 @@ type ikmResponse struct {
 	NIB             string     `json:"nib" example:"8120000000001"`
 	Name            string     `json:"name"`
 	OwnerName       string     `json:"owner_name"`
-	Sector          string     `json:"sector" openapi:"enum=batik|anyaman|kayu|makanan|minuman|fesyen|kerajinan|logam|kimia|lainnya"`
+	Sector          string     `json:"sector" openapi:"vocab=sector"`
 	Products        string     `json:"products"`
 	KecamatanCode   string     `json:"kecamatan_code"`
 	KecamatanName   string     `json:"kecamatan_name"`
@@ -103,7 +104,7 @@ type ikmResponse struct {
 	Phone           string     `json:"phone" doc:"+62…, atau kosong"`
 	Email           *string    `json:"email" openapi:"nullable" doc:"null bila IKM tidak memiliki e-mail"`
 	MonthlyCapacity int64      `json:"monthly_capacity" doc:"Rupiah per bulan"`
-	Status          string     `json:"status" openapi:"enum=active|inactive"`
+	Status          string     `json:"status" openapi:"vocab=ikm_status"`
 	Verified        bool       `json:"verified" doc:"Sudah diperiksa petugas di lapangan"`
 	VerifiedAt      *time.Time `json:"verified_at" openapi:"nullable"`
 	VerifiedBy      *int64     `json:"verified_by" openapi:"nullable" doc:"Pengguna (petugas) yang memverifikasi"`

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kemitraan/app/api/openapi"
 	"kemitraan/app/auth"
 	"kemitraan/app/jobs"
 )
@@ -18,17 +19,17 @@ func (s *Server) jobRoutes() []route {
 	}{}
 	return []route{
 		{method: http.MethodGet, path: "/api/v1/jobs", perm: auth.PermJobsRead, handler: s.listJobs,
-			doc: doc{summary: "Tugas terjadwal, jadwalnya dan jalannya yang terakhir", tag: tag, response: jobListResponse{},
-				description: "Jadwal cron dibaca dalam Asia/Jakarta (config jobs.schedules)."}},
+			doc: openapi.Doc{Summary: "Tugas terjadwal, jadwalnya dan jalannya yang terakhir", Tag: tag, Response: jobListResponse{},
+				Description: "Jadwal cron dibaca dalam Asia/Jakarta (config jobs.schedules)."}},
 		{method: http.MethodPost, path: "/api/v1/jobs/:name/run", perm: auth.PermJobsRun, handler: s.runJob,
-			doc: doc{summary: "Jalankan tugas sekarang", tag: tag, params: nameParam, request: jobRunRequest{},
-				response: jobRunResponse{}, noBodyOK: true,
-				description: "Badan `{}` atau tanpa badan bila tanpa parameter. `period` hanya untuk evaluate (mis. 2025-Q1; periode yang tenggat laporannya " +
+			doc: openapi.Doc{Summary: "Jalankan tugas sekarang", Tag: tag, Params: nameParam, Request: jobRunRequest{},
+				Response: jobRunResponse{}, NoBodyOK: true,
+				Description: "Badan `{}` atau tanpa badan bila tanpa parameter. `period` hanya untuk evaluate (mis. 2025-Q1; periode yang tenggat laporannya " +
 					"belum lewat dijawab 409). Tugas yang sedang dijalankan replika lain dicatat `skipped`. Hasil gagal " +
 					"dicatat dengan `outcome: failed` dan pesan galatnya."}},
 		{method: http.MethodGet, path: "/api/v1/jobs/:name/runs", perm: auth.PermJobsRead, handler: s.listJobRuns,
-			doc: doc{summary: "Riwayat jalannya satu tugas", tag: tag, params: nameParam, query: pageQuery{},
-				response: listPage[jobRunResponse]{}}},
+			doc: openapi.Doc{Summary: "Riwayat jalannya satu tugas", Tag: tag, Params: nameParam, Query: pageQuery{},
+				Response: listPage[jobRunResponse]{}}},
 	}
 }
 

@@ -5,14 +5,15 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kemitraan/app/api/openapi"
 	"kemitraan/app/auth"
 )
 
 func (s *Server) kecamatanRoutes() []route {
 	return []route{
 		{method: http.MethodGet, path: "/api/v1/kecamatan", perm: auth.PermReferenceRead, handler: s.listKecamatan,
-			doc: doc{summary: "Daftar kecamatan di Kabupaten Bekasi", tag: "referensi", response: []kecamatanResponse{},
-				description: "Urut menurut nama. Kodenya (kode BPS) dipakai sebagai `kecamatan_code` di registri."}},
+			doc: openapi.Doc{Summary: "Daftar kecamatan di Kabupaten Bekasi", Tag: "referensi", Response: []kecamatanResponse{},
+				Description: "Urut menurut nama. Kodenya (kode BPS) dipakai sebagai `kecamatan_code` di registri."}},
 	}
 }
 

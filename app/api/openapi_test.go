@@ -12,10 +12,14 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/google/go-cmp/cmp"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"kemitraan/app/api/openapi"
 	"kemitraan/app/auth"
+	"kemitraan/app/procurement"
+	"kemitraan/app/registry"
 )
 
 // servedDocument fetches and loads the document a fresh server publishes.
@@ -44,7 +48,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		if !slices.Contains(standardMethods, r.Method) {
 			continue // echo's own bookkeeping entries (route-not-found and the like)
 		}
-		p, _ := openAPIPath(r.Path)
+		p, _ := openapi.Path(r.Path)
 		registered[r.Method+" "+p] = true
 	}
 	documented := map[string]bool{}
@@ -178,18 +182,18 @@ func nop(echo.Context) error { return nil }
 func sampleRoutes() []route {
 	return []route{
 		{method: http.MethodGet, path: "/api/v1/samples", perm: auth.PermRegistryRead, handler: nop,
-			doc: doc{summary: "Daftar", tag: "contoh", query: sampleQuery{}, response: samplePage[sampleOut]{}}},
+			doc: openapi.Doc{Summary: "Daftar", Tag: "contoh", Query: sampleQuery{}, Response: samplePage[sampleOut]{}}},
 		{method: http.MethodPost, path: "/api/v1/samples", perm: auth.PermRegistryManage, handler: nop,
-			doc: doc{summary: "Buat", tag: "contoh", request: sampleIn{}, response: sampleOut{}, status: http.StatusCreated,
-				reqExample: sampleIn{Name: "x"}, errors: []int{http.StatusTooManyRequests}}},
+			doc: openapi.Doc{Summary: "Buat", Tag: "contoh", Request: sampleIn{}, Response: sampleOut{}, Status: http.StatusCreated,
+				ReqExample: sampleIn{Name: "x"}, Errors: []int{http.StatusTooManyRequests}}},
 		{method: http.MethodGet, path: "/api/v1/samples/:id/periods/:period", handler: nop,
-			doc: doc{summary: "Satu", tag: "contoh", params: sampleParams{}, response: &sampleOut{},
-				produces: []string{"application/json", "text/csv"}}},
+			doc: openapi.Doc{Summary: "Satu", Tag: "contoh", Params: sampleParams{}, Response: &sampleOut{},
+				Produces: []string{"application/json", "text/csv"}}},
 		{method: http.MethodPost, path: "/api/v1/samples/import", perm: auth.PermPurchasesReport, handler: nop, limit: 1 << 20,
-			doc: doc{summary: "Impor", tag: "contoh", form: sampleForm{}, response: sampleRef{},
-				others: map[int]any{http.StatusAccepted: nil}}},
+			doc: openapi.Doc{Summary: "Impor", Tag: "contoh", Form: sampleForm{}, Response: sampleRef{},
+				Others: map[int]any{http.StatusAccepted: nil}}},
 		{method: http.MethodPut, path: "/api/v1/samples/:id", perm: auth.PermRegistryManage, handler: nop,
-			doc: doc{summary: "Ubah", tag: "contoh", request: sampleOut{}, response: sampleOut{}}},
+			doc: openapi.Doc{Summary: "Ubah", Tag: "contoh", Request: sampleOut{}, Response: sampleOut{}}},
 	}
 }
 
@@ -294,30 +298,62 @@ func TestOpenAPIRefusesIncompleteDocs(t *testing.T) {
 		r    route
 		want string
 	}{
-		{"no summary", route{method: http.MethodGet, path: "/x", handler: nop, doc: doc{tag: "t"}}, "doc.summary"},
+		{"no summary", route{method: http.MethodGet, path: "/x", handler: nop, doc: openapi.Doc{Tag: "t"}}, "Doc.Summary"},
 		{"unknown error status", route{method: http.MethodGet, path: "/x", handler: nop,
-			doc: doc{summary: "s", tag: "t", errors: []int{418}}}, "doc.errors: status 418"},
+			doc: openapi.Doc{Summary: "s", Tag: "t", Errors: []int{418}}}, "Doc.Errors: status 418"},
 		{"params not in path", route{method: http.MethodGet, path: "/x/:id", handler: nop,
-			doc: doc{summary: "s", tag: "t", params: sampleParams{}}}, `doc.params names ["period"]`},
-		{"wildcard", route{method: http.MethodGet, path: "/x/*", handler: nop, doc: doc{summary: "s", tag: "t"}}, "wildcard"},
+			doc: openapi.Doc{Summary: "s", Tag: "t", Params: sampleParams{}}}, `Doc.Params names ["period"]`},
+		{"wildcard", route{method: http.MethodGet, path: "/x/*", handler: nop, doc: openapi.Doc{Summary: "s", Tag: "t"}}, "wildcard"},
 		{"query without tags", route{method: http.MethodGet, path: "/x", handler: nop,
-			doc: doc{summary: "s", tag: "t", query: sampleRef{}}}, "doc.query"},
+			doc: openapi.Doc{Summary: "s", Tag: "t", Query: sampleRef{}}}, "Doc.Query"},
+		{"enum copying a vocabulary", route{method: http.MethodGet, path: "/x", handler: nop,
+			doc: openapi.Doc{Summary: "s", Tag: "t", Query: struct {
+				Status string `query:"status" openapi:"enum=inactive|active"`
+			}{}}}, `vocab=ikm_status`},
+		{"unknown vocabulary", route{method: http.MethodGet, path: "/x", handler: nop,
+			doc: openapi.Doc{Summary: "s", Tag: "t", Query: struct {
+				Colour string `query:"colour" openapi:"vocab=colour"`
+			}{}}}, "no such vocabulary"},
 		{"bad example tag", route{method: http.MethodGet, path: "/x", handler: nop,
-			doc: doc{summary: "s", tag: "t", response: struct {
+			doc: openapi.Doc{Summary: "s", Tag: "t", Response: struct {
 				N int `json:"n" example:"many"`
 			}{}}}, `example "many"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := buildOpenAPI([]route{tt.r}, 1024)
+			_, err := describe([]route{tt.r}, 1024)
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "/x") {
 				t.Errorf("error %v, want one naming the route and %q", err, tt.want)
 			}
 		})
 	}
-	dup := route{method: http.MethodGet, path: "/x/:id", handler: nop, doc: doc{summary: "s", tag: "t"}}
-	if _, err := buildOpenAPI([]route{dup, dup}, 1024); err == nil || !strings.Contains(err.Error(), "twice") {
+	dup := route{method: http.MethodGet, path: "/x/:id", handler: nop, doc: openapi.Doc{Summary: "s", Tag: "t"}}
+	if _, err := describe([]route{dup, dup}, 1024); err == nil || !strings.Contains(err.Error(), "twice") {
 		t.Errorf("a route listed twice: %v", err)
+	}
+}
+
+// TestOpenAPIVocabulariesAreTheDomainLists checks that a vocab tag puts
+// the domain's own list into the document, so a value added to the domain
+// reaches the document without a second edit.
+func TestOpenAPIVocabulariesAreTheDomainLists(t *testing.T) {
+	r := route{method: http.MethodGet, path: "/api/v1/x", handler: nop, doc: openapi.Doc{Summary: "s", Tag: "t", Query: struct {
+		Sector string `query:"sector" openapi:"vocab=sector"`
+		Status string `query:"status" openapi:"vocab=purchase_status"`
+	}{}}}
+	var spec openapi3.T
+	if err := json.Unmarshal(mustDocumentJSON(t, []route{r}, 1024), &spec); err != nil {
+		t.Fatal(err)
+	}
+	op := spec.Paths.Find("/api/v1/x").Get
+	for name, want := range map[string][]string{"sector": registry.Sectors, "status": texts(procurement.Statuses)} {
+		var got []string
+		for _, v := range paramSchema(op, name).Enum {
+			got = append(got, fmt.Sprint(v))
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("enum of %s (-domain +document):\n%s", name, diff)
+		}
 	}
 }
 
@@ -339,23 +375,23 @@ func TestDocumentCheckCatchesMismatches(t *testing.T) {
 	}
 	routes := []route{
 		{method: http.MethodGet, path: "/good/:id", handler: answer(http.StatusOK, good),
-			doc: doc{summary: "s", tag: "t", response: sampleOut{}, query: sampleQuery{}}},
+			doc: openapi.Doc{Summary: "s", Tag: "t", Response: sampleOut{}, Query: sampleQuery{}}},
 		{method: http.MethodGet, path: "/missing-field", handler: answer(http.StatusOK, map[string]any{"id": 1}),
-			doc: doc{summary: "s", tag: "t", response: sampleRef{}}},
+			doc: openapi.Doc{Summary: "s", Tag: "t", Response: sampleRef{}}},
 		{method: http.MethodGet, path: "/null-list", handler: answer(http.StatusOK, samplePage[sampleRef]{}),
-			doc: doc{summary: "s", tag: "t", response: samplePage[sampleRef]{}}},
+			doc: openapi.Doc{Summary: "s", Tag: "t", Response: samplePage[sampleRef]{}}},
 		{method: http.MethodGet, path: "/conflict", handler: func(echo.Context) error {
 			return newProblem(http.StatusConflict, "conflict", "Konflik.")
-		}, doc: doc{summary: "s", tag: "t", response: sampleRef{}}},
+		}, doc: openapi.Doc{Summary: "s", Tag: "t", Response: sampleRef{}}},
 		{method: http.MethodGet, path: "/undocumented-body", handler: answer(http.StatusOK, sampleRef{}),
-			doc: doc{summary: "s", tag: "t"}},
+			doc: openapi.Doc{Summary: "s", Tag: "t"}},
 		{method: http.MethodGet, path: "/csv", handler: func(c echo.Context) error {
 			return c.Blob(http.StatusOK, "text/csv", []byte("a;b\n"))
-		}, doc: doc{summary: "s", tag: "t", response: sampleRef{}}},
+		}, doc: openapi.Doc{Summary: "s", Tag: "t", Response: sampleRef{}}},
 		{method: http.MethodPost, path: "/lenient", handler: answer(http.StatusCreated, sampleRef{ID: 1, Name: "x"}),
-			doc: doc{summary: "s", tag: "t", request: sampleIn{}, response: sampleRef{}, status: http.StatusCreated}},
+			doc: openapi.Doc{Summary: "s", Tag: "t", Request: sampleIn{}, Response: sampleRef{}, Status: http.StatusCreated}},
 		{method: http.MethodGet, path: "/created", handler: answer(http.StatusCreated, sampleRef{}),
-			doc: doc{summary: "s", tag: "t", response: sampleRef{}}},
+			doc: openapi.Doc{Summary: "s", Tag: "t", Response: sampleRef{}}},
 	}
 	dc, err := newDocumentChecker(mustDocumentJSON(t, routes, 1024))
 	if err != nil {
@@ -443,11 +479,11 @@ func TestDocsPage(t *testing.T) {
 
 func mustDocumentJSON(t *testing.T, routes []route, limit int64) []byte {
 	t.Helper()
-	d, err := buildOpenAPI(routes, limit)
+	d, err := describe(routes, limit)
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := d.json()
+	raw, err := d.JSON()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -505,18 +541,18 @@ func BenchmarkOpenAPIDocument(b *testing.B) {
 	routes := (&Server{metrics: prometheus.NewRegistry()}).routes()
 	b.Run("build", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := buildOpenAPI(routes, 1<<20); err != nil {
+			if _, err := describe(routes, 1<<20); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("encode", func(b *testing.B) {
-		d, err := buildOpenAPI(routes, 1<<20)
+		d, err := describe(routes, 1<<20)
 		if err != nil {
 			b.Fatal(err)
 		}
 		for b.Loop() {
-			if _, err := json.Marshal(d.spec); err != nil {
+			if _, err := json.Marshal(d.Spec); err != nil {
 				b.Fatal(err)
 			}
 		}

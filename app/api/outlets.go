@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kemitraan/app/api/openapi"
 	"kemitraan/app/auth"
 	"kemitraan/app/partnership"
 )
@@ -18,18 +19,18 @@ func (s *Server) outletRoutes() []route {
 	}{}
 	action := func(path, summary string, perm auth.Permission, h echo.HandlerFunc, req any, description string) route {
 		return route{method: http.MethodPost, path: "/api/v1/outlets/:id/" + path, perm: perm, handler: h,
-			doc: doc{summary: summary, tag: tag, params: idParam, request: req, response: outletResponse{}, description: description}}
+			doc: openapi.Doc{Summary: summary, Tag: tag, Params: idParam, Request: req, Response: outletResponse{}, Description: description}}
 	}
 	return []route{
 		{method: http.MethodGet, path: "/api/v1/outlets", perm: auth.PermOutletsRead, handler: s.listOutlets,
-			doc: doc{summary: "Daftar penyediaan tempat usaha bagi IKM", tag: tag, query: outletQuery{}, response: listPage[outletResponse]{},
-				description: "Perusahaan melihat catatan usahanya sendiri; IKM melihat tempat yang diberikan kepadanya."}},
+			doc: openapi.Doc{Summary: "Daftar penyediaan tempat usaha bagi IKM", Tag: tag, Query: outletQuery{}, Response: listPage[outletResponse]{},
+				Description: "Perusahaan melihat catatan usahanya sendiri; IKM melihat tempat yang diberikan kepadanya."}},
 		{method: http.MethodPost, path: "/api/v1/outlets", perm: auth.PermOutletsReport, handler: s.reportOutlet,
-			doc: doc{summary: "Laporkan tempat yang diberikan kepada IKM", tag: tag, request: outletRequest{}, response: outletResponse{},
-				status:      http.StatusCreated,
-				description: "Tempat baru berstatus `reported` dan baru dihitung setelah IKM mengonfirmasinya atau petugas memverifikasinya."}},
+			doc: openapi.Doc{Summary: "Laporkan tempat yang diberikan kepada IKM", Tag: tag, Request: outletRequest{}, Response: outletResponse{},
+				Status:      http.StatusCreated,
+				Description: "Tempat baru berstatus `reported` dan baru dihitung setelah IKM mengonfirmasinya atau petugas memverifikasinya."}},
 		{method: http.MethodGet, path: "/api/v1/outlets/:id", perm: auth.PermOutletsRead, handler: s.getOutlet,
-			doc: doc{summary: "Satu catatan penyediaan tempat", tag: tag, params: idParam, response: outletResponse{}}},
+			doc: openapi.Doc{Summary: "Satu catatan penyediaan tempat", Tag: tag, Params: idParam, Response: outletResponse{}}},
 		action("confirm", "IKM mengonfirmasi tempat", auth.PermOutletsConfirm, s.confirmOutlet, nil, ""),
 		action("dispute", "IKM membantah tempat, dengan alasan", auth.PermOutletsConfirm, s.disputeOutlet, reasonRequest{}, ""),
 		action("verify", "Petugas memverifikasi tempat setelah pemeriksaan lapangan", auth.PermOutletsVerify, s.verifyOutlet,
@@ -45,7 +46,7 @@ type outletQuery struct {
 	BusinessID  int64  `query:"business_id"`
 	IKMID       int64  `query:"ikm_id"`
 	AgreementID int64  `query:"agreement_id"`
-	Status      string `query:"status" openapi:"enum=reported|confirmed|disputed|rejected|withdrawn"`
+	Status      string `query:"status" openapi:"vocab=outlet_status"`
 	pageQuery
 }
 
@@ -76,7 +77,7 @@ type outletResponse struct {
 	Slots            int        `json:"slots"`
 	StartDate        string     `json:"start_date" openapi:"format=date"`
 	EndDate          *string    `json:"end_date" openapi:"nullable,format=date" doc:"null: tanpa batas waktu"`
-	Status           string     `json:"status" openapi:"enum=reported|confirmed|disputed|rejected|withdrawn"`
+	Status           string     `json:"status" openapi:"vocab=outlet_status"`
 	ConfirmedAt      *time.Time `json:"confirmed_at" openapi:"nullable"`
 	Verified         bool       `json:"verified" doc:"Dikonfirmasi oleh petugas setelah pemeriksaan lapangan"`
 	DisputeReason    string     `json:"dispute_reason,omitempty"`

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kemitraan/app/api/openapi"
 	"kemitraan/app/auth"
 	"kemitraan/app/partnership"
 )
@@ -14,15 +15,15 @@ func (s *Server) periodReportRoutes() []route {
 	const tag = "laporan berkala"
 	return []route{
 		{method: http.MethodGet, path: "/api/v1/reports", perm: auth.PermReportsRead, handler: s.listPeriodReports,
-			doc: doc{summary: "Status laporan berkala per usaha untuk satu periode", tag: tag,
-				query: periodReportQuery{}, response: periodReportListResponse{},
-				description: "Petugas melihat setiap usaha aktif (terdaftar sebelum periode berakhir) dengan status " +
+			doc: openapi.Doc{Summary: "Status laporan berkala per usaha untuk satu periode", Tag: tag,
+				Query: periodReportQuery{}, Response: periodReportListResponse{},
+				Description: "Petugas melihat setiap usaha aktif (terdaftar sebelum periode berakhir) dengan status " +
 					"`submitted` (tepat waktu), `late` (terlambat) atau `missing` (belum ada); perusahaan hanya usahanya sendiri."}},
 		{method: http.MethodPost, path: "/api/v1/reports/:business/:period/submit", perm: auth.PermReportsSubmit, handler: s.submitPeriodReport,
-			doc: doc{summary: "Kirim laporan berkala: pembelian dan tempat untuk periode ini sudah lengkap", tag: tag,
-				params: periodReportParams{}, response: periodReportResponse{}, status: http.StatusCreated,
-				errors: []int{http.StatusUnprocessableEntity},
-				description: "Hanya untuk periode yang sudah berakhir, sekali per usaha dan periode (selain itu 409). " +
+			doc: openapi.Doc{Summary: "Kirim laporan berkala: pembelian dan tempat untuk periode ini sudah lengkap", Tag: tag,
+				Params: periodReportParams{}, Response: periodReportResponse{}, Status: http.StatusCreated,
+				Errors: []int{http.StatusUnprocessableEntity},
+				Description: "Hanya untuk periode yang sudah berakhir, sekali per usaha dan periode (selain itu 409). " +
 					"Tepat waktu bila sebelum tenggat aturan yang berlaku (bawaan: tanggal 15 bulan setelah periode, 23.59.59 WIB)."}},
 	}
 }
@@ -34,8 +35,8 @@ type periodReportParams struct {
 
 type periodReportQuery struct {
 	Period    string `query:"period" openapi:"required" doc:"Periode, misalnya 2025-Q1" example:"2025-Q1"`
-	Status    string `query:"status" openapi:"enum=submitted|late|missing"`
-	Category  string `query:"category" openapi:"enum=industrial_estate|factory|hotel|restaurant|modern_retail|other"`
+	Status    string `query:"status" openapi:"vocab=report_status"`
+	Category  string `query:"category" openapi:"vocab=category"`
 	Kecamatan string `query:"kecamatan" doc:"Kode BPS kecamatan" example:"3216060"`
 	pageQuery
 }
@@ -60,7 +61,7 @@ type periodReportBusiness struct {
 
 type periodReportRowResponse struct {
 	Business    periodReportBusiness `json:"business"`
-	Status      string               `json:"status" openapi:"enum=submitted|late|missing"`
+	Status      string               `json:"status" openapi:"vocab=report_status"`
 	SubmittedAt *time.Time           `json:"submitted_at" openapi:"nullable"`
 }
 

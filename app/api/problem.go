@@ -17,14 +17,14 @@ import (
 // Problem is an RFC 9457 problem document. Code is stable for clients to
 // branch on; Detail is for people, in Bahasa Indonesia.
 type Problem struct {
-	Type      string             `json:"type"`
-	Title     string             `json:"title"`
-	Status    int                `json:"status"`
-	Detail    string             `json:"detail"`
-	Code      string             `json:"code"`
-	Instance  string             `json:"instance,omitempty"`
-	RequestID string             `json:"request_id,omitempty"`
-	Errors    []fault.FieldError `json:"errors,omitempty"`
+	Type      string             `json:"type" doc:"URN jenis kesalahan, urn:kemitraan:problem:<code>."`
+	Title     string             `json:"title" doc:"Judul singkat menurut status."`
+	Status    int                `json:"status" openapi:"min=400,max=599"`
+	Detail    string             `json:"detail" doc:"Penjelasan untuk orang, dalam Bahasa Indonesia."`
+	Code      string             `json:"code" doc:"Kode tetap untuk program, snake_case."`
+	Instance  string             `json:"instance,omitempty" doc:"Jalur permintaan."`
+	RequestID string             `json:"request_id,omitempty" doc:"Kode permintaan, untuk dilaporkan kepada petugas."`
+	Errors    []fault.FieldError `json:"errors,omitempty" doc:"Setiap kolom yang salah dan alasannya."`
 	Extra     map[string]any     `json:"-"`
 }
 
@@ -195,6 +195,9 @@ func unavailable(ctx context.Context, err error) (p Problem, retryAfter int, ok 
 	return p, retryAfter, true
 }
 
+// mediaProblem is the content type of every error (RFC 9457).
+const mediaProblem = "application/problem+json"
+
 // errorHandler is echo's one HTTP error handler: every error leaves as
 // application/problem+json.
 func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
@@ -223,7 +226,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(retryAfter))
 		}
 		// c.JSON keeps a content type that is already set.
-		c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
+		c.Response().Header().Set(echo.HeaderContentType, mediaProblem)
 		if werr := c.JSON(p.Status, p); werr != nil {
 			log.Error("writing problem", "err", werr)
 		}

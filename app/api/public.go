@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kemitraan/app/api/openapi"
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/report"
 )
@@ -17,19 +18,19 @@ func (s *Server) publicRoutes() []route {
 	const tag = "publik"
 	return []route{
 		{method: http.MethodGet, path: "/api/v1/public/stats", handler: s.publicStats,
-			doc: doc{summary: "Angka agregat satu periode", tag: tag, query: periodQuery{}, response: publicStatsResponse{},
-				description: fmt.Sprintf("Tingkat kepatuhan keseluruhan, per kategori dan per kecamatan (kelompok dengan kurang "+
+			doc: openapi.Doc{Summary: "Angka agregat satu periode", Tag: tag, Query: periodQuery{}, Response: publicStatsResponse{},
+				Description: fmt.Sprintf("Tingkat kepatuhan keseluruhan, per kategori dan per kecamatan (kelompok dengan kurang "+
 					"dari %d usaha tidak ditampilkan tingkatnya), laporan berkala, rupiah pembelian dari IKM, slot tempat, dan "+
 					"IKM aktif dibanding terdaftar dari periode ke periode. Tanpa data kasus atau nama usaha. Disimpan "+
 					"sementara %d detik.", report.MinPublicGroup, int(report.PublicMaxAge.Seconds()))}},
 		{method: http.MethodGet, path: "/api/v1/public/ikms", handler: s.publicIKMs,
-			doc: doc{summary: "Direktori IKM aktif", tag: tag, query: directoryQuery{}, response: directoryResponse{},
-				description: "Nama, sektor, produk dan kecamatan. Telepon dan e-mail hanya bila IKM menyetujui " +
+			doc: openapi.Doc{Summary: "Direktori IKM aktif", Tag: tag, Query: directoryQuery{}, Response: directoryResponse{},
+				Description: "Nama, sektor, produk dan kecamatan. Telepon dan e-mail hanya bila IKM menyetujui " +
 					"penayangannya; selain itu null."}},
 		{method: http.MethodGet, path: "/api/v1/public/recommendations", handler: s.publicRecommendations,
-			doc: doc{summary: "Rekomendasi sanksi yang sudah diputuskan", tag: tag, query: recommendationQuery{},
-				response: listPage[recommendationResponse]{},
-				description: "Usaha yang direkomendasikan kepada instansi perizinan, periode temuannya dan tanggal " +
+			doc: openapi.Doc{Summary: "Rekomendasi sanksi yang sudah diputuskan", Tag: tag, Query: recommendationQuery{},
+				Response: listPage[recommendationResponse]{},
+				Description: "Usaha yang direkomendasikan kepada instansi perizinan, periode temuannya dan tanggal " +
 					"keputusan, terbaru dahulu. Kasus yang masih berjalan tidak pernah tampil."}},
 	}
 }
@@ -96,7 +97,7 @@ func (s *Server) publicStats(c echo.Context) error {
 }
 
 type directoryQuery struct {
-	Sector    string `query:"sector" openapi:"enum=batik|anyaman|kayu|makanan|minuman|fesyen|kerajinan|logam|kimia|lainnya"`
+	Sector    string `query:"sector" openapi:"vocab=sector"`
 	Kecamatan string `query:"kecamatan" doc:"Kode BPS kecamatan" example:"3216060"`
 	Q         string `query:"q" doc:"Bagian nama atau produk"`
 	Page      int    `query:"page" doc:"Halaman, mulai 1" openapi:"min=1"`

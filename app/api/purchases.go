@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kemitraan/app/api/openapi"
 	"kemitraan/app/auth"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/fault"
@@ -26,32 +27,32 @@ func (s *Server) purchaseRoutes() []route {
 	}{}
 	action := func(path, summary string, perm auth.Permission, h echo.HandlerFunc, req any, description string) route {
 		return route{method: http.MethodPost, path: "/api/v1/purchases/:id/" + path, perm: perm, handler: h,
-			doc: doc{summary: summary, tag: tag, params: idParam, request: req, response: purchaseResponse{}, description: description}}
+			doc: openapi.Doc{Summary: summary, Tag: tag, Params: idParam, Request: req, Response: purchaseResponse{}, Description: description}}
 	}
 	return []route{
 		{method: http.MethodGet, path: "/api/v1/purchases", perm: auth.PermPurchasesRead, handler: s.listPurchases,
-			doc: doc{summary: "Daftar pembelian (terbaru dahulu, kursor keyset)", tag: tag, query: purchaseQuery{},
-				response:    listPage[purchaseResponse]{},
-				description: "Perusahaan melihat pembelian usahanya sendiri, IKM hanya pembelian dari dirinya, petugas semuanya."}},
+			doc: openapi.Doc{Summary: "Daftar pembelian (terbaru dahulu, kursor keyset)", Tag: tag, Query: purchaseQuery{},
+				Response:    listPage[purchaseResponse]{},
+				Description: "Perusahaan melihat pembelian usahanya sendiri, IKM hanya pembelian dari dirinya, petugas semuanya."}},
 		{method: http.MethodPost, path: "/api/v1/purchases", perm: auth.PermPurchasesReport, handler: s.reportPurchase,
-			doc: doc{summary: "Laporkan satu pembelian dari IKM", tag: tag, request: purchaseRequest{}, response: purchaseResponse{},
-				status: http.StatusCreated,
-				description: "Oleh pengguna perusahaan atau token ERP, untuk usahanya sendiri. Header `Idempotency-Key`: " +
+			doc: openapi.Doc{Summary: "Laporkan satu pembelian dari IKM", Tag: tag, Request: purchaseRequest{}, Response: purchaseResponse{},
+				Status: http.StatusCreated,
+				Description: "Oleh pengguna perusahaan atau token ERP, untuk usahanya sendiri. Header `Idempotency-Key`: " +
 					"kunci dan isi yang sama menghasilkan jawaban pertama tanpa catatan baru; kunci sama dengan isi berbeda: 422. " +
 					"Setiap pembelian mendapat tautan konfirmasi untuk IKM (dikirim lewat e-mail bila IKM punya alamat)."}},
 		{method: http.MethodPost, path: "/api/v1/purchases/import", perm: auth.PermPurchasesReport, handler: s.importPurchases,
 			limit: s.cfg.Procurement.ImportMaxBytes + 64<<10,
-			doc: doc{summary: "Impor pembelian dari CSV atau XLSX (semua atau tidak sama sekali)", tag: tag,
-				query: importQuery{}, form: importForm{}, consumes: []string{"text/csv", xlsxMIME},
-				response: importResponse{}, status: http.StatusCreated, others: map[int]any{http.StatusOK: importResponse{}},
-				description: "Kolom: invoice_number, ikm_nib, purchase_date, description, amount, dan opsional paid_date, " +
+			doc: openapi.Doc{Summary: "Impor pembelian dari CSV atau XLSX (semua atau tidak sama sekali)", Tag: tag,
+				Query: importQuery{}, Form: importForm{}, Consumes: []string{"text/csv", xlsxMIME},
+				Response: importResponse{}, Status: http.StatusCreated, Others: map[int]any{http.StatusOK: importResponse{}},
+				Description: "Kolom: invoice_number, ikm_nib, purchase_date, description, amount, dan opsional paid_date, " +
 					"quantity, agreement_number (nama Indonesia seperti nomor_faktur, nib_ikm, tanggal_pembelian, uraian, " +
 					"nilai juga dikenali). Setiap baris bermasalah dilaporkan dengan baris, kolom dan alasannya, dan tidak ada " +
 					"yang disimpan. `dry_run=true` hanya memeriksa (200). Berkas dapat dikirim sebagai multipart (kolom `file`) " +
 					"atau langsung sebagai badan permintaan. Mendukung header `Idempotency-Key`."}},
 		{method: http.MethodGet, path: "/api/v1/purchases/:id", perm: auth.PermPurchasesRead, handler: s.getPurchase,
-			doc: doc{summary: "Satu pembelian", tag: tag, params: idParam, response: purchaseResponse{},
-				description: "Bagi petugas, jawaban memuat `confirmation_url`: tautan konfirmasi yang masih berlaku, " +
+			doc: openapi.Doc{Summary: "Satu pembelian", Tag: tag, Params: idParam, Response: purchaseResponse{},
+				Description: "Bagi petugas, jawaban memuat `confirmation_url`: tautan konfirmasi yang masih berlaku, " +
 					"untuk disampaikan kepada IKM yang tidak memiliki e-mail."}},
 		action("confirm", "IKM mengonfirmasi pembelian", auth.PermPurchasesConfirm, s.confirmPurchase, nil,
 			"Hanya dalam jendela konfirmasi aturan yang berlaku; sesudahnya hanya petugas yang dapat memverifikasi."),
@@ -65,20 +66,20 @@ func (s *Server) purchaseRoutes() []route {
 		action("withdraw", "Perusahaan menarik pembelian yang belum dikonfirmasi", auth.PermPurchasesReport,
 			s.withdrawPurchase, nil, ""),
 		{method: http.MethodPost, path: "/api/v1/purchases/:id/reverse", perm: auth.PermPurchasesReport, handler: s.reversePurchase,
-			doc: doc{summary: "Koreksi pembelian terkunci dengan entri pembalik", tag: tag, params: idParam,
-				request: reverseRequest{}, response: purchaseResponse{}, status: http.StatusCreated,
-				description: "Membuat entri baru bernilai negatif yang terhubung ke pembelian asal; IKM mengonfirmasinya " +
+			doc: openapi.Doc{Summary: "Koreksi pembelian terkunci dengan entri pembalik", Tag: tag, Params: idParam,
+				Request: reverseRequest{}, Response: purchaseResponse{}, Status: http.StatusCreated,
+				Description: "Membuat entri baru bernilai negatif yang terhubung ke pembelian asal; IKM mengonfirmasinya " +
 					"seperti pembelian lain. Pembelian yang benar dilaporkan sebagai pembelian baru."}},
 		{method: http.MethodGet, path: "/api/v1/purchases/:id/evidence", perm: auth.PermPurchasesRead, handler: s.listEvidence,
-			doc: doc{summary: "Daftar bukti pembelian", tag: tag, params: idParam, response: []evidenceResponse{}}},
+			doc: openapi.Doc{Summary: "Daftar bukti pembelian", Tag: tag, Params: idParam, Response: []evidenceResponse{}}},
 		{method: http.MethodPost, path: "/api/v1/purchases/:id/evidence", perm: auth.PermPurchasesReport, handler: s.attachEvidence,
 			limit: s.uploadLimit(),
-			doc: doc{summary: "Unggah bukti pembelian (PDF, JPEG atau PNG)", tag: tag, params: idParam, form: evidenceForm{},
-				response: evidenceResponse{}, status: http.StatusCreated,
-				description: "Jenis berkas ditentukan dari isinya, bukan namanya. Hanya untuk pembelian yang belum terkunci."}},
+			doc: openapi.Doc{Summary: "Unggah bukti pembelian (PDF, JPEG atau PNG)", Tag: tag, Params: idParam, Form: evidenceForm{},
+				Response: evidenceResponse{}, Status: http.StatusCreated,
+				Description: "Jenis berkas ditentukan dari isinya, bukan namanya. Hanya untuk pembelian yang belum terkunci."}},
 		{method: http.MethodGet, path: "/api/v1/purchases/:id/evidence/:file", perm: auth.PermPurchasesRead, handler: s.downloadEvidence,
-			doc: doc{summary: "Unduh satu bukti pembelian", tag: tag, params: evidenceParams{},
-				produces: []string{files.PDF, files.JPEG, files.PNG}}},
+			doc: openapi.Doc{Summary: "Unduh satu bukti pembelian", Tag: tag, Params: evidenceParams{},
+				Produces: []string{files.PDF, files.JPEG, files.PNG}}},
 	}
 }
 
@@ -87,7 +88,7 @@ type purchaseQuery struct {
 	IKMID       int64  `query:"ikm_id"`
 	AgreementID int64  `query:"agreement_id"`
 	Period      string `query:"period" doc:"Periode tanggal pembelian, mis. 2025-Q1, 2025-03, 2025-S1" example:"2025-Q1"`
-	Status      string `query:"status" openapi:"enum=reported|confirmed|disputed|rejected|withdrawn"`
+	Status      string `query:"status" openapi:"vocab=purchase_status"`
 	From        string `query:"from" openapi:"format=date" doc:"Tanggal pembelian paling awal"`
 	To          string `query:"to" openapi:"format=date" doc:"Tanggal pembelian paling akhir"`
 	pageQuery
@@ -149,7 +150,7 @@ type purchaseResponse struct {
 	Description      string     `json:"description"`
 	Quantity         int64      `json:"quantity"`
 	Amount           int64      `json:"amount" doc:"Rupiah; negatif untuk entri pembalik"`
-	Status           string     `json:"status" openapi:"enum=reported|confirmed|disputed|rejected|withdrawn"`
+	Status           string     `json:"status" openapi:"vocab=purchase_status"`
 	Counted          bool       `json:"counted" doc:"Dihitung dalam evaluasi kepatuhan (dikonfirmasi IKM atau diverifikasi petugas)"`
 	ConfirmBy        time.Time  `json:"confirm_by" doc:"Batas waktu konfirmasi oleh IKM"`
 	ConfirmedVia     *string    `json:"confirmed_via" openapi:"nullable,enum=app|link|officer"`

@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"kemitraan/app/api/openapi"
 	"kemitraan/app/auth"
 	"kemitraan/app/platform/actor"
 )
@@ -224,7 +225,7 @@ func TestRobustnessHostileInput(t *testing.T) {
 				return r.path
 			}
 			var base map[string]json.RawMessage
-			if r.doc.request != nil && row.body != nil {
+			if r.doc.Request != nil && row.body != nil {
 				raw, err := json.Marshal(row.body(f))
 				if err != nil {
 					t.Fatal(err)
@@ -234,7 +235,7 @@ func TestRobustnessHostileInput(t *testing.T) {
 				}
 			}
 			baseBody := func() hostileCase {
-				if r.doc.request == nil {
+				if r.doc.Request == nil {
 					return hostileCase{}
 				}
 				b, _ := json.Marshal(base)
@@ -253,34 +254,34 @@ func TestRobustnessHostileInput(t *testing.T) {
 					cases = append(cases, c)
 				}
 			}
-			for _, q := range queryNames(r.doc.query) {
+			for _, q := range queryNames(r.doc.Query) {
 				for _, v := range hostileQuery {
 					c := baseBody()
 					c.name, c.query, c.value = fmt.Sprintf("query %s=%.40s", q, v), q, v
 					cases = append(cases, c)
 				}
 			}
-			if r.doc.request != nil || r.doc.form != nil || len(r.doc.consumes) > 0 {
+			if r.doc.Request != nil || r.doc.Form != nil || len(r.doc.Consumes) > 0 {
 				for _, b := range hostileBodies {
 					cases = append(cases, hostileCase{name: fmt.Sprintf("body %.30q", b),
 						contentType: "application/json", body: []byte(b), hasBody: true})
 				}
 			}
-			if r.doc.request != nil {
-				for _, field := range bodyFields(r.doc.request, base) {
+			if r.doc.Request != nil {
+				for _, field := range bodyFields(r.doc.Request, base) {
 					for _, v := range hostileValues {
 						cases = append(cases, hostileCase{name: fmt.Sprintf("field %s=%.30q", field, v),
 							contentType: "application/json", body: withField(base, field, v), hasBody: true})
 					}
 				}
 			}
-			if r.doc.form != nil {
+			if r.doc.Form != nil {
 				for _, ct := range []string{"multipart/form-data", "multipart/form-data; boundary=x"} {
 					cases = append(cases, hostileCase{name: "form " + ct, contentType: ct, hasBody: true,
 						body: []byte("--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\x00.pdf\"\r\n\r\n\xff\x00")})
 				}
 			}
-			for _, ct := range r.doc.consumes {
+			for _, ct := range r.doc.Consumes {
 				for _, b := range []string{"", "\x00\xff\xfe", strings.Repeat("a,", 50_000), strings.Repeat("- [", 5000)} {
 					cases = append(cases, hostileCase{name: fmt.Sprintf("%s %.20q", ct, b), contentType: ct,
 						body: []byte(b), hasBody: true})
@@ -373,13 +374,13 @@ var formValues = map[string]func(f *authzFixture) string{
 // the file sent as a plain text field, or with the connection dropped; and
 // a file sent as the whole body that the connection drops. Every one must
 // be a 400 upload_unreadable that keeps nothing.
-func truncatedUploads(t *testing.T, f *authzFixture, d doc) []hostileCase {
+func truncatedUploads(t *testing.T, f *authzFixture, d openapi.Doc) []hostileCase {
 	t.Helper()
-	if d.form == nil {
+	if d.Form == nil {
 		return nil
 	}
 	content := string(samplePDF("terpotong"))
-	if len(d.consumes) > 0 {
+	if len(d.Consumes) > 0 {
 		// An import: a purchases header, which a purchase import checks
 		// before it reads on (a registry import reads the whole file first).
 		content = "invoice_number,ikm_nib,purchase_date,description,amount\n" +
@@ -394,7 +395,7 @@ func truncatedUploads(t *testing.T, f *authzFixture, d doc) []hostileCase {
 		return "--" + boundary + "\r\nContent-Disposition: " + disposition + "\r\n\r\n" + value + "\r\n"
 	}
 	var fileField, texts, firstText string
-	form := reflect.TypeOf(d.form)
+	form := reflect.TypeOf(d.Form)
 	for i := range form.NumField() {
 		name := form.Field(i).Tag.Get("form")
 		if form.Field(i).Type.String() == "*multipart.FileHeader" || form.Field(i).Type.String() == "[]*multipart.FileHeader" {
@@ -436,7 +437,7 @@ func truncatedUploads(t *testing.T, f *authzFixture, d doc) []hostileCase {
 		cases = append(cases, hostileCase{name: "truncated: " + b.name, hasBody: true, dropped: b.dropped,
 			contentType: "multipart/form-data; boundary=" + boundary, body: []byte(b.body), wantCode: "upload_unreadable"})
 	}
-	for _, ct := range d.consumes {
+	for _, ct := range d.Consumes {
 		cases = append(cases, hostileCase{name: "truncated: " + ct + " dropped", hasBody: true, dropped: true,
 			contentType: ct, body: []byte(half(content)), wantCode: "upload_unreadable"})
 	}

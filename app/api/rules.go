@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kemitraan/app/api/openapi"
 	"kemitraan/app/auth"
 	"kemitraan/app/compliance"
 )
@@ -22,16 +23,16 @@ func (s *Server) ruleRoutes() []route {
 	}{}
 	return []route{
 		{method: http.MethodGet, path: "/api/v1/rules", perm: auth.PermRulesRead, handler: s.listRules,
-			doc: doc{summary: "Daftar versi aturan (Perbup sebagai konfigurasi)", tag: tag, response: ruleListResponse{},
-				description: "Setiap versi punya tanggal berlaku. Evaluasi suatu periode memakai versi yang berlaku pada hari terakhir periode itu."}},
+			doc: openapi.Doc{Summary: "Daftar versi aturan (Perbup sebagai konfigurasi)", Tag: tag, Response: ruleListResponse{},
+				Description: "Setiap versi punya tanggal berlaku. Evaluasi suatu periode memakai versi yang berlaku pada hari terakhir periode itu."}},
 		{method: http.MethodGet, path: "/api/v1/rules/:version", perm: auth.PermRulesRead, handler: s.getRule,
-			doc: doc{summary: "Satu versi aturan, lengkap dengan berkas YAML-nya", tag: tag, params: versionParam,
-				response: ruleSetResponse{}}},
+			doc: openapi.Doc{Summary: "Satu versi aturan, lengkap dengan berkas YAML-nya", Tag: tag, Params: versionParam,
+				Response: ruleSetResponse{}}},
 		{method: http.MethodPost, path: "/api/v1/rules", perm: auth.PermRulesManage, handler: s.uploadRule,
-			doc: doc{summary: "Unggah versi aturan baru (YAML)", tag: tag, consumes: yamlTypes,
-				response: ruleInstallResponse{}, status: http.StatusCreated,
-				others: map[int]any{http.StatusOK: ruleInstallResponse{}},
-				description: "Badan permintaan adalah berkas YAML satu versi (lihat config/rules/bekasi-2025.yaml). " +
+			doc: openapi.Doc{Summary: "Unggah versi aturan baru (YAML)", Tag: tag, Consumes: yamlTypes,
+				Response: ruleInstallResponse{}, Status: http.StatusCreated,
+				Others: map[int]any{http.StatusOK: ruleInstallResponse{}},
+				Description: "Badan permintaan adalah berkas YAML satu versi (lihat config/rules/bekasi-2025.yaml). " +
 					"Setiap kunci yang salah disebut dalam `errors`. Versi baru harus berlaku setelah hari ini; versi yang sudah " +
 					"berlaku tidak dapat diubah (409), hanya digantikan versi baru. Mengunggah isi yang sama lagi tidak mengubah apa pun (200)."}},
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kemitraan/app/api/openapi"
 	"kemitraan/app/auth"
 	"kemitraan/app/report"
 )
@@ -18,10 +19,10 @@ const csvMIME = "text/csv"
 func (s *Server) sanctionListRoutes() []route {
 	return []route{
 		{method: http.MethodGet, path: "/api/v1/sanction-list", perm: auth.PermSanctionListRead, handler: s.sanctionList,
-			doc: doc{summary: "Daftar sanksi per periode, juga sebagai CSV atau XLSX", tag: "daftar sanksi",
-				query: sanctionListQuery{}, response: sanctionListResponse{},
-				produces: []string{mediaJSON, csvMIME, xlsxMIME},
-				description: "Setiap usaha yang dievaluasi dan tidak `compliant` pada periode itu (bawaan: periode terakhir " +
+			doc: openapi.Doc{Summary: "Daftar sanksi per periode, juga sebagai CSV atau XLSX", Tag: "daftar sanksi",
+				Query: sanctionListQuery{}, Response: sanctionListResponse{},
+				Produces: []string{echo.MIMEApplicationJSON, csvMIME, xlsxMIME},
+				Description: "Setiap usaha yang dievaluasi dan tidak `compliant` pada periode itu (bawaan: periode terakhir " +
 					"yang sudah dievaluasi): kekurangan tiap kewajiban (target, realisasi, kurang), laporan berkala terlambat " +
 					"atau tidak ada, kasusnya (yang memuat temuan periode ini, atau kasus yang masih terbuka) dengan tahap dan " +
 					"batas tanggapan, keputusan terakhir beserta peninjaunya, dan status " + strconv.Itoa(report.HistoryPeriods) +
@@ -37,7 +38,7 @@ type sanctionListQuery struct {
 	Period    string `query:"period" doc:"Periode, misalnya 2025-Q1; bawaan: periode terakhir yang sudah dievaluasi" example:"2025-Q1"`
 	Status    string `query:"status" doc:"Satu atau beberapa status dipisah koma: partial, non_compliant, not_reported, exempt" example:"non_compliant,not_reported"`
 	Stage     string `query:"stage" doc:"Tahap kasus; none: tanpa kasus" openapi:"enum=queued|warned|responded|lapsed|rejected|recommended|closed|none"`
-	Category  string `query:"category" openapi:"enum=industrial_estate|factory|hotel|restaurant|modern_retail|other"`
+	Category  string `query:"category" openapi:"vocab=category"`
 	Kecamatan string `query:"kecamatan" doc:"Kode BPS kecamatan" example:"3216060"`
 	Overdue   bool   `query:"overdue" doc:"true: hanya kasus yang batas tanggapannya terlewati tanpa jawaban"`
 	Q         string `query:"q" doc:"Bagian nama usaha atau NIB"`
@@ -84,7 +85,7 @@ type listBusiness struct {
 
 type caseSummaryResponse struct {
 	ID               int64      `json:"id"`
-	Stage            string     `json:"stage" openapi:"enum=queued|warned|responded|lapsed|rejected|recommended|closed"`
+	Stage            string     `json:"stage" openapi:"vocab=stage"`
 	Rung             int        `json:"rung" doc:"Teguran yang sudah diterbitkan (1 = SP1)"`
 	Open             bool       `json:"open"`
 	OpenedAt         time.Time  `json:"opened_at"`
@@ -107,7 +108,7 @@ func newCaseSummary(cs *report.CaseSummary) *caseSummaryResponse {
 }
 
 type decisionSummaryResponse struct {
-	Decision     string    `json:"decision" openapi:"enum=dismiss|warn|recommend|accept_response|reject_response|close_cured"`
+	Decision     string    `json:"decision" openapi:"vocab=decision"`
 	Rung         int       `json:"rung" doc:"Anak tangga setelah keputusan"`
 	ReviewerName string    `json:"reviewer_name" doc:"Pejabat yang memutuskan"`
 	DecidedAt    time.Time `json:"decided_at"`
@@ -115,7 +116,7 @@ type decisionSummaryResponse struct {
 
 type periodStatusResponse struct {
 	Period string  `json:"period" example:"2025-Q1"`
-	Status *string `json:"status" openapi:"nullable,enum=compliant|partial|non_compliant|not_reported|exempt" doc:"null: tidak dievaluasi"`
+	Status *string `json:"status" openapi:"nullable,vocab=compliance_status" doc:"null: tidak dievaluasi"`
 }
 
 type sanctionRowResponse struct {
@@ -196,7 +197,7 @@ func exportFormat(c echo.Context, q *queryReader) string {
 			return "csv"
 		case xlsxMIME:
 			return "xlsx"
-		case mediaJSON:
+		case echo.MIMEApplicationJSON:
 			return "json"
 		}
 	}

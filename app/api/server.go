@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"gorm.io/gorm"
 
+	"kemitraan/app/api/openapi"
 	"kemitraan/app/audit"
 	"kemitraan/app/auth"
 	"kemitraan/app/compliance"
@@ -67,7 +68,7 @@ type Server struct {
 	reports     *report.Service // sanction list, exports, statistics, public figures
 	jobs        *jobs.Runner
 	metrics     *prometheus.Registry
-	openapi     *openAPIDocument         // generated from the route table at start
+	document    *openapi.Document        // generated from the route table at start
 	budgets     map[string]time.Duration // method + " " + path → time budget, where not http.request_timeout
 }
 
@@ -161,7 +162,7 @@ func New(d Deps) (*echo.Echo, error) {
 			MinLength: 2048,
 		}),
 	)
-	if s.openapi, err = buildOpenAPI(routes, d.Config.HTTP.BodyLimit); err != nil {
+	if s.document, err = describe(routes, d.Config.HTTP.BodyLimit); err != nil {
 		return nil, err
 	}
 	for _, r := range routes {
@@ -237,42 +238,7 @@ type route struct {
 	perm    auth.Permission
 	handler echo.HandlerFunc
 	limit   int64 // body limit in bytes; 0 means http.body_limit
-	doc     doc
-}
-
-// doc describes a route for the OpenAPI document.
-// Everything beyond summary and tag is optional; zero values give sensible
-// defaults. openapi.go derives the rest (path parameters, security and roles
-// from perm, the problem+json error statuses). Field tags the generator reads
-// on request, response, query, params and form types:
-//
-//	json:"name,omitempty"  a response field without omitempty is always sent
-//	                       (required); a request field is required unless it
-//	                       has omitempty or is a pointer
-//	doc:"…"                the field's description
-//	example:"…"            an example value
-//	openapi:"nullable,optional,required,format=date,min=0,max=100,enum=a|b|c"
-//
-// A nil slice or map encodes as null, which the document rejects for a list:
-// answer an empty slice, or tag the field openapi:"nullable".
-type doc struct {
-	summary  string
-	tag      string
-	request  any // the JSON body shape, nil for none
-	response any // the success body shape, nil for none
-	status   int // the success status; 0 means 200
-
-	description string      // longer text (Markdown) after the summary
-	query       any         // struct of query parameters, named by `query:"name"` tags
-	params      any         // struct of path parameters by `param:"name"` tags; default: integer for id-like names, else string
-	form        any         // multipart/form-data body: struct with `form:"name"` tags; *multipart.FileHeader fields are files
-	consumes    []string    // raw body media types (e.g. "text/csv"), sent as the whole body
-	produces    []string    // success media types; default application/json when response is set. Others (text/csv, application/pdf, …) are binary downloads
-	others      map[int]any // further success statuses and their JSON bodies (nil for none), e.g. {200: importResult{}} beside status 201
-	errors      []int       // error statuses beyond the derived ones (401/403 with perm, 404 with a path id, 400/413/415/422 with a body, 400/422 with query, 409 on authenticated writes, 500 always), e.g. 429, 410, 503
-	example     any         // an example success body (a value of the response type)
-	reqExample  any         // an example request body
-	noBodyOK    bool        // the route also accepts no body at all (the request body is not required)
+	doc     openapi.Doc
 }
 
 // routes is the whole API: one table per resource, each in the resource's
@@ -306,13 +272,13 @@ func (s *Server) routes() []route {
 func (s *Server) operationalRoutes() []route {
 	return []route{
 		{method: http.MethodGet, path: "/healthz", handler: s.healthz,
-			doc: doc{summary: "Proses hidup", tag: "operasional", response: healthResponse{}}},
+			doc: openapi.Doc{Summary: "Proses hidup", Tag: "operasional", Response: healthResponse{}}},
 		{method: http.MethodGet, path: "/readyz", handler: s.readyz,
-			doc: doc{summary: "Basis data terjangkau dan skema mutakhir", tag: "operasional", response: healthResponse{},
-				errors: []int{http.StatusServiceUnavailable}}},
+			doc: openapi.Doc{Summary: "Basis data terjangkau dan skema mutakhir", Tag: "operasional", Response: healthResponse{},
+				Errors: []int{http.StatusServiceUnavailable}}},
 		{method: http.MethodGet, path: "/metrics", handler: echoprometheus.NewHandlerWithConfig(
 			echoprometheus.HandlerConfig{Gatherer: s.metrics}),
-			doc: doc{summary: "Metrik Prometheus", tag: "operasional", produces: []string{"text/plain"}}},
+			doc: openapi.Doc{Summary: "Metrik Prometheus", Tag: "operasional", Produces: []string{"text/plain"}}},
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kemitraan/app/api/openapi"
 	"kemitraan/app/auth"
 	"kemitraan/app/report"
 )
@@ -15,16 +16,16 @@ func (s *Server) statsRoutes() []route {
 	const tag = "statistik"
 	return []route{
 		{method: http.MethodGet, path: "/api/v1/stats", perm: auth.PermStatsRead, handler: s.stats,
-			doc: doc{summary: "Statistik satu periode untuk petugas", tag: tag, query: periodQuery{}, response: statsResponse{},
-				description: "Usaha per status dan kategori; tingkat kepatuhan keseluruhan, per kategori dan per kecamatan " +
+			doc: openapi.Doc{Summary: "Statistik satu periode untuk petugas", Tag: tag, Query: periodQuery{}, Response: statsResponse{},
+				Description: "Usaha per status dan kategori; tingkat kepatuhan keseluruhan, per kategori dan per kecamatan " +
 					"(patuh dibagi yang dievaluasi selain dikecualikan); rupiah pembelian dari IKM yang dihitung; slot tempat; " +
 					"kasus yang memuat temuan periode ini; laporan berkala; dan hasil bagi IKM: IKM terdaftar, IKM aktif " +
 					"(setidaknya satu pembelian terhitung dalam periode), bagiannya selama " + strconv.Itoa(report.SeriesPeriods) +
 					" periode terakhir, rupiah per IKM aktif, dan sepuluh IKM dengan mitra terbanyak. Angka IKM dibaca dari " +
 					"cuplikan per periode yang diperbarui bila ada pembelian baru terhitung (lihat `ikm.as_of`)."}},
 		{method: http.MethodGet, path: "/api/v1/stats/me", perm: auth.PermStatsOwn, handler: s.myStats,
-			doc: doc{summary: "Dasbor perusahaan: capaian periode berjalan terhadap target", tag: tag, response: dashboardResponse{},
-				description: "Dihitung langsung dari pembelian terhitung, tempat yang dikonfirmasi, perjanjian yang disetujui " +
+			doc: openapi.Doc{Summary: "Dasbor perusahaan: capaian periode berjalan terhadap target", Tag: tag, Response: dashboardResponse{},
+				Description: "Dihitung langsung dari pembelian terhitung, tempat yang dikonfirmasi, perjanjian yang disetujui " +
 					"dan aturan yang berlaku: target, realisasi dan kekurangan tiap kewajiban, perkiraan status bila periode " +
 					"berakhir hari ini, sisa hari periode, evaluasi terakhir dan kasus yang masih terbuka. Hanya usaha sendiri."}},
 	}
@@ -192,7 +193,7 @@ func (s *Server) stats(c echo.Context) error {
 
 type lastEvaluationResponse struct {
 	Period       string `json:"period" example:"2024-Q4"`
-	Status       string `json:"status" openapi:"enum=compliant|partial|non_compliant|not_reported|exempt"`
+	Status       string `json:"status" openapi:"vocab=compliance_status"`
 	ReportStatus string `json:"report_status" openapi:"enum=on_time|late|missing"`
 }
 

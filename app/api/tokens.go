@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kemitraan/app/api/openapi"
 	"kemitraan/app/auth"
 	"kemitraan/app/platform/fault"
 )
@@ -13,15 +14,15 @@ import (
 func (s *Server) tokenRoutes() []route {
 	return []route{
 		{method: http.MethodGet, path: "/api/v1/tokens", perm: auth.PermTokensManage, handler: s.listTokens,
-			doc: doc{summary: "Daftar token API ERP", tag: "akun", query: tokenQuery{}, response: tokenList{},
-				description: "Pengguna company hanya melihat token usahanya sendiri. Rahasia token tidak pernah ditampilkan lagi."}},
+			doc: openapi.Doc{Summary: "Daftar token API ERP", Tag: "akun", Query: tokenQuery{}, Response: tokenList{},
+				Description: "Pengguna company hanya melihat token usahanya sendiri. Rahasia token tidak pernah ditampilkan lagi."}},
 		{method: http.MethodPost, path: "/api/v1/tokens", perm: auth.PermTokensManage, handler: s.createToken,
-			doc: doc{summary: "Buat token API ERP untuk satu usaha (rahasia ditampilkan sekali)", tag: "akun",
-				request: createTokenRequest{}, response: createdTokenResponse{}, status: http.StatusCreated,
-				description: "Token hanya dapat melaporkan dan membaca pembelian serta penyediaan tempat usaha itu. " +
+			doc: openapi.Doc{Summary: "Buat token API ERP untuk satu usaha (rahasia ditampilkan sekali)", Tag: "akun",
+				Request: createTokenRequest{}, Response: createdTokenResponse{}, Status: http.StatusCreated,
+				Description: "Token hanya dapat melaporkan dan membaca pembelian serta penyediaan tempat usaha itu. " +
 					"Pengguna company selalu membuat token untuk usahanya sendiri; officer dan admin wajib menyebut `business_id`."}},
 		{method: http.MethodDelete, path: "/api/v1/tokens/:id", perm: auth.PermTokensManage, handler: s.revokeToken,
-			doc: doc{summary: "Cabut token API (langsung berlaku)", tag: "akun", response: tokenResponse{}}},
+			doc: openapi.Doc{Summary: "Cabut token API (langsung berlaku)", Tag: "akun", Response: tokenResponse{}}},
 	}
 }
 

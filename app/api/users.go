@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kemitraan/app/api/openapi"
 	"kemitraan/app/auth"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/fault"
@@ -14,23 +15,23 @@ import (
 func (s *Server) userRoutes() []route {
 	return []route{
 		{method: http.MethodGet, path: "/api/v1/users", perm: auth.PermUsersManage, handler: s.listUsers,
-			doc: doc{summary: "Daftar pengguna", tag: "akun", query: userQuery{}, response: userList{}}},
+			doc: openapi.Doc{Summary: "Daftar pengguna", Tag: "akun", Query: userQuery{}, Response: userList{}}},
 		{method: http.MethodPost, path: "/api/v1/users", perm: auth.PermUsersManage, handler: s.createUser,
-			doc: doc{summary: "Buat pengguna", tag: "akun", request: createUserRequest{}, response: userResponse{},
-				status: http.StatusCreated,
-				description: "Pengguna peran `company` wajib menyebut `business_id`, peran `ikm` wajib menyebut " +
+			doc: openapi.Doc{Summary: "Buat pengguna", Tag: "akun", Request: createUserRequest{}, Response: userResponse{},
+				Status: http.StatusCreated,
+				Description: "Pengguna peran `company` wajib menyebut `business_id`, peran `ikm` wajib menyebut " +
 					"`ikm_id`; peran lain tidak boleh menyebut keduanya. Kata sandi paling sedikit 10 karakter."}},
 		{method: http.MethodGet, path: "/api/v1/users/:id", perm: auth.PermUsersManage, handler: s.getUser,
-			doc: doc{summary: "Satu pengguna", tag: "akun", response: userResponse{}}},
+			doc: openapi.Doc{Summary: "Satu pengguna", Tag: "akun", Response: userResponse{}}},
 		{method: http.MethodPatch, path: "/api/v1/users/:id", perm: auth.PermUsersManage, handler: s.updateUser,
-			doc: doc{summary: "Ubah nama, e-mail, peran, ikatan atau status aktif pengguna", tag: "akun",
-				request: updateUserRequest{}, response: userResponse{},
-				description: "Tidak ada penghapusan: nonaktifkan dengan `active: false`. Menonaktifkan atau " +
+			doc: openapi.Doc{Summary: "Ubah nama, e-mail, peran, ikatan atau status aktif pengguna", Tag: "akun",
+				Request: updateUserRequest{}, Response: userResponse{},
+				Description: "Tidak ada penghapusan: nonaktifkan dengan `active: false`. Menonaktifkan atau " +
 					"mengubah peran/ikatan langsung mengakhiri semua sesinya. Admin aktif terakhir tidak dapat " +
 					"dinonaktifkan atau diturunkan (409)."}},
 		{method: http.MethodPost, path: "/api/v1/users/:id/password", perm: auth.PermUsersManage, handler: s.resetPassword,
-			doc: doc{summary: "Atur ulang kata sandi pengguna (semua sesinya berakhir)", tag: "akun",
-				request: passwordRequest{}, response: userResponse{}}},
+			doc: openapi.Doc{Summary: "Atur ulang kata sandi pengguna (semua sesinya berakhir)", Tag: "akun",
+				Request: passwordRequest{}, Response: userResponse{}}},
 	}
 }
 
@@ -39,7 +40,7 @@ type userResponse struct {
 	Username   string     `json:"username" example:"budi.santoso"`
 	Name       string     `json:"name" example:"Budi Santoso"`
 	Email      string     `json:"email"`
-	Role       actor.Role `json:"role" openapi:"enum=admin|officer|reviewer|company|ikm"`
+	Role       actor.Role `json:"role" openapi:"vocab=role"`
 	BusinessID *int64     `json:"business_id" openapi:"nullable" doc:"usaha yang terikat (peran company)"`
 	IKMID      *int64     `json:"ikm_id" openapi:"nullable" doc:"IKM yang terikat (peran ikm)"`
 	Active     bool       `json:"active"`
@@ -55,7 +56,7 @@ func newUserResponse(u auth.User) userResponse {
 type userList = numberedPage[userResponse]
 
 type userQuery struct {
-	Role       string `query:"role" openapi:"enum=admin|officer|reviewer|company|ikm"`
+	Role       string `query:"role" openapi:"vocab=role"`
 	Active     *bool  `query:"active"`
 	BusinessID int64  `query:"business_id"`
 	IKMID      int64  `query:"ikm_id"`
@@ -87,7 +88,7 @@ type createUserRequest struct {
 	Username   string     `json:"username" example:"budi.santoso"`
 	Name       string     `json:"name" example:"Budi Santoso"`
 	Email      string     `json:"email,omitempty"`
-	Role       actor.Role `json:"role" openapi:"enum=admin|officer|reviewer|company|ikm"`
+	Role       actor.Role `json:"role" openapi:"vocab=role"`
 	BusinessID *int64     `json:"business_id,omitempty" doc:"wajib untuk peran company"`
 	IKMID      *int64     `json:"ikm_id,omitempty" doc:"wajib untuk peran ikm"`
 	Password   string     `json:"password" doc:"paling sedikit 10 karakter"`
@@ -123,7 +124,7 @@ func (s *Server) getUser(c echo.Context) error {
 type updateUserRequest struct {
 	Name       *string     `json:"name,omitempty"`
 	Email      *string     `json:"email,omitempty"`
-	Role       *actor.Role `json:"role,omitempty" openapi:"enum=admin|officer|reviewer|company|ikm"`
+	Role       *actor.Role `json:"role,omitempty" openapi:"vocab=role"`
 	BusinessID *int64      `json:"business_id,omitempty" doc:"usaha baru bagi peran company"`
 	IKMID      *int64      `json:"ikm_id,omitempty" doc:"IKM baru bagi peran ikm"`
 	Active     *bool       `json:"active,omitempty" doc:"false menonaktifkan akun dan mengakhiri sesinya"`

@@ -14,6 +14,7 @@ import (
 	"kemitraan/app/compliance"
 	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
+	"kemitraan/app/registry"
 )
 
 // The public API shows aggregates, the IKM directory and final
@@ -169,9 +170,6 @@ const (
 	MaxDirectoryPerPage     = 100
 )
 
-// Sectors are the IKM sectors the directory can be filtered by.
-var Sectors = []string{"batik", "anyaman", "kayu", "makanan", "minuman", "fesyen", "kerajinan", "logam", "kimia", "lainnya"}
-
 // DirectoryEntry is an active IKM as the public sees it. Phone and Email
 // are set only when the IKM agreed to publish them.
 type DirectoryEntry struct {
@@ -197,8 +195,8 @@ type Directory struct {
 // so a phone number the IKM did not publish never leaves the database.
 func (s *Service) IKMDirectory(ctx context.Context, f DirectoryFilter) (Directory, error) {
 	var c fault.Checker
-	if f.Sector != "" && !slices.Contains(Sectors, f.Sector) {
-		c.Add("sector", "sektor tidak dikenal; pilih dari "+strings.Join(Sectors, ", "))
+	if f.Sector != "" && !slices.Contains(registry.Sectors, f.Sector) {
+		c.Add("sector", "sektor tidak dikenal; pilih dari "+strings.Join(registry.Sectors, ", "))
 	}
 	if utf8.RuneCountInString(f.Q) > 100 {
 		c.Add("q", "paling banyak 100 karakter")

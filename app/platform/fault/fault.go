@@ -36,9 +36,9 @@ var (
 // FieldError names one bad input field and why, in Bahasa Indonesia.
 // Line is set for rows of an uploaded file (1-based, the header is line 1).
 type FieldError struct {
-	Field  string `json:"field"`
-	Reason string `json:"reason"`
-	Line   int    `json:"line,omitempty"`
+	Field  string `json:"field" doc:"Nama kolom atau parameter, atau kolom berkas unggahan."`
+	Reason string `json:"reason" doc:"Alasannya, dalam Bahasa Indonesia."`
+	Line   int    `json:"line,omitempty" openapi:"min=1" doc:"Baris berkas unggahan (baris judul = 1)."`
 }
 
 // Error is a classified error with a stable machine code and a human detail.

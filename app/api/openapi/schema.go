@@ -1,12 +1,14 @@
-package api
+package openapi
 
 import (
 	"encoding"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"mime/multipart"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,17 +30,18 @@ const (
 
 // schemaMaker turns Go types into schemas with openapi3gen, honouring json
 // tags, and adds what the generator does not know: required fields, no
-// unknown members (bindJSON refuses them; response types are exact), JSON
+// unknown members (the server refuses them; response types are exact), JSON
 // marshalers, and the doc/example/openapi field tags described on type doc.
 type schemaMaker struct {
 	side side
 	gen  *openapi3gen.Generator
 	// cycles receives the components openapi3gen makes for recursive types.
 	cycles openapi3.Schemas
+	vocab  map[string][]string
 }
 
-func newSchemaMaker(s side, cycles openapi3.Schemas) *schemaMaker {
-	m := &schemaMaker{side: s, cycles: cycles}
+func newSchemaMaker(s side, cycles openapi3.Schemas, vocab map[string][]string) *schemaMaker {
+	m := &schemaMaker{side: s, cycles: cycles, vocab: vocab}
 	m.gen = openapi3gen.NewGenerator(openapi3gen.UseAllExportedFields(),
 		openapi3gen.SchemaCustomizer(m.customize))
 	return m
@@ -73,11 +76,11 @@ func (m *schemaMaker) fieldSchema(f reflect.StructField) (*openapi3.SchemaRef, e
 	if ref.Value == nil {
 		return nil, fmt.Errorf("field %s: type %s has no schema", f.Name, t)
 	}
-	if err := applyTags(ref.Value, f.Type, f.Tag); err != nil {
+	if err := m.applyTags(ref.Value, f.Type, f.Tag); err != nil {
 		return nil, fmt.Errorf("field %s: %w", f.Name, err)
 	}
 	if items := ref.Value.Items; t.Kind() == reflect.Slice && items != nil && items.Value != nil {
-		if err := applyTags(items.Value, t.Elem(), f.Tag); err != nil {
+		if err := m.applyTags(items.Value, t.Elem(), f.Tag); err != nil {
 			return nil, fmt.Errorf("field %s: %w", f.Name, err)
 		}
 	}
@@ -111,7 +114,7 @@ func (m *schemaMaker) customize(name string, t reflect.Type, tag reflect.StructT
 	}
 	// A slice's items are customised with the slice's own tag too, so
 	// value constraints land on the items (see applyTags).
-	if err := applyTags(s, t, tag); err != nil {
+	if err := m.applyTags(s, t, tag); err != nil {
 		return fmt.Errorf("field %q: %w", name, err)
 	}
 	return nil
@@ -148,7 +151,7 @@ func (m *schemaMaker) describeStruct(t reflect.Type, s *openapi3.Schema) error {
 }
 
 // applyTags reads the doc, example and openapi tags of a field.
-func applyTags(s *openapi3.Schema, t reflect.Type, tag reflect.StructTag) error {
+func (m *schemaMaker) applyTags(s *openapi3.Schema, t reflect.Type, tag reflect.StructTag) error {
 	isList := s.Type.Is(openapi3.TypeArray)
 	if d := tag.Get("doc"); d != "" {
 		s.Description = d
@@ -177,10 +180,29 @@ func applyTags(s *openapi3.Schema, t reflect.Type, tag reflect.StructTag) error 
 		}
 	}
 	if e, ok := opts.value("enum"); ok {
-		for _, raw := range strings.Split(e, "|") {
+		values := strings.Split(e, "|")
+		for name, vocab := range m.vocab {
+			if slices.Equal(slices.Sorted(slices.Values(values)), slices.Sorted(slices.Values(vocab))) {
+				return fmt.Errorf("enum=%s repeats a vocabulary: write openapi:\"vocab=%s\"", e, name)
+			}
+		}
+		for _, raw := range values {
 			v, err := parseTagValue(s, raw)
 			if err != nil {
 				return fmt.Errorf("enum value %q: %w", raw, err)
+			}
+			s.Enum = append(s.Enum, v)
+		}
+	}
+	if name, ok := opts.value("vocab"); ok {
+		vocab, known := m.vocab[name]
+		if !known {
+			return fmt.Errorf("vocab=%s: no such vocabulary; known: %v", name, slices.Sorted(maps.Keys(m.vocab)))
+		}
+		for _, raw := range vocab {
+			v, err := parseTagValue(s, raw)
+			if err != nil {
+				return fmt.Errorf("vocab %s value %q: %w", name, raw, err)
 			}
 			s.Enum = append(s.Enum, v)
 		}
