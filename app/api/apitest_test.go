@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
@@ -228,27 +229,15 @@ func randomDigits(n int) string {
 // event, no API) with a random NIB in Cikarang Utara, and returns its id.
 func (s *testServer) newBusiness(category string) int64 {
 	s.t.Helper()
-	nib := randomDigits(13)
-	var id int64
-	err := s.db.Raw(`INSERT INTO businesses (nib, name, legal_form, category, kecamatan_code, registered_at)
-		VALUES (?, ?, 'PT', ?, '3216060', CURRENT_DATE) RETURNING id`, nib, "PT Uji "+nib, category).Row().Scan(&id)
-	if err != nil {
-		s.t.Fatalf("newBusiness: %v", err)
-	}
-	return id
+	return dbtest.AddBusiness(s.t, s.db, dbtest.Business{LegalForm: "PT", Category: category,
+		RegisteredAt: time.Now().Format(time.DateOnly)})
 }
 
 // newIKM inserts an active IKM with a random NIB and returns its id.
 func (s *testServer) newIKM() int64 {
 	s.t.Helper()
-	nib := randomDigits(13)
-	var id int64
-	err := s.db.Raw(`INSERT INTO ikms (nib, name, owner_name, sector, kecamatan_code, status)
-		VALUES (?, ?, 'Pemilik Uji', 'lainnya', '3216060', 'active') RETURNING id`, nib, "IKM Uji "+nib).Row().Scan(&id)
-	if err != nil {
-		s.t.Fatalf("newIKM: %v", err)
-	}
-	return id
+	nib := dbtest.NIB()
+	return dbtest.AddIKM(s.t, s.db, dbtest.IKM{NIB: nib, Name: "IKM Uji " + nib, Owner: "Pemilik Uji", Sector: "lainnya"})
 }
 
 // as returns a fresh user of role, logged in. A company user gets a fresh

@@ -51,14 +51,11 @@ func (w *world) id(q string, args ...any) int64 {
 }
 
 func (w *world) business(category string) int64 {
-	return w.id(`INSERT INTO businesses (nib, name, category, kecamatan_code, registered_at)
-		VALUES (?, ?, ?, '3216060', '2024-01-01') RETURNING id`,
-		fmt.Sprintf("%013d", rand.Int64N(1e13)), "PT "+category, category)
+	return dbtest.AddBusiness(w.t, w.db, dbtest.Business{Name: "PT " + category, Category: category})
 }
 
 func (w *world) ikm() int64 {
-	return w.id(`INSERT INTO ikms (nib, name, sector, kecamatan_code) VALUES (?, 'IKM', 'batik', '3216060') RETURNING id`,
-		fmt.Sprintf("%013d", rand.Int64N(1e13)))
+	return dbtest.AddIKM(w.t, w.db, dbtest.IKM{})
 }
 
 // purchase records a purchase on date (YYYY-MM-DD) in status, returning its id.

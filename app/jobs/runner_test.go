@@ -244,7 +244,7 @@ func TestExpireJob(t *testing.T) {
 		}
 	}
 	exec(`INSERT INTO files (sha256, content_type, size_bytes, created_at) VALUES (repeat('a', 64), 'application/pdf', 1, now())`)
-	exec(`INSERT INTO ikms (nib, name, sector, kecamatan_code) VALUES ('8000000000001', 'IKM', 'batik', '3216060')`)
+	dbtest.AddIKM(t, db, dbtest.IKM{})
 	exec(`INSERT INTO agreements (business_id, form, number, agreement_date, start_date, end_date, target_purchase_value,
 			document_file_id, status)
 		SELECT b.id, 'procurement', n, '2025-01-01', '2025-01-01', e::date, 1000, f.id, 'approved'
@@ -283,9 +283,7 @@ func TestExpireJob(t *testing.T) {
 // first statistics request does not rebuild it.
 func TestEvaluateRefreshesIKMActivity(t *testing.T) {
 	url, db := world(t, 3)
-	if err := db.Exec(`INSERT INTO ikms (nib, name, sector, kecamatan_code) VALUES ('8120000000001', 'Batik Asri', 'batik', '3216060')`).Error; err != nil {
-		t.Fatal(err)
-	}
+	dbtest.AddIKM(t, db, dbtest.IKM{Name: "Batik Asri"})
 	// Two restaurants buy from the IKM inside Q1; one purchase lies in Q2.
 	if err := db.Exec(`INSERT INTO purchases (business_id, ikm_id, invoice_number, purchase_date, amount, status,
 			confirm_by, confirmed_via, confirmed_at, source, created_at, updated_at)

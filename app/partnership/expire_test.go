@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"kemitraan/app/partnership"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/clock"
@@ -17,15 +15,6 @@ import (
 )
 
 var pdf = []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
-
-func insertID(t *testing.T, db *gorm.DB, sql string, args ...any) int64 {
-	t.Helper()
-	var id int64
-	if err := db.Raw(sql, args...).Row().Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
 
 // approvedAgreement drafts, documents, submits and approves an agreement
 // through the service, as an officer would.
@@ -58,10 +47,8 @@ func TestEndExpiredEndsAgreementsPastTheirEndDate(t *testing.T) {
 	svc := partnership.New(db, clk, files.NewStore(t.TempDir(), 1<<20, clk), nil)
 	ctx := actor.With(context.Background(), actor.Actor{UserID: 1, Username: "petugas", Role: actor.RoleOfficer})
 
-	business := insertID(t, db, `INSERT INTO businesses (nib, name, category, kecamatan_code, registered_at)
-		VALUES ('9000000000001', 'PT Uji', 'factory', '3216060', '2024-01-01') RETURNING id`)
-	ikm := insertID(t, db, `INSERT INTO ikms (nib, name, sector, kecamatan_code)
-		VALUES ('8000000000001', 'IKM Uji', 'batik', '3216060') RETURNING id`)
+	business := dbtest.AddBusiness(t, db, dbtest.Business{})
+	ikm := dbtest.AddIKM(t, db, dbtest.IKM{})
 	expired := approvedAgreement(t, ctx, svc, business, ikm, "PKS/1", "2025-01-01", "2025-12-31")
 	running := approvedAgreement(t, ctx, svc, business, ikm, "PKS/2", "2025-01-01", "2026-01-01")
 	draft, err := svc.CreateAgreement(ctx, partnership.AgreementInput{

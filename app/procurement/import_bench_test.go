@@ -92,11 +92,7 @@ func benchImport(b *testing.B, format string, rows int) {
 // benchBusiness makes the business that imports and 300 active IKM, a
 // third with an e-mail address, that it buys from.
 func benchBusiness(b *testing.B, db *gorm.DB) int64 {
-	var businessID int64
-	if err := db.Raw(`INSERT INTO businesses (nib, name, category, kecamatan_code, registered_at)
-		VALUES ('9000000000001', 'PT Tolok Ukur', 'factory', '3216060', '2024-01-01') RETURNING id`).Row().Scan(&businessID); err != nil {
-		b.Fatal(err)
-	}
+	businessID := dbtest.AddBusiness(b, db, dbtest.Business{Name: "PT Tolok Ukur"})
 	if err := db.Exec(`INSERT INTO ikms (nib, name, sector, kecamatan_code, email)
 		SELECT '7' || lpad(g::text, 12, '0'), 'IKM ' || g, 'lainnya', '3216060', CASE WHEN g % 3 = 0 THEN 'ikm' || g || '@contoh.id' END
 		FROM generate_series(1, 300) g`).Error; err != nil {

@@ -18,13 +18,9 @@ import (
 // transaction that began before the purchase committed.
 func TestPurchaseParentsAreKept(t *testing.T) {
 	db := dbtest.New(t)
-	var business, ikm, spare int64
-	db.Raw(`INSERT INTO businesses (nib, name, category, kecamatan_code, registered_at)
-		VALUES ('9120000000010', 'PT Uji', 'factory', '3216060', '2024-01-01') RETURNING id`).Row().Scan(&business)
-	db.Raw(`INSERT INTO ikms (nib, name, sector, kecamatan_code) VALUES ('7000000000001', 'IKM Uji', 'lainnya', '3216060')
-		RETURNING id`).Row().Scan(&ikm)
-	db.Raw(`INSERT INTO ikms (nib, name, sector, kecamatan_code) VALUES ('7000000000002', 'IKM Lain', 'lainnya', '3216060')
-		RETURNING id`).Row().Scan(&spare)
+	business := dbtest.AddBusiness(t, db, dbtest.Business{})
+	ikm := dbtest.AddIKM(t, db, dbtest.IKM{})
+	spare := dbtest.AddIKM(t, db, dbtest.IKM{Name: "IKM Lain"})
 	insert := func(db *gorm.DB, business, ikm int64, invoice string) error {
 		return db.Exec(`INSERT INTO purchases (business_id, ikm_id, invoice_number, purchase_date, description, quantity,
 				amount, status, confirm_by, source, created_at, updated_at)
@@ -80,9 +76,7 @@ func TestPurchaseParentsAreKept(t *testing.T) {
 	if err := db.Exec("UPDATE ikms SET name = 'IKM Baru' WHERE id = ?", ikm).Error; err != nil {
 		t.Errorf("renaming an IKM: %v", err)
 	}
-	var unused int64
-	db.Raw(`INSERT INTO ikms (nib, name, sector, kecamatan_code) VALUES ('7000000000003', 'IKM Kosong', 'lainnya', '3216060')
-		RETURNING id`).Row().Scan(&unused)
+	unused := dbtest.AddIKM(t, db, dbtest.IKM{Name: "IKM Kosong"})
 	if err := db.WithContext(context.Background()).Exec("DELETE FROM ikms WHERE id = ?", unused).Error; err != nil {
 		t.Errorf("deleting an IKM no purchase names: %v", err)
 	}

@@ -25,13 +25,11 @@ func TestLinksKeptInConfirmationTokensStillWork(t *testing.T) {
 	svc := procurement.New(db, clock.NewFixed(now), procurement.Config{MaxAmount: 1e10, PublicURL: "http://127.0.0.1:8080",
 		TokenSecret: secret}, nil, nil)
 	var purchaseID int64
-	if err := db.Raw(`WITH b AS (INSERT INTO businesses (nib, name, category, kecamatan_code, registered_at)
-			VALUES ('9120000000010', 'PT Uji', 'factory', '3216060', '2024-01-01') RETURNING id),
-		i AS (INSERT INTO ikms (nib, name, sector, kecamatan_code) VALUES ('7000000000001', 'IKM Uji', 'lainnya', '3216060') RETURNING id)
-		INSERT INTO purchases (business_id, ikm_id, invoice_number, purchase_date, description, quantity, amount,
-			status, confirm_by, source, created_at, updated_at)
-		SELECT b.id, i.id, 'F-1', '2025-03-10', 'Besek', 1, 100000, 'reported', ?, 'manual', ?, ? FROM b, i RETURNING id`,
-		now.Add(14*24*time.Hour), now, now).Row().Scan(&purchaseID); err != nil {
+	business, ikm := dbtest.AddBusiness(t, db, dbtest.Business{}), dbtest.AddIKM(t, db, dbtest.IKM{})
+	if err := db.Raw(`INSERT INTO purchases (business_id, ikm_id, invoice_number, purchase_date, description, quantity,
+			amount, status, confirm_by, source, created_at, updated_at)
+		VALUES (?, ?, 'F-1', '2025-03-10', 'Besek', 1, 100000, 'reported', ?, 'manual', ?, ?) RETURNING id`,
+		business, ikm, now.Add(14*24*time.Hour), now, now).Row().Scan(&purchaseID); err != nil {
 		t.Fatal(err)
 	}
 	nonce := make([]byte, 16)

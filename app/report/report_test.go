@@ -52,13 +52,11 @@ func (w *world) id(q string, args ...any) int64 {
 }
 
 func (w *world) business(name, category string) int64 {
-	return w.id(`INSERT INTO businesses (nib, name, category, kecamatan_code, registered_at)
-		VALUES (?, ?, ?, '3216060', '2024-01-01') RETURNING id`, fmt.Sprintf("%013d", rand.Int64N(1e13)), name, category)
+	return dbtest.AddBusiness(w.t, w.db, dbtest.Business{Name: name, Category: category})
 }
 
 func (w *world) ikm() int64 {
-	return w.id(`INSERT INTO ikms (nib, name, sector, kecamatan_code, created_at)
-		VALUES (?, 'IKM', 'batik', '3216060', '2024-01-01') RETURNING id`, fmt.Sprintf("%013d", rand.Int64N(1e13)))
+	return dbtest.AddIKM(w.t, w.db, dbtest.IKM{CreatedAt: "2024-01-01"})
 }
 
 // confirmed records a purchase counted since confirmedAt.

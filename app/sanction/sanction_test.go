@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -61,9 +60,8 @@ func (f *fixture) count(q string, args ...any) int64 { return f.id(q, args...) }
 // response.
 func (f *fixture) caseIn(stage sanction.Stage, rung int, cured bool) int64 {
 	f.t.Helper()
-	biz := f.id(`INSERT INTO businesses (nib, name, category, kecamatan_code, registered_at, contact_email, address)
-		VALUES (?, 'PT Contoh Abadi', 'restaurant', '3216060', '2024-01-01', 'kepatuhan@contoh.co.id', 'Jl. Industri 1')
-		RETURNING id`, fmt.Sprintf("%013d", rand.Int64N(1e13)))
+	biz := dbtest.AddBusiness(f.t, f.db, dbtest.Business{Name: "PT Contoh Abadi", Category: "restaurant",
+		Email: "kepatuhan@contoh.co.id", Address: "Jl. Industri 1"})
 	target := int64(5_000_000)
 	if cured {
 		target = 0
@@ -259,8 +257,7 @@ func TestDecisionGuardsAndInput(t *testing.T) {
 	}
 	// A company user cannot see another business's case; the case is
 	// simply not there.
-	stranger := f.id(`INSERT INTO businesses (nib, name, category, kecamatan_code, registered_at)
-		VALUES ('9999999999999', 'PT Lain', 'hotel', '3216060', '2024-01-01') RETURNING id`)
+	stranger := dbtest.AddBusiness(f.t, f.db, dbtest.Business{Name: "PT Lain", Category: "hotel"})
 	other := actor.With(context.Background(), actor.Actor{UserID: 99, Role: actor.RoleCompany, BusinessID: stranger})
 	if _, err := f.svc.GetCase(other, uncured); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("another company's case: %v", err)

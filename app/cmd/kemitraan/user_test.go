@@ -29,10 +29,7 @@ func TestUserCreateCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { database.Close(db) })
-	if err := db.Exec(`INSERT INTO businesses (nib, name, category, kecamatan_code, registered_at)
-		VALUES ('9120000000010', 'PT Sinar Logam Presisi', 'factory', '3216060', '2024-01-01')`).Error; err != nil {
-		t.Fatal(err)
-	}
+	dbtest.AddBusiness(t, db, dbtest.Business{NIB: "9120000000010", Name: "PT Sinar Logam Presisi"})
 	passwordOf := func(db *gorm.DB, username string) string {
 		var h string
 		db.Raw(`SELECT password_hash FROM users WHERE username = ?`, username).Row().Scan(&h)
