@@ -238,7 +238,7 @@ func ParseRuleSet(src []byte) (RuleSet, error) {
 	}
 	for name := range f.Minimums {
 		if !slices.Contains(registry.Categories, name) {
-			add("minimums."+name, "kategori tidak dikenal; pilih dari "+strings.Join(registry.Categories, ", "))
+			add("minimums."+name, fault.OneOf(registry.Categories))
 		}
 	}
 	for _, cat := range registry.Categories {

@@ -196,7 +196,7 @@ type Directory struct {
 func (s *Service) IKMDirectory(ctx context.Context, f DirectoryFilter) (Directory, error) {
 	var c fault.Checker
 	if f.Sector != "" && !slices.Contains(registry.Sectors, f.Sector) {
-		c.Add("sector", "sektor tidak dikenal; pilih dari "+strings.Join(registry.Sectors, ", "))
+		c.Add("sector", fault.OneOf(registry.Sectors))
 	}
 	if utf8.RuneCountInString(f.Q) > 100 {
 		c.Add("q", "paling banyak 100 karakter")

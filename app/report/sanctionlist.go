@@ -189,7 +189,7 @@ func (s *Service) prepareList(ctx context.Context, f ListFilter) (listQuery, err
 		c.Add("stage", "tahap tidak dikenal; pilih dari "+stageNames()+" atau none (tanpa kasus)")
 	}
 	if f.Category != "" && !slices.Contains(registry.Categories, f.Category) {
-		c.Add("category", "kategori tidak dikenal; pilih dari "+strings.Join(registry.Categories, ", "))
+		c.Add("category", fault.OneOf(registry.Categories))
 	}
 	if utf8.RuneCountInString(f.Q) > 100 {
 		c.Add("q", "paling banyak 100 karakter")
