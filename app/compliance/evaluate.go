@@ -11,6 +11,7 @@ import (
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
+	"kemitraan/app/platform/format"
 	"kemitraan/app/registry"
 )
 
@@ -69,7 +70,7 @@ func CheckEvaluable(ctx context.Context, db *gorm.DB, p Period, now time.Time) (
 	}
 	if deadline := rs.ReportDeadline(p); now.Before(deadline) {
 		e := fault.Conflict("period_not_due", fmt.Sprintf(
-			"Periode %s baru dapat dievaluasi setelah batas laporan berkala %s.", p, FormatDate(rs.ReportDueDate(p))))
+			"Periode %s baru dapat dievaluasi setelah batas laporan berkala %s.", p, format.Date(rs.ReportDueDate(p))))
 		e.Extra = map[string]any{"report_deadline": deadline.UTC().Format(time.RFC3339)}
 		return rs, e
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"kemitraan/app/platform/clock"
+	"kemitraan/app/platform/format"
 )
 
 // PeriodKind is how long a reporting period is.
@@ -124,23 +125,12 @@ func (p Period) Label() string {
 	roman := []string{"", "I", "II", "III", "IV"}
 	switch p.Kind {
 	case Monthly:
-		return fmt.Sprintf("%s %d", MonthName(time.Month(p.N)), p.Year)
+		return fmt.Sprintf("%s %d", format.Month(time.Month(p.N)), p.Year)
 	case Semester:
 		return fmt.Sprintf("Semester %s %d", roman[p.N], p.Year)
 	default:
 		return fmt.Sprintf("Triwulan %s %d", roman[p.N], p.Year)
 	}
-}
-
-// MonthName is the Indonesian name of m.
-func MonthName(m time.Month) string {
-	return [...]string{"", "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli",
-		"Agustus", "September", "Oktober", "November", "Desember"}[m]
-}
-
-// FormatDate writes a date the way Indonesian letters do: 15 April 2025.
-func FormatDate(t time.Time) string {
-	return fmt.Sprintf("%d %s %d", t.Day(), MonthName(t.Month()), t.Year())
 }
 
 // MarshalText and UnmarshalText let a Period travel as "2025-Q1" in JSON and

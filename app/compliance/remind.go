@@ -11,6 +11,7 @@ import (
 
 	"kemitraan/app/notify"
 	"kemitraan/app/platform/clock"
+	"kemitraan/app/platform/format"
 )
 
 // ReminderDays are the days before a report deadline on which reminders go
@@ -62,14 +63,14 @@ func SendReminders(ctx context.Context, db *gorm.DB, now time.Time, appURL strin
 	res := ReminderResult{Period: p.String()}
 	rung := reminderRung(daysLeft)
 	if rung == 0 {
-		res.NothingToDo = fmt.Sprintf("batas laporan %s tanggal %s, %d hari lagi", p, FormatDate(due), daysLeft)
+		res.NothingToDo = fmt.Sprintf("batas laporan %s tanggal %s, %d hari lagi", p, format.Date(due), daysLeft)
 		return res, nil
 	}
 	res.DaysBefore = rung
 	appURL = strings.TrimRight(appURL, "/")
 	args := []any{
 		sql.Named("period", p.String()), sql.Named("label", p.Label()), sql.Named("pstart", p.FirstDay()),
-		sql.Named("pend", p.LastDay()), sql.Named("days", rung), sql.Named("due", FormatDate(due)),
+		sql.Named("pend", p.LastDay()), sql.Named("days", rung), sql.Named("due", format.Date(due)),
 		sql.Named("now", now.UTC()), sql.Named("url", appURL),
 	}
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -20,6 +20,7 @@ import (
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
+	"kemitraan/app/platform/format"
 )
 
 // StoredRuleSet is a rule set version as the database keeps it.
@@ -136,17 +137,17 @@ func InstallRuleSet(ctx context.Context, db *gorm.DB, src []byte, origin string,
 		case same != nil && !same.EffectiveFrom.After(today):
 			return &fault.Error{Kind: fault.KindConflict, Code: "rule_set_in_force",
 				Detail: fmt.Sprintf("Versi %s berlaku sejak %s dan tidak dapat diubah. Tetapkan perubahan sebagai versi baru dengan tanggal berlaku yang lebih baru.",
-					rs.Version, FormatDate(same.EffectiveFrom)),
+					rs.Version, format.Date(same.EffectiveFrom)),
 				Fields: []fault.FieldError{fault.Field("version", "versi yang sudah berlaku tidak dapat diubah")},
 				Extra:  map[string]any{"effective_from": same.EffectiveFrom.Format(time.DateOnly)}}
 		}
 		if origin == OriginUpload && !rs.EffectiveFrom.After(today) {
 			return fault.Invalid(fault.Field("effective_from",
-				fmt.Sprintf("harus setelah hari ini (%s): versi baru hanya menggantikan aturan untuk masa mendatang", FormatDate(today))))
+				fmt.Sprintf("harus setelah hari ini (%s): versi baru hanya menggantikan aturan untuk masa mendatang", format.Date(today))))
 		}
 		if origin == OriginFile && !rs.EffectiveFrom.After(latest) && len(existing) > 0 && same == nil {
 			return fault.Invalid(fault.Field("effective_from",
-				fmt.Sprintf("harus setelah tanggal berlaku versi terakhir yang tersimpan (%s)", FormatDate(latest))))
+				fmt.Sprintf("harus setelah tanggal berlaku versi terakhir yang tersimpan (%s)", format.Date(latest))))
 		}
 		if same != nil {
 			row.ID = same.ID
@@ -264,7 +265,7 @@ func RuleSetAt(ctx context.Context, db *gorm.DB, d time.Time) (StoredRuleSet, er
 	err := db.WithContext(ctx).Where("effective_from <= ?", day).Order("effective_from DESC").Limit(1).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return StoredRuleSet{}, fault.NotFound("no_rule_set",
-			fmt.Sprintf("Tidak ada aturan yang berlaku pada %s. Muat berkas aturan (config/rules) terlebih dahulu.", FormatDate(day)))
+			fmt.Sprintf("Tidak ada aturan yang berlaku pada %s. Muat berkas aturan (config/rules) terlebih dahulu.", format.Date(day)))
 	}
 	if err != nil {
 		return StoredRuleSet{}, fmt.Errorf("compliance: rule set at %s: %w", day.Format(time.DateOnly), err)

@@ -16,6 +16,7 @@ import (
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
+	"kemitraan/app/platform/format"
 	"kemitraan/app/registry"
 )
 
@@ -70,7 +71,7 @@ func (s *Service) SubmitReport(ctx context.Context, businessID int64, period str
 	}
 	if !p.Closed(now) {
 		e := fault.Conflict("period_open", fmt.Sprintf(
-			"Periode %s belum berakhir; laporan dapat dikirim mulai %s.", p, compliance.FormatDate(p.End())))
+			"Periode %s belum berakhir; laporan dapat dikirim mulai %s.", p, format.Date(p.End())))
 		e.Extra = map[string]any{"period": p.String(), "period_end": p.End()}
 		return PeriodReport{}, e
 	}

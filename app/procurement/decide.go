@@ -16,6 +16,7 @@ import (
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
+	"kemitraan/app/platform/format"
 )
 
 // Decision is what someone decides about a reported purchase.
@@ -237,7 +238,7 @@ Petugas Dinas Perindustrian akan menindaklanjuti sanggahan ini. Pembelian
 yang disanggah tidak dihitung sampai diselesaikan.
 
 Dinas Perindustrian
-`, p.BusinessName, p.IKMName, p.InvoiceNumber, longDate(p.PurchaseDate), Rupiah(p.Amount), p.DisputeReason),
+`, p.BusinessName, p.IKMName, p.InvoiceNumber, format.Date(p.PurchaseDate), format.Rupiah(p.Amount), p.DisputeReason),
 		Payload: map[string]any{"purchase_id": p.ID, "business_id": p.BusinessID},
 	})
 }

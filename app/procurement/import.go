@@ -26,6 +26,7 @@ import (
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
+	"kemitraan/app/platform/format"
 	"kemitraan/app/platform/sheet"
 )
 
@@ -517,7 +518,7 @@ func (s *Service) importMails(ctx context.Context, tx *gorm.DB, businessID int64
 		var list strings.Builder
 		for ; j < len(lines) && lines[j].IKMID == lines[i].IKMID; j++ {
 			l := lines[j]
-			fmt.Fprintf(&list, "- %s, %s, %s: %s\n  %s\n", l.InvoiceNumber, longDate(l.PurchaseDate), Rupiah(l.Amount),
+			fmt.Fprintf(&list, "- %s, %s, %s: %s\n  %s\n", l.InvoiceNumber, format.Date(l.PurchaseDate), format.Rupiah(l.Amount),
 				l.Description, s.link(tokenFor(secret, l.Nonce).value))
 		}
 		first := lines[i]
@@ -527,7 +528,7 @@ func (s *Service) importMails(ctx context.Context, tx *gorm.DB, businessID int64
 		}
 		msgs = append(msgs, notify.Message{
 			Kind: "purchase.confirmation_request", Recipient: first.Email,
-			Subject: fmt.Sprintf("Mohon konfirmasi %d pembelian dari %s (%s)", first.N, business, Rupiah(first.Total)),
+			Subject: fmt.Sprintf("Mohon konfirmasi %d pembelian dari %s (%s)", first.N, business, format.Rupiah(first.Total)),
 			Body: fmt.Sprintf(`Yth. %s,
 
 %s melaporkan %d pembelian dari usaha Anda kepada Dinas Perindustrian,
@@ -539,7 +540,7 @@ Setiap tautan pribadi dan hanya dapat dipakai satu kali. Tanpa konfirmasi,
 pembelian tidak dihitung kecuali diverifikasi oleh petugas Dinas.
 
 Dinas Perindustrian
-`, first.IKMName, business, first.N, Rupiah(first.Total), longDate(deadline), deadline.Format("15.04"), list.String(), more),
+`, first.IKMName, business, first.N, format.Rupiah(first.Total), format.Date(deadline), deadline.Format("15.04"), list.String(), more),
 			Payload: map[string]any{"ikm_id": first.IKMID, "business_id": businessID, "purchases": first.N},
 		})
 		i = j

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"testing"
 
+	"kemitraan/app/platform/format"
 	"kemitraan/app/platform/sheet"
 )
 
@@ -37,8 +38,8 @@ func TestTransitionTable(t *testing.T) {
 func TestTextFormats(t *testing.T) {
 	for n, want := range map[int64]string{0: "Rp0", 999: "Rp999", 1000: "Rp1.000", 1_500_000: "Rp1.500.000",
 		-1_500_000: "-Rp1.500.000", 10_000_000_000: "Rp10.000.000.000"} {
-		if got := Rupiah(n); got != want {
-			t.Errorf("Rupiah(%d) = %q, want %q", n, got, want)
+		if got := format.Rupiah(n); got != want {
+			t.Errorf("format.Rupiah(%d) = %q, want %q", n, got, want)
 		}
 	}
 	for in, want := range map[string]int64{"1500000": 1500000, " 42 ": 42, "1500000.0": 1500000} {

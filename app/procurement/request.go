@@ -12,6 +12,7 @@ import (
 
 	"kemitraan/app/notify"
 	"kemitraan/app/platform/clock"
+	"kemitraan/app/platform/format"
 )
 
 // KindConfirmationRequest is the message asking an IKM to confirm a
@@ -94,7 +95,7 @@ func (s *Service) renderRequest(m notify.Message, secret []byte) (notify.Message
 		what = "koreksi (pembatalan) pembelian"
 	}
 	deadline := f.ConfirmBy.In(clock.WIB)
-	m.Subject = fmt.Sprintf("Mohon konfirmasi %s dari %s (%s)", what, f.BusinessName, Rupiah(f.Amount))
+	m.Subject = fmt.Sprintf("Mohon konfirmasi %s dari %s (%s)", what, f.BusinessName, format.Rupiah(f.Amount))
 	m.Body = fmt.Sprintf(`Yth. %s,
 
 %s melaporkan %s dari usaha Anda kepada Dinas Perindustrian:
@@ -114,7 +115,7 @@ Tautan ini pribadi dan hanya dapat dipakai satu kali. Tanpa konfirmasi,
 pembelian ini tidak dihitung kecuali diverifikasi oleh petugas Dinas.
 
 Dinas Perindustrian
-`, strings.TrimSpace(f.IKMName), f.BusinessName, what, f.InvoiceNumber, longDate(date), f.Description, Rupiah(f.Amount),
-		longDate(deadline), deadline.Format("15.04"), s.link(tokenFor(secret, nonce).value))
+`, strings.TrimSpace(f.IKMName), f.BusinessName, what, f.InvoiceNumber, format.Date(date), f.Description, format.Rupiah(f.Amount),
+		format.Date(deadline), deadline.Format("15.04"), s.link(tokenFor(secret, nonce).value))
 	return m, nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"kemitraan/app/platform/fault"
+	"kemitraan/app/platform/format"
 )
 
 // Reasons shared by single reports and imports, so both say the same thing.
@@ -35,13 +36,13 @@ var earliestDate = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 var nibPattern = regexp.MustCompile(`^[0-9]{13}$`)
 
 func reasonAmountMax(max int64) string {
-	return "tidak boleh lebih dari " + Rupiah(max)
+	return "tidak boleh lebih dari " + format.Rupiah(max)
 }
 
 // reasonBeforeRules refuses a purchase no period can judge: it is dated
 // before the first period of the first rule set.
 func reasonBeforeRules(first time.Time) string {
-	return "tidak boleh sebelum " + longDate(first) + ": belum ada aturan kemitraan yang menilai pembelian sebelum tanggal itu"
+	return "tidak boleh sebelum " + format.Date(first) + ": belum ada aturan kemitraan yang menilai pembelian sebelum tanggal itu"
 }
 
 func reasonAgreementStatus(status string) string {
@@ -145,30 +146,4 @@ func parseWhole(s string) (int64, bool) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	return n, err == nil
-}
-
-// Rupiah writes an amount as Indonesians do: Rp1.500.000 (or -Rp1.500.000).
-func Rupiah(n int64) string {
-	sign := ""
-	u := uint64(n)
-	if n < 0 {
-		sign, u = "-", uint64(-n)
-	}
-	digits := strconv.FormatUint(u, 10)
-	var b strings.Builder
-	for i, d := range digits {
-		if i > 0 && (len(digits)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(d)
-	}
-	return sign + "Rp" + b.String()
-}
-
-var monthNames = [...]string{"", "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli",
-	"Agustus", "September", "Oktober", "November", "Desember"}
-
-// longDate writes a date as letters do: 10 Maret 2025.
-func longDate(t time.Time) string {
-	return fmt.Sprintf("%d %s %d", t.Day(), monthNames[t.Month()], t.Year())
 }

@@ -18,6 +18,7 @@ import (
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/fault"
+	"kemitraan/app/platform/format"
 )
 
 const maxReasonLen = 2000
@@ -257,7 +258,7 @@ func (s *Service) notices(ctx context.Context, tx *gorm.DB, biz subject, d lette
 		biz.Name, biz.NIB, titleCase(s.office.Name), d.Number, d.subject())
 	if d.Decision == Warn && d.ResponseDue != nil {
 		body += fmt.Sprintf("\nTanggapan dan bukti pendukung dapat disampaikan melalui aplikasi Kemitraan paling lambat %s.\n",
-			compliance.FormatDate(*d.ResponseDue))
+			format.Date(*d.ResponseDue))
 	}
 	body += "\nSurat lengkap (PDF) dapat diunduh melalui aplikasi Kemitraan pada menu kasus.\n\nHormat kami,\n" +
 		titleCase(s.office.Name) + " " + titleCase(strings.TrimPrefix(s.office.Government, "PEMERINTAH "))

@@ -14,6 +14,7 @@ import (
 	"kemitraan/app/compliance"
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/config"
+	"kemitraan/app/platform/format"
 )
 
 // classification is the archive classification code that opens every
@@ -75,26 +76,6 @@ type letterData struct {
 	CaseID       int64
 }
 
-// Rupiah writes an amount the Indonesian way: Rp25.000.000.
-func Rupiah(n int64) string {
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	s := strconv.FormatInt(n, 10)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-Rp" + b.String()
-	}
-	return "Rp" + b.String()
-}
-
 func decimal(f float64) string {
 	return strings.Replace(strconv.FormatFloat(f, 'f', 2, 64), ".", ",", 1)
 }
@@ -143,8 +124,8 @@ func (d letterData) shortfallRows() [][5]string {
 			label = p.Label()
 		}
 		if f.TargetPurchaseValue > 0 {
-			rows = append(rows, [5]string{label, "Nilai pembelian produk IKM", Rupiah(f.TargetPurchaseValue),
-				Rupiah(f.RealisedPurchaseValue), shortOf(Rupiah(max(f.TargetPurchaseValue-f.RealisedPurchaseValue, 0)),
+			rows = append(rows, [5]string{label, "Nilai pembelian produk IKM", format.Rupiah(f.TargetPurchaseValue),
+				format.Rupiah(f.RealisedPurchaseValue), shortOf(format.Rupiah(max(f.TargetPurchaseValue-f.RealisedPurchaseValue, 0)),
 					f.RealisedPurchaseValue >= f.TargetPurchaseValue)})
 			label = ""
 		}
@@ -186,7 +167,7 @@ func (d letterData) body() []string {
 		"menurut Peraturan Bupati tentang kemitraan, " + who + " belum memenuhi kewajiban pada periode berikut:"
 	due := ""
 	if d.ResponseDue != nil {
-		due = compliance.FormatDate(*d.ResponseDue)
+		due = format.Date(*d.ResponseDue)
 	}
 	switch d.Decision {
 	case Warn:
@@ -271,7 +252,7 @@ func renderLetter(d letterData) ([]byte, error) {
 	pdf.Line(left, y+1, width-right, y+1)
 	pdf.SetY(y + 5)
 
-	issued := compliance.FormatDate(d.IssuedAt.In(clock.WIB))
+	issued := format.Date(d.IssuedAt.In(clock.WIB))
 	pdf.SetFont("Helvetica", "", 11)
 	pdf.CellFormat(text, 5.5, tr(d.Office.City+", "+issued), "", 1, "R", false, 0, "")
 	pdf.Ln(2)

@@ -11,11 +11,11 @@ import (
 	"gorm.io/gorm"
 
 	"kemitraan/app/audit"
-	"kemitraan/app/compliance"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/fault"
 	"kemitraan/app/platform/files"
+	"kemitraan/app/platform/format"
 )
 
 const (
@@ -72,7 +72,7 @@ func (s *Service) Respond(ctx context.Context, caseID int64, in ResponseInput) (
 			e := fault.Conflict("response_window_closed", "Batas waktu tanggapan telah lewat.")
 			extra := map[string]any{"current_stage": string(cs.Stage)}
 			if cs.ResponseDue != nil {
-				e.Detail = fmt.Sprintf("Batas waktu tanggapan (%s) telah lewat.", compliance.FormatDate(*cs.ResponseDue))
+				e.Detail = fmt.Sprintf("Batas waktu tanggapan (%s) telah lewat.", format.Date(*cs.ResponseDue))
 				extra["response_due"] = cs.ResponseDue.Format(time.DateOnly)
 			}
 			e.Extra = extra

@@ -152,13 +152,21 @@ type Procurement struct {
 	ImportMaxRows int `yaml:"import_max_rows" env:"KEMITRAAN_PROCUREMENT_IMPORT_MAX_ROWS"`
 }
 
-// Office is the letterhead printed on warning and recommendation letters.
+// Office is the Dinas: the letterhead printed on letters, and the contact
+// every page footer, notice and message gives.
 type Office struct {
 	Name       string `yaml:"name" env:"KEMITRAAN_OFFICE_NAME"`
 	Government string `yaml:"government" env:"KEMITRAAN_OFFICE_GOVERNMENT"`
 	Address    string `yaml:"address" env:"KEMITRAAN_OFFICE_ADDRESS"`
 	City       string `yaml:"city" env:"KEMITRAAN_OFFICE_CITY"`
 	LetterCode string `yaml:"letter_code" env:"KEMITRAAN_OFFICE_LETTER_CODE"`
+	Telephone  string `yaml:"telephone" env:"KEMITRAAN_OFFICE_TELEPHONE"`
+	Email      string `yaml:"email" env:"KEMITRAAN_OFFICE_EMAIL"`
+	// WhatsApp is the Dinas's WhatsApp number in international form without
+	// "+", for example 6281234567890 (the form wa.me links take).
+	WhatsApp string `yaml:"whatsapp" env:"KEMITRAAN_OFFICE_WHATSAPP"`
+	Website  string `yaml:"website" env:"KEMITRAAN_OFFICE_WEBSITE"`
+	Hours    string `yaml:"hours" env:"KEMITRAAN_OFFICE_HOURS"`
 }
 
 // Secret is a string that never prints itself.
@@ -225,6 +233,11 @@ func Default() Config {
 			Address:    "Kompleks Perkantoran Pemkab Bekasi, Desa Sukamahi, Cikarang Pusat, Kabupaten Bekasi 17530",
 			City:       "Cikarang",
 			LetterCode: "DISPERIN",
+			Telephone:  "(021) 89970001",
+			Email:      "disperin@bekasikab.go.id",
+			WhatsApp:   "6281110001700",
+			Website:    "https://disperin.bekasikab.go.id",
+			Hours:      "Senin–Jumat, 08.00–16.00 WIB",
 		},
 		Procurement: Procurement{MaxAmount: 10_000_000_000, ImportMaxBytes: 64 << 20, ImportMaxRows: 200_000},
 		RulesDir:    "config/rules",
@@ -416,6 +429,14 @@ func (c Config) Validate() error {
 	if c.Procurement.ImportMaxRows < 1 {
 		bad("procurement.import_max_rows", "must be at least 1")
 	}
+	if w := c.Office.WhatsApp; w != "" && !validWhatsApp(w) {
+		bad("office.whatsapp", "must be digits in international form without +, starting 62, for example 6281234567890")
+	}
+	if w := c.Office.Website; w != "" {
+		if u, err := url.Parse(w); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("office.website", "must be an http(s) URL")
+		}
+	}
 	if c.RulesDir == "" {
 		bad("rules_dir", "must not be empty")
 	}
@@ -445,4 +466,17 @@ func RedactURL(raw string) string {
 		return "(unparseable)"
 	}
 	return u.Redacted()
+}
+
+// validWhatsApp: 62 and 8 to 13 more digits, as wa.me wants it.
+func validWhatsApp(n string) bool {
+	if !strings.HasPrefix(n, "62") || len(n) < 10 || len(n) > 15 {
+		return false
+	}
+	for _, r := range n {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
