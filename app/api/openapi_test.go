@@ -398,7 +398,7 @@ func TestDocumentCheckCatchesMismatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := echo.New()
-	e.HTTPErrorHandler = errorHandler(nil)
+	e.HTTPErrorHandler = errorHandler(nil, nil)
 	for _, r := range routes {
 		e.Add(r.method, r.path, r.handler)
 	}

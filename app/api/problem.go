@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -79,18 +80,6 @@ var titles = map[int]string{
 	http.StatusServiceUnavailable:    "Layanan sedang tidak tersedia",
 }
 
-var kindStatus = map[fault.Kind]int{
-	fault.KindInvalid:         http.StatusUnprocessableEntity,
-	fault.KindNotFound:        http.StatusNotFound,
-	fault.KindConflict:        http.StatusConflict,
-	fault.KindUnauthenticated: http.StatusUnauthorized,
-	fault.KindForbidden:       http.StatusForbidden,
-	fault.KindTooMany:         http.StatusTooManyRequests,
-	fault.KindTooLarge:        http.StatusRequestEntityTooLarge,
-	fault.KindUnsupported:     http.StatusUnsupportedMediaType,
-	fault.KindGone:            http.StatusGone,
-}
-
 // echoDetails translates the errors echo raises itself.
 var echoDetails = map[int]struct{ code, detail string }{
 	http.StatusNotFound:              {"route_not_found", "Alamat yang diminta tidak ada."},
@@ -116,8 +105,8 @@ func toProblem(err error) (p Problem, retryAfter int, internal bool) {
 	case errors.As(err, &pe):
 		p = Problem{Status: pe.status, Code: pe.code, Detail: pe.detail, Errors: pe.fields}
 	case isFault:
-		status, ok := kindStatus[fe.Kind]
-		if !ok {
+		status := fe.Kind.Status()
+		if status == 0 {
 			status = http.StatusInternalServerError
 		}
 		p = Problem{Status: status, Code: fe.Code, Detail: fe.Detail, Errors: fe.Fields, Extra: fe.Extra}
@@ -200,7 +189,7 @@ const mediaProblem = "application/problem+json"
 
 // errorHandler is echo's one HTTP error handler: every error leaves as
 // application/problem+json.
-func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+func errorHandler(log *slog.Logger, pages Pages) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
@@ -225,10 +214,38 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		if retryAfter > 0 {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(retryAfter))
 		}
+		if pages != nil && forPeople(c.Request().URL.Path) {
+			werr := pages.ErrorPage(c, p.Status, p.Detail, retryAfter)
+			if werr == nil {
+				return
+			}
+			log.Error("writing error page", "err", werr, "request_id", p.RequestID)
+			if c.Response().Committed {
+				return
+			}
+			// The page itself failed: plain words, still the right status.
+			if werr := c.String(p.Status, p.Title+". "+p.Detail); werr != nil {
+				log.Error("writing error text", "err", werr)
+			}
+			return
+		}
 		// c.JSON keeps a content type that is already set.
 		c.Response().Header().Set(echo.HeaderContentType, mediaProblem)
 		if werr := c.JSON(p.Status, p); werr != nil {
 			log.Error("writing problem", "err", werr)
 		}
 	}
+}
+
+// forPeople reports whether path is a page's: anything outside the API and
+// the operational endpoints.
+func forPeople(path string) bool {
+	if path == "/api" || strings.HasPrefix(path, "/api/") {
+		return false
+	}
+	switch path {
+	case "/healthz", "/readyz", "/metrics":
+		return false
+	}
+	return true
 }

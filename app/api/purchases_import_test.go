@@ -105,7 +105,7 @@ func TestImportPurchasesFromCSV(t *testing.T) {
 	}
 	var mail string
 	s.db.Raw("SELECT body FROM outbox").Scan(&mail)
-	if strings.Count(mail, "/api/v1/confirmations/") != 2 || !strings.Contains(mail, "F-001") ||
+	if strings.Count(mail, "/k/") != 2 || !strings.Contains(mail, "F-001") ||
 		!strings.Contains(mail, "F-002") || strings.Contains(mail, "Dodol") {
 		t.Errorf("e-mail lists the wrong purchases:\n%s", mail)
 	}

@@ -90,10 +90,10 @@ func (s *testServer) linkToken(officer caller, purchaseID int64) string {
 		s.t.Fatalf("purchase %d: the officer sees no confirmation link", purchaseID)
 	}
 	u, err := url.Parse(p.ConfirmationURL)
-	if err != nil || !strings.HasPrefix(u.Path, "/api/v1/confirmations/") {
+	if err != nil || !strings.HasPrefix(u.Path, "/k/") {
 		s.t.Fatalf("confirmation url %q", p.ConfirmationURL)
 	}
-	return strings.TrimPrefix(u.Path, "/api/v1/confirmations/")
+	return strings.TrimPrefix(u.Path, "/k/")
 }
 
 // written counts what a purchase request may have written.
@@ -141,8 +141,8 @@ func TestReportPurchase(t *testing.T) {
 	if len(sent) != 1 {
 		t.Fatalf("%d messages sent, want the request to confirm", len(sent))
 	}
-	mail := sent[0]
-	link := "/api/v1/confirmations/" + s.linkToken(s.as(actor.RoleOfficer), p.ID)
+	mail := sent[0] // its link opens the confirmation page, not the API
+	link := "/k/" + s.linkToken(s.as(actor.RoleOfficer), p.ID)
 	if mail.Recipient != "ikm@contoh.id" || mail.Kind != "purchase.confirmation_request" ||
 		!strings.HasPrefix(mail.Body, "Yth. IKM Uji ") || !strings.Contains(mail.Body, "Rp1.500.000") ||
 		!strings.Contains(mail.Body, "3 April 2025 pukul 10.00 WIB") || !strings.Contains(mail.Body, link) ||

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo-contrib/echoprometheus"
@@ -46,6 +47,18 @@ type Deps struct {
 	Services *services.Set
 	// Jobs runs the scheduled jobs by hand (POST /api/v1/jobs/{name}/run).
 	Jobs *jobs.Runner
+	// Pages are the web pages served beside the API (package web); nil
+	// serves the API alone.
+	Pages Pages
+}
+
+// Pages are the people's pages on the same server. The API's middleware
+// (request id, log, deadline, recovery, metrics, headers, gzip) and its one
+// error handler serve them too; the handler leaves every error outside
+// /api/ to ErrorPage, so a browser gets a page and a client a problem.
+type Pages interface {
+	Mount(e *echo.Echo) error
+	ErrorPage(c echo.Context, status int, detail string, retryAfter int) error
 }
 
 // Server holds the handlers' dependencies.
@@ -123,7 +136,7 @@ func New(d Deps) (*echo.Echo, error) {
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = errorHandler(d.Log)
+	e.HTTPErrorHandler = errorHandler(d.Log, d.Pages)
 	if e.IPExtractor, err = clientIP(d.Config.HTTP); err != nil {
 		return nil, err
 	}
@@ -177,6 +190,11 @@ func New(d Deps) (*echo.Echo, error) {
 		}
 		e.Add(r.method, r.path, r.handler, mw...)
 	}
+	if d.Pages != nil {
+		if err := d.Pages.Mount(e); err != nil {
+			return nil, err
+		}
+	}
 	return e, nil
 }
 
@@ -203,8 +221,13 @@ func requestLogger(log *slog.Logger) echo.MiddlewareFunc {
 			if v.Status >= 500 {
 				level = slog.LevelError
 			}
+			uri := v.URI
+			if tok := c.Param("token"); tok != "" {
+				// A confirmation link is its own password: never in the log.
+				uri = strings.ReplaceAll(uri, tok, "[token]")
+			}
 			log.LogAttrs(c.Request().Context(), level, "request",
-				slog.String("method", v.Method), slog.String("uri", v.URI),
+				slog.String("method", v.Method), slog.String("uri", uri),
 				slog.String("route", v.RoutePath), slog.Int("status", v.Status),
 				slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID),
 				slog.String("ip", v.RemoteIP))

@@ -450,3 +450,49 @@ func (s *Service) BindingByNIB(ctx context.Context, businessNIB, ikmNIB string) 
 	}
 	return businessID, ikmID, c.Err()
 }
+
+// ChangePassword sets the caller's own password after checking the
+// current one, and ends every other session of the account, so a session
+// left open elsewhere stops working; the caller's own stays.
+func (s *Service) ChangePassword(ctx context.Context, current, next string) error {
+	a := actor.From(ctx)
+	if a.UserID == 0 || a.SessionID == 0 {
+		return errNoSession
+	}
+	var row userRow
+	if err := s.db.WithContext(ctx).Where("id = ?", a.UserID).Take(&row).Error; err != nil {
+		return fmt.Errorf("auth: change password of %d: %w", a.UserID, err)
+	}
+	var c fault.Checker
+	c.Check(current != "", "current_password", "wajib diisi")
+	if current != "" {
+		ok, err := VerifyPassword(row.PasswordHash, current)
+		if err != nil {
+			return fmt.Errorf("auth: verify password of %d: %w", a.UserID, err)
+		}
+		c.Check(ok, "current_password", "tidak sesuai dengan kata sandi Anda sekarang")
+	}
+	CheckPassword(&c, "new_password", next, row.Username)
+	c.Check(next == "" || next != current, "new_password", "harus berbeda dari kata sandi sekarang")
+	if err := c.Err(); err != nil {
+		return err
+	}
+	hash, err := HashPassword(next)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?`,
+			hash, now, now, a.UserID).Error; err != nil {
+			return fmt.Errorf("auth: change password of %d: %w", a.UserID, err)
+		}
+		if err := tx.Exec(`UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND id <> ? AND revoked_at IS NULL`,
+			now, a.UserID, a.SessionID).Error; err != nil {
+			return fmt.Errorf("auth: end other sessions of %d: %w", a.UserID, err)
+		}
+		return audit.Record(ctx, tx, now, audit.Event{
+			Action: "user.password_changed", EntityType: "user", EntityID: strconv.FormatInt(a.UserID, 10),
+		})
+	})
+}

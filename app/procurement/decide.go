@@ -2,6 +2,7 @@ package procurement
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -369,6 +370,75 @@ func (s *Service) findToken(ctx context.Context, tx *gorm.DB, secret []byte, val
 			Detail: "Tautan konfirmasi sudah kedaluwarsa. Hubungi Dinas Perindustrian untuk verifikasi."}
 	}
 	return l, nil
+}
+
+// LinkState is where a confirmation link stands.
+type LinkState string
+
+const (
+	LinkOpen    LinkState = "open"    // awaiting the IKM's answer
+	LinkUsed    LinkState = "used"    // answered, or the purchase moved on otherwise
+	LinkExpired LinkState = "expired" // unanswered past its deadline
+)
+
+// Link is what the confirmation page shows of a link in any state: the
+// purchase as the IKM knows it and, once answered, the answer and when.
+type Link struct {
+	State         LinkState
+	Reference     int64 // the purchase's number, quoted to the Dinas
+	BusinessName  string
+	IKMName       string
+	InvoiceNumber string
+	PurchaseDate  time.Time
+	Description   string
+	Quantity      int64
+	Amount        int64
+	Status        Status
+	ExpiresAt     time.Time
+	ConfirmedVia  string     // "link", "app" or "officer" once confirmed
+	AnsweredAt    *time.Time // when it was confirmed or disputed
+	DisputeReason string
+}
+
+// OpenLink reads a link in whatever state it is, for the page; only an
+// unknown or forged link is an error (404). It changes nothing.
+func (s *Service) OpenLink(ctx context.Context, value string) (Link, error) {
+	secret, err := s.signingSecret(ctx)
+	if err != nil {
+		return Link{}, err
+	}
+	l, err := s.findToken(ctx, s.db, secret, value, false)
+	var fe *fault.Error
+	if err != nil && !(errors.As(err, &fe) && (fe.Kind == fault.KindConflict || fe.Kind == fault.KindGone)) {
+		return Link{}, err
+	}
+	p, err := s.get(ctx, s.db, l.PurchaseID)
+	if err != nil {
+		return Link{}, err
+	}
+	return linkOf(p, l, s.now()), nil
+}
+
+func linkOf(p Purchase, l openLink, now time.Time) Link {
+	out := Link{Reference: p.ID, BusinessName: p.BusinessName, IKMName: p.IKMName, InvoiceNumber: p.InvoiceNumber,
+		PurchaseDate: p.PurchaseDate, Description: p.Description, Quantity: p.Quantity, Amount: p.Amount,
+		Status: p.Status, ExpiresAt: l.ExpiresAt, DisputeReason: p.DisputeReason, State: LinkOpen}
+	switch {
+	case l.Used || p.Status != StatusReported:
+		out.State = LinkUsed
+	case !now.Before(l.ExpiresAt):
+		out.State = LinkExpired
+	}
+	if p.ConfirmedVia != nil {
+		out.ConfirmedVia = *p.ConfirmedVia
+	}
+	switch {
+	case p.DisputedAt != nil:
+		out.AnsweredAt = p.DisputedAt
+	case p.ConfirmedAt != nil:
+		out.AnsweredAt = p.ConfirmedAt
+	}
+	return out
 }
 
 // ShowByToken is what the password-less link shows.

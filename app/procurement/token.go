@@ -116,7 +116,7 @@ func checkToken(secret []byte, value string) (token, bool) {
 
 // link is the password-less confirmation address of a token.
 func (s *Service) link(value string) string {
-	return strings.TrimRight(s.cfg.PublicURL, "/") + "/api/v1/confirmations/" + value
+	return strings.TrimRight(s.cfg.PublicURL, "/") + "/k/" + value
 }
 
 // openLink is what a presented link leads to.

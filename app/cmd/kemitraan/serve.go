@@ -14,6 +14,7 @@ import (
 	"kemitraan/app/jobs"
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/config"
+	"kemitraan/app/web"
 )
 
 func serve(ctx context.Context, env *environment, args []string) error {
@@ -58,7 +59,12 @@ func serve(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	e, err := api.New(api.Deps{Config: cfg, DB: db, Log: log, Clock: clock.System{}, Services: svc, Jobs: runner})
+	pages, err := web.New(web.Deps{Config: cfg, Log: log, Clock: clock.System{}, Services: svc})
+	if err != nil {
+		return err
+	}
+	e, err := api.New(api.Deps{Config: cfg, DB: db, Log: log, Clock: clock.System{}, Services: svc, Jobs: runner,
+		Pages: pages})
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ package fault
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 )
 
@@ -23,6 +24,32 @@ const (
 	KindUnsupported                     // media type not accepted
 	KindGone                            // existed once, no longer usable
 )
+
+// Status is the HTTP status a kind answers with, in the API and on the
+// pages alike; 0 for a kind it does not know.
+func (k Kind) Status() int {
+	switch k {
+	case KindInvalid:
+		return http.StatusUnprocessableEntity
+	case KindNotFound:
+		return http.StatusNotFound
+	case KindConflict:
+		return http.StatusConflict
+	case KindUnauthenticated:
+		return http.StatusUnauthorized
+	case KindForbidden:
+		return http.StatusForbidden
+	case KindTooMany:
+		return http.StatusTooManyRequests
+	case KindTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case KindUnsupported:
+		return http.StatusUnsupportedMediaType
+	case KindGone:
+		return http.StatusGone
+	}
+	return 0
+}
 
 // Sentinels for errors.Is; every *Error of a kind matches its sentinel.
 var (

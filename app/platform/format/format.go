@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"kemitraan/app/platform/clock"
 )
 
 // Rupiah writes whole rupiah with dots for thousands and the minus sign
@@ -52,9 +54,10 @@ func Date(t time.Time) string {
 	return fmt.Sprintf("%d %s %d", t.Day(), Month(t.Month()), t.Year())
 }
 
-// Time writes a moment in loc: 16 Desember 2026 pukul 10.51 WIB.
-func Time(t time.Time, loc *time.Location) string {
-	t = t.In(loc)
+// Time writes a moment in WIB, the service's one zone:
+// 16 Desember 2026 pukul 10.51 WIB.
+func Time(t time.Time) string {
+	t = t.In(clock.WIB)
 	return fmt.Sprintf("%s pukul %s %s", Date(t), t.Format("15.04"), t.Format("MST"))
 }
 

@@ -1,0 +1,126 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"kemitraan/app/platform/fault"
+	"kemitraan/app/procurement"
+)
+
+// The confirmation an IKM owner gives without an account, from the link in
+// a WhatsApp message or an e-mail, on a phone. One question: is this
+// purchase right? A GET never changes anything: messaging apps and mail
+// clients fetch links to preview them.
+
+func (p *Pages) confirmationRoutes() []pageRoute {
+	return []pageRoute{
+		{method: http.MethodGet, path: "/k/:token", handler: p.confirmation},
+		{method: http.MethodPost, path: "/k/:token", handler: p.answer},
+	}
+}
+
+// The answers, as the form sends them.
+const (
+	answerRight   = "benar"
+	answerWrong   = "tidak_sesuai"
+	answerUnsure  = "tidak_yakin"
+	maxReasonRune = 1000
+)
+
+type confirmView struct {
+	Link     procurement.Link
+	Action   string // the form's own address
+	Answer   string // the answer chosen, kept when the form comes back
+	Reason   string
+	Answered bool // the answer was just given (the thank-you part shows)
+	Unsure   bool // "Saya tidak yakin": whom to call; nothing changed
+	Open     bool
+	Expired  bool
+	Used     bool
+}
+
+func (p *Pages) confirmation(c echo.Context) error {
+	link, err := p.svc.Purchases.OpenLink(c.Request().Context(), c.Param("token"))
+	if err != nil {
+		return p.linkError(c, err)
+	}
+	v := p.confirmView(c, link)
+	v.Answered = v.Used && c.QueryParam("terjawab") == "1"
+	return p.render(c, http.StatusOK, "confirm", p.newPage(c, v.title(), v))
+}
+
+func (p *Pages) answer(c echo.Context) error {
+	ctx := c.Request().Context()
+	token := c.Param("token")
+	link, err := p.svc.Purchases.OpenLink(ctx, token)
+	if err != nil {
+		return p.linkError(c, err)
+	}
+	v := p.confirmView(c, link)
+	if !v.Open {
+		// Answered or expired meanwhile: show where it stands.
+		return p.render(c, http.StatusConflict, "confirm", p.newPage(c, v.title(), v))
+	}
+	v.Answer, v.Reason = c.FormValue("jawaban"), strings.TrimSpace(c.FormValue("alasan"))
+	var problem *fault.FieldError
+	var decision procurement.Decision
+	switch v.Answer {
+	case answerRight:
+		decision = procurement.Confirm
+	case answerWrong:
+		decision = procurement.Dispute
+		switch {
+		case v.Reason == "":
+			problem = &fault.FieldError{Field: "alasan", Reason: msg("confirm.reason_required")}
+		case len([]rune(v.Reason)) > maxReasonRune:
+			problem = &fault.FieldError{Field: "alasan", Reason: msg("confirm.reason_too_long")}
+		}
+	case answerUnsure:
+		v.Unsure = true
+		return p.render(c, http.StatusOK, "confirm", p.newPage(c, msg("confirm.unsure.title"), v))
+	default:
+		problem = &fault.FieldError{Field: "jawaban-benar", Reason: msg("confirm.answer_required")}
+	}
+	if problem != nil {
+		pg := p.newPage(c, v.title(), v)
+		pg.Errors = []fault.FieldError{*problem}
+		return p.render(c, http.StatusUnprocessableEntity, "confirm", pg)
+	}
+	if _, err := p.svc.Purchases.DecideByToken(ctx, token, decision, v.Reason); err != nil {
+		pg := p.newPage(c, v.title(), v)
+		status, ok := formErrors(pg, err, map[string]string{"reason": msg("confirm.reason")})
+		if !ok {
+			return err
+		}
+		return p.render(c, status, "confirm", pg)
+	}
+	return redirect(c, "/k/"+token+"?terjawab=1")
+}
+
+func (p *Pages) confirmView(c echo.Context, l procurement.Link) confirmView {
+	return confirmView{Link: l, Action: c.Request().URL.Path, Open: l.State == procurement.LinkOpen,
+		Expired: l.State == procurement.LinkExpired, Used: l.State == procurement.LinkUsed}
+}
+
+func (v confirmView) title() string {
+	switch {
+	case v.Used:
+		return msg("confirm.used.title")
+	case v.Expired:
+		return msg("confirm.expired.title")
+	}
+	return msg("confirm.question")
+}
+
+// linkError shows an unknown or forged link as a plain page with whom to
+// call (404); anything else goes to the one error handler.
+func (p *Pages) linkError(c echo.Context, err error) error {
+	fe, ok := fault.As(err)
+	if !ok || fe.Kind != fault.KindNotFound {
+		return err
+	}
+	return p.render(c, http.StatusNotFound, "confirm_unknown", p.newPage(c, msg("confirm.unknown.title"), nil))
+}

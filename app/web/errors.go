@@ -1,0 +1,76 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"kemitraan/app/platform/fault"
+)
+
+// formErrors puts a domain refusal on the form's page: each field error as
+// "<label> <reason>" in the error summary (the reason alone beside the
+// field), or the refusal's detail when it names no field. It reports the
+// status to answer with, and false for an error that is not the caller's
+// (the one error handler then answers it).
+func formErrors(pg *page, err error, labels map[string]string) (int, bool) {
+	fe, ok := fault.As(err)
+	if !ok || fe.Kind.Status() == 0 {
+		return 0, false
+	}
+	for _, f := range fe.Fields {
+		label, known := labels[f.Field]
+		if !known {
+			label = f.Field
+		}
+		pg.Errors = append(pg.Errors, fault.FieldError{Field: f.Field, Reason: label + " " + f.Reason})
+	}
+	if len(pg.Errors) == 0 {
+		pg.Errors = []fault.FieldError{{Reason: fe.Detail}}
+	}
+	return fe.Kind.Status(), true
+}
+
+// faultDetail is the sentence a refusal gives a person.
+func faultDetail(err error) string {
+	if fe, ok := fault.As(err); ok && fe.Detail != "" {
+		return fe.Detail
+	}
+	return msg("error.500.detail")
+}
+
+type errorView struct {
+	Status     int
+	Detail     string
+	RetryAfter int // seconds; 0 when not given
+}
+
+// ErrorPage renders an error for a browser. The API's one error handler
+// calls it for every path outside /api/, after classifying the error and
+// logging it, so pages and API answer the same status for the same fault.
+// A 500's detail never carries the cause.
+func (p *Pages) ErrorPage(c echo.Context, status int, detail string, retryAfter int) error {
+	if status >= 500 || detail == "" {
+		detail = msg("error." + strconv.Itoa(errorKey(status)) + ".detail")
+	}
+	pg := p.newPage(c, statusText(errorKey(status)), errorView{Status: status, Detail: detail, RetryAfter: retryAfter})
+	c.Response().Header().Set("Content-Security-Policy", contentSecurityPolicy)
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return p.render(c, status, "error", pg)
+}
+
+// errorKey is the status whose texts describe status: the four the pages
+// word themselves, and 400 for the other refusals.
+func errorKey(status int) int {
+	switch status {
+	case http.StatusNotFound, http.StatusForbidden, http.StatusServiceUnavailable:
+		return status
+	case http.StatusUnauthorized:
+		return http.StatusForbidden
+	}
+	if status >= 500 {
+		return http.StatusInternalServerError
+	}
+	return http.StatusBadRequest
+}

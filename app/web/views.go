@@ -1,0 +1,182 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"kemitraan/app/auth"
+	"kemitraan/app/compliance"
+	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/config"
+	"kemitraan/app/platform/fault"
+	"kemitraan/app/platform/format"
+	"kemitraan/app/procurement"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// views are the page templates, each parsed once with the layout and the
+// partials (files named partial-*; go:embed leaves out names starting with "_").
+type views struct {
+	pages map[string]*template.Template
+}
+
+func parseViews(funcs template.FuncMap) (*views, error) {
+	base := template.New("").Funcs(funcs)
+	entries, err := fs.ReadDir(templateFS, "templates")
+	if err != nil {
+		return nil, err
+	}
+	var pages []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "partial-") {
+			if _, err := base.ParseFS(templateFS, "templates/"+e.Name()); err != nil {
+				return nil, fmt.Errorf("web: %s: %w", e.Name(), err)
+			}
+		} else {
+			pages = append(pages, e.Name())
+		}
+	}
+	v := &views{pages: map[string]*template.Template{}}
+	for _, name := range pages {
+		t, err := base.Clone()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := t.ParseFS(templateFS, "templates/"+name); err != nil {
+			return nil, fmt.Errorf("web: %s: %w", name, err)
+		}
+		v.pages[strings.TrimSuffix(name, ".html")] = t
+	}
+	return v, nil
+}
+
+// page is what the layout needs beside a page's own data.
+type page struct {
+	Title  string // the page's h1 and <title>, before " — Kemitraan"
+	Lang   string
+	Actor  actor.Actor
+	Nav    []navItem
+	Office config.Office
+	CSRF   string
+	// Errors, when set, are shown as the error summary at the top, each
+	// linking to its field; the title gets "Galat: " before it.
+	Errors []fault.FieldError
+	Notice string // a one-line message after a redirect ("Anda sudah keluar.")
+	Data   any
+}
+
+type navItem struct {
+	Label, Href string
+	Current     bool
+}
+
+// FieldError is the message for one field, for the template beside it.
+func (pg *page) FieldError(field string) string {
+	for _, e := range pg.Errors {
+		if e.Field == field {
+			return e.Reason
+		}
+	}
+	return ""
+}
+
+// newPage fills the layout's part for the caller of c.
+func (p *Pages) newPage(c echo.Context, title string, data any) *page {
+	a := actor.From(c.Request().Context())
+	pg := &page{Title: title, Lang: "id", Actor: a, Office: p.cfg.Office, Data: data}
+	if tok, ok := c.Get(csrfKey).(string); ok {
+		pg.CSRF = tok
+	}
+	pg.Nav = p.nav(a, c.Request().URL.Path)
+	return pg
+}
+
+// nav is the navigation a caller sees: what their role may open.
+func (p *Pages) nav(a actor.Actor, current string) []navItem {
+	items := []navItem{{Label: msg("nav.home"), Href: "/"}}
+	if a.Authenticated() && auth.Allowed(a, auth.PermSessionOwn) {
+		items = append(items, navItem{Label: msg("nav.password"), Href: "/akun/kata-sandi"})
+	}
+	for i := range items {
+		items[i].Current = items[i].Href == current
+	}
+	return items
+}
+
+// render writes the page template name with status. The page is rendered
+// into a buffer first, so a template error is a clean 500, not half a page.
+func (p *Pages) render(c echo.Context, status int, name string, pg *page) error {
+	t, ok := p.views.pages[name]
+	if !ok {
+		return fmt.Errorf("web: no page template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", pg); err != nil {
+		return fmt.Errorf("web: render %s: %w", name, err)
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+func (p *Pages) funcs() template.FuncMap {
+	return template.FuncMap{
+		"t":       translate,
+		"asset":   func(name string) (string, error) { return p.assets.url(name) },
+		"rupiah":  format.Rupiah,
+		"number":  func(n int64) string { return format.Thousands(uint64(max(n, 0))) },
+		"date":    format.Date,
+		"when":    format.Time,
+		"percent": format.Percent,
+		"period":  periodLabel,
+		"deref":   func(t *time.Time) time.Time { return *t },
+		"status":  func(s procurement.Status) (string, error) { return translate("status." + string(s)) },
+		"fieldOf": fieldOf,
+		"dial":    dial,
+	}
+}
+
+// field is what a form field's partial needs.
+type field struct {
+	Name, Label, Autocomplete, Hint, Error string
+}
+
+func fieldOf(pg *page, name, label, autocomplete, hint string) field {
+	return field{Name: name, Label: label, Autocomplete: autocomplete, Hint: hint, Error: pg.FieldError(name)}
+}
+
+// periodLabel writes "2025-Q1" as "Triwulan I 2025"; text that is not a
+// period stays as it is.
+func periodLabel(s string) string {
+	pd, err := compliance.ParsePeriod(s)
+	if err != nil {
+		return s
+	}
+	return pd.Label()
+}
+
+// statusText is the page's title for an error status.
+func statusText(status int) string {
+	if m, ok := messages[fmt.Sprintf("error.%d.title", status)]; ok {
+		return m
+	}
+	return http.StatusText(status)
+}
+
+// dial is a telephone number as a tel: link wants it: digits only.
+func dial(number string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' || r == '+' {
+			return r
+		}
+		return -1
+	}, number)
+}

@@ -1,0 +1,120 @@
+// Package web is the face of Kemitraan for people: server-rendered pages at
+// Indonesian paths on the same echo server as the JSON API. Handlers bind a
+// form, call the same domain services the API calls, and render a template;
+// they never build SQL and never call the API over HTTP. Every page works
+// without JavaScript.
+package web
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"kemitraan/app/auth"
+	"kemitraan/app/platform/clock"
+	"kemitraan/app/platform/config"
+	"kemitraan/app/services"
+)
+
+// Deps is what the pages need from main.
+type Deps struct {
+	Config   config.Config
+	Log      *slog.Logger
+	Clock    clock.Clock
+	Services *services.Set
+}
+
+// Pages holds the parsed templates, the hashed assets and the services.
+type Pages struct {
+	cfg      config.Config
+	log      *slog.Logger
+	clock    clock.Clock
+	svc      *services.Set
+	views    *views
+	assets   *assets
+	secure   bool // cookies carry Secure: the public URL is https
+	sessions sessionCookie
+}
+
+// New parses the templates and hashes the assets, once.
+func New(d Deps) (*Pages, error) {
+	if d.Services == nil {
+		return nil, fmt.Errorf("web: the services are required")
+	}
+	if d.Clock == nil {
+		d.Clock = clock.System{}
+	}
+	u, err := url.Parse(d.Config.HTTP.PublicURL)
+	if err != nil {
+		return nil, fmt.Errorf("web: http.public_url: %w", err)
+	}
+	p := &Pages{cfg: d.Config, log: d.Log, clock: d.Clock, svc: d.Services,
+		secure: u.Scheme == "https"}
+	p.sessions = sessionCookie{secure: p.secure}
+	if p.assets, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	if p.views, err = parseViews(p.funcs()); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// pageRoute is one page: method, path, the permission a caller needs
+// ("" for everyone) and the handler.
+type pageRoute struct {
+	method  string
+	path    string
+	perm    auth.Permission
+	handler echo.HandlerFunc
+}
+
+func (p *Pages) routes() []pageRoute {
+	var all []pageRoute
+	for _, group := range [][]pageRoute{
+		p.publicRoutes(),
+		p.sessionRoutes(),
+		p.confirmationRoutes(),
+	} {
+		all = append(all, group...)
+	}
+	return all
+}
+
+// Mount adds the pages to e. Each page runs behind the session cookie, the
+// CSRF check and the page headers; the API's routes are untouched.
+func (p *Pages) Mount(e *echo.Echo) error {
+	e.GET(p.assets.prefix+":name", p.asset)
+	for _, r := range p.routes() {
+		mw := []echo.MiddlewareFunc{p.headers, p.session, p.csrf}
+		if r.perm != "" {
+			mw = append(mw, p.require(r.perm))
+		}
+		e.Add(r.method, r.path, r.handler, mw...)
+	}
+	return nil
+}
+
+// headers are what every page answer carries: a Content-Security-Policy
+// that allows no inline script and nothing from elsewhere, and no caching
+// of pages that may hold a person's data.
+func (p *Pages) headers(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("Cache-Control", "no-store")
+		return next(c)
+	}
+}
+
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// redirect answers a form post with 303 See Other, so a reload does not
+// post again.
+func redirect(c echo.Context, to string) error {
+	return c.Redirect(http.StatusSeeOther, to)
+}
