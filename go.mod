@@ -15,7 +15,13 @@ require (
 	gorm.io/gorm v1.31.2
 )
 
-require github.com/google/go-cmp v0.7.0
+require (
+	github.com/chromedp/cdproto v0.160.1
+	github.com/chromedp/chromedp v0.23.1
+	github.com/google/go-cmp v0.7.0
+)
+
+require github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 
 require (
 	codeberg.org/go-pdf/fpdf v0.12.0

@@ -1,0 +1,183 @@
+package web_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/dbtest"
+)
+
+// TestBrowserConfirmRight clicks through the confirmation on a phone, with
+// JavaScript on and off: open the link, choose Benar, send, read the
+// receipt; the link opened again says what was answered.
+func TestBrowserConfirmRight(t *testing.T) {
+	for _, js := range []bool{true, false} {
+		name := map[bool]string{true: "js", false: "tanpa-js"}[js]
+		t.Run(name, func(t *testing.T) {
+			s := newSite(t)
+			p := s.reportPurchase()
+			tb := s.tab(t, js)
+			tb.open("/k/" + p.token)
+			if h := tb.heading(); h != "Apakah pembelian ini benar?" {
+				t.Fatalf("heading %q", h)
+			}
+			tb.check("konfirmasi-pertanyaan-" + name)
+			tb.do(chromedpClick(`label[for="jawaban-benar"]`))
+			tb.submit(`form.form button[type="submit"]`)
+			if h := tb.heading(); h != "Terima kasih, jawaban Anda sudah kami terima" {
+				t.Fatalf("after answering: %q\n%s", h, tb.text())
+			}
+			text := tb.text()
+			if !strings.Contains(text, "Pembelian ini sudah dikonfirmasi benar pada") || !strings.Contains(text, "Nomor rujukan") {
+				t.Errorf("receipt:\n%s", text)
+			}
+			tb.check("konfirmasi-terima-kasih-" + name)
+			if s.count(`SELECT count(*) FROM purchases WHERE id = ? AND status = 'confirmed' AND confirmed_via = 'link'`, p.id) != 1 {
+				t.Fatal("the purchase is not confirmed")
+			}
+			tb.open("/k/" + p.token)
+			if h := tb.heading(); h != "Pembelian ini sudah dijawab" {
+				t.Errorf("used link: %q", h)
+			}
+			tb.check("konfirmasi-sudah-dijawab-" + name)
+		})
+	}
+}
+
+// TestBrowserConfirmWrong: Tidak sesuai without a reason comes back with
+// the error summary; with one it is recorded.
+func TestBrowserConfirmWrong(t *testing.T) {
+	for _, js := range []bool{true, false} {
+		name := map[bool]string{true: "js", false: "tanpa-js"}[js]
+		t.Run(name, func(t *testing.T) {
+			s := newSite(t)
+			p := s.reportPurchase()
+			tb := s.tab(t, js)
+			tb.open("/k/" + p.token)
+			tb.do(chromedpClick(`label[for="jawaban-tidak-sesuai"]`))
+			tb.submit(`form.form button[type="submit"]`)
+			if title := value(tb, chromedpTitle()); !strings.HasPrefix(title, "Galat: ") {
+				t.Errorf("title %q", title)
+			}
+			if !strings.Contains(tb.text(), "Tulis alasannya") {
+				t.Errorf("no error for the reason:\n%s", tb.text())
+			}
+			tb.check("konfirmasi-galat-" + name)
+			if s.count(`SELECT count(*) FROM purchases WHERE id = ? AND status = 'reported'`, p.id) != 1 {
+				t.Fatal("a dispute without a reason was recorded")
+			}
+			tb.do(chromedpType("#alasan", "Jumlahnya hanya 20 potong"))
+			tb.submit(`form.form button[type="submit"]`)
+			if h := tb.heading(); h != "Terima kasih, jawaban Anda sudah kami terima" {
+				t.Fatalf("after disputing: %q\n%s", h, tb.text())
+			}
+			if s.count(`SELECT count(*) FROM purchases WHERE id = ? AND status = 'disputed'
+				AND dispute_reason = 'Jumlahnya hanya 20 potong'`, p.id) != 1 {
+				t.Fatal("the dispute is not recorded")
+			}
+		})
+	}
+}
+
+// TestBrowserConfirmOtherStates: Saya tidak yakin, an expired link and a
+// forged one.
+func TestBrowserConfirmOtherStates(t *testing.T) {
+	s := newSite(t)
+	p := s.reportPurchase()
+	tb := s.tab(t, false)
+	tb.open("/k/" + p.token)
+	tb.do(chromedpClick(`label[for="jawaban-tidak-yakin"]`))
+	tb.submit(`form.form button[type="submit"]`)
+	if h := tb.heading(); h != "Tanyakan dulu kepada Dinas" {
+		t.Fatalf("unsure: %q", h)
+	}
+	tb.check("konfirmasi-tidak-yakin")
+	if s.count(`SELECT count(*) FROM purchases WHERE id = ? AND status = 'reported'`, p.id) != 1 {
+		t.Fatal("Saya tidak yakin changed the purchase")
+	}
+
+	tb.open("/k/" + p.token[:len(p.token)-2] + "AA")
+	if h := tb.heading(); h != "Tautan tidak dikenal" {
+		t.Errorf("forged link: %q", h)
+	}
+	tb.check("konfirmasi-tidak-dikenal")
+
+	s.clock.Advance(30 * 24 * time.Hour)
+	tb.open("/k/" + p.token)
+	if h := tb.heading(); h != "Tautan ini sudah tidak berlaku" {
+		t.Errorf("expired link: %q", h)
+	}
+	tb.check("konfirmasi-kedaluwarsa")
+}
+
+// TestBrowserPublicAndLogin: the start page, the login journey, a missing
+// page, the password page, logout, and a form sent without its CSRF token.
+func TestBrowserPublicAndLogin(t *testing.T) {
+	s := newSite(t)
+	ikm := dbtest.AddIKM(t, s.db, dbtest.IKM{})
+	username, password := s.user(actor.RoleIKM, 0, ikm)
+	tb := s.tab(t, true)
+
+	tb.open("/")
+	tb.check("beranda")
+	tb.open("/tidak-ada")
+	if h := tb.heading(); h != "Halaman tidak ditemukan" {
+		t.Errorf("missing page: %q", h)
+	}
+	tb.check("tidak-ditemukan")
+
+	tb.open("/akun/kata-sandi")
+	if h := tb.heading(); h != "Masuk" {
+		t.Fatalf("a page that needs a login shows %q", h)
+	}
+	tb.check("masuk")
+	tb.do(chromedpType("#username", username), chromedpType("#password", "salah sekali"))
+	tb.submit(`form.form button[type="submit"]`)
+	if !strings.Contains(tb.text(), "Nama pengguna atau kata sandi salah") {
+		t.Errorf("wrong password:\n%s", tb.text())
+	}
+	tb.check("masuk-galat")
+	tb.do(chromedpType("#password", password))
+	tb.submit(`form.form button[type="submit"]`)
+	if h := tb.heading(); h != "Ubah kata sandi" {
+		t.Fatalf("after login: %q", h)
+	}
+	tb.check("kata-sandi")
+
+	// A form whose token was removed is refused and changes nothing.
+	tb.do(chromedpEval(`document.querySelector('form.form input[name=csrf]').remove()`))
+	tb.do(chromedpType("#current_password", password), chromedpType("#new_password", "tiga kata baru panjang"),
+		chromedpType("#confirm_password", "tiga kata baru panjang"))
+	tb.submit(`form.form button[type="submit"]`)
+	if h := tb.heading(); h != "Anda tidak berhak membuka halaman ini" {
+		t.Errorf("without a CSRF token: %q", h)
+	}
+	tb.check("csrf-ditolak")
+	if n := s.count(`SELECT count(*) FROM audit_events WHERE action = 'user.password_changed'`); n != 0 {
+		t.Error("a form without its token changed the password")
+	}
+
+	tb.open("/akun/kata-sandi")
+	tb.submit(`nav form button[type="submit"]`)
+	if !strings.Contains(tb.text(), "Anda sudah keluar.") {
+		t.Errorf("after logout:\n%s", tb.text())
+	}
+}
+
+// TestBrowserAxeFindsViolations proves the accessibility check can fail: a
+// field whose label is taken away is a violation.
+func TestBrowserAxeFindsViolations(t *testing.T) {
+	s := newSite(t)
+	tb := s.tab(t, true)
+	tb.open("/masuk")
+	if v := tb.axe(); len(v) != 0 {
+		t.Fatalf("the login page as served: %v", v)
+	}
+	tb.do(chromedpEval(`document.querySelector('label[for=username]').remove()`))
+	found := strings.Join(tb.axe(), "\n")
+	if !strings.Contains(found, "axe label") {
+		t.Errorf("a field without a label passed: %q", found)
+	}
+}
