@@ -229,7 +229,9 @@ func (tb *tab) check(name string) {
 	tb.errs = nil
 }
 
-func chromedpClick(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
+func chromedpClick(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Click(chromedp.CSS(sel))
+}
 
 // chromedpType replaces the value of the field matching sel by typing v.
 func chromedpType(sel, v string) chromedp.Action[chromedp.Void] {
@@ -243,7 +245,7 @@ func chromedpTitle() chromedp.Action[string] { return chromedp.Title() }
 // the page's scripts off).
 func chromedpEval(js string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := chromedp.EvaluateAsDevTools[any](js + ";null")(ctx, t)
+		_, err := chromedp.EvaluateAsDevTools[any](js+";null")(ctx, t)
 		return err
 	})
 }
