@@ -33,6 +33,7 @@ const (
 	// company user only for its own.
 	PermBusinessProfile Permission = "business.profile"
 	PermIKMVerify       Permission = "ikm.verify"
+	PermIKMProfile      Permission = "ikm.profile" // an IKM: its own contact and directory consent
 
 	PermAgreementsRead   Permission = "agreements.read"
 	PermAgreementsWrite  Permission = "agreements.write" // draft, edit, submit
@@ -91,6 +92,7 @@ var roleTable = map[Permission][]actor.Role{
 	PermRegistryManage:  {officer},
 	PermBusinessProfile: {officer, company},
 	PermIKMVerify:       {officer},
+	PermIKMProfile:      {officer, ikm},
 
 	PermAgreementsRead:   {admin, officer, reviewer, company, ikm},
 	PermAgreementsWrite:  {officer, company},

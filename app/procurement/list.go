@@ -214,3 +214,29 @@ func (s *Service) AttachEvidence(ctx context.Context, purchaseID int64, r io.Rea
 	})
 	return out, err
 }
+
+// Sale is what one business bought from an IKM in one quarter and the IKM
+// confirmed.
+type Sale struct {
+	Period       string // 2025-Q1
+	BusinessName string
+	Purchases    int64
+	Amount       int64
+}
+
+// Sales are the confirmed purchases the caller may see, summed per quarter
+// and buyer, newest quarter first and the largest buyer first within it:
+// an IKM's own sales, what it sold to whom.
+func (s *Service) Sales(ctx context.Context) ([]Sale, error) {
+	var out []Sale
+	err := scope(s.db.WithContext(ctx).Table("purchases p"), actor.From(ctx), "p").
+		Select(`to_char(p.purchase_date, 'YYYY-"Q"Q') AS period, b.name AS business_name,
+			count(*) AS purchases, sum(p.amount) AS amount`).
+		Joins("JOIN businesses b ON b.id = p.business_id").
+		Where("p.status = ?", StatusConfirmed).
+		Group("1, 2").Order("1 DESC, 4 DESC, 2").Limit(400).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("procurement: sales: %w", err)
+	}
+	return out, nil
+}

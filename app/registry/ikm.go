@@ -235,6 +235,67 @@ func (s *Service) UpdateIKM(ctx context.Context, id int64, in IKMInput) (IKM, er
 		if err != nil {
 			return err
 		}
+		out, err = s.replaceIKM(ctx, tx, current, in, "ikm.update")
+		return err
+	})
+	return out, err
+}
+
+// IKMProfileInput is what an IKM may change about itself: who runs it, what
+// it makes, how to reach it, and whether the public directory may show its
+// contact. NIB, name, sector, kecamatan, capacity, status and verification
+// stay with the Dinas. Nil leaves a field as it is.
+type IKMProfileInput struct {
+	OwnerName     *string
+	Products      *string
+	Address       *string
+	Phone         *string
+	Email         *string
+	PublicContact *bool
+}
+
+// UpdateIKMProfile changes the profile fields of an IKM the actor may see
+// (an IKM user: only its own; another's answers not found).
+func (s *Service) UpdateIKMProfile(ctx context.Context, id int64, p IKMProfileInput) (IKM, error) {
+	var out IKM
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		current, err := s.lockIKM(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		in := current.Row.input()
+		for dst, v := range map[*string]*string{&in.OwnerName: p.OwnerName, &in.Products: p.Products,
+			&in.Address: p.Address, &in.Phone: p.Phone, &in.Email: p.Email} {
+			if v != nil {
+				*dst = *v
+			}
+		}
+		if p.PublicContact != nil {
+			in.PublicContact = *p.PublicContact
+		}
+		out, err = s.replaceIKM(ctx, tx, current, in, "ikm.profile_update")
+		return err
+	})
+	return out, err
+}
+
+// input is the row as the input that would write it unchanged.
+func (r ikmRow) input() IKMInput {
+	in := IKMInput{NIB: r.NIB, Name: r.Name, OwnerName: r.OwnerName, Sector: r.Sector, Products: r.Products,
+		KecamatanCode: r.KecamatanCode, Desa: r.Desa, Address: r.Address, Phone: r.Phone,
+		MonthlyCapacity: r.MonthlyCapacity, PublicContact: r.PublicContact, Status: r.Status}
+	if r.Email != nil {
+		in.Email = *r.Email
+	}
+	return in
+}
+
+// replaceIKM writes in over the locked current IKM inside tx, with its
+// audit event under action. Nothing changed: nothing written.
+func (s *Service) replaceIKM(ctx context.Context, tx *gorm.DB, current ikmView, in IKMInput, action string) (IKM, error) {
+	id := current.Row.ID
+	var out IKM
+	err := func() error {
 		var c fault.Checker
 		row := in.fields(&c)
 		if err := s.checkIKMRefs(ctx, tx, &c, row); err != nil {
@@ -258,13 +319,14 @@ func (s *Service) UpdateIKM(ctx context.Context, id int64, in IKMInput) (IKM, er
 		if err := tx.WithContext(ctx).Model(&ikmRow{ID: id}).Select(ikmEditable).Updates(&row).Error; err != nil {
 			return writeError(err, "ikm")
 		}
+		var err error
 		if out, err = s.ikm(ctx, tx, id); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, row.UpdatedAt, audit.Event{
-			Action: "ikm.update", EntityType: "ikm", EntityID: strconv.FormatInt(id, 10), Before: before, After: out,
+			Action: action, EntityType: "ikm", EntityID: strconv.FormatInt(id, 10), Before: before, After: out,
 		})
-	})
+	}()
 	return out, err
 }
 

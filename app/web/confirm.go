@@ -64,26 +64,13 @@ func (p *Pages) answer(c echo.Context) error {
 		// Answered or expired meanwhile: show where it stands.
 		return p.render(c, http.StatusConflict, "confirm", p.newPage(c, v.title(), v))
 	}
-	v.Answer, v.Reason = c.FormValue("jawaban"), strings.TrimSpace(c.FormValue("alasan"))
-	var problem *fault.FieldError
-	var decision procurement.Decision
-	switch v.Answer {
-	case answerRight:
-		decision = procurement.Confirm
-	case answerWrong:
-		decision = procurement.Dispute
-		switch {
-		case v.Reason == "":
-			problem = &fault.FieldError{Field: "alasan", Reason: msg("confirm.reason_required")}
-		case len([]rune(v.Reason)) > maxReasonRune:
-			problem = &fault.FieldError{Field: "alasan", Reason: msg("confirm.reason_too_long")}
-		}
-	case answerUnsure:
+	var a answer
+	v.Answer, v.Reason, a = readAnswer(c)
+	if a.unsure {
 		v.Unsure = true
 		return p.render(c, http.StatusOK, "confirm", p.newPage(c, msg("confirm.unsure.title"), v))
-	default:
-		problem = &fault.FieldError{Field: "jawaban-benar", Reason: msg("confirm.answer_required")}
 	}
+	decision, problem := a.decision, a.problem
 	if problem != nil {
 		pg := p.newPage(c, v.title(), v)
 		pg.Errors = []fault.FieldError{*problem}
@@ -123,4 +110,34 @@ func (p *Pages) linkError(c echo.Context, err error) error {
 		return err
 	}
 	return p.render(c, http.StatusNotFound, "confirm_unknown", p.newPage(c, msg("confirm.unknown.title"), nil))
+}
+
+// answer is the IKM's answer to "is this purchase right?" as a form sends it.
+type answer struct {
+	decision procurement.Decision
+	unsure   bool              // "Saya tidak yakin": nothing to record
+	problem  *fault.FieldError // why the answer cannot be taken
+}
+
+// readAnswer reads the answer and the reason from the form: Benar confirms,
+// Tidak sesuai disputes and needs a reason, Saya tidak yakin records nothing.
+func readAnswer(c echo.Context) (choice, reason string, a answer) {
+	choice, reason = c.FormValue("jawaban"), strings.TrimSpace(c.FormValue("alasan"))
+	switch choice {
+	case answerRight:
+		a.decision = procurement.Confirm
+	case answerWrong:
+		a.decision = procurement.Dispute
+		switch {
+		case reason == "":
+			a.problem = &fault.FieldError{Field: "alasan", Reason: msg("confirm.reason_required")}
+		case len([]rune(reason)) > maxReasonRune:
+			a.problem = &fault.FieldError{Field: "alasan", Reason: msg("confirm.reason_too_long")}
+		}
+	case answerUnsure:
+		a.unsure = true
+	default:
+		a.problem = &fault.FieldError{Field: "jawaban-benar", Reason: msg("confirm.answer_required")}
+	}
+	return choice, reason, a
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -179,5 +180,41 @@ func TestBrowserAxeFindsViolations(t *testing.T) {
 	found := strings.Join(tb.axe(), "\n")
 	if !strings.Contains(found, "axe label") {
 		t.Errorf("a field without a label passed: %q", found)
+	}
+}
+
+// TestBrowserIKMPages: the IKM's own pages on a phone, JavaScript off,
+// answering a purchase there; another IKM's purchase is a 404 page.
+func TestBrowserIKMPages(t *testing.T) {
+	s := newSite(t)
+	p := s.reportPurchase()
+	other := s.reportPurchase()
+	username, password := s.user(actor.RoleIKM, 0, p.ikm)
+	tb := s.tab(t, false)
+	tb.open("/masuk")
+	tb.do(chromedpType("#username", username), chromedpType("#password", password))
+	tb.submit(`form.form button[type="submit"]`)
+	if h := tb.heading(); h != "Pembelian dari usaha Anda" {
+		t.Fatalf("IKM home: %q", h)
+	}
+	tb.check("ikm-pembelian")
+	tb.submit(`.card a.button`)
+	if h := tb.heading(); h != "Pembelian INV/2025/031" {
+		t.Fatalf("purchase page: %q", h)
+	}
+	tb.check("ikm-pembelian-rinci")
+	tb.do(chromedpClick(`label[for="jawaban-benar"]`))
+	tb.submit(`form.form button[type="submit"]`)
+	if !strings.Contains(tb.text(), "Terima kasih, jawaban Anda sudah kami simpan.") {
+		t.Errorf("after answering:\n%s", tb.text())
+	}
+	for path, name := range map[string]string{"/ikm/gerai": "ikm-gerai", "/ikm/penjualan": "ikm-penjualan",
+		"/ikm/profil": "ikm-profil", "/ikm": "ikm-pembelian-dijawab"} {
+		tb.open(path)
+		tb.check(name)
+	}
+	tb.open("/ikm/pembelian/" + strconv.FormatInt(other.id, 10))
+	if h := tb.heading(); h != "Halaman tidak ditemukan" {
+		t.Errorf("another IKM's purchase: %q", h)
 	}
 }

@@ -128,7 +128,7 @@ func (p *Pages) loginForm(c echo.Context) error {
 func (p *Pages) login(c echo.Context) error {
 	v := loginView{Username: strings.TrimSpace(c.FormValue("username")), Next: safeNext(c.FormValue("lanjut"))}
 	req := c.Request()
-	sess, _, err := p.svc.Auth.Login(req.Context(), auth.Credentials{Username: v.Username,
+	sess, user, err := p.svc.Auth.Login(req.Context(), auth.Credentials{Username: v.Username,
 		Password: c.FormValue("password"), IP: c.RealIP(), UserAgent: req.UserAgent()})
 	if err != nil {
 		pg := p.newPage(c, msg("login.title"), v)
@@ -143,6 +143,9 @@ func (p *Pages) login(c echo.Context) error {
 		return p.render(c, status, "login", pg)
 	}
 	p.sessions.set(c, sess.Token, sess.ExpiresAt.Sub(p.clock.Now()))
+	if v.Next == "/" {
+		v.Next = homeOf(user.Role)
+	}
 	return redirect(c, v.Next)
 }
 
@@ -182,4 +185,12 @@ func (p *Pages) changePassword(c echo.Context) error {
 		return p.render(c, status, "password", pg)
 	}
 	return redirect(c, "/akun/kata-sandi?diubah=1")
+}
+
+// homeOf is where a role starts after logging in.
+func homeOf(r actor.Role) string {
+	if r == actor.RoleIKM {
+		return "/ikm"
+	}
+	return "/"
 }

@@ -15,10 +15,10 @@ import (
 	"kemitraan/app/auth"
 	"kemitraan/app/compliance"
 	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/config"
 	"kemitraan/app/platform/fault"
 	"kemitraan/app/platform/format"
-	"kemitraan/app/procurement"
 )
 
 //go:embed templates
@@ -104,6 +104,12 @@ func (p *Pages) newPage(c echo.Context, title string, data any) *page {
 // nav is the navigation a caller sees: what their role may open.
 func (p *Pages) nav(a actor.Actor, current string) []navItem {
 	items := []navItem{{Label: msg("nav.home"), Href: "/"}}
+	if a.Role == actor.RoleIKM {
+		items = append(items, navItem{Label: msg("nav.ikm.purchases"), Href: "/ikm"},
+			navItem{Label: msg("nav.ikm.outlets"), Href: "/ikm/gerai"},
+			navItem{Label: msg("nav.ikm.sales"), Href: "/ikm/penjualan"},
+			navItem{Label: msg("nav.ikm.profile"), Href: "/ikm/profil"})
+	}
 	if a.Authenticated() && auth.Allowed(a, auth.PermSessionOwn) {
 		items = append(items, navItem{Label: msg("nav.password"), Href: "/akun/kata-sandi"})
 	}
@@ -129,24 +135,32 @@ func (p *Pages) render(c echo.Context, status int, name string, pg *page) error 
 
 func (p *Pages) funcs() template.FuncMap {
 	return template.FuncMap{
-		"t":       translate,
-		"asset":   func(name string) (string, error) { return p.assets.url(name) },
-		"rupiah":  format.Rupiah,
-		"number":  func(n int64) string { return format.Thousands(uint64(max(n, 0))) },
-		"date":    format.Date,
-		"when":    format.Time,
-		"percent": format.Percent,
-		"period":  periodLabel,
-		"deref":   func(t *time.Time) time.Time { return *t },
-		"status":  func(s procurement.Status) (string, error) { return translate("status." + string(s)) },
-		"fieldOf": fieldOf,
-		"dial":    dial,
+		"t":         translate,
+		"asset":     func(name string) (string, error) { return p.assets.url(name) },
+		"rupiah":    format.Rupiah,
+		"number":    func(n int64) string { return format.Thousands(uint64(max(n, 0))) },
+		"date":      format.Date,
+		"when":      format.Time,
+		"percent":   format.Percent,
+		"period":    periodLabel,
+		"deref":     func(t *time.Time) time.Time { return *t },
+		"status":    func(s string) (string, error) { return translate("status." + s) },
+		"fieldOf":   fieldOf,
+		"textField": textField,
+		"dial":      dial,
+		"due":       p.due,
 	}
 }
 
 // field is what a form field's partial needs.
 type field struct {
 	Name, Label, Autocomplete, Hint, Error string
+	Type, Value                            string
+}
+
+func textField(pg *page, name, label, hint, typ, autocomplete, value string) field {
+	return field{Name: name, Label: label, Hint: hint, Type: typ, Autocomplete: autocomplete, Value: value,
+		Error: pg.FieldError(name)}
 }
 
 func fieldOf(pg *page, name, label, autocomplete, hint string) field {
@@ -179,4 +193,23 @@ func dial(number string) string {
 		}
 		return -1
 	}, number)
+}
+
+// due says how long is left until deadline, as a person counts it in
+// calendar days in WIB: "hari ini", "besok", "3 hari lagi", "lewat 2 hari".
+func (p *Pages) due(deadline time.Time) string {
+	day := func(t time.Time) time.Time {
+		t = t.In(clock.WIB)
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	}
+	days := int(day(deadline).Sub(day(p.clock.Now())).Hours() / 24)
+	switch {
+	case days == 0:
+		return msg("due.today")
+	case days == 1:
+		return msg("due.tomorrow")
+	case days > 1:
+		return msg("due.days", days)
+	}
+	return msg("due.past", -days)
 }

@@ -78,6 +78,7 @@ func (p *Pages) routes() []pageRoute {
 		p.publicRoutes(),
 		p.sessionRoutes(),
 		p.confirmationRoutes(),
+		p.ikmRoutes(),
 	} {
 		all = append(all, group...)
 	}
