@@ -41,6 +41,12 @@ func (s *Service) today() time.Time { return clock.Today(s.clock) }
 // Business categories the regulation names, in the order forms show them.
 var Categories = []string{"industrial_estate", "factory", "hotel", "restaurant", "modern_retail", "other"}
 
+// CategoryNames are the categories as people read them.
+var CategoryNames = map[string]string{
+	"industrial_estate": "Kawasan industri", "factory": "Pabrik", "hotel": "Hotel",
+	"restaurant": "Restoran", "modern_retail": "Ritel modern", "other": "Lainnya",
+}
+
 // BusinessStatuses: closed is what deactivation sets; exempt is set by hand.
 var BusinessStatuses = []string{"active", "closed", "exempt"}
 

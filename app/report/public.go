@@ -53,7 +53,9 @@ type PublicStats struct {
 	IKM           IKMPeriod
 	PerActiveIKM  *int64
 	Series        []IKMPeriod
-	GeneratedAt   time.Time
+	// Compliance is the overall rate of each period of Series.
+	Compliance  []PeriodRate
+	GeneratedAt time.Time
 }
 
 // publicCache keeps public statistics for PublicMaxAge per requested
@@ -117,8 +119,9 @@ func (s *Service) PublicStats(ctx context.Context, raw string) (PublicStats, err
 	out := PublicStats{
 		Period: full.Period, Evaluated: full.Evaluated, Overall: full.Overall, Reports: full.Reports,
 		PurchaseValue: full.PurchaseValue, OutletSlots: full.OutletSlots, IKM: full.IKM.IKMPeriod,
-		PerActiveIKM: full.IKM.PerActiveIKM, Series: full.IKM.Series, GeneratedAt: full.GeneratedAt,
-		ByCategory: publicGroups(full.ByCategory), ByKecamatan: publicGroups(full.ByKecamatan),
+		PerActiveIKM: full.IKM.PerActiveIKM, Series: full.IKM.Series, Compliance: full.Compliance,
+		GeneratedAt: full.GeneratedAt,
+		ByCategory:  publicGroups(full.ByCategory), ByKecamatan: publicGroups(full.ByKecamatan),
 	}
 	s.public.put(raw, now, out)
 	return out, nil

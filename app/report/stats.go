@@ -78,7 +78,10 @@ type Stats struct {
 	OutletSlots   float64
 	Cases         CaseStats
 	IKM           IKMStats
-	GeneratedAt   time.Time
+	// Compliance is the rate of each of the SeriesPeriods periods ending
+	// with this one, oldest first.
+	Compliance  []PeriodRate
+	GeneratedAt time.Time
 }
 
 // Stats returns the figures of a period (raw, or the latest evaluated) for
@@ -116,6 +119,9 @@ func (s *Service) stats(ctx context.Context, pc periodChoice, withCases bool) (S
 		}
 		rows, err := s.ikmSeries(ctx, tx, series)
 		if err != nil {
+			return err
+		}
+		if out.Compliance, err = s.complianceSeries(ctx, tx, series); err != nil {
 			return err
 		}
 		out.IKM.Series = rows
@@ -168,7 +174,7 @@ func (s *Service) evaluationStats(ctx context.Context, tx *gorm.DB, pc periodCho
 	}
 	byCat := map[string]*GroupStats{}
 	for _, c := range registry.Categories {
-		byCat[c] = &GroupStats{Key: c, ByStatus: zeroCounts(compliance.Statuses)}
+		byCat[c] = &GroupStats{Key: c, Name: registry.CategoryNames[c], ByStatus: zeroCounts(compliance.Statuses)}
 	}
 	byKec := map[string]*GroupStats{}
 	for _, k := range kecamatan {
@@ -246,4 +252,45 @@ func (s *Service) caseStats(ctx context.Context, tx *gorm.DB, p compliance.Perio
 		}
 	}
 	return nil
+}
+
+// PeriodRate is the compliance rate of one period.
+type PeriodRate struct {
+	Period string
+	Rate
+}
+
+// complianceSeries is the compliance rate of each of periods (oldest
+// first), in one statement; a period not evaluated has a zero base.
+func (s *Service) complianceSeries(ctx context.Context, tx *gorm.DB, periods []compliance.Period) ([]PeriodRate, error) {
+	names := make([]string, len(periods))
+	for i, p := range periods {
+		names[i] = p.String()
+	}
+	var rows []struct {
+		Period          string
+		Base, Compliant int64
+	}
+	// A period evaluated under two rule sets (one replaced meanwhile)
+	// counts under the newer, as the period's own figures do.
+	err := tx.WithContext(ctx).Raw(`
+		WITH chosen AS (
+			SELECT period, max(rule_set_id) AS rule_set_id FROM evaluated_periods WHERE period IN ? GROUP BY period)
+		SELECT e.period, count(*) FILTER (WHERE e.status <> ?) AS base,
+		       count(*) FILTER (WHERE e.status = ?) AS compliant
+		FROM evaluations e JOIN chosen c ON c.period = e.period AND c.rule_set_id = e.rule_set_id
+		GROUP BY e.period`,
+		names, compliance.StatusExempt, compliance.StatusCompliant).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("report: compliance series: %w", err)
+	}
+	byPeriod := make(map[string]Rate, len(rows))
+	for _, r := range rows {
+		byPeriod[r.Period] = newRate(r.Base, r.Compliant)
+	}
+	out := make([]PeriodRate, len(names))
+	for i, n := range names {
+		out[i] = PeriodRate{Period: n, Rate: byPeriod[n]}
+	}
+	return out, nil
 }

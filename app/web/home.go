@@ -5,7 +5,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"kemitraan/app/platform/fault"
 	"kemitraan/app/report"
 )
 
@@ -29,14 +28,10 @@ type homeView struct {
 }
 
 func (p *Pages) home(c echo.Context) error {
-	st, err := p.svc.Reports.PublicStats(c.Request().Context(), "")
-	if fe, ok := fault.As(err); ok && fe.Kind == fault.KindNotFound {
-		// No rule set or no period evaluated yet: the page says so.
-		st, err = report.PublicStats{}, nil
-	}
+	st, ok, err := p.publicStats(c)
 	if err != nil {
 		return err
 	}
-	v := homeView{Stats: st, HasFigures: !st.Period.IsZero(), StartingShare: startingShare}
+	v := homeView{Stats: st, HasFigures: ok, StartingShare: startingShare}
 	return p.render(c, http.StatusOK, "home", p.newPage(c, msg("home.title"), v))
 }

@@ -218,3 +218,24 @@ func TestBrowserIKMPages(t *testing.T) {
 		t.Errorf("another IKM's purchase: %q", h)
 	}
 }
+
+// TestBrowserPublicSite: the public pages with figures, on both widths.
+func TestBrowserPublicSite(t *testing.T) {
+	s := newSite(t)
+	s.evaluated()
+	if err := s.db.Exec(`UPDATE ikms SET public_contact = (id % 2 = 0), phone = '+6281234' || lpad(id::text, 5, '0')`).Error; err != nil {
+		t.Fatal(err)
+	}
+	tb := s.tab(t, true)
+	for path, name := range map[string]string{"/": "beranda-angka", "/statistik": "statistik",
+		"/direktori": "direktori", "/rekomendasi": "rekomendasi"} {
+		tb.open(path)
+		tb.check(name)
+	}
+	tb.open("/direktori")
+	tb.do(chromedpType("#q", "zzz tidak ada"))
+	tb.submit(`form.form-filters button[type="submit"]`)
+	if !strings.Contains(tb.text(), "0 IKM ditemukan.") {
+		t.Errorf("a search that finds nothing:\n%s", tb.text())
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -20,12 +21,14 @@ import (
 
 	"kemitraan/app/api"
 	"kemitraan/app/auth"
+	"kemitraan/app/compliance"
 	"kemitraan/app/jobs"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/config"
 	"kemitraan/app/platform/dbtest"
 	"kemitraan/app/procurement"
+	"kemitraan/app/seed"
 	"kemitraan/app/services"
 	"kemitraan/app/web"
 )
@@ -33,12 +36,13 @@ import (
 // site is the whole service, API and pages, on a real listener over a
 // fresh database, as a browser meets it.
 type site struct {
-	t     testing.TB
-	url   string
-	db    *gorm.DB
-	svc   *services.Set
-	clock *clock.Fixed
-	logs  *lockedBuffer // what the server logged
+	t      testing.TB
+	url    string
+	db     *gorm.DB
+	svc    *services.Set
+	clock  *clock.Fixed
+	logs   *lockedBuffer // what the server logged
+	runner *jobs.Runner
 }
 
 type lockedBuffer struct {
@@ -83,15 +87,15 @@ func newSite(t testing.TB) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := api.New(api.Deps{Config: cfg, DB: db, Log: log, Clock: clk, Services: svc,
-		Jobs: jobs.NewStandardRunner(db, clk, log, cfg, svc), Pages: pages})
+	runner := jobs.NewStandardRunner(db, clk, log, cfg, svc)
+	e, err := api.New(api.Deps{Config: cfg, DB: db, Log: log, Clock: clk, Services: svc, Jobs: runner, Pages: pages})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv.Config.Handler = e
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &site{t: t, url: srv.URL, db: db, svc: svc, clock: clk, logs: logs}
+	return &site{t: t, url: srv.URL, db: db, svc: svc, clock: clk, logs: logs, runner: runner}
 }
 
 // admin is the context of the test sites' admin, for setting things up
@@ -242,3 +246,22 @@ func (p page) must(t testing.TB, status int, texts ...string) page {
 }
 
 func (p page) location() string { return p.header.Get("Location") }
+
+// evaluated fills the site with a small generated year of businesses, IKM
+// and purchases, loads the shipped rules and evaluates 2025-Q1, as the
+// nightly job would once the quarter's report deadline has passed.
+func (s *site) evaluated() {
+	s.t.Helper()
+	ctx := context.Background()
+	if _, err := compliance.LoadRuleFiles(ctx, s.db, filepath.Join("..", "..", "config", "rules"), s.clock.Now()); err != nil {
+		s.t.Fatal(err)
+	}
+	if _, err := seed.ScaleData(ctx, s.db, seed.Scale{Businesses: 40, Purchases: 3000, IKMs: 300}); err != nil {
+		s.t.Fatal(err)
+	}
+	s.clock.Advance(60 * 24 * time.Hour)
+	rec, err := s.runner.Run(ctx, "evaluate", jobs.TriggerCommand, jobs.Params{Period: "2025-Q1"})
+	if err != nil || rec.Outcome != "succeeded" {
+		s.t.Fatalf("evaluate 2025-Q1: %+v %v", rec, err)
+	}
+}

@@ -19,6 +19,8 @@ import (
 	"kemitraan/app/platform/config"
 	"kemitraan/app/platform/fault"
 	"kemitraan/app/platform/format"
+	"kemitraan/app/registry"
+	"kemitraan/app/report"
 )
 
 //go:embed templates
@@ -103,7 +105,8 @@ func (p *Pages) newPage(c echo.Context, title string, data any) *page {
 
 // nav is the navigation a caller sees: what their role may open.
 func (p *Pages) nav(a actor.Actor, current string) []navItem {
-	items := []navItem{{Label: msg("nav.home"), Href: "/"}}
+	items := []navItem{{Label: msg("nav.home"), Href: "/"}, {Label: msg("nav.stats"), Href: "/statistik"},
+		{Label: msg("nav.directory"), Href: "/direktori"}}
 	if a.Role == actor.RoleIKM {
 		items = append(items, navItem{Label: msg("nav.ikm.purchases"), Href: "/ikm"},
 			navItem{Label: msg("nav.ikm.outlets"), Href: "/ikm/gerai"},
@@ -149,6 +152,17 @@ func (p *Pages) funcs() template.FuncMap {
 		"textField": textField,
 		"dial":      dial,
 		"due":       p.due,
+		"add":       func(a, b float64) float64 { return a + b },
+		"sub":       func(a, b int) int { return a - b },
+		"groupOf":   groupOf,
+		"waLink":    waLink,
+		"category": func(c string) string {
+			if n, ok := registry.CategoryNames[c]; ok {
+				return n
+			}
+			return c
+		},
+		"startingShare": func() float64 { return startingShare },
 	}
 }
 
@@ -212,4 +226,25 @@ func (p *Pages) due(deadline time.Time) string {
 		return msg("due.days", days)
 	}
 	return msg("due.past", -days)
+}
+
+// group is what the group-table partial needs.
+type group struct {
+	ID, Title, Column, Period string
+	Chart                     barChart
+	Groups                    []report.PublicGroup
+}
+
+func groupOf(id, title, column string, chart barChart, groups []report.PublicGroup, period string) group {
+	return group{ID: id, Title: title, Column: column, Chart: chart, Groups: groups, Period: period}
+}
+
+// waLink is a WhatsApp click-to-chat link for an Indonesian mobile number
+// (+628…), or "" for a number WhatsApp cannot take (a landline).
+func waLink(phone string) string {
+	n := strings.TrimPrefix(dial(phone), "+")
+	if !strings.HasPrefix(n, "628") || len(n) < 10 {
+		return ""
+	}
+	return "https://wa.me/" + n
 }

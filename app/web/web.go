@@ -76,6 +76,7 @@ func (p *Pages) routes() []pageRoute {
 	var all []pageRoute
 	for _, group := range [][]pageRoute{
 		p.publicRoutes(),
+		p.publicSiteRoutes(),
 		p.sessionRoutes(),
 		p.confirmationRoutes(),
 		p.ikmRoutes(),

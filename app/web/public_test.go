@@ -1,0 +1,58 @@
+package web_test
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestPublicPages(t *testing.T) {
+	s := newSite(t)
+	b := s.browser()
+	// Before any evaluation the pages say so, not fail.
+	b.get("/").must(t, http.StatusOK, "Belum ada periode yang dinilai.")
+	b.get("/statistik").must(t, http.StatusOK, "Belum ada periode yang dinilai.")
+	b.get("/rekomendasi").must(t, http.StatusOK, "Belum ada rekomendasi sanksi.")
+
+	s.evaluated()
+	var evaluated, compliant int64
+	if err := s.db.Raw(`SELECT count(*) FILTER (WHERE status <> 'exempt'), count(*) FILTER (WHERE status = 'compliant')
+		FROM evaluations WHERE period = '2025-Q1'`).Row().Scan(&evaluated, &compliant); err != nil || evaluated == 0 {
+		t.Fatalf("evaluations: %d %v", evaluated, err)
+	}
+	b.get("/").must(t, http.StatusOK, "Hasil Triwulan I 2025", "dari "+itoa(evaluated)+" usaha yang dinilai",
+		"saat program dimulai 21,4%")
+	st := b.get("/statistik").must(t, http.StatusOK, "Hasil Triwulan I 2025", "<svg", `role="img"`,
+		"Usaha yang patuh, per kategori", "Pabrik", "Cikarang Utara", `href="/statistik/kategori.csv?periode=2025-Q1"`,
+		`<th scope="row">Triwulan I 2025</th><td class="num">`+itoa(evaluated)+`</td><td class="num">`+itoa(compliant)+`</td>`)
+	if strings.Contains(st.body, "<script") {
+		t.Error("the statistics page carries a script")
+	}
+	b.get("/statistik?periode=2025-Q9").must(t, http.StatusUnprocessableEntity, "Galat: ", `href="#periode"`)
+
+	csv := b.get("/statistik/kategori.csv?periode=2025-Q1").must(t, http.StatusOK, "periode,kode,nama,dinilai,persen_patuh,disembunyikan",
+		"2025-Q1,factory,Pabrik,")
+	if !strings.HasPrefix(csv.body, "\ufeff") || !strings.HasPrefix(csv.header.Get("Content-Type"), "text/csv") {
+		t.Errorf("CSV: %q %q", csv.header.Get("Content-Type"), csv.body[:20])
+	}
+	b.get("/statistik/kepatuhan.csv").must(t, http.StatusOK, "2025-Q1,"+itoa(evaluated)+","+itoa(compliant)+",")
+	b.get("/statistik/lain.csv").must(t, http.StatusNotFound)
+
+	// The directory shows contact only where the IKM agreed.
+	if err := s.db.Exec(`UPDATE ikms SET public_contact = (id % 2 = 0), phone = '+6281234' || lpad(id::text, 5, '0')`).Error; err != nil {
+		t.Fatal(err)
+	}
+	dir := b.get("/direktori?halaman=2").must(t, http.StatusOK, "IKM ditemukan", "Halaman 2 dari", "Kirim pesan WhatsApp",
+		"Kontak tidak ditampilkan")
+	var hidden string
+	if err := s.db.Raw(`SELECT phone FROM ikms WHERE NOT public_contact AND status = 'active' ORDER BY name LIMIT 1`).Row().Scan(&hidden); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.get("/direktori?q=").body+dir.body, hidden) {
+		t.Errorf("the directory shows %s, which its IKM did not publish", hidden)
+	}
+	b.get("/direktori?sektor=tidak-ada").must(t, http.StatusUnprocessableEntity, `href="#sektor"`)
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
