@@ -117,7 +117,7 @@ func (f *authzFixture) sanctionCase(stage string) int64 {
 }
 
 func (f *authzFixture) sanctionService() *sanction.Service {
-	return sanction.New(f.s.db, f.s.clock, files.NewStore(f.s.cfg.Uploads.Dir, f.s.cfg.Uploads.MaxBytes, f.s.clock), f.s.cfg.Office)
+	return sanction.New(f.s.db, f.s.clock, files.NewStore(f.s.cfg.Uploads.Dir, f.s.cfg.Uploads.MaxBytes, f.s.clock), f.s.cfg.Office, f.s.cfg.HTTP.PublicURL)
 }
 
 // letter warns a fresh case and returns the case and its SP1 letter.

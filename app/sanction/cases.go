@@ -24,15 +24,18 @@ type Service struct {
 	clock  clock.Clock
 	files  *files.Store
 	office config.Office
+	// publicURL is where the verification address printed on letters
+	// points (http.public_url).
+	publicURL string
 }
 
 // New returns the service. store keeps response evidence; office is the
 // letterhead printed on letters.
-func New(db *gorm.DB, c clock.Clock, store *files.Store, office config.Office) *Service {
+func New(db *gorm.DB, c clock.Clock, store *files.Store, office config.Office, publicURL string) *Service {
 	if c == nil {
 		c = clock.System{}
 	}
-	return &Service{db: db, clock: c, files: store, office: office}
+	return &Service{db: db, clock: c, files: store, office: office, publicURL: publicURL}
 }
 
 type caseRow struct {
@@ -113,6 +116,8 @@ type letterRow struct {
 	IssuedAt   time.Time
 	PDF        []byte `gorm:"column:pdf"`
 	SHA256     string `gorm:"column:sha256"`
+	// VerificationCode is printed on the letter (see verify.go).
+	VerificationCode string
 }
 
 func (letterRow) TableName() string { return "sanction_letters" }

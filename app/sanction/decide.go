@@ -173,14 +173,16 @@ func (s *Service) Decide(ctx context.Context, caseID int64, in DecisionInput) (D
 			RungName: rungName, Final: next.Rung == len(warnings), Objection: objection, IssuedAt: now,
 			BusinessName: biz.Name, BusinessNIB: biz.NIB, Address: biz.Address, Findings: findings,
 			ResponseDue: next.ResponseDue, Reason: in.Reason, ReviewerName: reviewer, CaseID: cs.ID,
+			VerificationCode: newVerificationCode(),
 		}
+		data.VerificationURL = s.VerificationURL(data.VerificationCode)
 		pdf, err := renderLetter(data)
 		if err != nil {
 			return err
 		}
 		sum := sha256.Sum256(pdf)
 		letter := letterRow{CaseID: cs.ID, DecisionID: dec.ID, Kind: code, Year: year, Seq: seq, Number: data.Number,
-			IssuedAt: now, PDF: pdf, SHA256: hex.EncodeToString(sum[:])}
+			IssuedAt: now, PDF: pdf, SHA256: hex.EncodeToString(sum[:]), VerificationCode: data.VerificationCode}
 		if err := tx.Create(&letter).Error; err != nil {
 			return fmt.Errorf("sanction: store letter %s: %w", data.Number, err)
 		}

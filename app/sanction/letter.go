@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"codeberg.org/go-pdf/fpdf"
+	"github.com/skip2/go-qrcode"
 	"gorm.io/gorm"
 
 	"kemitraan/app/compliance"
@@ -74,6 +75,10 @@ type letterData struct {
 	Reason       string
 	ReviewerName string
 	CaseID       int64
+	// VerificationCode and its address are printed, the address also as a
+	// QR code, so anyone can check the letter is genuine.
+	VerificationCode string
+	VerificationURL  string
 }
 
 func decimal(f float64) string {
@@ -305,6 +310,10 @@ func renderLetter(d letterData) ([]byte, error) {
 		pdf.MultiCell(text, 5, tr("Tembusan:\n1. "+d.BusinessName+" (NIB "+d.BusinessNIB+")\n2. Arsip"), "", "L", false)
 	}
 
+	if err := drawVerification(pdf, tr, left, text, d); err != nil {
+		return nil, err
+	}
+
 	var buf bytes.Buffer
 	if err := pdf.Output(&buf); err != nil {
 		return nil, fmt.Errorf("sanction: render letter %s: %w", d.Number, err)
@@ -342,4 +351,32 @@ func titleCase(s string) string {
 		words[i] = strings.ToUpper(w[:1]) + w[1:]
 	}
 	return strings.Join(words, " ")
+}
+
+// drawVerification prints the QR code of the letter's verification address
+// and the code beside it, at the foot of the last page.
+func drawVerification(pdf *fpdf.Fpdf, tr func(string) string, left, width float64, d letterData) error {
+	if d.VerificationCode == "" {
+		return nil
+	}
+	png, err := qrcode.Encode(d.VerificationURL, qrcode.Medium, 256)
+	if err != nil {
+		return fmt.Errorf("sanction: QR code of %s: %w", d.Number, err)
+	}
+	const size = 24.0 // mm
+	_, pageH := pdf.GetPageSize()
+	if pdf.GetY()+size+8 > pageH-20 {
+		pdf.AddPage()
+	}
+	y := max(pdf.GetY()+8, pageH-20-size-2)
+	pdf.RegisterImageOptionsReader("verifikasi", fpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(png))
+	pdf.ImageOptions("verifikasi", left, y, size, size, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
+	pdf.SetXY(left+size+4, y+2)
+	pdf.SetFont("Helvetica", "", 9)
+	pdf.MultiCell(width-size-4, 4.5, tr("Keaslian surat ini dapat diperiksa dengan memindai kode QR di samping, "+
+		"atau di "+d.VerificationURL), "", "L", false)
+	pdf.SetX(left + size + 4)
+	pdf.SetFont("Helvetica", "B", 10)
+	pdf.MultiCell(width-size-4, 5, tr("Kode verifikasi: "+FormatVerificationCode(d.VerificationCode)), "", "L", false)
+	return nil
 }

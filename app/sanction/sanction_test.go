@@ -39,7 +39,7 @@ func newFixture(t *testing.T) *fixture {
 	f.ruleSet = f.id("SELECT id FROM rule_sets WHERE version = 'bekasi-2025'")
 	uid := f.id(`INSERT INTO users (username, name, role, password_hash) VALUES ('kabid', 'Ir. Siti Rahayu, M.T.', 'reviewer', 'x') RETURNING id`)
 	f.reviewer = actor.With(context.Background(), actor.Actor{UserID: uid, Username: "kabid", Role: actor.RoleReviewer})
-	f.svc = sanction.New(db, f.clock, files.NewStore(t.TempDir(), 1<<20, f.clock), config.Default().Office)
+	f.svc = sanction.New(db, f.clock, files.NewStore(t.TempDir(), 1<<20, f.clock), config.Default().Office, "http://127.0.0.1:8080")
 	return f
 }
 
@@ -115,6 +115,7 @@ func refused(code string) outcome               { return outcome{code: code} }
 // decision moves the case and leaves a decision, a letter, an audit event
 // and a notice; a refused one is a 409 naming the stage and writes nothing.
 func TestDecisionTableEveryStageAndDecision(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	const (
 		Q, W, RS, L, RJ, REC, C = sanction.StageQueued, sanction.StageWarned, sanction.StageResponded,
@@ -234,6 +235,7 @@ func TestDecisionTableEveryStageAndDecision(t *testing.T) {
 }
 
 func TestDecisionGuardsAndInput(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	uncured := f.caseIn(sanction.StageQueued, 0, false)
 	_, err := f.svc.Decide(f.reviewer, uncured, sanction.DecisionInput{Decision: sanction.CloseCured})

@@ -52,7 +52,7 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, clk clock.Clock, send
 		Partnership: partnership.New(db, clk, store, nil),
 		Purchases:   procurement.New(db, clk, procurement.ConfigFrom(cfg), store, procurement.RuleSetWindow()),
 		Compliance:  compliance.New(db, store, clk),
-		Sanction:    sanction.New(db, clk, store, cfg.Office),
+		Sanction:    sanction.New(db, clk, store, cfg.Office, cfg.HTTP.PublicURL),
 		Reports:     report.New(db, clk, log),
 		Audit:       audit.NewService(db),
 		Sender:      sender,

@@ -239,3 +239,22 @@ func TestBrowserPublicSite(t *testing.T) {
 		t.Errorf("a search that finds nothing:\n%s", tb.text())
 	}
 }
+
+// TestBrowserLetterVerification: the page a letter's QR code opens, and
+// the form for a code typed from paper.
+func TestBrowserLetterVerification(t *testing.T) {
+	s := newSite(t)
+	s.evaluated()
+	_, code := s.issueLetter(t)
+	tb := s.tab(t, false)
+	tb.open("/verifikasi")
+	tb.check("verifikasi")
+	tb.do(chromedpType("#kode", code))
+	tb.submit(`form button[type="submit"]`)
+	if h := tb.heading(); h != "Surat ini asli" {
+		t.Fatalf("a genuine code: %q", h)
+	}
+	tb.check("verifikasi-asli")
+	tb.open("/verifikasi/ZZZZZZZZZZ")
+	tb.check("verifikasi-tidak-dikenal")
+}

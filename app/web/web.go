@@ -80,6 +80,7 @@ func (p *Pages) routes() []pageRoute {
 		p.sessionRoutes(),
 		p.confirmationRoutes(),
 		p.ikmRoutes(),
+		p.verifyRoutes(),
 	} {
 		all = append(all, group...)
 	}
