@@ -36,13 +36,14 @@ import (
 // site is the whole service, API and pages, on a real listener over a
 // fresh database, as a browser meets it.
 type site struct {
-	t      testing.TB
-	url    string
-	db     *gorm.DB
-	svc    *services.Set
-	clock  *clock.Fixed
-	logs   *lockedBuffer // what the server logged
-	runner *jobs.Runner
+	t       testing.TB
+	url     string
+	db      *gorm.DB
+	svc     *services.Set
+	clock   *clock.Fixed
+	logs    *lockedBuffer // what the server logged
+	runner  *jobs.Runner
+	handler http.Handler // the server's, for benchmarks that skip the network
 }
 
 type lockedBuffer struct {
@@ -67,7 +68,12 @@ var now = time.Date(2025, 3, 12, 2, 30, 0, 0, time.UTC)
 
 func newSite(t testing.TB) *site {
 	t.Helper()
-	db := dbtest.New(t)
+	return newSiteOn(t, dbtest.New(t), clock.NewFixed(now))
+}
+
+// newSiteOn serves the site from db, on clk.
+func newSiteOn(t testing.TB, db *gorm.DB, clk clock.Clock) *site {
+	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	cfg := config.Default()
 	cfg.Uploads.Dir = t.TempDir()
@@ -78,7 +84,6 @@ func newSite(t testing.TB) *site {
 		out = io.MultiWriter(logs, os.Stderr)
 	}
 	log := slog.New(slog.NewTextHandler(out, nil))
-	clk := clock.NewFixed(now)
 	svc, err := services.New(cfg, db, log, clk, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +100,8 @@ func newSite(t testing.TB) *site {
 	srv.Config.Handler = e
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &site{t: t, url: srv.URL, db: db, svc: svc, clock: clk, logs: logs, runner: runner}
+	fixed, _ := clk.(*clock.Fixed)
+	return &site{t: t, url: srv.URL, db: db, svc: svc, clock: fixed, logs: logs, runner: runner, handler: e}
 }
 
 // admin is the context of the test sites' admin, for setting things up
