@@ -12,9 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"kemitraan/app/auth"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/clock"
+	"kemitraan/app/platform/cmptest"
 	"kemitraan/app/platform/config"
 )
 
@@ -62,6 +64,7 @@ func (s *testServer) count(query string, args ...any) int64 {
 }
 
 func TestSessionRoundTrip(t *testing.T) {
+	t.Parallel()
 	clk := clock.NewFixed(time.Date(2025, 3, 10, 2, 0, 0, 0, time.UTC))
 	s := newTestServerWith(t, nil, clk, nil)
 	business := s.newBusiness("hotel")
@@ -84,9 +87,15 @@ func TestSessionRoundTrip(t *testing.T) {
 	c := caller{token: login.Token, userID: user.userID, businessID: business}
 
 	me := decode[meResponse](s.call(c, http.MethodGet, "/api/v1/me", nil), http.StatusOK)
-	if me.ID != user.userID || me.Role != actor.RoleCompany || me.BusinessID == nil || *me.BusinessID != business ||
-		!strings.HasPrefix(me.BusinessName, "PT Uji") || !me.SessionExpiresAt.Equal(login.ExpiresAt) {
-		t.Errorf("me %+v", me)
+	wantMe := meResponse{userResponse: userResponse{ID: user.userID, Role: actor.RoleCompany, BusinessID: &business},
+		SessionExpiresAt: login.ExpiresAt}
+	if diff := cmp.Diff(wantMe, me, cmp.AllowUnexported(meResponse{}),
+		cmptest.Only[meResponse]("userResponse", "SessionExpiresAt"),
+		cmptest.Only[userResponse]("ID", "Role", "BusinessID")); diff != "" {
+		t.Errorf("me (-want +got):\n%s", diff)
+	}
+	if !strings.HasPrefix(me.BusinessName, "PT Uji") {
+		t.Errorf("me: business name %q", me.BusinessName)
 	}
 	if !slices.Contains(me.Permissions, auth.PermPurchasesReport) || slices.Contains(me.Permissions, auth.PermUsersManage) {
 		t.Errorf("permissions %v", me.Permissions)
@@ -114,19 +123,24 @@ func TestSessionRoundTrip(t *testing.T) {
 	s.call(c, http.MethodPost, "/api/v1/auth/logout", nil).problem(http.StatusUnauthorized)
 
 	// Every step is in the audit trail, by the user, with the request id.
-	var events []struct {
+	type auditRow struct {
 		Action      string
 		Actor       string
 		ActorUserID *int64
 		RequestID   string
 		After       []byte
 	}
+	var events []auditRow
 	s.db.Raw(`SELECT action, actor, actor_user_id, request_id, after FROM audit_events WHERE action LIKE 'auth.%' ORDER BY id`).Scan(&events)
 	var actions []string
 	for _, e := range events {
 		actions = append(actions, e.Action)
-		if e.Actor != username || e.ActorUserID == nil || *e.ActorUserID != user.userID || e.RequestID == "" {
-			t.Errorf("event %s names actor %q (%v), request %q", e.Action, e.Actor, e.ActorUserID, e.RequestID)
+		if diff := cmp.Diff(auditRow{Actor: username, ActorUserID: &user.userID}, e,
+			cmptest.Only[auditRow]("Actor", "ActorUserID")); diff != "" {
+			t.Errorf("event %s actor (-want +got):\n%s", e.Action, diff)
+		}
+		if e.RequestID == "" {
+			t.Errorf("event %s has no request id", e.Action)
 		}
 		if bytes.Contains(e.After, []byte(login.Token)) || bytes.Contains(e.After, []byte(refreshed.Token)) {
 			t.Errorf("event %s holds a token", e.Action)
@@ -163,6 +177,7 @@ func TestSessionRoundTrip(t *testing.T) {
 }
 
 func TestLoginProblems(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, nil)
 	user := s.as(actor.RoleOfficer)
 	username := s.usernameOf(user)
@@ -204,6 +219,7 @@ func TestLoginProblems(t *testing.T) {
 }
 
 func TestLoginRateLimit(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2025, 3, 10, 2, 0, 0, 0, time.UTC)
 	const maxFails, maxFailsPerAddress = 4, 10
 	setup := func(t *testing.T) (*testServer, *clock.Fixed) {
@@ -361,6 +377,7 @@ func TestLoginRateLimit(t *testing.T) {
 // failed login records (its audit event, and the attempt the per-address
 // limit counts) is otherwise the TCP peer's, loopback and private ones too.
 func TestForwardedForOnlyFromTrustedProxies(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		trusted   []string
@@ -390,8 +407,10 @@ func TestForwardedForOnlyFromTrustedProxies(t *testing.T) {
 			var audited, attempted []string
 			s.db.Raw(`SELECT ip FROM audit_events WHERE action = 'auth.login_failed'`).Scan(&audited)
 			s.db.Raw(`SELECT ip FROM login_attempts`).Scan(&attempted)
-			if len(audited) != 1 || audited[0] != tt.want || len(attempted) != 1 || attempted[0] != tt.want {
-				t.Errorf("audit event from %q, attempt from %q, want %s", audited, attempted, tt.want)
+			want := map[string][]string{"audit event": {tt.want}, "login attempt": {tt.want}}
+			got := map[string][]string{"audit event": audited, "login attempt": attempted}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("recorded client IPs (-want +got):\n%s", diff)
 			}
 		})
 	}

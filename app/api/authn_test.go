@@ -16,6 +16,7 @@ import (
 // TestBearerAuthentication checks the middleware and the permission guard on
 // stand-in routes, independent of any resource's routes.
 func TestBearerAuthentication(t *testing.T) {
+	t.Parallel()
 	clk := clock.NewFixed(time.Now())
 	s := newTestServerWith(t, nil, clk, nil)
 	whoami := func(c echo.Context) error {

@@ -164,6 +164,7 @@ func (f *authzFixture) newAPIToken() int64 {
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, nil)
 	registered := map[string]bool{}
 	for _, r := range s.e.Routes() {
@@ -199,6 +200,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 // TestAuthorizationMatrixCoversEveryRoute fails when a route under /api/v1
 // has no row in the matrix: add one (see the comment on authzMatrix).
 func TestAuthorizationMatrixCoversEveryRoute(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, nil)
 	inMatrix := map[string]bool{}
 	for _, row := range authzMatrix {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestCompanyUpdatesItsOwnProfile(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, nil)
 	company := s.as(actor.RoleCompany)
 	path := fmt.Sprintf("/api/v1/businesses/%d/profile", company.businessID)

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func shippedRules(t *testing.T) string {
@@ -26,6 +28,7 @@ func (c *cycle) uploadRules(src, contentType string) response {
 }
 
 func TestRuleUploads(t *testing.T) {
+	t.Parallel()
 	c := newCycle(t)
 	c.at("2025-06-01 10:00")
 	shipped := shippedRules(t)
@@ -70,8 +73,15 @@ func TestRuleUploads(t *testing.T) {
 		t.Errorf("the same upload again: %+v", again)
 	}
 	list := decode[ruleListResponse](c.call(c.officer, http.MethodGet, "/api/v1/rules", nil), http.StatusOK)
-	if len(list.Items) != 2 || !list.Items[0].Current || list.Items[1].Current || list.Items[1].EffectiveFrom != "2025-07-01" {
-		t.Errorf("rule list %+v", list.Items)
+	if len(list.Items) != 2 {
+		t.Errorf("rule list of %d, want 2: %+v", len(list.Items), list.Items)
+	} else {
+		want := []map[string]any{{"Current": true}, {"Current": false, "EffectiveFrom": "2025-07-01"}}
+		got := []map[string]any{{"Current": list.Items[0].Current},
+			{"Current": list.Items[1].Current, "EffectiveFrom": list.Items[1].EffectiveFrom}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("rule list (-want +got):\n%s", diff)
+		}
 	}
 	if n := c.count("SELECT count(*) FROM audit_events WHERE action = 'rule_set.create' AND actor_user_id = ?", c.admin.userID); n != 1 {
 		t.Errorf("%d audit events for the upload", n)
@@ -80,6 +90,7 @@ func TestRuleUploads(t *testing.T) {
 }
 
 func TestComplianceInputIsCheckedAndNothingWritten(t *testing.T) {
+	t.Parallel()
 	c := newCycle(t)
 	biz, company := c.business("factory", "pabrik@contoh.co.id")
 	c.at("2025-04-16 08:30")

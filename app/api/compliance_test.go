@@ -9,8 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/clock"
+	"kemitraan/app/platform/cmptest"
 	"kemitraan/app/platform/config"
 )
 
@@ -125,12 +129,14 @@ type wantEvaluation struct {
 func (c *cycle) assertEvaluation(name string, business int64, period string, w wantEvaluation) evaluationResponse {
 	c.t.Helper()
 	e := c.evaluation(business, period)
-	if e.Status != w.status || e.ReportStatus != w.report || e.Realised.PurchaseValue != w.bought ||
-		e.Realised.IKMCount != w.ikms || e.Realised.OutletSlots != w.slots || e.Targets.PurchaseValue != w.target ||
-		e.RuleSet != "bekasi-2025" {
-		c.t.Errorf("%s %s: %s/%s bought %d from %d IKM, %.2f slots, target %d (%s); want %+v",
-			name, period, e.Status, e.ReportStatus, e.Realised.PurchaseValue, e.Realised.IKMCount,
-			e.Realised.OutletSlots, e.Targets.PurchaseValue, e.RuleSet, w)
+	want := evaluationResponse{
+		Status: w.status, ReportStatus: w.report, RuleSet: "bekasi-2025",
+		Realised: metricsResponse{PurchaseValue: w.bought, IKMCount: w.ikms, OutletSlots: w.slots},
+		Targets:  metricsResponse{PurchaseValue: w.target},
+	}
+	if diff := cmp.Diff(want, e, cmptest.Only[evaluationResponse]("Status", "ReportStatus", "RuleSet", "Realised", "Targets"),
+		cmpopts.IgnoreFields(evaluationResponse{}, "Targets.IKMCount", "Targets.OutletSlots")); diff != "" {
+		c.t.Errorf("%s %s (-want +got):\n%s", name, period, diff)
 	}
 	return e
 }
@@ -178,6 +184,7 @@ func (c *cycle) multipartForm(as caller, path string, fields [][2]string, files 
 // a cure and its closing, and the second quarter's evaluation extending an
 // open case — asserting every evaluation row, case stage and letter number.
 func TestComplianceCycleOverTwoQuarters(t *testing.T) {
+	t.Parallel()
 	c := newCycle(t)
 	ikm1, ikm1User := c.ikm("")
 	ikm2, ikm2User := c.ikm("")
@@ -266,15 +273,20 @@ func TestComplianceCycleOverTwoQuarters(t *testing.T) {
 	c.assertEvaluation("factory", b, "2025-Q1", wantEvaluation{"not_reported", "missing", 10_000_000, 1, 0, 25_000_000})
 	c.assertEvaluation("hotel", h, "2025-Q1", wantEvaluation{"not_reported", "missing", 0, 0, 0, 15_000_000})
 	dq1 := c.assertEvaluation("mall", d, "2025-Q1", wantEvaluation{"partial", "on_time", 6_000_000, 1, 1, 10_000_000})
-	if dq1.Ratios.Mean == nil || *dq1.Ratios.Mean != 0.55 || dq1.Shortfall.PurchaseValue != 4_000_000 || dq1.Shortfall.OutletSlots != 1 {
-		t.Errorf("mall ratios %+v shortfall %+v", dq1.Ratios, dq1.Shortfall)
+	wantDQ1 := evaluationResponse{Ratios: ratiosResponse{Mean: new(0.55)},
+		Shortfall: metricsResponse{PurchaseValue: 4_000_000, OutletSlots: 1}}
+	if diff := cmp.Diff(wantDQ1, dq1, cmptest.Only[evaluationResponse]("Ratios", "Shortfall"), cmptest.Only[ratiosResponse]("Mean"),
+		cmptest.Only[metricsResponse]("PurchaseValue", "OutletSlots")); diff != "" {
+		t.Errorf("mall ratios and shortfall (-want +got):\n%s", diff)
 	}
 	c.assertEvaluation("other", e, "2025-Q1", wantEvaluation{"exempt", "missing", 0, 0, 0, 0})
 	// The company sees its own evaluation with what it is short by, and no one else's.
 	own := decode[listPage[evaluationResponse]](c.call(bUser, http.MethodGet, "/api/v1/evaluations", nil), http.StatusOK)
-	if len(own.Items) != 1 || own.Items[0].Business.ID != b || own.Items[0].Shortfall.PurchaseValue != 15_000_000 ||
-		own.Items[0].Shortfall.IKMCount != 1 {
-		t.Errorf("the factory's own list: %+v", own.Items)
+	wantOwn := []evaluationResponse{{Business: evaluationBusiness{ID: b},
+		Shortfall: metricsResponse{PurchaseValue: 15_000_000, IKMCount: 1}}}
+	if diff := cmp.Diff(wantOwn, own.Items, cmptest.Only[evaluationResponse]("Business", "Shortfall"),
+		cmptest.Only[evaluationBusiness]("ID"), cmptest.Only[metricsResponse]("PurchaseValue", "IKMCount")); diff != "" {
+		t.Errorf("the factory's own list (-want +got):\n%s", diff)
 	}
 	bCase, hCase := c.caseOf(b), c.caseOf(h)
 	if bCase.Stage != "queued" || hCase.Stage != "queued" || len(bCase.Letters) != 0 {
@@ -353,16 +365,38 @@ func TestComplianceCycleOverTwoQuarters(t *testing.T) {
 		t.Errorf("lapse again: %s", again.Counts)
 	}
 	bCase, hCase = c.caseOf(b), c.caseOf(h)
-	if bCase.Stage != "responded" || !bCase.Cured || bCase.CuredAt == nil || bCase.Findings[0].Now.PurchaseValue != 25_000_000 ||
-		bCase.Findings[0].Now.IKMCount != 3 || hCase.Stage != "lapsed" || hCase.Cured {
-		t.Fatalf("after lapse: factory %s cured=%v %+v; hotel %s", bCase.Stage, bCase.Cured, bCase.Findings, hCase.Stage)
+	type afterLapse struct {
+		Factory, Hotel    caseDetailResponse
+		FactoryCuredAtSet bool
+		FactoryFindingNow metricsResponse // of its first finding
+	}
+	wantLapse := afterLapse{
+		Factory:           caseDetailResponse{caseResponse: caseResponse{Stage: "responded"}, Cured: true},
+		Hotel:             caseDetailResponse{caseResponse: caseResponse{Stage: "lapsed"}, Cured: false},
+		FactoryCuredAtSet: true,
+		FactoryFindingNow: metricsResponse{PurchaseValue: 25_000_000, IKMCount: 3},
+	}
+	gotLapse := afterLapse{Factory: bCase, Hotel: hCase, FactoryCuredAtSet: bCase.CuredAt != nil,
+		FactoryFindingNow: bCase.Findings[0].Now}
+	if diff := cmp.Diff(wantLapse, gotLapse, cmp.AllowUnexported(caseDetailResponse{}),
+		cmptest.Only[caseDetailResponse]("caseResponse", "Cured"), cmptest.Only[caseResponse]("Stage"),
+		cmptest.Only[metricsResponse]("PurchaseValue", "IKMCount")); diff != "" {
+		t.Fatalf("after lapse (-want +got):\n%s", diff)
 	}
 	closed := c.decide(bCase.ID, "close_cured", "Kekurangan telah dipenuhi sebelum batas tanggapan.")
 	sp2 := c.decide(hCase.ID, "warn", "")
-	if closed.Letter.Number != "500/SELESAI/DISPERIN/2025/0003" || closed.Case.Stage != "closed" ||
-		*closed.Case.Outcome != "cured" || sp2.Letter.Number != "500/SP2/DISPERIN/2025/0004" ||
-		sp2.Case.Stage != "warned" || sp2.Case.Rung != 2 || *sp2.Case.ResponseDue != "2025-05-23" {
-		t.Fatalf("close %s %+v; SP2 %s %+v", closed.Letter.Number, closed.Case, sp2.Letter.Number, sp2.Case)
+	closedDiff := cmp.Diff(
+		decisionResponse{Letter: letterItem{Number: "500/SELESAI/DISPERIN/2025/0003"},
+			Case: caseResponse{Stage: "closed", Outcome: new("cured")}},
+		closed, cmptest.Only[decisionResponse]("Letter", "Case"), cmptest.Only[letterItem]("Number"),
+		cmptest.Only[caseResponse]("Stage", "Outcome"))
+	sp2Diff := cmp.Diff(
+		decisionResponse{Letter: letterItem{Number: "500/SP2/DISPERIN/2025/0004"},
+			Case: caseResponse{Stage: "warned", Rung: 2, ResponseDue: new("2025-05-23")}},
+		sp2, cmptest.Only[decisionResponse]("Letter", "Case"), cmptest.Only[letterItem]("Number"),
+		cmptest.Only[caseResponse]("Stage", "Rung", "ResponseDue"))
+	if closedDiff != "" || sp2Diff != "" {
+		t.Fatalf("close_cured (-want +got):\n%s\nSP2 (-want +got):\n%s", closedDiff, sp2Diff)
 	}
 	bCase = c.caseOf(b)
 	if len(bCase.Decisions) != 2 || bCase.Responses[0].Decision != nil || len(bCase.Letters) != 2 {
@@ -390,8 +424,12 @@ func TestComplianceCycleOverTwoQuarters(t *testing.T) {
 
 	// The hotel's Q2 finding joins its open case; the mall gets a new one.
 	hCase = c.caseOf(h)
-	if hCase.Stage != "warned" || hCase.Rung != 2 || len(hCase.Findings) != 2 || hCase.Periods[1] != "2025-Q2" {
-		t.Errorf("hotel case %s rung %d periods %v", hCase.Stage, hCase.Rung, hCase.Periods)
+	if diff := cmp.Diff(caseResponse{Stage: "warned", Rung: 2}, hCase.caseResponse,
+		cmptest.Only[caseResponse]("Stage", "Rung")); diff != "" {
+		t.Errorf("hotel case (-want +got):\n%s", diff)
+	}
+	if len(hCase.Findings) != 2 || hCase.Periods[1] != "2025-Q2" {
+		t.Errorf("hotel case: %d findings, periods %v; want 2 findings, the second for 2025-Q2", len(hCase.Findings), hCase.Periods)
 	}
 	if dCase := c.caseOf(d); dCase.Stage != "queued" || dCase.Periods[0] != "2025-Q2" {
 		t.Errorf("mall case %+v", dCase.caseResponse)

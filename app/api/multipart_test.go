@@ -17,6 +17,7 @@ import (
 // the whole body, with or without the line break after the delimiter, is
 // read in full.
 func TestUploadCutAnywhereIsRefused(t *testing.T) {
+	t.Parallel()
 	const boundary = "batas"
 	whole := "--batas\r\nContent-Disposition: form-data; name=\"reason\"\r\n\r\nKeadaan kahar\r\n" +
 		"--batas\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n%PDF-1.4 satu\r\n" +

@@ -41,6 +41,7 @@ func servedDocument(t *testing.T) (*testServer, *openapi3.T) {
 // missing from the document, or the document lists an operation that is
 // not registered.
 func TestOpenAPIDescribesEveryRoute(t *testing.T) {
+	t.Parallel()
 	s, spec := servedDocument(t)
 
 	registered := map[string]bool{}
@@ -78,6 +79,7 @@ var standardMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost,
 // TestOpenAPIDocumentIsValid validates the document (examples included) and
 // what every operation must carry.
 func TestOpenAPIDocumentIsValid(t *testing.T) {
+	t.Parallel()
 	_, spec := servedDocument(t)
 	if err := spec.Validate(context.Background()); err != nil {
 		t.Fatalf("the document is not valid OpenAPI: %v", err)
@@ -201,6 +203,7 @@ func sampleRoutes() []route {
 // document: required and nullable members, tags, parameters, bodies,
 // statuses and roles.
 func TestOpenAPIFromGoTypes(t *testing.T) {
+	t.Parallel()
 	raw := mustDocumentJSON(t, sampleRoutes(), 4096)
 	spec, err := openapi3.NewLoader().LoadFromData(raw)
 	if err != nil {
@@ -293,6 +296,7 @@ func TestOpenAPIFromGoTypes(t *testing.T) {
 }
 
 func TestOpenAPIRefusesIncompleteDocs(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		r    route
@@ -337,6 +341,7 @@ func TestOpenAPIRefusesIncompleteDocs(t *testing.T) {
 // the domain's own list into the document, so a value added to the domain
 // reaches the document without a second edit.
 func TestOpenAPIVocabulariesAreTheDomainLists(t *testing.T) {
+	t.Parallel()
 	r := route{method: http.MethodGet, path: "/api/v1/x", handler: nop, doc: openapi.Doc{Summary: "s", Tag: "t", Query: struct {
 		Sector string `query:"sector" openapi:"vocab=sector"`
 		Status string `query:"status" openapi:"vocab=purchase_status"`
@@ -369,6 +374,7 @@ func (f *fakeReporter) Errorf(format string, args ...any) {
 // handlers disagree with their doc, and expects the check to say so and
 // name the doc field to fix.
 func TestDocumentCheckCatchesMismatches(t *testing.T) {
+	t.Parallel()
 	good := sampleOut{ID: 1, Status: "draft", Tags: []string{}, Maybe: nil, Day: "2025-03-31"}
 	answer := func(status int, v any) echo.HandlerFunc {
 		return func(c echo.Context) error { return c.JSON(status, v) }
@@ -445,6 +451,7 @@ func TestDocumentCheckCatchesMismatches(t *testing.T) {
 }
 
 func TestDocsPage(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, nil)
 	page := s.do(http.MethodGet, "/api/docs", nil)
 	if page.Code != http.StatusOK || !strings.HasPrefix(page.Header().Get("Content-Type"), "text/html") {

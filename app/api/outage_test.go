@@ -28,6 +28,7 @@ func unavailableProblem(t *testing.T, r response, code string) {
 // database_unavailable with Retry-After, nothing else; once it is back the
 // same server answers again, and nothing acknowledged is lost.
 func TestDatabaseOutageAnswers503(t *testing.T) {
+	t.Parallel()
 	through, proxy, direct := dbtest.NewProxied(t)
 	s := newTestServerWith(t, through, clock.NewFixed(purchaseNow), nil)
 	business := s.newBusiness("factory")
@@ -80,6 +81,7 @@ func TestDatabaseOutageAnswers503(t *testing.T) {
 // A request that outlives its budget is answered 503 request_timeout, and
 // what it was doing is rolled back.
 func TestRequestPastItsBudgetAnswers503(t *testing.T) {
+	t.Parallel()
 	db := dbtest.New(t)
 	s := newTestServerWith(t, db, clock.NewFixed(purchaseNow), func(c *config.Config) {
 		c.HTTP.RequestTimeout = 300 * time.Millisecond
@@ -112,6 +114,7 @@ func TestRequestPastItsBudgetAnswers503(t *testing.T) {
 // A session the database ends in the middle of a request (an administrator
 // terminates it, or the connection drops) is answered 503 too.
 func TestSessionEndedMidRequestAnswers503(t *testing.T) {
+	t.Parallel()
 	for _, end := range []string{"terminated", "connection dropped"} {
 		t.Run(end, func(t *testing.T) {
 			through, proxy, direct := dbtest.NewProxied(t)

@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/cmptest"
 )
 
 func outletPath(id int64, action string) string {
@@ -30,6 +32,7 @@ func (s *testServer) approvedAgreementFor(company caller, ikms ...int64) agreeme
 }
 
 func TestOutletReportedThenConfirmedByItsIKM(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, nil)
 	company := s.as(actor.RoleCompany)
 	ikm := s.newIKM()
@@ -39,9 +42,11 @@ func TestOutletReportedThenConfirmedByItsIKM(t *testing.T) {
 	body["agreement_id"] = ag.ID
 	body["end_date"] = "2025-12-31"
 	o := decode[outletResponse](s.call(company, http.MethodPost, "/api/v1/outlets", body), http.StatusCreated)
-	if o.Status != "reported" || o.IKM.ID != ikm || o.Business.ID != company.businessID || o.AgreementID == nil ||
-		*o.AgreementID != ag.ID || o.EndDate == nil || *o.EndDate != "2025-12-31" || o.Slots != 2 {
-		t.Fatalf("reported %+v", o)
+	wantO := outletResponse{Status: "reported", IKM: namedRef{ID: ikm}, Business: namedRef{ID: company.businessID},
+		AgreementID: &ag.ID, EndDate: new("2025-12-31"), Slots: 2}
+	if diff := cmp.Diff(wantO, o, cmptest.Only[outletResponse]("Status", "IKM", "Business", "AgreementID", "EndDate", "Slots"),
+		cmptest.Only[namedRef]("ID")); diff != "" {
+		t.Fatalf("reported (-want +got):\n%s", diff)
 	}
 
 	outsider := s.as(actor.RoleIKM)
@@ -84,6 +89,7 @@ func TestOutletReportedThenConfirmedByItsIKM(t *testing.T) {
 }
 
 func TestOutletDisputeVerifyRejectWithdraw(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, nil)
 	company := s.as(actor.RoleCompany)
 	officer := s.as(actor.RoleOfficer)
@@ -136,6 +142,7 @@ func TestOutletDisputeVerifyRejectWithdraw(t *testing.T) {
 }
 
 func TestOutletBadInputWritesNothing(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, nil)
 	company := s.as(actor.RoleCompany)
 	rival := s.as(actor.RoleCompany)

@@ -10,8 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
 
+	"kemitraan/app/platform/cmptest"
 	"kemitraan/app/report"
 )
 
@@ -184,6 +186,7 @@ func statusOf(h periodStatusResponse) string {
 }
 
 func TestOutputsAfterTwoQuarters(t *testing.T) {
+	t.Parallel()
 	w := newOutputsWorld(t)
 	// Each part reports to its own subtest; they share the world, in order.
 	run := func(name string, fn func(t *testing.T)) {
@@ -206,26 +209,42 @@ func TestOutputsAfterTwoQuarters(t *testing.T) {
 		if got := w.order(l.Items); !slices.Equal(got, want) {
 			t.Errorf("order %v, want %v", got, want)
 		}
-		sum := l.Summary
-		if sum.Total != 5 || sum.ByStatus != (listStatusCounts{Partial: 1, NonCompliant: 2, NotReported: 1, Exempt: 1}) ||
-			sum.MissingPurchaseValue != 72_000_000 || sum.Overdue != 1 || l.NextCursor != nil {
-			t.Errorf("summary %+v next %v", sum, l.NextCursor)
+		wantSum := sanctionListSummary{Total: 5, ByStatus: listStatusCounts{Partial: 1, NonCompliant: 2, NotReported: 1, Exempt: 1},
+			MissingPurchaseValue: 72_000_000, Overdue: 1}
+		if diff := cmp.Diff(wantSum, l.Summary); diff != "" {
+			t.Errorf("summary (-want +got):\n%s", diff)
+		}
+		if l.NextCursor != nil {
+			t.Errorf("next cursor %q on the only page", *l.NextCursor)
 		}
 
 		a := w.row(l.Items, w.alpha)
-		if a.Status != "non_compliant" || a.ReportStatus != "on_time" || a.Business.NIB == "" ||
-			a.Business.Category != "factory" || a.Business.KecamatanName != w.mainKecName ||
-			a.Shortfall.PurchaseValue != (metricResponse{Target: 25_000_000, Realised: 0, Missing: 25_000_000}) ||
-			a.Shortfall.IKMCount != (metricResponse{Target: 2, Realised: 0, Missing: 2}) ||
-			a.Shortfall.OutletSlots != (slotMetricResponse{}) || a.Fulfilment == nil || *a.Fulfilment != 0 {
-			t.Errorf("alpha %+v", a)
+		if a.Business.NIB == "" {
+			t.Errorf("alpha has no NIB: %+v", a.Business)
 		}
-		if a.Case == nil || a.Case.ID != w.alphaCase || a.Case.Stage != "warned" || a.Case.Rung != 1 || !a.Case.Open ||
-			a.Case.ResponseDue == nil || *a.Case.ResponseDue != "2025-05-07" || !a.Case.Overdue {
-			t.Errorf("alpha case %+v", a.Case)
+		wantA := sanctionRowResponse{
+			Business: listBusiness{Category: "factory", KecamatanName: w.mainKecName},
+			Status:   "non_compliant", ReportStatus: "on_time",
+			Shortfall: shortfallResponse{
+				PurchaseValue: metricResponse{Target: 25_000_000, Realised: 0, Missing: 25_000_000},
+				IKMCount:      metricResponse{Target: 2, Realised: 0, Missing: 2},
+				OutletSlots:   slotMetricResponse{},
+			},
+			Fulfilment: new(0.0),
 		}
-		if d := a.LastDecision; d == nil || d.Decision != "warn" || d.Rung != 1 || d.ReviewerName != "Drs. Bambang Sutrisno, M.Si." {
-			t.Errorf("alpha last decision %+v", a.LastDecision)
+		if diff := cmp.Diff(wantA, a, cmptest.Only[sanctionRowResponse]("Business", "Status", "ReportStatus", "Shortfall", "Fulfilment"),
+			cmptest.Only[listBusiness]("Category", "KecamatanName")); diff != "" {
+			t.Errorf("alpha (-want +got):\n%s", diff)
+		}
+		wantCase := &caseSummaryResponse{ID: w.alphaCase, Stage: "warned", Rung: 1, Open: true, ResponseDue: new("2025-05-07"), Overdue: true}
+		if diff := cmp.Diff(wantCase, a.Case,
+			cmptest.Only[caseSummaryResponse]("ID", "Stage", "Rung", "Open", "ResponseDue", "Overdue")); diff != "" {
+			t.Errorf("alpha case (-want +got):\n%s", diff)
+		}
+		wantDecision := &decisionSummaryResponse{Decision: "warn", Rung: 1, ReviewerName: "Drs. Bambang Sutrisno, M.Si."}
+		if diff := cmp.Diff(wantDecision, a.LastDecision,
+			cmptest.Only[decisionSummaryResponse]("Decision", "Rung", "ReviewerName")); diff != "" {
+			t.Errorf("alpha last decision (-want +got):\n%s", diff)
 		}
 		var hist []string
 		for _, h := range a.History {
@@ -237,22 +256,43 @@ func TestOutputsAfterTwoQuarters(t *testing.T) {
 		}
 
 		g := w.row(l.Items, w.gamma)
-		if g.Status != "not_reported" || g.ReportStatus != "missing" || g.Case == nil || g.Case.Stage != "queued" ||
-			g.Case.Overdue || g.LastDecision != nil || g.PeriodsWanting != 2 ||
-			g.Shortfall.OutletSlots != (slotMetricResponse{Target: 1, Realised: 0, Missing: 1}) ||
-			g.Shortfall.IKMCount.Missing != 3 || g.Shortfall.PurchaseValue.Missing != 15_000_000 {
-			t.Errorf("gamma %+v case %+v", g, g.Case)
+		wantG := sanctionRowResponse{
+			Status: "not_reported", ReportStatus: "missing",
+			Shortfall: shortfallResponse{
+				PurchaseValue: metricResponse{Missing: 15_000_000},
+				IKMCount:      metricResponse{Missing: 3},
+				OutletSlots:   slotMetricResponse{Target: 1, Realised: 0, Missing: 1},
+			},
+			Case:           &caseSummaryResponse{Stage: "queued", Overdue: false},
+			LastDecision:   nil,
+			PeriodsWanting: 2,
+		}
+		if diff := cmp.Diff(wantG, g,
+			cmptest.Only[sanctionRowResponse]("Status", "ReportStatus", "Shortfall", "Case", "LastDecision", "PeriodsWanting"),
+			cmptest.Only[metricResponse]("Missing"), cmptest.Only[caseSummaryResponse]("Stage", "Overdue")); diff != "" {
+			t.Errorf("gamma (-want +got):\n%s", diff)
 		}
 		b := w.row(l.Items, w.beta)
-		if b.Status != "partial" || b.Case != nil || b.PeriodsWanting != 0 || b.Fulfilment == nil || *b.Fulfilment != 0.8 ||
-			b.Shortfall.PurchaseValue != (metricResponse{Target: 5_000_000, Realised: 3_000_000, Missing: 2_000_000}) ||
-			b.Shortfall.IKMCount != (metricResponse{Target: 1, Realised: 1, Missing: 0}) {
-			t.Errorf("beta %+v", b)
+		wantB := sanctionRowResponse{
+			Status: "partial",
+			Shortfall: shortfallResponse{
+				PurchaseValue: metricResponse{Target: 5_000_000, Realised: 3_000_000, Missing: 2_000_000},
+				IKMCount:      metricResponse{Target: 1, Realised: 1, Missing: 0},
+			},
+			Fulfilment:     new(0.8),
+			Case:           nil,
+			PeriodsWanting: 0,
+		}
+		if diff := cmp.Diff(wantB, b, cmptest.Only[sanctionRowResponse]("Status", "Shortfall", "Fulfilment", "Case", "PeriodsWanting"),
+			cmptest.Only[shortfallResponse]("PurchaseValue", "IKMCount")); diff != "" {
+			t.Errorf("beta (-want +got):\n%s", diff)
 		}
 		// Q1's recommendation is final; Q2's finding opened a new case.
 		r := w.row(l.Items, w.rec)
-		if r.Case == nil || r.Case.Stage != "queued" || !r.Case.Open || r.LastDecision != nil || r.PeriodsWanting != 2 {
-			t.Errorf("rec %+v case %+v", r, r.Case)
+		wantR := sanctionRowResponse{Case: &caseSummaryResponse{Stage: "queued", Open: true}, LastDecision: nil, PeriodsWanting: 2}
+		if diff := cmp.Diff(wantR, r, cmptest.Only[sanctionRowResponse]("Case", "LastDecision", "PeriodsWanting"),
+			cmptest.Only[caseSummaryResponse]("Stage", "Open")); diff != "" {
+			t.Errorf("rec (-want +got):\n%s", diff)
 		}
 		if e := w.row(l.Items, w.eps); e.Status != "exempt" || e.Case != nil {
 			t.Errorf("eps %+v", e)
@@ -265,14 +305,24 @@ func TestOutputsAfterTwoQuarters(t *testing.T) {
 			t.Fatalf("Q1: %s total %d: %v", l.Period, l.Summary.Total, w.order(l.Items))
 		}
 		z := w.row(l.Items, w.zeta)
-		if z.Status != "not_reported" || z.ReportStatus != "late" || z.Business.KecamatanCode != w.otherKec ||
-			z.Shortfall.PurchaseValue.Missing != 0 {
-			t.Errorf("zeta %+v", z)
+		wantZ := sanctionRowResponse{
+			Business: listBusiness{KecamatanCode: w.otherKec},
+			Status:   "not_reported", ReportStatus: "late",
+			Shortfall: shortfallResponse{PurchaseValue: metricResponse{Missing: 0}},
+		}
+		if diff := cmp.Diff(wantZ, z, cmptest.Only[sanctionRowResponse]("Business", "Status", "ReportStatus", "Shortfall"),
+			cmptest.Only[listBusiness]("KecamatanCode"), cmptest.Only[shortfallResponse]("PurchaseValue"),
+			cmptest.Only[metricResponse]("Missing")); diff != "" {
+			t.Errorf("zeta (-want +got):\n%s", diff)
 		}
 		r := w.row(l.Items, w.rec)
-		if r.Case == nil || r.Case.Stage != "recommended" || r.Case.Open || r.Case.Outcome == nil ||
-			*r.Case.Outcome != "recommended" || r.LastDecision == nil || r.LastDecision.Decision != "recommend" {
-			t.Errorf("rec in Q1 %+v case %+v", r, r.Case)
+		wantR := sanctionRowResponse{
+			Case:         &caseSummaryResponse{Stage: "recommended", Open: false, Outcome: new("recommended")},
+			LastDecision: &decisionSummaryResponse{Decision: "recommend"},
+		}
+		if diff := cmp.Diff(wantR, r, cmptest.Only[sanctionRowResponse]("Case", "LastDecision"),
+			cmptest.Only[caseSummaryResponse]("Stage", "Open", "Outcome"), cmptest.Only[decisionSummaryResponse]("Decision")); diff != "" {
+			t.Errorf("rec in Q1 (-want +got):\n%s", diff)
 		}
 		for _, it := range l.Items {
 			if it.Business.ID == w.delta {
@@ -530,15 +580,24 @@ func TestOutputsAfterTwoQuarters(t *testing.T) {
 
 	run("statistics", func(t *testing.T) {
 		st := decode[statsResponse](w.call(w.reviewer, http.MethodGet, "/api/v1/stats?period=2025-Q2", nil), http.StatusOK)
-		if st.Period != "2025-Q2" || st.Evaluated != 7 ||
-			st.ByStatus != (statusCounts{Compliant: 2, Partial: 1, NonCompliant: 2, NotReported: 1, Exempt: 1}) ||
-			st.Compliance.Base != 6 || st.Compliance.Compliant != 2 || st.Compliance.Rate == nil || *st.Compliance.Rate != 0.3333 ||
-			st.Reports != (reportCountsResponse{OnTime: 5, Late: 0, Missing: 2}) || st.PurchaseValue != 59_000_000 {
-			t.Errorf("stats %+v", st)
+		wantSt := statsResponse{
+			Period: "2025-Q2", Evaluated: 7,
+			ByStatus:      statusCounts{Compliant: 2, Partial: 1, NonCompliant: 2, NotReported: 1, Exempt: 1},
+			Compliance:    rateResponse{Base: 6, Compliant: 2, Rate: new(0.3333)},
+			Reports:       reportCountsResponse{OnTime: 5, Late: 0, Missing: 2},
+			PurchaseValue: 59_000_000,
+		}
+		if diff := cmp.Diff(wantSt, st,
+			cmptest.Only[statsResponse]("Period", "Evaluated", "ByStatus", "Compliance", "Reports", "PurchaseValue")); diff != "" {
+			t.Errorf("stats (-want +got):\n%s", diff)
 		}
 		for _, g := range st.ByCategory {
-			if g.Key == "factory" && (g.Evaluated != 4 || g.Rate.Base != 3 || g.Rate.Compliant != 2 || *g.Rate.Rate != 0.6667) {
-				t.Errorf("factories %+v", g)
+			if g.Key != "factory" {
+				continue
+			}
+			want := groupStatsResponse{Key: "factory", Evaluated: 4, Rate: rateResponse{Base: 3, Compliant: 2, Rate: new(0.6667)}}
+			if diff := cmp.Diff(want, g, cmptest.Only[groupStatsResponse]("Key", "Evaluated", "Rate")); diff != "" {
+				t.Errorf("factories (-want +got):\n%s", diff)
 			}
 		}
 		if len(st.ByKecamatan) != 23 {
@@ -551,25 +610,42 @@ func TestOutputsAfterTwoQuarters(t *testing.T) {
 		}
 		// Q2's findings: Alpha's and Gamma's extend their open cases, Resto's
 		// opens a new one.
-		if st.Cases.Total != 3 || st.Cases.Opened != 1 || st.Cases.ByStage.Warned != 1 || st.Cases.ByStage.Queued != 2 {
-			t.Errorf("cases %+v", st.Cases)
+		wantCases := caseStatsResponse{Total: 3, Opened: 1, ByStage: stageCounts{Warned: 1, Queued: 2}}
+		if diff := cmp.Diff(wantCases, st.Cases, cmptest.Only[caseStatsResponse]("Total", "Opened", "ByStage"),
+			cmptest.Only[stageCounts]("Warned", "Queued")); diff != "" {
+			t.Errorf("cases (-want +got):\n%s", diff)
 		}
 		ikm := st.IKM
-		if ikm.Registered != 4 || ikm.Active != 2 || ikm.PurchaseValue != 59_000_000 || ikm.Share == nil || *ikm.Share != 0.5 ||
-			ikm.PerActiveIKM == nil || *ikm.PerActiveIKM != 29_500_000 || len(ikm.Series) != report.SeriesPeriods {
-			t.Errorf("ikm %+v", ikm.ikmPeriodResponse)
+		wantIKM := ikmStatsResponse{
+			ikmPeriodResponse: ikmPeriodResponse{Registered: 4, Active: 2, PurchaseValue: 59_000_000, Share: new(0.5)},
+			PerActiveIKM:      new(int64(29_500_000)),
+		}
+		if diff := cmp.Diff(wantIKM, ikm, cmp.AllowUnexported(ikmStatsResponse{}),
+			cmptest.Only[ikmStatsResponse]("ikmPeriodResponse", "PerActiveIKM"),
+			cmptest.Only[ikmPeriodResponse]("Registered", "Active", "PurchaseValue", "Share")); diff != "" {
+			t.Errorf("ikm (-want +got):\n%s", diff)
+		}
+		if len(ikm.Series) != report.SeriesPeriods {
+			t.Errorf("ikm series of %d periods, want %d", len(ikm.Series), report.SeriesPeriods)
 		}
 		if q1 := ikm.Series[len(ikm.Series)-2]; q1.Period != "2025-Q1" || q1.Active != 2 || q1.PurchaseValue != 64_000_000 {
 			t.Errorf("Q1 in the series %+v", q1)
 		}
-		if len(ikm.Top) != 2 || ikm.Top[0].ID != w.i1 || ikm.Top[0].Partners != 3 || ikm.Top[1].ID != w.i2 || ikm.Top[1].Partners != 2 {
-			t.Errorf("top %+v", ikm.Top)
+		wantTop := []topIKMResponse{{ID: w.i1, Partners: 3}, {ID: w.i2, Partners: 2}}
+		if diff := cmp.Diff(wantTop, ikm.Top, cmptest.Only[topIKMResponse]("ID", "Partners")); diff != "" {
+			t.Errorf("top (-want +got):\n%s", diff)
 		}
 
 		q1 := decode[statsResponse](w.call(w.officer, http.MethodGet, "/api/v1/stats?period=2025-Q1", nil), http.StatusOK)
-		if q1.Cases.Total != 4 || q1.Cases.Opened != 4 || q1.Cases.ByStage.Recommended != 1 || q1.Cases.Closed.Recommended != 1 ||
-			q1.Reports.Late != 1 {
-			t.Errorf("Q1 cases %+v reports %+v", q1.Cases, q1.Reports)
+		wantQ1 := statsResponse{
+			Cases: caseStatsResponse{Total: 4, Opened: 4, ByStage: stageCounts{Recommended: 1},
+				Closed: outcomeCounts{Recommended: 1}},
+			Reports: reportCountsResponse{Late: 1},
+		}
+		if diff := cmp.Diff(wantQ1, q1, cmptest.Only[statsResponse]("Cases", "Reports"),
+			cmptest.Only[stageCounts]("Recommended"), cmptest.Only[outcomeCounts]("Recommended"),
+			cmptest.Only[reportCountsResponse]("Late")); diff != "" {
+			t.Errorf("Q1 cases and reports (-want +got):\n%s", diff)
 		}
 		w.call(w.officer, http.MethodGet, "/api/v1/stats?period=kemarin", nil).problem(http.StatusUnprocessableEntity)
 	})
@@ -581,15 +657,27 @@ func TestOutputsAfterTwoQuarters(t *testing.T) {
 		w.confirm(i1User, w.purchase(w.aUser, w.i1, "2025-07-10", 10_000_000))
 		w.at("2025-07-21 08:00")
 		d := decode[dashboardResponse](w.call(w.aUser, http.MethodGet, "/api/v1/stats/me", nil), http.StatusOK)
-		if d.Business.ID != w.alpha || d.Period != "2025-Q3" || d.DaysLeft != 72 || d.ReportDue != "2025-10-15" ||
-			d.Metrics.PurchaseValue != (metricResponse{Target: 25_000_000, Realised: 10_000_000, Missing: 15_000_000}) ||
-			d.Metrics.IKMCount != (metricResponse{Target: 2, Realised: 1, Missing: 1}) ||
-			d.Fulfilment == nil || *d.Fulfilment != 0.45 || d.Outlook != "non_compliant" {
-			t.Errorf("alpha dashboard %+v", d)
+		wantD := dashboardResponse{
+			Business: listBusinessRef{ID: w.alpha}, Period: "2025-Q3", DaysLeft: 72, ReportDue: "2025-10-15",
+			Metrics: shortfallResponse{
+				PurchaseValue: metricResponse{Target: 25_000_000, Realised: 10_000_000, Missing: 15_000_000},
+				IKMCount:      metricResponse{Target: 2, Realised: 1, Missing: 1},
+			},
+			Fulfilment: new(0.45), Outlook: "non_compliant",
 		}
-		if d.OpenCase == nil || d.OpenCase.ID != w.alphaCase || d.OpenCase.Stage != "warned" || !d.OpenCase.Overdue ||
-			d.LastEvaluation == nil || d.LastEvaluation.Period != "2025-Q2" || d.LastEvaluation.Status != "non_compliant" {
-			t.Errorf("alpha case %+v evaluation %+v", d.OpenCase, d.LastEvaluation)
+		if diff := cmp.Diff(wantD, d,
+			cmptest.Only[dashboardResponse]("Business", "Period", "DaysLeft", "ReportDue", "Metrics", "Fulfilment", "Outlook"),
+			cmptest.Only[listBusinessRef]("ID"), cmptest.Only[shortfallResponse]("PurchaseValue", "IKMCount")); diff != "" {
+			t.Errorf("alpha dashboard (-want +got):\n%s", diff)
+		}
+		wantD = dashboardResponse{
+			OpenCase:       &caseSummaryResponse{ID: w.alphaCase, Stage: "warned", Overdue: true},
+			LastEvaluation: &lastEvaluationResponse{Period: "2025-Q2", Status: "non_compliant"},
+		}
+		if diff := cmp.Diff(wantD, d, cmptest.Only[dashboardResponse]("OpenCase", "LastEvaluation"),
+			cmptest.Only[caseSummaryResponse]("ID", "Stage", "Overdue"),
+			cmptest.Only[lastEvaluationResponse]("Period", "Status")); diff != "" {
+			t.Errorf("alpha case and evaluation (-want +got):\n%s", diff)
 		}
 		// Another company sees its own figures only.
 		other := decode[dashboardResponse](w.call(w.dUser, http.MethodGet, "/api/v1/stats/me", nil), http.StatusOK)
@@ -614,9 +702,18 @@ func TestOutputsAfterTwoQuarters(t *testing.T) {
 		}
 
 		st := decode[publicStatsResponse](w.do(http.MethodGet, "/api/v1/public/stats", nil), http.StatusOK)
-		if st.Period != "2025-Q2" || st.Evaluated != 7 || st.Compliance.Rate == nil || *st.Compliance.Rate != 0.3333 ||
-			st.PurchaseValue != 59_000_000 || st.IKM.Active != 2 || len(st.IKM.Series) != report.SeriesPeriods {
-			t.Errorf("public stats %+v", st)
+		wantSt := publicStatsResponse{
+			Period: "2025-Q2", Evaluated: 7, Compliance: rateResponse{Rate: new(0.3333)}, PurchaseValue: 59_000_000,
+			IKM: publicIKMResponse{ikmPeriodResponse: ikmPeriodResponse{Active: 2}},
+		}
+		if diff := cmp.Diff(wantSt, st, cmp.AllowUnexported(publicIKMResponse{}),
+			cmptest.Only[publicStatsResponse]("Period", "Evaluated", "Compliance", "PurchaseValue", "IKM"),
+			cmptest.Only[rateResponse]("Rate"), cmptest.Only[publicIKMResponse]("ikmPeriodResponse"),
+			cmptest.Only[ikmPeriodResponse]("Active")); diff != "" {
+			t.Errorf("public stats (-want +got):\n%s", diff)
+		}
+		if len(st.IKM.Series) != report.SeriesPeriods {
+			t.Errorf("public ikm series of %d periods, want %d", len(st.IKM.Series), report.SeriesPeriods)
 		}
 		// Zeta alone in its kecamatan: hidden, and so is the other published
 		// kecamatan, else the overall figures would give Zeta away.
@@ -639,8 +736,9 @@ func TestOutputsAfterTwoQuarters(t *testing.T) {
 		}
 		for _, e := range dir.Items {
 			if e.ID == w.open {
-				if e.Phone == nil || *e.Phone != "+6281311112222" || e.Email == nil || *e.Email != "terbuka@ikm.test" {
-					t.Errorf("opted-in contact missing: %+v", e)
+				want := directoryEntryResponse{Phone: new("+6281311112222"), Email: new("terbuka@ikm.test")}
+				if diff := cmp.Diff(want, e, cmptest.Only[directoryEntryResponse]("Phone", "Email")); diff != "" {
+					t.Errorf("opted-in contact missing (-want +got):\n%s", diff)
 				}
 			} else if e.Phone != nil || e.Email != nil {
 				t.Errorf("IKM %d shows its contact without consent: %+v", e.ID, e)
@@ -665,9 +763,12 @@ func TestOutputsAfterTwoQuarters(t *testing.T) {
 		}
 
 		recs := decode[listPage[recommendationResponse]](w.do(http.MethodGet, "/api/v1/public/recommendations", nil), http.StatusOK)
-		if len(recs.Items) != 1 || recs.Items[0].BusinessName != nameRec || !slices.Equal(recs.Items[0].Periods, []string{"2025-Q1"}) ||
-			recs.Items[0].DecidedOn != "2025-06-02" || recs.NextCursor != nil {
-			t.Errorf("recommendations %+v", recs)
+		wantRecs := listPage[recommendationResponse]{
+			Items: []recommendationResponse{{BusinessName: nameRec, Periods: []string{"2025-Q1"}, DecidedOn: "2025-06-02"}},
+		}
+		if diff := cmp.Diff(wantRecs, recs,
+			cmptest.Only[recommendationResponse]("BusinessName", "Periods", "DecidedOn")); diff != "" {
+			t.Errorf("recommendations (-want +got):\n%s", diff)
 		}
 		get("/api/v1/public/recommendations")
 		get("/api/v1/public/recommendations?period=2025-Q1")

@@ -10,10 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
 
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/clock"
+	"kemitraan/app/platform/cmptest"
 	"kemitraan/app/platform/config"
 )
 
@@ -55,6 +57,7 @@ func lineErrors(p map[string]any) []lineError {
 }
 
 func TestImportPurchasesFromCSV(t *testing.T) {
+	t.Parallel()
 	s, _ := newPurchaseServer(t)
 	business := s.newBusiness("factory")
 	company := s.asCompany(business)
@@ -72,16 +75,22 @@ func TestImportPurchasesFromCSV(t *testing.T) {
 		fmt.Sprintf("F-003;%s;2025-03-03;;Dodol;;1250000;\n", s.nibOf(without))
 
 	dry := decode[importResponse](s.importFile(company, "?dry_run=true", []byte(csv)), http.StatusOK)
-	if !dry.DryRun || dry.Rows != 3 || dry.Created != 0 || dry.TotalAmount != 2_500_000 || dry.Format != "csv" {
-		t.Fatalf("dry run %+v", dry)
+	wantDry := importResponse{Format: "csv", DryRun: true, Rows: 3, Created: 0, TotalAmount: 2_500_000}
+	if diff := cmp.Diff(wantDry, dry,
+		cmptest.Only[importResponse]("Format", "DryRun", "Rows", "Created", "TotalAmount")); diff != "" {
+		t.Fatalf("dry run (-want +got):\n%s", diff)
 	}
 	if got := s.written(); got != (written{}) {
 		t.Fatalf("a dry run wrote %+v", got)
 	}
 
 	res := decode[importResponse](s.importFile(company, "", []byte(csv)), http.StatusCreated)
-	if res.Rows != 3 || res.Created != 3 || res.TotalAmount != 2_500_000 || res.FirstID == nil || *res.LastID-*res.FirstID != 2 {
-		t.Fatalf("import %+v", res)
+	wantRes := importResponse{Rows: 3, Created: 3, TotalAmount: 2_500_000}
+	if diff := cmp.Diff(wantRes, res, cmptest.Only[importResponse]("Rows", "Created", "TotalAmount")); diff != "" {
+		t.Fatalf("import (-want +got):\n%s", diff)
+	}
+	if res.FirstID == nil || *res.LastID-*res.FirstID != 2 {
+		t.Fatalf("import ids %v..%v, want three in a row", res.FirstID, res.LastID)
 	}
 	var rows []struct {
 		InvoiceNumber string
@@ -94,10 +103,24 @@ func TestImportPurchasesFromCSV(t *testing.T) {
 		Status        string
 	}
 	s.db.Raw("SELECT * FROM purchases ORDER BY id").Scan(&rows)
-	if len(rows) != 3 || rows[0].InvoiceNumber != "F-001" || rows[0].AgreementID == nil || *rows[0].AgreementID != agreement ||
-		rows[1].PurchaseDate.Format(time.DateOnly) != "2025-03-02" || rows[1].Quantity != 50 || rows[2].Quantity != 1 ||
-		rows[2].IKMID != without || rows[2].Amount != 1_250_000 || rows[0].Source != "import" || rows[0].Status != "reported" {
-		t.Errorf("stored %+v", rows)
+	if len(rows) != 3 {
+		t.Errorf("stored %d purchases, want 3: %+v", len(rows), rows)
+	} else {
+		// The fields each row is checked on.
+		want := []map[string]any{
+			{"InvoiceNumber": "F-001", "AgreementID": &agreement, "Source": "import", "Status": "reported"},
+			{"PurchaseDate": "2025-03-02", "Quantity": int64(50)},
+			{"Quantity": int64(1), "IKMID": without, "Amount": int64(1_250_000)},
+		}
+		got := []map[string]any{
+			{"InvoiceNumber": rows[0].InvoiceNumber, "AgreementID": rows[0].AgreementID, "Source": rows[0].Source,
+				"Status": rows[0].Status},
+			{"PurchaseDate": rows[1].PurchaseDate.Format(time.DateOnly), "Quantity": rows[1].Quantity},
+			{"Quantity": rows[2].Quantity, "IKMID": rows[2].IKMID, "Amount": rows[2].Amount},
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("stored purchases (-want +got):\n%s", diff)
+		}
 	}
 	w := s.written()
 	if w.links != 3 || w.outbox != 1 || w.audits != 1 {
@@ -127,6 +150,7 @@ func TestImportPurchasesFromCSV(t *testing.T) {
 }
 
 func TestImportReportsEveryBadRowAndStoresNothing(t *testing.T) {
+	t.Parallel()
 	s, _ := newPurchaseServer(t)
 	business := s.newBusiness("factory")
 	company := s.asCompany(business)
@@ -203,6 +227,7 @@ func TestImportReportsEveryBadRowAndStoresNothing(t *testing.T) {
 }
 
 func TestImportXLSXRawBodyAndIdempotency(t *testing.T) {
+	t.Parallel()
 	s, _ := newPurchaseServer(t)
 	business := s.newBusiness("factory")
 	erp := s.asToken(business)
@@ -264,9 +289,13 @@ func TestImportXLSXRawBodyAndIdempotency(t *testing.T) {
 	for range 2 {
 		dry := s.do(http.MethodPost, "/api/v1/purchases/import?dry_run=true", bytes.NewReader(fresh),
 			"Content-Type", "text/csv", "Authorization", "Bearer "+erp.token, "Idempotency-Key", "impor-kering")
-		if r := decode[importResponse](dry, http.StatusOK); !r.DryRun || r.Created != 0 || r.Rows != 1 ||
-			dry.Header().Get("Idempotent-Replayed") != "" {
-			t.Errorf("keyed dry run %+v (replayed %q)", r, dry.Header().Get("Idempotent-Replayed"))
+		r := decode[importResponse](dry, http.StatusOK)
+		if diff := cmp.Diff(importResponse{DryRun: true, Created: 0, Rows: 1}, r,
+			cmptest.Only[importResponse]("DryRun", "Created", "Rows")); diff != "" {
+			t.Errorf("keyed dry run (-want +got):\n%s", diff)
+		}
+		if replayed := dry.Header().Get("Idempotent-Replayed"); replayed != "" {
+			t.Errorf("keyed dry run replayed %q", replayed)
 		}
 	}
 	stored := s.do(http.MethodPost, "/api/v1/purchases/import", bytes.NewReader(fresh),
@@ -281,6 +310,7 @@ func TestImportXLSXRawBodyAndIdempotency(t *testing.T) {
 }
 
 func TestImportLimits(t *testing.T) {
+	t.Parallel()
 	s := newTestServerWith(t, nil, clock.NewFixed(purchaseNow), func(c *config.Config) {
 		c.Procurement.ImportMaxRows = 2
 		c.Procurement.ImportMaxBytes = 4096
@@ -307,6 +337,7 @@ func TestImportLimits(t *testing.T) {
 // An import with more bad rows than one answer lists names the first ones
 // in line order and says how many errors it left out.
 func TestImportSaysHowManyErrorsItLeftOut(t *testing.T) {
+	t.Parallel()
 	s, _ := newPurchaseServer(t)
 	company := s.asCompany(s.newBusiness("factory"))
 	nib := s.nibOf(s.newIKM())
@@ -320,9 +351,13 @@ func TestImportSaysHowManyErrorsItLeftOut(t *testing.T) {
 	if len(got) != 1000 || got[0].Line != 2 || got[999].Line != 1001 {
 		t.Fatalf("%d errors listed, lines %d..%d, want the first 1000 (lines 2..1001)", len(got), got[0].Line, got[len(got)-1].Line)
 	}
-	if p["bad_rows"] != float64(1200) || p["errors_omitted"] != float64(200) || p["errors_truncated"] != true ||
-		!strings.Contains(text(p, "detail"), "200 kesalahan lain") {
-		t.Errorf("bad_rows %v, errors_omitted %v, truncated %v, detail %q", p["bad_rows"], p["errors_omitted"],
-			p["errors_truncated"], text(p, "detail"))
+	want := map[string]any{"bad_rows": float64(1200), "errors_omitted": float64(200), "errors_truncated": true}
+	gotCounts := map[string]any{"bad_rows": p["bad_rows"], "errors_omitted": p["errors_omitted"],
+		"errors_truncated": p["errors_truncated"]}
+	if diff := cmp.Diff(want, gotCounts); diff != "" {
+		t.Errorf("problem members (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(text(p, "detail"), "200 kesalahan lain") {
+		t.Errorf("detail %q", text(p, "detail"))
 	}
 }

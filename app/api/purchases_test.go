@@ -14,10 +14,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 	"time"
 
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/clock"
+	"kemitraan/app/platform/cmptest"
 	"kemitraan/app/platform/files"
 )
 
@@ -112,6 +115,7 @@ func (s *testServer) written() written {
 }
 
 func TestReportPurchase(t *testing.T) {
+	t.Parallel()
 	s, _ := newPurchaseServer(t)
 	business := s.newBusiness("factory")
 	company := s.asCompany(business)
@@ -122,10 +126,13 @@ func TestReportPurchase(t *testing.T) {
 	body := purchaseBody(ikm)
 	body["agreement_id"] = agreement
 	p := s.report(company, body)
-	if p.Business.ID != business || p.IKM.ID != ikm || p.AgreementID == nil || *p.AgreementID != agreement ||
-		p.Amount != 1_500_000 || p.Quantity != 200 || p.Status != "reported" || p.Counted || p.Source != "manual" ||
-		p.PurchaseDate != "2025-03-10" || p.PaidDate == nil || *p.PaidDate != "2025-03-12" {
-		t.Fatalf("answer %+v", p)
+	wantP := purchaseResponse{Business: namedRef{ID: business}, IKM: ikmRef{ID: ikm}, AgreementID: &agreement,
+		Amount: 1_500_000, Quantity: 200, Status: "reported", Counted: false, Source: "manual",
+		PurchaseDate: "2025-03-10", PaidDate: new("2025-03-12")}
+	if diff := cmp.Diff(wantP, p, cmptest.Only[purchaseResponse]("Business", "IKM", "AgreementID", "Amount", "Quantity",
+		"Status", "Counted", "Source", "PurchaseDate", "PaidDate"),
+		cmptest.Only[namedRef]("ID"), cmptest.Only[ikmRef]("ID")); diff != "" {
+		t.Fatalf("answer (-want +got):\n%s", diff)
 	}
 	if want := purchaseNow.Add(14 * 24 * time.Hour); !p.ConfirmBy.Equal(want) {
 		t.Errorf("confirm_by %v, want %v (the default 14-day window)", p.ConfirmBy, want)
@@ -133,8 +140,9 @@ func TestReportPurchase(t *testing.T) {
 	if p.ConfirmationURL != "" {
 		t.Error("a company is shown the confirmation link")
 	}
-	if got := s.written(); got.purchases != 1 || got.links != 1 || got.outbox != 1 || got.audits != 1 {
-		t.Errorf("written %+v, want one purchase, link, e-mail and audit event", got)
+	if diff := cmp.Diff(written{purchases: 1, links: 1, outbox: 1, audits: 1}, s.written(), cmp.AllowUnexported(written{}),
+		cmptest.Only[written]("purchases", "links", "outbox", "audits")); diff != "" {
+		t.Errorf("written, want one purchase, link, e-mail and audit event (-want +got):\n%s", diff)
 	}
 	// What the IKM receives, rendered when the outbox job sends it.
 	sent := s.deliver()
@@ -176,6 +184,7 @@ func TestReportPurchase(t *testing.T) {
 }
 
 func TestReportPurchaseBadInputWritesNothing(t *testing.T) {
+	t.Parallel()
 	s, _ := newPurchaseServer(t)
 	business := s.newBusiness("factory")
 	company := s.asCompany(business)
@@ -259,6 +268,7 @@ func TestReportPurchaseBadInputWritesNothing(t *testing.T) {
 }
 
 func TestERPTokenIdempotency(t *testing.T) {
+	t.Parallel()
 	s, _ := newPurchaseServer(t)
 	business := s.newBusiness("factory")
 	erp := s.asToken(business)
@@ -326,6 +336,7 @@ func TestERPTokenIdempotency(t *testing.T) {
 }
 
 func TestCanonicalJSON(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		a, b string
 		same bool
@@ -364,6 +375,7 @@ func reorderedJSON(t *testing.T, raw []byte) []byte {
 }
 
 func TestConfirmThroughTheLink(t *testing.T) {
+	t.Parallel()
 	s, clk := newPurchaseServer(t)
 	company := s.asCompany(s.newBusiness("factory"))
 	officer := s.as(actor.RoleOfficer)
@@ -397,8 +409,10 @@ func TestConfirmThroughTheLink(t *testing.T) {
 		t.Fatalf("confirm: %d %s", ok.Code, ok.Body.String())
 	}
 	got := decode[purchaseResponse](s.call(company, http.MethodGet, purchasePath(p.ID, ""), nil), http.StatusOK)
-	if got.Status != "confirmed" || !got.Counted || got.ConfirmedVia == nil || *got.ConfirmedVia != "link" || got.Verified {
-		t.Errorf("after the link: %+v", got)
+	wantGot := purchaseResponse{Status: "confirmed", Counted: true, ConfirmedVia: new("link"), Verified: false}
+	if diff := cmp.Diff(wantGot, got,
+		cmptest.Only[purchaseResponse]("Status", "Counted", "ConfirmedVia", "Verified")); diff != "" {
+		t.Errorf("after the link (-want +got):\n%s", diff)
 	}
 	if p := s.do(http.MethodPost, link, strings.NewReader(`{"decision":"confirm"}`), "Content-Type", "application/json").
 		problem(http.StatusConflict); p["code"] != "token_used" {
@@ -426,12 +440,15 @@ func TestConfirmThroughTheLink(t *testing.T) {
 	s.call(s.asIKM(ikm), http.MethodPost, purchasePath(late.ID, "confirm"), nil).problem(http.StatusConflict)
 	v := decode[purchaseResponse](s.call(officer, http.MethodPost, purchasePath(late.ID, "verify"),
 		map[string]any{"note": "Diperiksa di lokasi"}), http.StatusOK)
-	if v.Status != "confirmed" || !v.Verified || !v.Counted || *v.ConfirmedVia != "officer" {
-		t.Errorf("verified: %+v", v)
+	wantV := purchaseResponse{Status: "confirmed", Verified: true, Counted: true, ConfirmedVia: new("officer")}
+	if diff := cmp.Diff(wantV, v,
+		cmptest.Only[purchaseResponse]("Status", "Verified", "Counted", "ConfirmedVia")); diff != "" {
+		t.Errorf("verified (-want +got):\n%s", diff)
 	}
 }
 
 func TestConfirmAndDisputeInTheApp(t *testing.T) {
+	t.Parallel()
 	s, _ := newPurchaseServer(t)
 	business := s.newBusiness("factory")
 	business2 := s.newBusiness("hotel")
@@ -506,6 +523,7 @@ func TestConfirmAndDisputeInTheApp(t *testing.T) {
 }
 
 func TestReversalCorrectsALockedPurchase(t *testing.T) {
+	t.Parallel()
 	s, _ := newPurchaseServer(t)
 	business := s.newBusiness("factory")
 	company := s.asCompany(business)
@@ -521,9 +539,11 @@ func TestReversalCorrectsALockedPurchase(t *testing.T) {
 
 	rev := decode[purchaseResponse](s.call(company, http.MethodPost, purchasePath(orig.ID, "reverse"),
 		map[string]any{"reason": "Nilai faktur salah ketik"}), http.StatusCreated)
-	if rev.Amount != -orig.Amount || rev.ReversesID == nil || *rev.ReversesID != orig.ID || rev.Status != "reported" ||
-		rev.PurchaseDate != orig.PurchaseDate || rev.InvoiceNumber != orig.InvoiceNumber+"-BATAL" {
-		t.Fatalf("reversal %+v", rev)
+	wantRev := purchaseResponse{Amount: -orig.Amount, ReversesID: &orig.ID, Status: "reported",
+		PurchaseDate: orig.PurchaseDate, InvoiceNumber: orig.InvoiceNumber + "-BATAL"}
+	if diff := cmp.Diff(wantRev, rev, cmptest.Only[purchaseResponse]("Amount", "ReversesID", "Status", "PurchaseDate",
+		"InvoiceNumber")); diff != "" {
+		t.Fatalf("reversal (-want +got):\n%s", diff)
 	}
 	if p := s.call(company, http.MethodPost, purchasePath(orig.ID, "reverse"), map[string]any{"reason": "lagi", "invoice_number": "NK-2"}).
 		problem(http.StatusConflict); p["code"] != "already_reversed" {
@@ -554,6 +574,7 @@ func TestReversalCorrectsALockedPurchase(t *testing.T) {
 }
 
 func TestPurchaseListScopingAndKeyset(t *testing.T) {
+	t.Parallel()
 	s, _ := newPurchaseServer(t)
 	b1, b2 := s.newBusiness("factory"), s.newBusiness("hotel")
 	c1, c2 := s.asCompany(b1), s.asCompany(b2)
@@ -627,6 +648,7 @@ func TestPurchaseListScopingAndKeyset(t *testing.T) {
 }
 
 func TestEvidenceIsCheckedByContent(t *testing.T) {
+	t.Parallel()
 	s, _ := newPurchaseServer(t)
 	business := s.newBusiness("factory")
 	company := s.asCompany(business)
@@ -744,6 +766,7 @@ var purchaseAuthzRows = []authzRow{
 }
 
 func TestConcurrentRetriesWithOneKeyStoreOnce(t *testing.T) {
+	t.Parallel()
 	s, _ := newPurchaseServer(t)
 	erp := s.asToken(s.newBusiness("factory"))
 	raw, _ := json.Marshal(purchaseBody(s.newIKM()))
@@ -785,6 +808,7 @@ func TestConcurrentRetriesWithOneKeyStoreOnce(t *testing.T) {
 // A purchase dated before the first period any rule set judges is refused,
 // however it is reported: no evaluation could ever count it.
 func TestPurchaseBeforeTheFirstRuleSetIsRefused(t *testing.T) {
+	t.Parallel()
 	s, _ := newPurchaseServer(t)
 	s.loadRules() // bekasi-2025: quarterly from 1 January 2025
 	business := s.newBusiness("factory")
@@ -825,6 +849,7 @@ func TestPurchaseBeforeTheFirstRuleSetIsRefused(t *testing.T) {
 
 // The answer to a report is what reading the purchase back gives.
 func TestReportAnswerMatchesTheStoredPurchase(t *testing.T) {
+	t.Parallel()
 	s, _ := newPurchaseServer(t)
 	s.loadRules()
 	business := s.newBusiness("factory")

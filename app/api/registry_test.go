@@ -10,10 +10,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
 
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/clock"
+	"kemitraan/app/platform/cmptest"
 	"kemitraan/app/platform/config"
 )
 
@@ -45,6 +47,7 @@ func (s *testServer) uploadTable(c caller, path, name string, data []byte) respo
 }
 
 func TestBusinessRegistryAPI(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, nil)
 	officer := s.as(actor.RoleOfficer)
 	estate := decode[businessResponse](s.call(officer, http.MethodPost, "/api/v1/businesses", map[string]any{
@@ -55,10 +58,11 @@ func TestBusinessRegistryAPI(t *testing.T) {
 		"parent_id": estate.ID, "kbli": []string{"24101"}, "employee_count": 250,
 		"contact_phone": "0812 3456 7890", "contact_email": "uji@contoh.co.id", "registered_at": "2024-02-01",
 	}), http.StatusCreated)
-	if created.ParentID == nil || *created.ParentID != estate.ID || created.ParentName == nil || *created.ParentName != "PT Kawasan Uji" ||
-		created.ContactPhone != "+6281234567890" || created.RegisteredAt != "2024-02-01" || created.KecamatanName != "Cikarang Utara" ||
-		created.Status != "active" || !slices.Equal(created.KBLI, []string{"24101"}) {
-		t.Fatalf("created %+v", created)
+	wantCreated := businessResponse{ParentID: new(estate.ID), ParentName: new("PT Kawasan Uji"), ContactPhone: "+6281234567890",
+		RegisteredAt: "2024-02-01", KecamatanName: "Cikarang Utara", Status: "active", KBLI: []string{"24101"}}
+	if diff := cmp.Diff(wantCreated, created, cmptest.Only[businessResponse]("ParentID", "ParentName", "ContactPhone",
+		"RegisteredAt", "KecamatanName", "Status", "KBLI")); diff != "" {
+		t.Fatalf("created (-want +got):\n%s", diff)
 	}
 	var actorID int64
 	s.db.Raw(`SELECT actor_user_id FROM audit_events WHERE action = 'business.create' AND entity_id = ?`,
@@ -85,8 +89,10 @@ func TestBusinessRegistryAPI(t *testing.T) {
 		upd := decode[businessResponse](s.call(officer, http.MethodPut, path, map[string]any{
 			"nib": "9140000000002", "name": "PT Pabrik Uji Baru", "category": "factory", "kecamatan_code": "3216071",
 		}), http.StatusOK)
-		if upd.Name != "PT Pabrik Uji Baru" || upd.ParentID != nil || upd.RegisteredAt != "2024-02-01" || upd.KecamatanName != "Cikarang Barat" {
-			t.Errorf("updated %+v", upd)
+		wantUpd := businessResponse{Name: "PT Pabrik Uji Baru", ParentID: nil, RegisteredAt: "2024-02-01", KecamatanName: "Cikarang Barat"}
+		if diff := cmp.Diff(wantUpd, upd,
+			cmptest.Only[businessResponse]("Name", "ParentID", "RegisteredAt", "KecamatanName")); diff != "" {
+			t.Errorf("updated (-want +got):\n%s", diff)
 		}
 		closed := decode[businessResponse](s.call(officer, http.MethodPost, path+"/deactivate", nil), http.StatusOK)
 		if closed.Status != "closed" {
@@ -106,8 +112,12 @@ func TestBusinessRegistryAPI(t *testing.T) {
 		}
 		page := decode[businessList](s.call(officer, http.MethodGet,
 			"/api/v1/businesses?category=hotel&kecamatan=Tambun%20Selatan&sort=-name&page=2&per_page=10", nil), http.StatusOK)
-		if page.Total != 25 || len(page.Items) != 10 || page.Page != 2 || page.PerPage != 10 || page.Items[0].Name != "PT Hotel 14" {
-			t.Errorf("page %d/%d total %d, first %q", page.Page, page.PerPage, page.Total, page.Items[0].Name)
+		if diff := cmp.Diff(businessList{Total: 25, Page: 2, PerPage: 10}, page,
+			cmptest.Only[businessList]("Total", "Page", "PerPage")); diff != "" {
+			t.Errorf("page (-want +got):\n%s", diff)
+		}
+		if len(page.Items) != 10 || page.Items[0].Name != "PT Hotel 14" {
+			t.Errorf("%d items, first %q; want 10, first \"PT Hotel 14\"", len(page.Items), page.Items[0].Name)
 		}
 		p := s.call(officer, http.MethodGet, "/api/v1/businesses?per_page=500&category=bank&sort=secret", nil).
 			problem(http.StatusUnprocessableEntity)
@@ -122,6 +132,7 @@ func TestBusinessRegistryAPI(t *testing.T) {
 }
 
 func TestBusinessWritesRefuseBadInput(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, nil)
 	officer := s.as(actor.RoleOfficer)
 	existing := decode[businessResponse](s.call(officer, http.MethodPost, "/api/v1/businesses", map[string]any{
@@ -194,14 +205,17 @@ func TestBusinessWritesRefuseBadInput(t *testing.T) {
 }
 
 func TestIKMRegistryAPI(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, nil)
 	officer := s.as(actor.RoleOfficer)
 	created := decode[ikmResponse](s.call(officer, http.MethodPost, "/api/v1/ikms", map[string]any{
 		"nib": "8140000000001", "name": "Batik Uji", "owner_name": "Siti", "sector": "batik",
 		"kecamatan_code": "3216080", "phone": "62-813-1000-0001", "monthly_capacity": 6000000,
 	}), http.StatusCreated)
-	if created.Phone != "+6281310000001" || created.Email != nil || created.Verified || created.VerifiedAt != nil {
-		t.Fatalf("created %+v", created)
+	wantCreated := ikmResponse{Phone: "+6281310000001", Email: nil, Verified: false, VerifiedAt: nil}
+	if diff := cmp.Diff(wantCreated, created,
+		cmptest.Only[ikmResponse]("Phone", "Email", "Verified", "VerifiedAt")); diff != "" {
+		t.Fatalf("created (-want +got):\n%s", diff)
 	}
 	path := fmt.Sprintf("/api/v1/ikms/%d", created.ID)
 
@@ -223,8 +237,12 @@ func TestIKMRegistryAPI(t *testing.T) {
 			t.Errorf("verify without a value: %v", p)
 		}
 		v := decode[ikmResponse](s.call(officer, http.MethodPost, path+"/verify", map[string]any{"verified": true}), http.StatusOK)
-		if !v.Verified || v.VerifiedAt == nil || v.VerifiedBy == nil || *v.VerifiedBy != officer.userID {
-			t.Errorf("verified %+v", v)
+		if diff := cmp.Diff(ikmResponse{Verified: true, VerifiedBy: new(officer.userID)}, v,
+			cmptest.Only[ikmResponse]("Verified", "VerifiedBy")); diff != "" {
+			t.Errorf("verified (-want +got):\n%s", diff)
+		}
+		if v.VerifiedAt == nil {
+			t.Errorf("verified without verified_at: %+v", v)
 		}
 		p = s.call(officer, http.MethodPost, path+"/verify", map[string]any{"verified": true}).problem(http.StatusConflict)
 		if p["verified"] != true {
@@ -243,8 +261,9 @@ func TestIKMRegistryAPI(t *testing.T) {
 			"nib": "8140000000001", "name": "Batik Uji", "sector": "batik", "kecamatan_code": "3216080",
 			"email": "batik@contoh.id",
 		}), http.StatusOK)
-		if !upd.Verified || upd.Email == nil || *upd.Email != "batik@contoh.id" || upd.Phone != "" {
-			t.Errorf("updated %+v", upd)
+		if diff := cmp.Diff(ikmResponse{Verified: true, Email: new("batik@contoh.id"), Phone: ""}, upd,
+			cmptest.Only[ikmResponse]("Verified", "Email", "Phone")); diff != "" {
+			t.Errorf("updated (-want +got):\n%s", diff)
 		}
 		d := decode[ikmResponse](s.call(officer, http.MethodPost, path+"/deactivate", nil), http.StatusOK)
 		if d.Status != "inactive" {
@@ -293,6 +312,7 @@ func registryCSV(n, bad int) []byte {
 }
 
 func TestRegistryImportAPI(t *testing.T) {
+	t.Parallel()
 	s := newTestServerWith(t, nil, clock.System{}, func(c *config.Config) { c.Uploads.MaxBytes = 64 << 10 })
 	officer := s.as(actor.RoleOfficer)
 	businesses := s.countRows("businesses")

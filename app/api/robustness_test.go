@@ -208,6 +208,7 @@ type hostileCase struct {
 }
 
 func TestRobustnessHostileInput(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, nil)
 	logChanges(t, s)
 	rows := map[string]authzRow{}

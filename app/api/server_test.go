@@ -11,6 +11,7 @@ import (
 )
 
 func TestProblemsForRoutingAndPanics(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, nil)
 	s.e.GET("/test/panic", func(c echo.Context) error { panic("secret internal state: password=hunter2") })
 
@@ -39,6 +40,7 @@ func TestProblemsForRoutingAndPanics(t *testing.T) {
 }
 
 func TestJSONBodyProblems(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, nil)
 	type payload struct {
 		Name  string `json:"name"`
@@ -88,6 +90,7 @@ func TestJSONBodyProblems(t *testing.T) {
 }
 
 func TestHealthAndReadiness(t *testing.T) {
+	t.Parallel()
 	t.Run("ready when migrated", func(t *testing.T) {
 		s := newTestServer(t, nil)
 		if r := s.do(http.MethodGet, "/healthz", nil); r.Code != http.StatusOK {
@@ -110,6 +113,7 @@ func TestHealthAndReadiness(t *testing.T) {
 }
 
 func TestMetricsExposeRequestsAndPool(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, nil)
 	s.do(http.MethodGet, "/healthz", nil)
 	s.do(http.MethodGet, "/nowhere", nil)

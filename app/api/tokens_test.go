@@ -7,10 +7,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/cmptest"
 )
 
 func TestAPITokenLifecycle(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, nil)
 	business := s.newBusiness("factory")
 	company := s.asCompany(business)
@@ -20,10 +23,14 @@ func TestAPITokenLifecycle(t *testing.T) {
 	// A company user's token is for their own business, whatever they send.
 	created := decode[createdTokenResponse](s.call(company, http.MethodPost, "/api/v1/tokens",
 		map[string]any{"name": "  SAP produksi "}), http.StatusCreated)
-	if created.BusinessID != business || created.Name != "SAP produksi" || created.CreatedBy != company.userID ||
-		!strings.HasPrefix(created.Token, "kmt_") || created.Prefix != created.Token[:12] || created.Revoked ||
-		created.LastUsedAt != nil {
-		t.Fatalf("created %+v", created)
+	wantCreated := tokenResponse{BusinessID: business, Name: "SAP produksi", CreatedBy: company.userID, Revoked: false,
+		LastUsedAt: nil}
+	if diff := cmp.Diff(wantCreated, created.tokenResponse,
+		cmptest.Only[tokenResponse]("BusinessID", "Name", "CreatedBy", "Revoked", "LastUsedAt")); diff != "" {
+		t.Fatalf("created (-want +got):\n%s", diff)
+	}
+	if !strings.HasPrefix(created.Token, "kmt_") || created.Prefix != created.Token[:12] {
+		t.Fatalf("created token %q with prefix %q", created.Token, created.Prefix)
 	}
 	if n := s.count(`SELECT count(*) FROM api_tokens WHERE token_hash = sha256(convert_to(?, 'UTF8'))`, created.Token); n != 1 {
 		t.Error("the token is not stored under its SHA-256")
@@ -105,6 +112,7 @@ func TestAPITokenLifecycle(t *testing.T) {
 }
 
 func TestAPITokenProblems(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, nil)
 	officer := s.as(actor.RoleOfficer)
 	company := s.as(actor.RoleCompany)

@@ -7,10 +7,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/cmptest"
 )
 
 func TestCreateUser(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, nil)
 	admin := s.as(actor.RoleAdmin)
 	business := s.newBusiness("factory")
@@ -20,9 +24,11 @@ func TestCreateUser(t *testing.T) {
 		"username": "Budi.Santoso", "name": "  Budi Santoso ", "email": "budi@contoh.co.id",
 		"role": "company", "business_id": business, "password": "rahasia-budi-2025",
 	}), http.StatusCreated)
-	if u.Username != "Budi.Santoso" || u.Name != "Budi Santoso" || u.Role != actor.RoleCompany ||
-		u.BusinessID == nil || *u.BusinessID != business || u.IKMID != nil || !u.Active {
-		t.Fatalf("created %+v", u)
+	wantU := userResponse{Username: "Budi.Santoso", Name: "Budi Santoso", Role: actor.RoleCompany,
+		BusinessID: &business, IKMID: nil, Active: true}
+	if diff := cmp.Diff(wantU, u,
+		cmptest.Only[userResponse]("Username", "Name", "Role", "BusinessID", "IKMID", "Active")); diff != "" {
+		t.Fatalf("created (-want +got):\n%s", diff)
 	}
 	var hash string
 	s.db.Raw(`SELECT password_hash FROM users WHERE id = ?`, u.ID).Row().Scan(&hash)
@@ -84,6 +90,7 @@ func TestCreateUser(t *testing.T) {
 }
 
 func TestListAndGetUsers(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, nil)
 	admin := s.as(actor.RoleAdmin)
 	for range 3 {
@@ -94,8 +101,12 @@ func TestListAndGetUsers(t *testing.T) {
 	company := s.as(actor.RoleCompany)
 
 	list := decode[userList](s.call(admin, http.MethodGet, "/api/v1/users?role=officer&per_page=2", nil), http.StatusOK)
-	if list.Total != 4 || len(list.Items) != 2 || list.PerPage != 2 || list.Page != 1 {
-		t.Errorf("officers page 1: total %d, %d items", list.Total, len(list.Items))
+	if diff := cmp.Diff(userList{Total: 4, Page: 1, PerPage: 2}, list,
+		cmptest.Only[userList]("Total", "Page", "PerPage")); diff != "" {
+		t.Errorf("officers page 1 (-want +got):\n%s", diff)
+	}
+	if len(list.Items) != 2 {
+		t.Errorf("officers page 1: %d items, want 2", len(list.Items))
 	}
 	page2 := decode[userList](s.call(admin, http.MethodGet, "/api/v1/users?role=officer&per_page=2&page=2", nil), http.StatusOK)
 	if len(page2.Items) != 2 || page2.Items[0].ID == list.Items[0].ID || page2.Items[0].ID == list.Items[1].ID {
@@ -136,6 +147,7 @@ func TestListAndGetUsers(t *testing.T) {
 }
 
 func TestUpdateUser(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, nil)
 	admin := s.as(actor.RoleAdmin)
 	business := s.newBusiness("restaurant")
@@ -224,6 +236,7 @@ func TestUpdateUser(t *testing.T) {
 }
 
 func TestResetPassword(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, nil)
 	admin := s.as(actor.RoleAdmin)
 	u := s.as(actor.RoleOfficer)

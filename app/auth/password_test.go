@@ -6,6 +6,7 @@ import (
 )
 
 func TestPasswordHashing(t *testing.T) {
+	t.Parallel()
 	h1, err := HashPassword("kata-sandi-rahasia")
 	if err != nil {
 		t.Fatal(err)

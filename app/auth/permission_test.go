@@ -7,6 +7,7 @@ import (
 )
 
 func TestPermissionTable(t *testing.T) {
+	t.Parallel()
 	user := func(r actor.Role) actor.Actor { return actor.Actor{UserID: 1, Role: r} }
 	token := actor.Actor{TokenID: 9, BusinessID: 3}
 	tests := []struct {

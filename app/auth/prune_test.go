@@ -14,6 +14,7 @@ import (
 )
 
 func TestPrune(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := dbtest.New(t)
 	now := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)

@@ -16,6 +16,7 @@ import (
 // A browser may send any bytes as its User-Agent; a long or malformed one
 // is stored cut and cleaned, never refused with the login.
 func TestIssueSessionStoresAnyUserAgent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := dbtest.New(t)
 	if err := db.Exec(`INSERT INTO users (id, username, name, role, password_hash) VALUES (1, 'uji', 'Uji', 'officer', 'x')`).Error; err != nil {

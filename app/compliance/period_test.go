@@ -9,6 +9,7 @@ import (
 )
 
 func TestParsePeriod(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in, want   string
 		first, end string // first day, last day
@@ -42,6 +43,7 @@ func TestParsePeriod(t *testing.T) {
 }
 
 func TestPeriodInstantsInWIB(t *testing.T) {
+	t.Parallel()
 	q1 := compliance.MustPeriod("2025-Q1")
 	if got := q1.Start().UTC().Format(time.RFC3339); got != "2024-12-31T17:00:00Z" {
 		t.Errorf("Q1 starts %s, want 00:00 clock.WIB on 1 January (17:00 UTC the day before)", got)
@@ -79,6 +81,7 @@ func TestPeriodInstantsInWIB(t *testing.T) {
 }
 
 func TestPeriodSteps(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ p, next, prev string }{
 		{"2025-Q1", "2025-Q2", "2024-Q4"},
 		{"2025-Q4", "2026-Q1", "2025-Q3"},
@@ -109,6 +112,7 @@ func TestPeriodSteps(t *testing.T) {
 }
 
 func TestPeriodMismatch(t *testing.T) {
+	t.Parallel()
 	quarterly := compliance.RuleSet{Version: "2025.1", Period: compliance.Quarterly}
 	for _, tc := range []struct {
 		rules  compliance.RuleSet

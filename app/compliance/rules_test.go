@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"kemitraan/app/compliance"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/dbtest"
@@ -28,15 +31,22 @@ func readShipped(t *testing.T) []byte {
 }
 
 func TestShippedRuleSetHasSpecDefaults(t *testing.T) {
+	t.Parallel()
 	rs, err := compliance.ParseRuleSet(readShipped(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rs.Version != "bekasi-2025" || rs.EffectiveFrom.String() != "2025-01-01" || rs.Period != compliance.Quarterly ||
-		rs.ReportDueDay != 15 || rs.ConfirmationWindowDays != 14 || rs.ResponseWindowDays != 15 ||
-		rs.Thresholds != (compliance.Thresholds{CompliantPercent: 100, PartialMeanPercent: 50}) ||
-		!slices.Equal(rs.Ladder, []string{"SP1", "SP2", "SP3", "recommendation"}) {
-		t.Errorf("rule set: %+v", rs)
+	wantRS := compliance.RuleSet{
+		Version:       "bekasi-2025",
+		EffectiveFrom: compliance.Date{Time: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)},
+		Period:        compliance.Quarterly, ReportDueDay: 15, ConfirmationWindowDays: 14, ResponseWindowDays: 15,
+		Thresholds: compliance.Thresholds{CompliantPercent: 100, PartialMeanPercent: 50},
+		Ladder:     []string{"SP1", "SP2", "SP3", "recommendation"},
+	}
+	// Minimums are checked below; the date is compared as the date it names.
+	if diff := cmp.Diff(wantRS, rs, cmpopts.IgnoreFields(compliance.RuleSet{}, "Title", "Minimums"),
+		cmp.Transformer("date", compliance.Date.String)); diff != "" {
+		t.Errorf("rule set (-want +got):\n%s", diff)
 	}
 	want := map[string]compliance.Minimum{
 		"industrial_estate": {100_000_000, 5, 2}, "factory": {25_000_000, 2, 0}, "hotel": {15_000_000, 3, 1},
@@ -73,6 +83,7 @@ func TestShippedRuleSetHasSpecDefaults(t *testing.T) {
 }
 
 func TestParseRuleSetNamesEveryBadKey(t *testing.T) {
+	t.Parallel()
 	valid := string(readShipped(t))
 	for _, tc := range []struct {
 		name   string
@@ -140,6 +151,7 @@ func TestParseRuleSetNamesEveryBadKey(t *testing.T) {
 }
 
 func TestRuleSetStore(t *testing.T) {
+	t.Parallel()
 	ctx := actor.With(context.Background(), actor.Actor{UserID: 1, Username: "admin", Role: actor.RoleAdmin})
 	db := dbtest.New(t)
 	now := time.Date(2025, 6, 1, 3, 0, 0, 0, time.UTC)
@@ -223,6 +235,7 @@ func TestRuleSetStore(t *testing.T) {
 }
 
 func TestLoadRuleFilesNamesTheFileAndKey(t *testing.T) {
+	t.Parallel()
 	db := dbtest.New(t)
 	dir := t.TempDir()
 	src := strings.Replace(string(readShipped(t)), "ikm_count: 5", "ikm_count: -1", 1)

@@ -73,6 +73,7 @@ func (w *world) totalsOf(business int64, period string) totalsRow {
 // statement, dates at period edges, a deletion) and after each step
 // compares purchase_totals with the same figures recomputed from purchases.
 func TestPurchaseTotalsFollowEveryChange(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	hotel, mall := w.business("hotel"), w.business("modern_retail")
 	ikm1, ikm2, ikm3 := w.ikm(), w.ikm(), w.ikm()
@@ -198,6 +199,7 @@ func TestPurchaseTotalsFollowEveryChange(t *testing.T) {
 // makes from one IKM: neither sees the other's uncommitted row, yet the IKM
 // must count once, not once per transaction.
 func TestPurchaseTotalsUnderConcurrentConfirmations(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	hotel, ikm := w.business("hotel"), w.ikm()
 	first := w.purchase(hotel, ikm, "2025-02-01", 1_000_000, "reported")

@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"gorm.io/gorm"
 
 	"kemitraan/app/compliance"
@@ -81,6 +81,7 @@ var afterQ1Deadline = clock.NewFixed(time.Date(2025, 4, 16, 1, 30, 0, 0, time.UT
 // nothing to change. Either way the period is evaluated once: one row per
 // business, one case each, one audit event per case.
 func TestTwoSchedulersEvaluateOnce(t *testing.T) {
+	t.Parallel()
 	const businesses = 300
 	url, db := world(t, businesses)
 	a, b := replica(t, url, afterQ1Deadline), replica(t, url, afterQ1Deadline)
@@ -143,6 +144,7 @@ func TestTwoSchedulersEvaluateOnce(t *testing.T) {
 // way a replica mid-run does and checks that a run is recorded as skipped
 // and does nothing, then runs once the lock is free.
 func TestRunSkipsWhileAnotherReplicaHoldsTheLock(t *testing.T) {
+	t.Parallel()
 	url, db := world(t, 3)
 	r := replica(t, url, afterQ1Deadline)
 	sqlDB, _ := db.DB()
@@ -175,6 +177,7 @@ func TestRunSkipsWhileAnotherReplicaHoldsTheLock(t *testing.T) {
 }
 
 func TestRunRefusesBadParamsAndRecordsFailures(t *testing.T) {
+	t.Parallel()
 	url, db := world(t, 1)
 	early := replica(t, url, clock.NewFixed(time.Date(2025, 4, 10, 0, 0, 0, 0, time.UTC)))
 	for _, tc := range []struct {
@@ -208,9 +211,14 @@ func TestRunRefusesBadParamsAndRecordsFailures(t *testing.T) {
 	}
 	var stored jobs.RunRecord
 	db.Where("id = ?", rec.ID).Take(&stored)
-	if stored.Outcome != "failed" || stored.Error != "smtp: connection refused" || stored.FinishedAt == nil ||
-		fmt.Sprint(string(stored.Counts)) != `{"sent": 1}` {
-		t.Errorf("stored run %+v counts %s", stored, stored.Counts)
+	type storedRun struct {
+		Outcome, Error, Counts string
+		Finished               bool
+	}
+	want := storedRun{Outcome: "failed", Error: "smtp: connection refused", Counts: `{"sent": 1}`, Finished: true}
+	got := storedRun{Outcome: stored.Outcome, Error: stored.Error, Counts: string(stored.Counts), Finished: stored.FinishedAt != nil}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("stored run (-want +got):\n%s", diff)
 	}
 
 	// A long error whose 2,000th byte falls inside a character (and with a
@@ -234,6 +242,7 @@ func TestRunRefusesBadParamsAndRecordsFailures(t *testing.T) {
 // TestExpireJob ends agreements past their end date and removes long-expired
 // confirmation links, once: a second run finds nothing.
 func TestExpireJob(t *testing.T) {
+	t.Parallel()
 	url, db := world(t, 1)
 	now := clock.NewFixed(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC))
 	r := replica(t, url, now)
@@ -282,6 +291,7 @@ func TestExpireJob(t *testing.T) {
 // activity snapshot exists with what the confirmed purchases say, so the
 // first statistics request does not rebuild it.
 func TestEvaluateRefreshesIKMActivity(t *testing.T) {
+	t.Parallel()
 	url, db := world(t, 3)
 	dbtest.AddIKM(t, db, dbtest.IKM{Name: "Batik Asri"})
 	// Two restaurants buy from the IKM inside Q1; one purchase lies in Q2.

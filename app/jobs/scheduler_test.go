@@ -15,6 +15,7 @@ import (
 // the shutdown time is already used up (as after a long HTTP drain); a run
 // still going is cancelled and named.
 func TestSchedulerStop(t *testing.T) {
+	t.Parallel()
 	spent, cancel := context.WithCancel(context.Background())
 	cancel()
 	for range 50 {

@@ -62,6 +62,7 @@ func msg(to string) notify.Message {
 }
 
 func TestNothingLeavesForARolledBackChange(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := dbtest.New(t)
 	err := db.Transaction(func(tx *gorm.DB) error {
@@ -84,6 +85,7 @@ func TestNothingLeavesForARolledBackChange(t *testing.T) {
 }
 
 func TestDeliverSendsCommittedMessagesOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := dbtest.New(t)
 	err := db.Transaction(func(tx *gorm.DB) error {
@@ -118,6 +120,7 @@ func TestDeliverSendsCommittedMessagesOnce(t *testing.T) {
 }
 
 func TestFailedAttemptsBackOffThenGiveUp(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := dbtest.New(t)
 	if err := notify.Enqueue(ctx, db, t0, msg("a@contoh.id")); err != nil {
@@ -154,6 +157,7 @@ func TestFailedAttemptsBackOffThenGiveUp(t *testing.T) {
 }
 
 func TestBackoffDoublesUpToTheCap(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		n    int
 		want time.Duration
@@ -220,6 +224,7 @@ func fakeSMTP(t *testing.T) (addr string, got <-chan string) {
 }
 
 func TestSMTPSenderSpeaksSMTP(t *testing.T) {
+	t.Parallel()
 	addr, got := fakeSMTP(t)
 	from, _ := mail.ParseAddress("Dinas Perindustrian <noreply@disperin.example>")
 	s := &notify.SMTPSender{Addr: addr, From: from, Timeout: 5 * time.Second}
@@ -246,6 +251,7 @@ func TestSMTPSenderSpeaksSMTP(t *testing.T) {
 // UTF-8 character, which would roll back the whole batch and send its
 // delivered messages again on the next run.
 func TestLongErrorIsCutOnACharacter(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := dbtest.New(t)
 	if err := notify.Enqueue(ctx, db, t0, msg("a@contoh.id")); err != nil {
@@ -257,7 +263,11 @@ func TestLongErrorIsCutOnACharacter(t *testing.T) {
 		t.Fatalf("sent %d failed %d err %v", sent, failed, err)
 	}
 	r := rows(t, db)[0]
-	if r.Attempts != 1 || !strings.HasPrefix(r.LastError, "xé") || len(r.LastError) > 1000 || !utf8.ValidString(r.LastError) {
-		t.Fatalf("row %+v (last_error %d bytes)", r, len(r.LastError))
+	if r.Attempts != 1 {
+		t.Errorf("attempts %d, want 1", r.Attempts)
+	}
+	if !strings.HasPrefix(r.LastError, "xé") || len(r.LastError) > 1000 || !utf8.ValidString(r.LastError) {
+		t.Errorf("last_error of %d bytes (valid UTF-8 %v), want at most 1000 bytes of valid UTF-8 starting \"xé\": %q",
+			len(r.LastError), utf8.ValidString(r.LastError), r.LastError)
 	}
 }

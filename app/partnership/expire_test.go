@@ -40,6 +40,7 @@ func approvedAgreement(t *testing.T, ctx context.Context, svc *partnership.Servi
 }
 
 func TestEndExpiredEndsAgreementsPastTheirEndDate(t *testing.T) {
+	t.Parallel()
 	db := dbtest.New(t)
 	// 1 Jan 2026, 00:30 WIB: 31 Dec 2025 is over, 1 Jan 2026 is not.
 	now := time.Date(2025, 12, 31, 17, 30, 0, 0, time.UTC)

@@ -28,7 +28,9 @@ type Filter struct {
 	IKMID       int64
 	AgreementID int64
 	Status      Status
-	From, To    *time.Time
+	// Answered keeps only purchases no longer awaiting the IKM's answer.
+	Answered bool
+	From, To *time.Time
 	// After is the keyset cursor: the id of the last purchase of the
 	// previous page (lists run newest first).
 	After int64
@@ -99,6 +101,9 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	}
 	if f.Status != "" {
 		q = q.Where("p.status = ?", f.Status)
+	}
+	if f.Answered {
+		q = q.Where("p.status <> ?", StatusReported)
 	}
 	if f.From != nil {
 		q = q.Where("p.purchase_date >= ?", *f.From)

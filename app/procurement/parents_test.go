@@ -17,6 +17,7 @@ import (
 // deleted, truncated or renumbered away from a purchase, even by a
 // transaction that began before the purchase committed.
 func TestPurchaseParentsAreKept(t *testing.T) {
+	t.Parallel()
 	db := dbtest.New(t)
 	business := dbtest.AddBusiness(t, db, dbtest.Business{})
 	ikm := dbtest.AddIKM(t, db, dbtest.IKM{})

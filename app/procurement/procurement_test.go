@@ -11,6 +11,7 @@ import (
 // The whole transition table, status by decision: a confirmed purchase
 // takes no decision at all (it is locked), and nothing leaves a final state.
 func TestTransitionTable(t *testing.T) {
+	t.Parallel()
 	want := map[Status][]Decision{
 		StatusReported:  {Confirm, Dispute, Verify, Reject, WithdrawOwnItem},
 		StatusDisputed:  {Verify, ResolveConfirm, ResolveReject, Reject, WithdrawOwnItem},
@@ -36,6 +37,7 @@ func TestTransitionTable(t *testing.T) {
 }
 
 func TestTextFormats(t *testing.T) {
+	t.Parallel()
 	for n, want := range map[int64]string{0: "Rp0", 999: "Rp999", 1000: "Rp1.000", 1_500_000: "Rp1.500.000",
 		-1_500_000: "-Rp1.500.000", 10_000_000_000: "Rp10.000.000.000"} {
 		if got := format.Rupiah(n); got != want {
@@ -69,6 +71,7 @@ func TestTextFormats(t *testing.T) {
 }
 
 func TestTokensAreSignedAndReproducible(t *testing.T) {
+	t.Parallel()
 	secret := []byte("a-secret-of-at-least-thirty-two-bytes")
 	nonce, err := linkNonce(1234567)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 // A link issued before purchases kept their own (its hash in
 // confirmation_tokens) still opens, answers and is used up like a new one.
 func TestLinksKeptInConfirmationTokensStillWork(t *testing.T) {
+	t.Parallel()
 	db := dbtest.New(t)
 	ctx := actor.With(context.Background(), actor.SystemActor)
 	now := time.Date(2025, 3, 20, 3, 0, 0, 0, time.UTC)

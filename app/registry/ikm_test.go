@@ -6,16 +6,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"kemitraan/app/platform/cmptest"
 	"kemitraan/app/platform/fault"
 	"kemitraan/app/registry"
 )
 
 func TestCreateIKM(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	in := validIKM("8120000000701")
 	i := f.ikm(in)
-	if i.Phone != "+6281310000001" || i.Email != nil || i.Verified || i.Status != "active" || i.KecamatanName != "Tambun Selatan" {
-		t.Fatalf("created %+v", i)
+	wantI := registry.IKM{Phone: "+6281310000001", Email: nil, Verified: false, Status: "active", KecamatanName: "Tambun Selatan"}
+	if diff := cmp.Diff(wantI, i,
+		cmptest.Only[registry.IKM]("Phone", "Email", "Verified", "Status", "KecamatanName")); diff != "" {
+		t.Fatalf("created (-want +got):\n%s", diff)
 	}
 	in2 := validIKM("8120000000702")
 	in2.Email, in2.Phone = " ikm@contoh.id ", "+62 21 890 1234"
@@ -66,6 +71,7 @@ func TestCreateIKM(t *testing.T) {
 }
 
 func TestVerifyAndDeactivateIKM(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	i := f.ikm(validIKM("8120000000801"))
 	f.clk.Advance(24 * time.Hour)
@@ -108,6 +114,7 @@ func TestVerifyAndDeactivateIKM(t *testing.T) {
 }
 
 func TestIKMScopingAndList(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	specs := []struct{ nib, name, sector, kec string }{
 		{"8120000000901", "Batik Asri", "batik", "3216080"},
@@ -178,6 +185,7 @@ func TestIKMScopingAndList(t *testing.T) {
 }
 
 func TestListKecamatan(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	k, err := f.svc.ListKecamatan(officer)
 	if err != nil || len(k) != 23 || k[0].Name != "Babelan" {

@@ -6,9 +6,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
 
+	"kemitraan/app/platform/cmptest"
 	"kemitraan/app/platform/fault"
 	"kemitraan/app/registry"
 )
@@ -38,6 +41,7 @@ func importErrors(t *testing.T, err error) []fault.FieldError {
 }
 
 func TestImportIsAllOrNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	// Row 317 of 500 names a kecamatan that does not exist: line 318, as the
 	// header is line 1.
@@ -46,8 +50,12 @@ func TestImportIsAllOrNothing(t *testing.T) {
 	})
 	_, err := f.svc.ImportBusinesses(officer, registry.ImportFile{Name: "usaha.csv", Data: data}, false)
 	errs := importErrors(t, err)
-	if len(errs) != 1 || errs[0].Line != 318 || errs[0].Field != "kecamatan" || !strings.Contains(errs[0].Reason, "Atlantis") {
-		t.Fatalf("errors %+v, want one on line 318, column kecamatan", errs)
+	if diff := cmp.Diff([]fault.FieldError{{Line: 318, Field: "kecamatan"}}, errs,
+		cmptest.Only[fault.FieldError]("Line", "Field")); diff != "" {
+		t.Fatalf("errors, want one on line 318, column kecamatan (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(errs[0].Reason, "Atlantis") {
+		t.Fatalf("reason %q does not name the value", errs[0].Reason)
 	}
 	if fe, _ := fault.As(err); fe.Extra["invalid_rows"] != 1 {
 		t.Errorf("extra %v", fe.Extra)
@@ -73,9 +81,11 @@ func TestImportIsAllOrNothing(t *testing.T) {
 	if b, err = f.svc.GetBusiness(officer, f.idOf("businesses", "9130000000007")); err != nil {
 		t.Fatal(err)
 	}
-	if b.ContactPhone != "+6281234560007" || !slices.Equal(b.KBLI, []string{"55110", "56101"}) || b.EmployeeCount != 7 ||
-		b.Status != "active" || b.RegisteredAt.Format("2006-01-02") != "2024-01-15" {
-		t.Errorf("imported %+v", b)
+	wantB := registry.Business{ContactPhone: "+6281234560007", KBLI: []string{"55110", "56101"}, EmployeeCount: 7,
+		Status: "active", RegisteredAt: time.Date(2024, 1, 15, 0, 0, 0, 0, time.UTC)}
+	if diff := cmp.Diff(wantB, b, asDate,
+		cmptest.Only[registry.Business]("ContactPhone", "KBLI", "EmployeeCount", "Status", "RegisteredAt")); diff != "" {
+		t.Errorf("imported (-want +got):\n%s", diff)
 	}
 	var rows, inserted int
 	f.db.Raw(`SELECT (after->>'rows')::int, jsonb_array_length(after->'inserted_nibs') FROM audit_events WHERE action = 'business.import'`).
@@ -107,6 +117,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 }
 
 func TestImportDryRunWritesNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.business(validBusiness("9130000000001")) // the file updates this one
 	events := f.count("audit_events")
@@ -135,6 +146,7 @@ func TestImportDryRunWritesNothing(t *testing.T) {
 }
 
 func TestImportReportsEveryBadRow(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	hotel := validBusiness("9120000000901")
 	f.business(hotel)
@@ -190,6 +202,7 @@ func TestImportReportsEveryBadRow(t *testing.T) {
 }
 
 func TestImportEstatesAndFactories(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	estate := validBusiness("9130000000001")
 	estate.Category = "industrial_estate"
@@ -219,6 +232,7 @@ func TestImportEstatesAndFactories(t *testing.T) {
 }
 
 func TestImportXLSX(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	wb := excelize.NewFile()
 	rows := [][]any{
@@ -246,17 +260,22 @@ func TestImportXLSX(t *testing.T) {
 	}
 	estate, _ := f.svc.GetBusiness(officer, f.idOf("businesses", "9130000000001"))
 	factory, _ := f.svc.GetBusiness(officer, f.idOf("businesses", "9130000000002"))
-	if estate.Category != "industrial_estate" || estate.KecamatanCode != "3216060" ||
-		estate.RegisteredAt.Format("2006-01-02") != "2024-01-01" || estate.ContactPhone != "+6281298765432" {
-		t.Errorf("estate %+v", estate)
+	wantEstate := registry.Business{Category: "industrial_estate", KecamatanCode: "3216060",
+		RegisteredAt: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), ContactPhone: "+6281298765432"}
+	if diff := cmp.Diff(wantEstate, estate, asDate,
+		cmptest.Only[registry.Business]("Category", "KecamatanCode", "RegisteredAt", "ContactPhone")); diff != "" {
+		t.Errorf("estate (-want +got):\n%s", diff)
 	}
-	if factory.ParentID == nil || *factory.ParentID != estate.ID || factory.RegisteredAt.Format("2006-01-02") != "2024-02-15" ||
-		factory.ContactPhone != "+62218901234" {
-		t.Errorf("factory %+v", factory)
+	wantFactory := registry.Business{ParentID: &estate.ID, RegisteredAt: time.Date(2024, 2, 15, 0, 0, 0, 0, time.UTC),
+		ContactPhone: "+62218901234"}
+	if diff := cmp.Diff(wantFactory, factory, asDate,
+		cmptest.Only[registry.Business]("ParentID", "RegisteredAt", "ContactPhone")); diff != "" {
+		t.Errorf("factory (-want +got):\n%s", diff)
 	}
 }
 
 func TestImportIKMs(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	existing := f.ikm(validIKM("8130000000001"))
 	if _, err := f.svc.VerifyIKM(officer, existing.ID, true); err != nil {
@@ -277,12 +296,16 @@ func TestImportIKMs(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	got, _ := f.svc.GetIKM(officer, existing.ID)
-	if got.Name != "Batik Uji Baru" || !got.Verified || got.Status != "inactive" || got.MonthlyCapacity != 6_000_000 || got.Email != nil {
-		t.Errorf("updated IKM %+v: verification and status must survive an import", got)
+	wantGot := registry.IKM{Name: "Batik Uji Baru", Verified: true, Status: "inactive", MonthlyCapacity: 6_000_000, Email: nil}
+	if diff := cmp.Diff(wantGot, got,
+		cmptest.Only[registry.IKM]("Name", "Verified", "Status", "MonthlyCapacity", "Email")); diff != "" {
+		t.Errorf("updated IKM: verification and status must survive an import (-want +got):\n%s", diff)
 	}
 	fresh, _ := f.svc.GetIKM(officer, f.idOf("ikms", "8130000000002"))
-	if fresh.Phone != "+6281310000002" || fresh.Email == nil || *fresh.Email != "dadang@contoh.id" || fresh.Verified || fresh.Status != "active" {
-		t.Errorf("new IKM %+v", fresh)
+	wantFresh := registry.IKM{Phone: "+6281310000002", Email: new("dadang@contoh.id"), Verified: false, Status: "active"}
+	if diff := cmp.Diff(wantFresh, fresh,
+		cmptest.Only[registry.IKM]("Phone", "Email", "Verified", "Status")); diff != "" {
+		t.Errorf("new IKM (-want +got):\n%s", diff)
 	}
 
 	bad := "nib,nama,sektor,kecamatan,telepon,kapasitas_bulanan,kontak_publik\n" +
@@ -303,6 +326,7 @@ func TestImportIKMs(t *testing.T) {
 }
 
 func TestImportRefusesWhatIsNoTable(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	_, err := f.svc.ImportIKMs(officer, registry.ImportFile{Name: "foto.csv", Data: []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")}, false)
 	fe, ok := fault.As(err)

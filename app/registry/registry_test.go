@@ -8,10 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"gorm.io/gorm"
 
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/clock"
+	"kemitraan/app/platform/cmptest"
 	"kemitraan/app/platform/dbtest"
 	"kemitraan/app/platform/fault"
 	"kemitraan/app/registry"
@@ -126,6 +128,7 @@ func fieldsOf(t *testing.T, err error, kind fault.Kind) []string {
 }
 
 func TestNormalisePhone(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in, want string
 		ok       bool
@@ -154,12 +157,18 @@ func TestNormalisePhone(t *testing.T) {
 }
 
 func TestCreateBusiness(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	b := f.business(validBusiness("9120000000101"))
-	if b.ID == 0 || b.Status != "active" || b.ContactPhone != "+6281234567890" || b.KecamatanName != "Cikarang Utara" ||
-		!slices.Equal(b.KBLI, []string{"55110", "56101"}) || !b.RegisteredAt.Equal(time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)) ||
-		!b.CreatedAt.Equal(now) {
-		t.Fatalf("created %+v", b)
+	if b.ID == 0 {
+		t.Fatalf("created without an id: %+v", b)
+	}
+	wantB := registry.Business{Status: "active", ContactPhone: "+6281234567890", KecamatanName: "Cikarang Utara",
+		KBLI: []string{"55110", "56101"}, RegisteredAt: time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC), CreatedAt: now}
+	// cmp compares the times with their Equal method.
+	if diff := cmp.Diff(wantB, b, cmptest.Only[registry.Business]("Status", "ContactPhone", "KecamatanName", "KBLI",
+		"RegisteredAt", "CreatedAt")); diff != "" {
+		t.Fatalf("created (-want +got):\n%s", diff)
 	}
 	got, err := f.svc.GetBusiness(officer, b.ID)
 	if err != nil || !slices.Equal(got.KBLI, b.KBLI) || got.NIB != b.NIB {
@@ -194,6 +203,7 @@ func TestCreateBusiness(t *testing.T) {
 }
 
 func TestCreateBusinessRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	hotel := f.business(validBusiness("9120000000200"))
 	before := f.count("businesses")
@@ -257,6 +267,7 @@ func TestCreateBusinessRejectsBadInput(t *testing.T) {
 }
 
 func TestUpdateBusiness(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	estateIn := validBusiness("9120000000301")
 	estateIn.Category = "industrial_estate"
@@ -273,9 +284,11 @@ func TestUpdateBusiness(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Name != "PT Uji Baru" || got.EmployeeCount != 300 || !slices.Equal(got.KBLI, []string{"24101"}) ||
-			!got.RegisteredAt.Equal(factory.RegisteredAt) || !got.UpdatedAt.Equal(now.Add(time.Hour)) || !got.CreatedAt.Equal(now) {
-			t.Errorf("updated %+v", got)
+		want := registry.Business{Name: "PT Uji Baru", EmployeeCount: 300, KBLI: []string{"24101"},
+			RegisteredAt: factory.RegisteredAt, UpdatedAt: now.Add(time.Hour), CreatedAt: now}
+		if diff := cmp.Diff(want, got, cmptest.Only[registry.Business]("Name", "EmployeeCount", "KBLI", "RegisteredAt",
+			"UpdatedAt", "CreatedAt")); diff != "" {
+			t.Errorf("updated (-want +got):\n%s", diff)
 		}
 		var before, after string
 		f.db.Raw(`SELECT before->>'name', after->>'name' FROM audit_events WHERE action = 'business.update' AND entity_id = ?`,
@@ -334,6 +347,7 @@ func TestUpdateBusiness(t *testing.T) {
 }
 
 func TestDeactivateBusiness(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	b := f.business(validBusiness("9120000000401"))
 	got, err := f.svc.DeactivateBusiness(officer, b.ID)
@@ -360,6 +374,7 @@ func TestDeactivateBusiness(t *testing.T) {
 }
 
 func TestBusinessScoping(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	own := f.business(validBusiness("9120000000501"))
 	other := f.business(validBusiness("9120000000502"))
@@ -399,6 +414,7 @@ func TestBusinessScoping(t *testing.T) {
 }
 
 func TestListBusinesses(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	specs := []struct {
 		nib, name, category, kec string

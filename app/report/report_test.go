@@ -95,6 +95,7 @@ func (w *world) purchaseValue(period string) int64 {
 // shortly before a rebuild (that may have committed after it) still counts
 // as news.
 func TestIKMActivitySnapshotFollowsConfirmations(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2025, 4, 20, 1, 0, 0, 0, time.UTC)
 	w := newWorld(t, now)
 	b, i := w.business("PT Uji", "factory"), w.ikm()
@@ -160,6 +161,7 @@ func TestIKMActivitySnapshotFollowsConfirmations(t *testing.T) {
 }
 
 func TestPublicStatsAreCachedForFiveMinutes(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2025, 4, 20, 1, 0, 0, 0, time.UTC)
 	w := newWorld(t, now)
 	b := w.business("PT Uji", "factory")
@@ -184,6 +186,7 @@ func TestPublicStatsAreCachedForFiveMinutes(t *testing.T) {
 }
 
 func TestPublicGroupsSuppressSmallOnes(t *testing.T) {
+	t.Parallel()
 	g := func(key string, base int64) GroupStats {
 		return GroupStats{Key: key, Evaluated: base, Rate: newRate(base, base/2)}
 	}
@@ -217,6 +220,7 @@ func TestPublicGroupsSuppressSmallOnes(t *testing.T) {
 }
 
 func TestDecodeCursorRefusesForgedValues(t *testing.T) {
+	t.Parallel()
 	enc := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 	shortfall := listSorts["shortfall"]
 	for _, tc := range []struct {
@@ -246,6 +250,7 @@ func TestDecodeCursorRefusesForgedValues(t *testing.T) {
 // The export writes the same rows in the same order as the list's pages,
 // and text a spreadsheet would run as a formula is defused.
 func TestCSVExportMatchesTheListAndDefusesFormulas(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, time.Date(2025, 4, 20, 1, 0, 0, 0, time.UTC))
 	names := []string{"=HYPERLINK(\"http://x\")", "+62 Usaha", "@Usaha", "-Usaha Minus", "PT Biasa"}
 	for i, n := range names {
@@ -296,6 +301,7 @@ func TestCSVExportMatchesTheListAndDefusesFormulas(t *testing.T) {
 // A company user reading the list through the domain sees its own business
 // only (the API's permission table keeps it out in the first place).
 func TestSanctionListIsScoped(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, time.Date(2025, 4, 20, 1, 0, 0, 0, time.UTC))
 	own, other := w.business("PT Sendiri", "factory"), w.business("PT Lain", "factory")
 	w.evaluation(own, "non_compliant", 25_000_000, 0)

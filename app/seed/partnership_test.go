@@ -12,6 +12,7 @@ import (
 )
 
 func TestDemoPartnershipsAreApprovedDocumentedAndIdempotent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := dbtest.New(t)
 	store := files.NewStore(t.TempDir(), 10<<20, clock.System{})

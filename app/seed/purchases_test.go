@@ -11,6 +11,7 @@ import (
 )
 
 func TestDemoPurchasesAreIdempotent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := dbtest.New(t)
 	svc := procurement.New(db, clock.System{}, procurement.Config{MaxAmount: 10_000_000_000, ImportMaxRows: 10,

@@ -9,6 +9,7 @@ import (
 )
 
 func TestDemoReportsCoverEveryReportStatus(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := dbtest.New(t)
 	if _, err := seed.DemoData(ctx, db); err != nil {

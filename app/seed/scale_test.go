@@ -4,11 +4,13 @@ import (
 	"context"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"kemitraan/app/platform/dbtest"
 	"kemitraan/app/seed"
 )
 
 func TestScaleDataIsSetBasedAndRepeatable(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := dbtest.New(t)
 	sc := seed.Scale{Businesses: 200, Purchases: 8000, IKMs: 50}
@@ -16,9 +18,9 @@ func TestScaleDataIsSetBasedAndRepeatable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first.Businesses != 200 || first.Purchases != 8000 || first.IKMs != 50 || first.Agreements != 20 ||
-		first.Outlets != 10 || first.Reports != 180 {
-		t.Fatalf("first run: %+v", first)
+	want := seed.ScaleResult{Businesses: 200, Purchases: 8000, IKMs: 50, Agreements: 20, Outlets: 10, Reports: 180}
+	if diff := cmp.Diff(want, first); diff != "" {
+		t.Fatalf("first run (-want +got):\n%s", diff)
 	}
 	again, err := seed.ScaleData(ctx, db, sc)
 	if err != nil || again != (seed.ScaleResult{}) {

@@ -15,6 +15,7 @@ import (
 )
 
 func TestSeedIsIdempotent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := dbtest.New(t) // the migrations carry the reference data
 	rows := func(table string) int64 {

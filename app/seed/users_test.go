@@ -10,6 +10,7 @@ import (
 )
 
 func TestDemoAccounts(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := dbtest.New(t)
 	if _, err := seed.DemoData(ctx, db); err != nil {

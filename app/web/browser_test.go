@@ -29,11 +29,12 @@ import (
 //go:embed testdata/axe.min.js
 var axeSource string
 
-// viewports are a common Android phone and an office desktop.
+// viewports are a common Android phone, the narrowest phone a page must
+// work on, and an office desktop.
 var viewports = []struct {
 	name          string
 	width, height int64
-}{{"ponsel", 390, 844}, {"desktop", 1280, 900}}
+}{{"ponsel", 390, 844}, {"sempit", 320, 640}, {"desktop", 1280, 900}}
 
 var (
 	browserOnce sync.Once
@@ -211,6 +212,11 @@ func (tb *tab) check(name string) {
 		tb.do(chromedp.EmulateViewport(vp.width, vp.height))
 		for _, v := range tb.axe() {
 			tb.t.Errorf("%s at %s: %s", name, vp.name, v)
+		}
+		// The page itself never scrolls sideways; a wide table scrolls in
+		// its own box.
+		if w := value(tb, chromedp.EvaluateAsDevTools[int64](`document.documentElement.scrollWidth`)); w > vp.width {
+			tb.t.Errorf("%s at %s: the page is %d px wide, wider than the screen", name, vp.name, w)
 		}
 		png := value(tb, chromedp.FullScreenshot(100))
 		dir := filepath.Join("..", "..", ".screenshots")

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -57,33 +58,14 @@ func (p *Pages) ikmPurchases(c echo.Context) error {
 		}
 		v.Awaiting = awaiting.Items
 		// Soonest deadline first.
-		for i := 1; i < len(v.Awaiting); i++ {
-			for j := i; j > 0 && v.Awaiting[j].ConfirmBy.Before(v.Awaiting[j-1].ConfirmBy); j-- {
-				v.Awaiting[j], v.Awaiting[j-1] = v.Awaiting[j-1], v.Awaiting[j]
-			}
-		}
+		slices.SortStableFunc(v.Awaiting, func(a, b procurement.Purchase) int { return a.ConfirmBy.Compare(b.ConfirmBy) })
 	}
-	// The rest, newest first, a page at a time; "awaiting" ones are listed
-	// above, so they are left out here.
-	for len(v.Others) < ikmPageSize {
-		page, err := p.svc.Purchases.List(ctx, procurement.Filter{After: after, Limit: ikmPageSize})
-		if err != nil {
-			return err
-		}
-		for _, pu := range page.Items {
-			if pu.Status != procurement.StatusReported && len(v.Others) < ikmPageSize {
-				v.Others = append(v.Others, pu)
-				v.Next = pu.ID
-			}
-		}
-		if page.NextCursor == 0 {
-			if len(v.Others) < ikmPageSize {
-				v.Next = 0
-			}
-			break
-		}
-		after = page.NextCursor
+	// The answered ones, newest first, a page at a time.
+	page, err := p.svc.Purchases.List(ctx, procurement.Filter{Answered: true, After: after, Limit: ikmPageSize})
+	if err != nil {
+		return err
 	}
+	v.Others, v.Next = page.Items, page.NextCursor
 	return p.render(c, http.StatusOK, "ikm_purchases", p.newPage(c, msg("ikm.purchases.title"), v))
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/dbtest"
 )
 
@@ -175,4 +176,21 @@ func cookieOf(p page, name string) *http.Cookie {
 		}
 	}
 	return nil
+}
+
+// TestOutagePage: with the database gone a browser gets a page that says
+// to try again, with Retry-After, not a stack trace or JSON.
+func TestOutagePage(t *testing.T) {
+	through, proxy, _ := dbtest.NewProxied(t)
+	s := newSiteOn(t, through, clock.NewFixed(now))
+	b := s.browser()
+	b.get("/").must(t, http.StatusOK)
+	proxy.Down()
+	p := b.get("/").must(t, http.StatusServiceUnavailable, "<h1>Layanan sedang sibuk</h1>", "coba lagi sebentar lagi",
+		"(021) 89970001")
+	if p.header.Get("Retry-After") == "" || !strings.HasPrefix(p.header.Get("Content-Type"), "text/html") {
+		t.Errorf("outage page headers: %v", p.header)
+	}
+	proxy.Up()
+	b.get("/").must(t, http.StatusOK)
 }

@@ -3,6 +3,7 @@ package database
 import "testing"
 
 func TestLikeContaining(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"batik":  "%batik%",
 		"50%":    `%50\%%`,

@@ -9,6 +9,7 @@ import (
 )
 
 func TestMigrationsUpDownUp(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := dbtest.NewEmpty(t)
 	sqlDB, err := db.DB()
@@ -64,6 +65,7 @@ func TestMigrationsUpDownUp(t *testing.T) {
 }
 
 func TestUniqueViolationIsRecognised(t *testing.T) {
+	t.Parallel()
 	db := dbtest.New(t)
 	err := db.Exec(`INSERT INTO kecamatan (code, name) VALUES ('3216010', 'Duplikat')`).Error
 	constraint, ok := database.UniqueViolation(err)

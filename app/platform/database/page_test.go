@@ -6,6 +6,7 @@ import (
 )
 
 func TestPageSize(t *testing.T) {
+	t.Parallel()
 	for limit, want := range map[int]int{-1: DefaultPageSize, 0: DefaultPageSize, 1: 1, 200: 200, 201: MaxPageSize} {
 		if got := PageSize(limit); got != want {
 			t.Errorf("PageSize(%d) = %d, want %d", limit, got, want)
@@ -14,6 +15,7 @@ func TestPageSize(t *testing.T) {
 }
 
 func TestKeysetPage(t *testing.T) {
+	t.Parallel()
 	id := func(n int64) int64 { return n * 10 }
 	for _, tc := range []struct {
 		name     string

@@ -33,6 +33,7 @@ func openPool(t *testing.T, edit func(*config.Database)) *gorm.DB {
 // another fails after the acquire timeout, through every way gorm reaches
 // the pool, instead of waiting for ever.
 func TestPoolRefusesASecondConnectionAfterTheAcquireTimeout(t *testing.T) {
+	t.Parallel()
 	db := openPool(t, func(c *config.Database) {
 		c.MaxOpenConns, c.MaxIdleConns, c.AcquireTimeout = 1, 1, 150*time.Millisecond
 	})
@@ -95,6 +96,7 @@ func TestPoolRefusesASecondConnectionAfterTheAcquireTimeout(t *testing.T) {
 
 // Every connection starts with the configured server-side timeouts.
 func TestConnectionsCarryServerTimeouts(t *testing.T) {
+	t.Parallel()
 	db := openPool(t, func(c *config.Database) {
 		c.StatementTimeout, c.IdleInTransactionTimeout = 1500*time.Millisecond, 2*time.Minute
 	})

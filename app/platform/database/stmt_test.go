@@ -3,6 +3,7 @@ package database
 import "testing"
 
 func TestBind(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"SELECT ?":                          "SELECT $1",
 		"INSERT INTO t VALUES (?, ?, 'a?')": "INSERT INTO t VALUES ($1, $2, 'a?')",

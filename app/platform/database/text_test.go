@@ -6,6 +6,7 @@ import (
 )
 
 func TestText(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		max  int
