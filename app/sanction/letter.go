@@ -81,10 +81,6 @@ type letterData struct {
 	VerificationURL  string
 }
 
-func decimal(f float64) string {
-	return strings.Replace(strconv.FormatFloat(f, 'f', 2, 64), ".", ",", 1)
-}
-
 var ordinals = []string{"", "Pertama", "Kedua", "Ketiga", "Keempat", "Kelima", "Keenam", "Ketujuh", "Kedelapan", "Kesembilan"}
 
 func ordinal(rungName string) string {
@@ -143,7 +139,7 @@ func (d letterData) shortfallRows() [][5]string {
 		if f.TargetOutletSlots > 0 {
 			gap := max(float64(f.TargetOutletSlots)-f.RealisedOutletSlots, 0)
 			rows = append(rows, [5]string{label, "Slot tempat bagi IKM (rerata)", fmt.Sprintf("%d slot", f.TargetOutletSlots),
-				decimal(f.RealisedOutletSlots) + " slot", shortOf(decimal(gap)+" slot", gap == 0)})
+				format.Decimal(f.RealisedOutletSlots, 2) + " slot", shortOf(format.Decimal(gap, 2)+" slot", gap == 0)})
 			label = ""
 		}
 		report := "disampaikan tepat waktu"

@@ -1,11 +1,14 @@
 package web_test
 
 import (
+	"context"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"kemitraan/app/compliance"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/dbtest"
 )
@@ -257,4 +260,41 @@ func TestBrowserLetterVerification(t *testing.T) {
 	tb.check("verifikasi-asli")
 	tb.open("/verifikasi/ZZZZZZZZZZ")
 	tb.check("verifikasi-tidak-dikenal")
+}
+
+// TestBrowserCompanyReportsAPurchase: a company user, JavaScript off, finds
+// the IKM by name, reports a purchase, reads it back and withdraws it.
+func TestBrowserCompanyReportsAPurchase(t *testing.T) {
+	s := newSite(t)
+	business := dbtest.AddBusiness(t, s.db, dbtest.Business{Name: "PT Hotel Kencana", Category: "hotel"})
+	ikm := dbtest.AddIKM(t, s.db, dbtest.IKM{Name: "Batik Tulis Sekar"})
+	if _, err := compliance.LoadRuleFiles(context.Background(), s.db, filepath.Join("..", "..", "config", "rules"), s.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	username, password := s.user(actor.RoleCompany, business, 0)
+	tb := s.tab(t, false)
+	tb.open("/masuk")
+	tb.do(chromedpType("#username", username), chromedpType("#password", password))
+	tb.submit(`form.form button[type="submit"]`)
+	if h := tb.heading(); h != "Periode ini: PT Hotel Kencana" {
+		t.Fatalf("company home: %q", h)
+	}
+	tb.check("perusahaan-beranda")
+	tb.open("/perusahaan/pembelian/baru")
+	tb.check("perusahaan-lapor")
+	tb.do(chromedpType("#cari", "Sekar"))
+	tb.submit(`form.form-inline button[type="submit"]`)
+	tb.do(chromedpClick(`label[for="ikm-` + strconv.FormatInt(ikm, 10) + `"]`))
+	tb.do(chromedpType("#invoice_number", "INV/2025/100"), chromedpType("#purchase_date", "2025-03-06"),
+		chromedpType("#description", "Seragam batik"), chromedpType("#amount", "7.500.000"))
+	tb.submit(`form[enctype] button[type="submit"]`)
+	if h := tb.heading(); h != "Pembelian INV/2025/100" {
+		t.Fatalf("after reporting: %q\n%s", h, tb.text())
+	}
+	tb.check("perusahaan-pembelian-rinci")
+	tb.open("/perusahaan/pembelian")
+	tb.check("perusahaan-pembelian")
+	if s.count(`SELECT count(*) FROM purchases WHERE invoice_number = 'INV/2025/100' AND amount = 7500000`) != 1 {
+		t.Fatal("the purchase is not stored as typed")
+	}
 }

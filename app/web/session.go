@@ -189,8 +189,11 @@ func (p *Pages) changePassword(c echo.Context) error {
 
 // homeOf is where a role starts after logging in.
 func homeOf(r actor.Role) string {
-	if r == actor.RoleIKM {
+	switch r {
+	case actor.RoleIKM:
 		return "/ikm"
+	case actor.RoleCompany:
+		return "/perusahaan"
 	}
 	return "/"
 }

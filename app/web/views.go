@@ -113,6 +113,11 @@ func (p *Pages) nav(a actor.Actor, current string) []navItem {
 			navItem{Label: msg("nav.ikm.sales"), Href: "/ikm/penjualan"},
 			navItem{Label: msg("nav.ikm.profile"), Href: "/ikm/profil"})
 	}
+	if a.Role == actor.RoleCompany {
+		items = append(items, navItem{Label: msg("nav.company.home"), Href: "/perusahaan"},
+			navItem{Label: msg("nav.company.purchases"), Href: "/perusahaan/pembelian"},
+			navItem{Label: msg("nav.company.report"), Href: "/perusahaan/pembelian/baru"})
+	}
 	if a.Authenticated() && auth.Allowed(a, auth.PermSessionOwn) {
 		items = append(items, navItem{Label: msg("nav.password"), Href: "/akun/kata-sandi"})
 	}
@@ -145,6 +150,7 @@ func (p *Pages) funcs() template.FuncMap {
 		"date":      format.Date,
 		"when":      format.Time,
 		"percent":   format.Percent,
+		"decimal":   format.Decimal,
 		"period":    periodLabel,
 		"deref":     func(t *time.Time) time.Time { return *t },
 		"status":    func(s string) (string, error) { return translate("status." + s) },

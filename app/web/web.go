@@ -80,6 +80,7 @@ func (p *Pages) routes() []pageRoute {
 		p.sessionRoutes(),
 		p.confirmationRoutes(),
 		p.ikmRoutes(),
+		p.companyRoutes(),
 		p.verifyRoutes(),
 	} {
 		all = append(all, group...)

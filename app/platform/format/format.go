@@ -68,3 +68,8 @@ func Percent(share float64) string {
 	s = strings.TrimSuffix(s, ".0")
 	return strings.Replace(s, ".", ",", 1) + "%"
 }
+
+// Decimal writes f with places decimals and a decimal comma: 1,25.
+func Decimal(f float64, places int) string {
+	return strings.Replace(strconv.FormatFloat(f, 'f', places, 64), ".", ",", 1)
+}

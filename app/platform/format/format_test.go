@@ -23,6 +23,8 @@ func TestFormats(t *testing.T) {
 		{Percent(2.0 / 3), "66,7%"},
 		{Percent(0), "0%"},
 		{Month(13), ""},
+		{Decimal(1.255, 2), "1,25"},
+		{Decimal(0, 2), "0,00"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {

@@ -1,0 +1,313 @@
+package web
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"kemitraan/app/auth"
+	"kemitraan/app/platform/fault"
+	"kemitraan/app/platform/format"
+	"kemitraan/app/procurement"
+	"kemitraan/app/report"
+)
+
+// The company's portal: the open period at a glance with its task list,
+// and the purchases it reports. A company user sees only its own business:
+// the domain scopes every read, so another's record is a 404 page.
+
+func (p *Pages) companyRoutes() []pageRoute {
+	return []pageRoute{
+		{method: http.MethodGet, path: "/perusahaan", perm: auth.PermStatsOwn, handler: p.companyHome},
+		{method: http.MethodGet, path: "/perusahaan/pembelian", perm: auth.PermPurchasesReport, handler: p.companyPurchases},
+		{method: http.MethodGet, path: "/perusahaan/pembelian/baru", perm: auth.PermPurchasesReport, handler: p.purchaseForm},
+		{method: http.MethodPost, path: "/perusahaan/pembelian/baru", perm: auth.PermPurchasesReport, handler: p.reportPurchase},
+		{method: http.MethodGet, path: "/perusahaan/pembelian/:id", perm: auth.PermPurchasesReport, handler: p.companyPurchase},
+		{method: http.MethodPost, path: "/perusahaan/pembelian/:id/tarik", perm: auth.PermPurchasesReport, handler: p.withdrawPurchase},
+	}
+}
+
+// task is one line of the period's task list.
+type task struct {
+	Label, Status, Detail, Href string
+}
+
+// Task states, as UI.md names them.
+const (
+	taskDone       = "done"
+	taskNotStarted = "not_started"
+	taskInProgress = "in_progress"
+	taskCannot     = "cannot_start"
+)
+
+type companyHomeView struct {
+	D        report.Dashboard
+	Awaiting int  // purchases awaiting the IKM's answer
+	Late     int  // of which past their window
+	More     bool // there are more than were counted
+	Tasks    []task
+}
+
+func (p *Pages) companyHome(c echo.Context) error {
+	ctx := c.Request().Context()
+	d, err := p.svc.Reports.CompanyDashboard(ctx)
+	if err != nil {
+		return err
+	}
+	awaiting, err := p.svc.Purchases.List(ctx, procurement.Filter{Status: procurement.StatusReported,
+		Limit: procurement.MaxPageSize})
+	if err != nil {
+		return err
+	}
+	v := companyHomeView{D: d, Awaiting: len(awaiting.Items), More: awaiting.NextCursor != 0}
+	now := p.clock.Now()
+	for _, pu := range awaiting.Items {
+		if !now.Before(pu.ConfirmBy) {
+			v.Late++
+		}
+	}
+	v.Tasks = companyTasks(d, v.Awaiting, v.Late)
+	return p.render(c, http.StatusOK, "company_home", p.newPage(c, msg("company.home.title", d.Name), v))
+}
+
+// companyTasks is the period's task list from the dashboard's figures.
+func companyTasks(d report.Dashboard, awaiting, late int) []task {
+	state := func(target, realised int64) string {
+		switch {
+		case target <= 0 || realised >= target:
+			return taskDone
+		case realised > 0:
+			return taskInProgress
+		}
+		return taskNotStarted
+	}
+	purchases := task{Label: msg("company.task.purchases"), Href: "/perusahaan/pembelian/baru",
+		Status: state(d.PurchaseValue.Target, d.PurchaseValue.Realised),
+		Detail: msg("company.task.purchases_detail", format.Rupiah(d.PurchaseValue.Realised), format.Rupiah(d.PurchaseValue.Target))}
+	confirm := task{Label: msg("company.task.confirmations"), Href: "/perusahaan/pembelian?status=reported", Status: taskDone,
+		Detail: msg("company.task.confirmations_none")}
+	if d.PurchaseValue.Realised == 0 && awaiting == 0 {
+		confirm.Status = taskNotStarted
+	}
+	if awaiting > 0 {
+		confirm.Status, confirm.Detail = taskInProgress, msg("company.task.confirmations_detail", awaiting, late)
+	}
+	outlets := task{Label: msg("company.task.outlets"), Status: taskDone, Detail: msg("company.task.outlets_none")}
+	if d.OutletSlots.Target > 0 {
+		outlets.Detail = msg("company.task.outlets_detail", format.Decimal(d.OutletSlots.Realised, 2),
+			d.OutletSlots.Target)
+		switch {
+		case d.OutletSlots.Missing <= 0:
+			outlets.Status = taskDone
+		case d.OutletSlots.Realised > 0:
+			outlets.Status = taskInProgress
+		default:
+			outlets.Status = taskNotStarted
+		}
+	}
+	periodReport := task{Label: msg("company.task.report"), Status: taskCannot,
+		Detail: msg("company.task.report_detail", format.Date(d.Period.LastDay()), format.Date(d.ReportDue))}
+	return []task{purchases, confirm, outlets, periodReport}
+}
+
+type purchaseListView struct {
+	Items     []procurement.Purchase
+	Status    string
+	Period    string
+	Statuses  []procurement.Status
+	Next      string
+	Filtered  bool
+	ReportURL string
+}
+
+func (p *Pages) companyPurchases(c echo.Context) error {
+	after, err := cursorParam(c, "setelah")
+	if err != nil {
+		return err
+	}
+	v := purchaseListView{Status: c.QueryParam("status"), Period: c.QueryParam("periode"), Statuses: procurement.Statuses}
+	v.Filtered = v.Status != "" || v.Period != ""
+	f := procurement.Filter{After: after, Limit: 50}
+	var chk fault.Checker
+	f.Narrow(&chk, procurement.FilterText{Status: v.Status, Period: v.Period})
+	pg := p.newPage(c, msg("company.purchases.title"), &v)
+	if err := chk.Err(); err != nil {
+		status, _ := formErrors(pg, err, map[string]string{"status": msg("ikm.col.status"), "period": msg("stats.period")})
+		for i := range pg.Errors {
+			pg.Errors[i].Field = map[string]string{"status": "status", "period": "periode"}[pg.Errors[i].Field]
+		}
+		return p.render(c, status, "company_purchases", pg)
+	}
+	page, err := p.svc.Purchases.List(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	v.Items = page.Items
+	if page.NextCursor != 0 {
+		q := c.QueryParams()
+		q.Set("setelah", strconv.FormatInt(page.NextCursor, 10))
+		v.Next = "/perusahaan/pembelian?" + q.Encode()
+	}
+	return p.render(c, http.StatusOK, "company_purchases", pg)
+}
+
+type companyPurchaseView struct {
+	Purchase    procurement.Purchase
+	Evidence    []procurement.Evidence
+	CanWithdraw bool
+}
+
+func (p *Pages) companyPurchase(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	pu, err := p.svc.Purchases.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	ev, err := p.svc.Purchases.EvidenceOf(ctx, id)
+	if err != nil {
+		return err
+	}
+	v := companyPurchaseView{Purchase: pu, Evidence: ev, CanWithdraw: pu.Status == procurement.StatusReported}
+	pg := p.newPage(c, msg("ikm.purchase.title", pu.InvoiceNumber), v)
+	switch c.QueryParam("pesan") {
+	case "dilaporkan":
+		pg.Notice = msg("company.purchase.reported")
+		if c.QueryParam("bukti") == "ditolak" {
+			pg.Notice += " " + msg("company.purchase.evidence_refused")
+		}
+	case "ditarik":
+		pg.Notice = msg("company.purchase.withdrawn")
+	}
+	return p.render(c, http.StatusOK, "company_purchase", pg)
+}
+
+func (p *Pages) withdrawPurchase(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if _, err := p.svc.Purchases.Decide(c.Request().Context(), id, procurement.WithdrawOwnItem, ""); err != nil {
+		return err
+	}
+	return redirect(c, fmt.Sprintf("/perusahaan/pembelian/%d?pesan=ditarik", id))
+}
+
+// purchaseFormView is the report form. Form holds what was typed; Key is
+// the form's idempotency key, so a double click reports one purchase.
+type purchaseFormView struct {
+	Form     map[string]string
+	Key      string
+	Search   string
+	Matches  []report.DirectoryEntry
+	Searched bool
+}
+
+var purchaseFields = []string{"ikm_id", "ikm_nib", "invoice_number", "purchase_date", "description", "quantity", "amount"}
+
+func (p *Pages) purchaseForm(c echo.Context) error {
+	v := purchaseFormView{Form: map[string]string{}, Key: newCSRFToken(), Search: strings.TrimSpace(c.QueryParam("cari"))}
+	for _, f := range purchaseFields {
+		v.Form[f] = c.QueryParam(f)
+	}
+	if v.Search != "" {
+		dir, err := p.svc.Reports.IKMDirectory(c.Request().Context(), report.DirectoryFilter{Q: v.Search, Page: 1, PerPage: 20})
+		if err != nil && !isKind(err, fault.KindInvalid) {
+			return err
+		}
+		v.Matches, v.Searched = dir.Items, true
+	}
+	return p.render(c, http.StatusOK, "company_purchase_form", p.newPage(c, msg("company.report.title"), v))
+}
+
+func (p *Pages) reportPurchase(c echo.Context) error {
+	v := purchaseFormView{Form: map[string]string{}, Key: c.FormValue("kunci")}
+	for _, f := range purchaseFields {
+		v.Form[f] = strings.TrimSpace(c.FormValue(f))
+	}
+	in := procurement.ReportInput{IKMNIB: v.Form["ikm_nib"], InvoiceNumber: v.Form["invoice_number"],
+		PurchaseDate: v.Form["purchase_date"], Description: v.Form["description"]}
+	var chk fault.Checker
+	if raw := v.Form["ikm_id"]; raw != "" {
+		id, err := strconv.ParseInt(raw, 10, 64)
+		chk.Check(err == nil && id > 0, "ikm_id", msg("company.report.pick_again"))
+		in.IKMID = id
+	}
+	chk.Check(in.IKMID != 0 || in.IKMNIB != "", "ikm_nib", msg("company.report.ikm_required"))
+	if raw := v.Form["quantity"]; raw != "" {
+		q, err := strconv.ParseInt(raw, 10, 64)
+		chk.Check(err == nil && q > 0, "quantity", msg("company.report.whole_number"))
+		in.Quantity = &q
+	}
+	amount, ok := parseRupiah(v.Form["amount"])
+	chk.Check(ok, "amount", msg("company.report.amount_format"))
+	in.Amount = amount
+	labels := map[string]string{"ikm_id": msg("company.report.ikm"), "ikm_nib": msg("company.report.ikm_nib"),
+		"invoice_number": msg("confirm.invoice"), "purchase_date": msg("confirm.date"), "description": msg("confirm.goods"),
+		"quantity": msg("confirm.quantity"), "amount": msg("confirm.amount"), "evidence": msg("company.report.evidence")}
+	fail := func(err error) error {
+		pg := p.newPage(c, msg("company.report.title"), v)
+		status, ok := formErrors(pg, err, labels)
+		if !ok {
+			return err
+		}
+		return p.render(c, status, "company_purchase_form", pg)
+	}
+	if err := chk.Err(); err != nil {
+		return fail(err)
+	}
+	ctx := c.Request().Context()
+	// The form's key, with what was typed, makes a double click (or a
+	// reload of the post) one purchase, as the API's Idempotency-Key does.
+	var idem *procurement.Idem[procurement.Purchase]
+	if v.Key != "" {
+		if err := procurement.CheckIdempotencyKey(v.Key); err != nil {
+			return fail(err)
+		}
+		h := sha256.New()
+		for _, f := range purchaseFields {
+			fmt.Fprintf(h, "%s=%s\n", f, v.Form[f])
+		}
+		idem = &procurement.Idem[procurement.Purchase]{Key: "web:" + v.Key, Hash: h.Sum(nil),
+			Answer: func(pu procurement.Purchase) (int, []byte, error) {
+				return http.StatusSeeOther, []byte(strconv.FormatInt(pu.ID, 10)), nil
+			}}
+	}
+	pu, replay, err := p.svc.Purchases.Report(ctx, in, idem)
+	if err != nil {
+		return fail(err)
+	}
+	id := pu.ID
+	if replay != nil {
+		if id, err = strconv.ParseInt(string(replay.Body), 10, 64); err != nil {
+			return fmt.Errorf("web: replayed purchase %q: %w", replay.Body, err)
+		}
+	} else if fh, err := c.FormFile("evidence"); err == nil && fh.Size > 0 {
+		f, err := fh.Open()
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if _, err := p.svc.Purchases.AttachEvidence(ctx, id, f, fh.Filename); err != nil {
+			// The purchase stands; its page says the file was refused.
+			return redirect(c, fmt.Sprintf("/perusahaan/pembelian/%d?pesan=dilaporkan&bukti=ditolak", id))
+		}
+	}
+	return redirect(c, fmt.Sprintf("/perusahaan/pembelian/%d?pesan=dilaporkan", id))
+}
+
+// parseRupiah reads an amount as people type it: 12500000, 12.500.000,
+// Rp12.500.000 or "Rp 12.500.000".
+func parseRupiah(s string) (int64, bool) {
+	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "Rp"))
+	s = strings.ReplaceAll(strings.ReplaceAll(s, ".", ""), " ", "")
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && n > 0
+}

@@ -1,0 +1,135 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"kemitraan/app/compliance"
+	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/dbtest"
+)
+
+// companyUser logs in a user of the business, with the rules loaded so the
+// period has targets.
+func (s *site) companyUser(t *testing.T, business int64) *browser {
+	t.Helper()
+	if _, err := compliance.LoadRuleFiles(context.Background(), s.db, filepath.Join("..", "..", "config", "rules"), s.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	username, password := s.user(actor.RoleCompany, business, 0)
+	b := s.browser()
+	form := b.get("/masuk")
+	res := b.post("/masuk", url.Values{"csrf": {form.csrf(t)}, "username": {username}, "password": {password}})
+	if res.status != http.StatusSeeOther || res.location() != "/perusahaan" {
+		t.Fatalf("company login: %d to %q", res.status, res.location())
+	}
+	return b
+}
+
+// postMultipart sends a multipart form with one file field.
+func (b *browser) postMultipart(path string, fields map[string]string, fileField, fileName string, content []byte) page {
+	b.s.t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	for k, v := range fields {
+		_ = w.WriteField(k, v)
+	}
+	if fileField != "" {
+		fw, _ := w.CreateFormFile(fileField, fileName)
+		_, _ = fw.Write(content)
+	}
+	_ = w.Close()
+	req, err := http.NewRequest(http.MethodPost, b.s.url+path, &body)
+	if err != nil {
+		b.s.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	return b.send(req)
+}
+
+var samplePDF = []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+
+func TestCompanyReportsAPurchase(t *testing.T) {
+	s := newSite(t)
+	business := dbtest.AddBusiness(t, s.db, dbtest.Business{Name: "PT Hotel Kencana", Category: "hotel"})
+	ikm := dbtest.AddIKM(t, s.db, dbtest.IKM{Name: "Batik Tulis Sekar", NIB: "8120000000777"})
+	b := s.companyUser(t, business)
+
+	b.get("/perusahaan").must(t, http.StatusOK, "Periode ini: PT Hotel Kencana", "Triwulan I 2025",
+		"Laporkan pembelian dari IKM", "Belum dimulai", "Kirim laporan periode", "Belum dapat dimulai")
+	form := b.get("/perusahaan/pembelian/baru?cari=Sekar").must(t, http.StatusOK, "Batik Tulis Sekar",
+		`name="ikm_id" value="`+strconv.FormatInt(ikm, 10)+`"`)
+	key := regexpValue(t, form.body, "kunci")
+	fields := map[string]string{"csrf": form.csrf(t), "kunci": key, "ikm_id": strconv.FormatInt(ikm, 10),
+		"invoice_number": "INV/2025/099", "purchase_date": "2025-03-05", "description": "Kain batik",
+		"quantity": "10", "amount": "Rp12.500.000"}
+
+	// Bad input: the form comes back with what was typed and nothing is stored.
+	bad := map[string]string{}
+	for k, v := range fields {
+		bad[k] = v
+	}
+	bad["amount"], bad["purchase_date"] = "dua juta", "2025-13-45"
+	b.postMultipart("/perusahaan/pembelian/baru", bad, "", "", nil).
+		must(t, http.StatusUnprocessableEntity, "Galat: ", `href="#amount"`, `value="dua juta"`)
+	if n := s.count(`SELECT count(*) FROM purchases`); n != 0 {
+		t.Fatalf("%d purchases after a refused form", n)
+	}
+
+	res := b.postMultipart("/perusahaan/pembelian/baru", fields, "evidence", "faktur.pdf", samplePDF)
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("report: %d\n%.3000s", res.status, res.body)
+	}
+	// A double click sends the same form again: one purchase.
+	again := b.postMultipart("/perusahaan/pembelian/baru", fields, "evidence", "faktur.pdf", samplePDF)
+	if again.status != http.StatusSeeOther || again.location() != res.location() {
+		t.Errorf("the second click: %d to %q, want %q", again.status, again.location(), res.location())
+	}
+	if n := s.count(`SELECT count(*) FROM purchases WHERE invoice_number = 'INV/2025/099' AND amount = 12500000
+		AND quantity = 10 AND ikm_id = ? AND status = 'reported' AND source = 'manual'`, ikm); n != 1 {
+		t.Fatalf("%d purchases as typed", n)
+	}
+	if n := s.count(`SELECT count(*) FROM purchase_files`); n != 1 {
+		t.Errorf("%d evidence files", n)
+	}
+	detail := b.get(res.location()).must(t, http.StatusOK, "Pembelian sudah dilaporkan", "INV/2025/099", "Rp12.500.000",
+		"faktur.pdf", "menunggu konfirmasi", "Tarik laporan ini")
+	b.get("/perusahaan/pembelian?status=reported").must(t, http.StatusOK, "INV/2025/099")
+	b.get("/perusahaan/pembelian?status=confirmed").must(t, http.StatusOK, "Belum ada pembelian yang cocok.")
+	b.get("/perusahaan/pembelian?periode=2025-Q9").must(t, http.StatusUnprocessableEntity, `href="#periode"`)
+	b.get("/perusahaan").must(t, http.StatusOK, "1 menunggu jawaban IKM", "Sedang berjalan")
+
+	path := strings.TrimSuffix(res.location(), "?pesan=dilaporkan")
+	w := b.post(path+"/tarik", url.Values{"csrf": {detail.csrf(t)}})
+	if w.status != http.StatusSeeOther {
+		t.Fatalf("withdraw: %d", w.status)
+	}
+	b.get(w.location()).must(t, http.StatusOK, "Laporan pembelian sudah ditarik.", "ditarik perusahaan")
+	b.post(path+"/tarik", url.Values{"csrf": {detail.csrf(t)}}).must(t, http.StatusConflict)
+
+	// Another company's purchase is not there.
+	other := s.reportPurchase()
+	b.get("/perusahaan/pembelian/"+strconv.FormatInt(other.id, 10)).must(t, http.StatusNotFound)
+	b.post("/perusahaan/pembelian/"+strconv.FormatInt(other.id, 10)+"/tarik", url.Values{"csrf": {detail.csrf(t)}}).
+		must(t, http.StatusNotFound)
+	if s.count(`SELECT count(*) FROM purchases WHERE id = ? AND status = 'reported'`, other.id) != 1 {
+		t.Error("another company's purchase changed")
+	}
+}
+
+func regexpValue(t *testing.T, body, name string) string {
+	t.Helper()
+	i := strings.Index(body, `name="`+name+`" value="`)
+	if i < 0 {
+		t.Fatalf("no %s field", name)
+	}
+	v := body[i+len(`name="`+name+`" value="`):]
+	return v[:strings.IndexByte(v, '"')]
+}
