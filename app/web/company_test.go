@@ -24,13 +24,7 @@ func (s *site) companyUser(t *testing.T, business int64) *browser {
 		t.Fatal(err)
 	}
 	username, password := s.user(actor.RoleCompany, business, 0)
-	b := s.browser()
-	form := b.get("/masuk")
-	res := b.post("/masuk", url.Values{"csrf": {form.csrf(t)}, "username": {username}, "password": {password}})
-	if res.status != http.StatusSeeOther || res.location() != "/perusahaan" {
-		t.Fatalf("company login: %d to %q", res.status, res.location())
-	}
-	return b
+	return s.loggedIn(t, username, password, "/perusahaan")
 }
 
 // postMultipart sends a multipart form with one file field.

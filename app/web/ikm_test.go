@@ -16,11 +16,18 @@ import (
 func (s *site) ikmUser(t *testing.T, p purchase) *browser {
 	t.Helper()
 	username, password := s.user(actor.RoleIKM, 0, p.ikm)
+	return s.loggedIn(t, username, password, "/ikm")
+}
+
+// loggedIn is a browser logged in as username, checking where the login
+// page sends it.
+func (s *site) loggedIn(t *testing.T, username, password, home string) *browser {
+	t.Helper()
 	b := s.browser()
 	form := b.get("/masuk")
 	res := b.post("/masuk", url.Values{"csrf": {form.csrf(t)}, "username": {username}, "password": {password}})
-	if res.status != http.StatusSeeOther || res.location() != "/ikm" {
-		t.Fatalf("IKM login: %d to %q", res.status, res.location())
+	if res.status != http.StatusSeeOther || res.location() != home {
+		t.Fatalf("login of %s: %d to %q, want %q", username, res.status, res.location(), home)
 	}
 	return b
 }

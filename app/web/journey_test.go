@@ -194,12 +194,7 @@ func TestBrowserIKMPages(t *testing.T) {
 	other := s.reportPurchase()
 	username, password := s.user(actor.RoleIKM, 0, p.ikm)
 	tb := s.tab(t, false)
-	tb.open("/masuk")
-	tb.do(chromedpType("#username", username), chromedpType("#password", password))
-	tb.submit(`form.form button[type="submit"]`)
-	if h := tb.heading(); h != "Pembelian dari usaha Anda" {
-		t.Fatalf("IKM home: %q", h)
-	}
+	tb.login(username, password, "Pembelian dari usaha Anda")
 	tb.check("ikm-pembelian")
 	tb.submit(`.card a.button`)
 	if h := tb.heading(); h != "Pembelian INV/2025/031" {
@@ -273,12 +268,7 @@ func TestBrowserCompanyReportsAPurchase(t *testing.T) {
 	}
 	username, password := s.user(actor.RoleCompany, business, 0)
 	tb := s.tab(t, false)
-	tb.open("/masuk")
-	tb.do(chromedpType("#username", username), chromedpType("#password", password))
-	tb.submit(`form.form button[type="submit"]`)
-	if h := tb.heading(); h != "Periode ini: PT Hotel Kencana" {
-		t.Fatalf("company home: %q", h)
-	}
+	tb.login(username, password, "Periode ini: PT Hotel Kencana")
 	tb.check("perusahaan-beranda")
 	tb.open("/perusahaan/pembelian/baru")
 	tb.check("perusahaan-lapor")
@@ -296,5 +286,17 @@ func TestBrowserCompanyReportsAPurchase(t *testing.T) {
 	tb.check("perusahaan-pembelian")
 	if s.count(`SELECT count(*) FROM purchases WHERE invoice_number = 'INV/2025/100' AND amount = 7500000`) != 1 {
 		t.Fatal("the purchase is not stored as typed")
+	}
+}
+
+// login logs the tab in through the login page and checks the heading of
+// the page it lands on.
+func (tb *tab) login(username, password, heading string) {
+	tb.t.Helper()
+	tb.open("/masuk")
+	tb.do(chromedpType("#username", username), chromedpType("#password", password))
+	tb.submit(`form.form button[type="submit"]`)
+	if h := tb.heading(); h != heading {
+		tb.t.Fatalf("after login: %q, want %q", h, heading)
 	}
 }
