@@ -127,3 +127,57 @@ func regexpValue(t *testing.T, body, name string) string {
 	v := body[i+len(`name="`+name+`" value="`):]
 	return v[:strings.IndexByte(v, '"')]
 }
+
+func TestCompanyOutletsAndTokens(t *testing.T) {
+	s := newSite(t)
+	business := dbtest.AddBusiness(t, s.db, dbtest.Business{Name: "PT Hotel Kencana", Category: "hotel"})
+	ikm := dbtest.AddIKM(t, s.db, dbtest.IKM{Name: "Anyaman Bambu Jaya", Sector: "anyaman"})
+	b := s.companyUser(t, business)
+
+	form := b.get("/perusahaan/gerai?cari=Anyaman").must(t, http.StatusOK, "Anyaman Bambu Jaya", "Belum ada ruang gerai")
+	b.post("/perusahaan/gerai", url.Values{"csrf": {form.csrf(t)}, "location": {"Lobi"}, "slots": {"dua"},
+		"start_date": {"2025-03-01"}}).must(t, http.StatusUnprocessableEntity, `href="#ikm_id"`, `href="#slots"`)
+	res := b.post("/perusahaan/gerai", url.Values{"csrf": {form.csrf(t)}, "ikm_id": {strconv.FormatInt(ikm, 10)},
+		"location": {"Lobi utama"}, "slots": {"2"}, "start_date": {"2025-03-01"}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("outlet: %d\n%.2000s", res.status, res.body)
+	}
+	b.get(res.location()).must(t, http.StatusOK, "Ruang gerai sudah dicatat", "Lobi utama", "menunggu konfirmasi")
+	if s.count(`SELECT count(*) FROM outlets WHERE business_id = ? AND ikm_id = ? AND slots = 2 AND status = 'reported'`,
+		business, ikm) != 1 {
+		t.Fatal("the outlet is not stored")
+	}
+
+	page := b.get("/perusahaan/token").must(t, http.StatusOK, "Belum ada token.")
+	created := b.post("/perusahaan/token", url.Values{"csrf": {page.csrf(t)}, "name": {"SAP produksi"}}).
+		must(t, http.StatusCreated, "Token baru Anda", "tidak akan ditampilkan lagi", "/api/v1/purchases", "SAP produksi")
+	secret := created.body[strings.Index(created.body, `<code class="secret">`)+len(`<code class="secret">`):]
+	secret = secret[:strings.Index(secret, "<")]
+	// The token works against the API, once, and the page never shows it again.
+	req, _ := http.NewRequest(http.MethodGet, s.url+"/api/v1/purchases", nil)
+	req.Header.Set("Authorization", "Bearer "+secret)
+	if r := b.send(req); r.status != http.StatusOK {
+		t.Fatalf("the new token against the API: %d %s", r.status, r.body)
+	}
+	list := b.get("/perusahaan/token")
+	if strings.Contains(list.body, secret) {
+		t.Fatal("the token list shows the secret again")
+	}
+	var id int64
+	if err := s.db.Raw(`SELECT id FROM api_tokens WHERE business_id = ?`, business).Row().Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	rv := b.post("/perusahaan/token/"+strconv.FormatInt(id, 10)+"/cabut", url.Values{"csrf": {list.csrf(t)}})
+	if rv.status != http.StatusSeeOther {
+		t.Fatalf("revoke: %d", rv.status)
+	}
+	b.get(rv.location()).must(t, http.StatusOK, "Token sudah dicabut", "dicabut ")
+	if r := b.send(req); r.status != http.StatusUnauthorized {
+		t.Errorf("a revoked token: %d", r.status)
+	}
+	// Another business's token is not there to revoke.
+	other := dbtest.AddBusiness(t, s.db, dbtest.Business{})
+	ob := s.companyUser(t, other)
+	op := ob.get("/perusahaan/token")
+	ob.post("/perusahaan/token/"+strconv.FormatInt(id, 10)+"/cabut", url.Values{"csrf": {op.csrf(t)}}).must(t, http.StatusNotFound)
+}

@@ -300,3 +300,31 @@ func (tb *tab) login(username, password, heading string) {
 		tb.t.Fatalf("after login: %q, want %q", h, heading)
 	}
 }
+
+// TestBrowserCompanyOutletsAndTokens: outlet space and ERP tokens, the
+// token's secret shown once.
+func TestBrowserCompanyOutletsAndTokens(t *testing.T) {
+	s := newSite(t)
+	business := dbtest.AddBusiness(t, s.db, dbtest.Business{Name: "PT Hotel Kencana", Category: "hotel"})
+	dbtest.AddIKM(t, s.db, dbtest.IKM{Name: "Anyaman Bambu Jaya"})
+	if _, err := compliance.LoadRuleFiles(context.Background(), s.db, filepath.Join("..", "..", "config", "rules"), s.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	username, password := s.user(actor.RoleCompany, business, 0)
+	tb := s.tab(t, true)
+	tb.login(username, password, "Periode ini: PT Hotel Kencana")
+	tb.open("/perusahaan/gerai?cari=Anyaman")
+	tb.check("perusahaan-gerai")
+	tb.open("/perusahaan/token")
+	tb.do(chromedpType("#name", "SAP produksi"))
+	tb.submit(`form.form-inline button[type="submit"]`)
+	if !strings.Contains(tb.text(), "Token baru Anda") {
+		t.Fatalf("after creating a token:\n%s", tb.text())
+	}
+	tb.check("perusahaan-token-baru")
+	tb.submit(`td form button[type="submit"]`)
+	if !strings.Contains(tb.text(), "Token sudah dicabut") {
+		t.Errorf("after revoking:\n%s", tb.text())
+	}
+	tb.check("perusahaan-token")
+}

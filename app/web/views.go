@@ -116,7 +116,9 @@ func (p *Pages) nav(a actor.Actor, current string) []navItem {
 	if a.Role == actor.RoleCompany {
 		items = append(items, navItem{Label: msg("nav.company.home"), Href: "/perusahaan"},
 			navItem{Label: msg("nav.company.purchases"), Href: "/perusahaan/pembelian"},
-			navItem{Label: msg("nav.company.report"), Href: "/perusahaan/pembelian/baru"})
+			navItem{Label: msg("nav.company.report"), Href: "/perusahaan/pembelian/baru"},
+			navItem{Label: msg("nav.company.outlets"), Href: "/perusahaan/gerai"},
+			navItem{Label: msg("nav.company.tokens"), Href: "/perusahaan/token"})
 	}
 	if a.Authenticated() && auth.Allowed(a, auth.PermSessionOwn) {
 		items = append(items, navItem{Label: msg("nav.password"), Href: "/akun/kata-sandi"})

@@ -81,6 +81,7 @@ func (p *Pages) routes() []pageRoute {
 		p.confirmationRoutes(),
 		p.ikmRoutes(),
 		p.companyRoutes(),
+		p.companyMoreRoutes(),
 		p.verifyRoutes(),
 	} {
 		all = append(all, group...)
