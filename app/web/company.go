@@ -217,12 +217,9 @@ func (p *Pages) purchaseForm(c echo.Context) error {
 	for _, f := range purchaseFields {
 		v.Form[f] = c.QueryParam(f)
 	}
-	if v.Search != "" {
-		dir, err := p.svc.Reports.IKMDirectory(c.Request().Context(), report.DirectoryFilter{Q: v.Search, Page: 1, PerPage: 20})
-		if err != nil && !isKind(err, fault.KindInvalid) {
-			return err
-		}
-		v.Matches, v.Searched = dir.Items, true
+	var err error
+	if v.Matches, v.Searched, err = p.searchIKM(c, v.Search); err != nil {
+		return err
 	}
 	return p.render(c, http.StatusOK, "company_purchase_form", p.newPage(c, msg("company.report.title"), v))
 }
@@ -310,4 +307,18 @@ func parseRupiah(s string) (int64, bool) {
 	s = strings.ReplaceAll(strings.ReplaceAll(s, ".", ""), " ", "")
 	n, err := strconv.ParseInt(s, 10, 64)
 	return n, err == nil && n > 0
+}
+
+// searchIKM finds active IKM by name or product for a company's form (the
+// public directory: a company sees no more of an IKM than the public does).
+// An empty q searches nothing; a q the directory refuses finds nothing.
+func (p *Pages) searchIKM(c echo.Context, q string) ([]report.DirectoryEntry, bool, error) {
+	if q == "" {
+		return nil, false, nil
+	}
+	dir, err := p.svc.Reports.IKMDirectory(c.Request().Context(), report.DirectoryFilter{Q: q, Page: 1, PerPage: 20})
+	if err != nil && !isKind(err, fault.KindInvalid) {
+		return nil, false, err
+	}
+	return dir.Items, true, nil
 }

@@ -52,14 +52,8 @@ func (p *Pages) outletsView(c echo.Context, form map[string]string) (*companyOut
 	if next != 0 {
 		v.Next = "/perusahaan/gerai?setelah=" + strconv.FormatInt(next, 10)
 	}
-	if v.Search != "" {
-		dir, err := p.svc.Reports.IKMDirectory(ctx, report.DirectoryFilter{Q: v.Search, Page: 1, PerPage: 20})
-		if err != nil && !isKind(err, fault.KindInvalid) {
-			return nil, err
-		}
-		v.Matches, v.Searched = dir.Items, true
-	}
-	return v, nil
+	v.Matches, v.Searched, err = p.searchIKM(c, v.Search)
+	return v, err
 }
 
 func (p *Pages) companyOutlets(c echo.Context) error {

@@ -261,14 +261,8 @@ func TestBrowserLetterVerification(t *testing.T) {
 // the IKM by name, reports a purchase, reads it back and withdraws it.
 func TestBrowserCompanyReportsAPurchase(t *testing.T) {
 	s := newSite(t)
-	business := dbtest.AddBusiness(t, s.db, dbtest.Business{Name: "PT Hotel Kencana", Category: "hotel"})
 	ikm := dbtest.AddIKM(t, s.db, dbtest.IKM{Name: "Batik Tulis Sekar"})
-	if _, err := compliance.LoadRuleFiles(context.Background(), s.db, filepath.Join("..", "..", "config", "rules"), s.clock.Now()); err != nil {
-		t.Fatal(err)
-	}
-	username, password := s.user(actor.RoleCompany, business, 0)
-	tb := s.tab(t, false)
-	tb.login(username, password, "Periode ini: PT Hotel Kencana")
+	tb := s.companyTab(t, false)
 	tb.check("perusahaan-beranda")
 	tb.open("/perusahaan/pembelian/baru")
 	tb.check("perusahaan-lapor")
@@ -305,14 +299,8 @@ func (tb *tab) login(username, password, heading string) {
 // token's secret shown once.
 func TestBrowserCompanyOutletsAndTokens(t *testing.T) {
 	s := newSite(t)
-	business := dbtest.AddBusiness(t, s.db, dbtest.Business{Name: "PT Hotel Kencana", Category: "hotel"})
 	dbtest.AddIKM(t, s.db, dbtest.IKM{Name: "Anyaman Bambu Jaya"})
-	if _, err := compliance.LoadRuleFiles(context.Background(), s.db, filepath.Join("..", "..", "config", "rules"), s.clock.Now()); err != nil {
-		t.Fatal(err)
-	}
-	username, password := s.user(actor.RoleCompany, business, 0)
-	tb := s.tab(t, true)
-	tb.login(username, password, "Periode ini: PT Hotel Kencana")
+	tb := s.companyTab(t, true)
 	tb.open("/perusahaan/gerai?cari=Anyaman")
 	tb.check("perusahaan-gerai")
 	tb.open("/perusahaan/token")
@@ -327,4 +315,18 @@ func TestBrowserCompanyOutletsAndTokens(t *testing.T) {
 		t.Errorf("after revoking:\n%s", tb.text())
 	}
 	tb.check("perusahaan-token")
+}
+
+// companyTab is a tab logged in as a user of a new hotel, PT Hotel
+// Kencana, with the rules loaded so its period has targets.
+func (s *site) companyTab(t *testing.T, javascript bool) *tab {
+	t.Helper()
+	business := dbtest.AddBusiness(t, s.db, dbtest.Business{Name: "PT Hotel Kencana", Category: "hotel"})
+	if _, err := compliance.LoadRuleFiles(context.Background(), s.db, filepath.Join("..", "..", "config", "rules"), s.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	username, password := s.user(actor.RoleCompany, business, 0)
+	tb := s.tab(t, javascript)
+	tb.login(username, password, "Periode ini: PT Hotel Kencana")
+	return tb
 }
