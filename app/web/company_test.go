@@ -181,3 +181,75 @@ func TestCompanyOutletsAndTokens(t *testing.T) {
 	op := ob.get("/perusahaan/token")
 	ob.post("/perusahaan/token/"+strconv.FormatInt(id, 10)+"/cabut", url.Values{"csrf": {op.csrf(t)}}).must(t, http.StatusNotFound)
 }
+
+// TestCompanyAnswersAWarning: a company reads its SP1, opens the letter,
+// writes an objection, checks it, changes it, and sends it with evidence.
+func TestCompanyAnswersAWarning(t *testing.T) {
+	s := newSite(t)
+	caseID, number, username, password := s.warnedCompany(t)
+	b := s.loggedIn(t, username, password, "/perusahaan")
+	path := "/perusahaan/kasus/" + strconv.FormatInt(caseID, 10)
+	b.get("/perusahaan/kasus").must(t, http.StatusOK, "#"+strconv.FormatInt(caseID, 10), "peringatan berjalan", "hari lagi")
+	page := b.get(path).must(t, http.StatusOK, number, "Surat Peringatan Pertama (SP1)", "Tanggapi peringatan ini", "hari lagi")
+	letter := regexpHref(t, page.body, path+"/surat/")
+	pdf := b.get(letter)
+	if pdf.status != http.StatusOK || pdf.header.Get("Content-Type") != "application/pdf" ||
+		!strings.HasPrefix(pdf.header.Get("Content-Disposition"), "inline") || !strings.HasPrefix(pdf.body, "%PDF-") {
+		t.Fatalf("letter: %d %v", pdf.status, pdf.header)
+	}
+
+	b.post(path+"/periksa", url.Values{"csrf": {page.csrf(t)}, "penjelasan": {" "}}).
+		must(t, http.StatusUnprocessableEntity, "Galat: ", `href="#penjelasan"`)
+	check := b.post(path+"/periksa", url.Values{"csrf": {page.csrf(t)}, "penjelasan": {"Pembelian sudah kami lakukan."},
+		"keberatan": {"ya"}}).must(t, http.StatusOK, "Periksa tanggapan Anda", "Keberatan", "Pembelian sudah kami lakukan.",
+		"Kirim tanggapan")
+	b.post(path+"/periksa", url.Values{"csrf": {check.csrf(t)}, "penjelasan": {"Pembelian sudah kami lakukan."},
+		"keberatan": {"ya"}, "ubah": {"1"}}).must(t, http.StatusOK, ">Pembelian sudah kami lakukan.</textarea>", `value="ya" checked`)
+	if s.count(`SELECT count(*) FROM sanction_responses`) != 0 {
+		t.Fatal("the check step sent the response")
+	}
+	res := b.postMultipart(path+"/tanggapan", map[string]string{"csrf": check.csrf(t),
+		"penjelasan": "Pembelian sudah kami lakukan.", "keberatan": "ya"}, "bukti", "bukti.pdf", samplePDF)
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("send: %d\n%.3000s", res.status, res.body)
+	}
+	if n := s.count(`SELECT count(*) FROM sanction_responses WHERE case_id = ? AND objection
+		AND explanation = 'Pembelian sudah kami lakukan.'`, caseID); n != 1 {
+		t.Fatal("the response is not recorded")
+	}
+	if n := s.count(`SELECT count(*) FROM sanction_response_files`); n != 1 {
+		t.Errorf("%d response files", n)
+	}
+	b.get(res.location()).must(t, http.StatusOK, "Tanggapan Anda sudah dikirim", "tanggapan diperiksa", "Tanggapan dikirim (keberatan)")
+
+	// Another company sees no such case, and its letter is not there.
+	other := s.companyUser(t, dbtest.AddBusiness(t, s.db, dbtest.Business{}))
+	other.get(path).must(t, http.StatusNotFound)
+	other.get(letter).must(t, http.StatusNotFound)
+}
+
+func regexpHref(t *testing.T, body, prefix string) string {
+	t.Helper()
+	i := strings.Index(body, `href="`+prefix)
+	if i < 0 {
+		t.Fatalf("no link to %s", prefix)
+	}
+	v := body[i+len(`href="`):]
+	return v[:strings.IndexByte(v, '"')]
+}
+
+// warnedCompany evaluates the site, has a reviewer warn one business, and
+// makes a user for that business: the case, the letter's number and the
+// user's credentials.
+func (s *site) warnedCompany(t *testing.T) (caseID int64, number, username, password string) {
+	t.Helper()
+	s.evaluated()
+	number, _ = s.issueLetter(t)
+	var business int64
+	if err := s.db.Raw(`SELECT c.id, c.business_id FROM sanction_cases c JOIN sanction_letters l ON l.case_id = c.id
+		WHERE l.number = ?`, number).Row().Scan(&caseID, &business); err != nil {
+		t.Fatal(err)
+	}
+	username, password = s.user(actor.RoleCompany, business, 0)
+	return caseID, number, username, password
+}

@@ -330,3 +330,31 @@ func (s *site) companyTab(t *testing.T, javascript bool) *tab {
 	tb.login(username, password, "Periode ini: PT Hotel Kencana")
 	return tb
 }
+
+// TestBrowserCompanyAnswersAWarning: the case page, the check page and the
+// sent answer, JavaScript off.
+func TestBrowserCompanyAnswersAWarning(t *testing.T) {
+	s := newSite(t)
+	caseID, _, username, password := s.warnedCompany(t)
+	tb := s.tab(t, false)
+	tb.open("/masuk")
+	tb.do(chromedpType("#username", username), chromedpType("#password", password))
+	tb.submit(`form.form button[type="submit"]`)
+	tb.open("/perusahaan/kasus")
+	tb.check("perusahaan-kasus")
+	tb.open("/perusahaan/kasus/" + strconv.FormatInt(caseID, 10))
+	tb.check("perusahaan-kasus-rinci")
+	tb.do(chromedpType("#penjelasan", "Pembelian sudah kami lakukan."), chromedpClick(`label[for="keberatan"]`))
+	tb.submit(`form[action$="/periksa"] button[type="submit"]`)
+	if h := tb.heading(); h != "Periksa tanggapan Anda" {
+		t.Fatalf("check page: %q", h)
+	}
+	tb.check("perusahaan-kasus-periksa")
+	tb.submit(`form[enctype] button[type="submit"]`)
+	if !strings.Contains(tb.text(), "Tanggapan Anda sudah dikirim") {
+		t.Fatalf("after sending:\n%s", tb.text())
+	}
+	if s.count(`SELECT count(*) FROM sanction_responses WHERE case_id = ? AND objection`, caseID) != 1 {
+		t.Error("the objection is not recorded")
+	}
+}

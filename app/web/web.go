@@ -82,6 +82,7 @@ func (p *Pages) routes() []pageRoute {
 		p.ikmRoutes(),
 		p.companyRoutes(),
 		p.companyMoreRoutes(),
+		p.caseRoutes(),
 		p.verifyRoutes(),
 	} {
 		all = append(all, group...)
