@@ -239,3 +239,21 @@ func (s *Service) periodRules(ctx context.Context, raw string) (compliance.Perio
 func businessNotFound() *fault.Error {
 	return fault.NotFound("business_not_found", "Usaha tidak ditemukan.")
 }
+
+// Report is the business's submitted report of period (not found when
+// none is in).
+func (s *Service) Report(ctx context.Context, businessID int64, period string) (PeriodReport, error) {
+	a := actor.From(ctx)
+	if !a.Staff() && a.BusinessID != businessID {
+		return PeriodReport{}, businessNotFound()
+	}
+	var r PeriodReport
+	err := s.db.WithContext(ctx).Where("business_id = ? AND period = ?", businessID, period).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return PeriodReport{}, fault.NotFound("report_not_found", "Laporan periode ini belum dikirim.")
+	}
+	if err != nil {
+		return PeriodReport{}, fmt.Errorf("partnership: report %d %s: %w", businessID, period, err)
+	}
+	return r, nil
+}

@@ -245,3 +245,24 @@ func (s *Service) Sales(ctx context.Context) ([]Sale, error) {
 	}
 	return out, nil
 }
+
+// PeriodSummary is what a business reported for a span of days: per
+// status, how many purchases and their rupiah.
+type PeriodSummary struct {
+	Status Status
+	Count  int64
+	Amount int64
+}
+
+// Summary sums the caller's purchases dated from..to (inclusive) per
+// status, in one statement.
+func (s *Service) Summary(ctx context.Context, from, to time.Time) ([]PeriodSummary, error) {
+	var out []PeriodSummary
+	err := scope(s.db.WithContext(ctx).Table("purchases p"), actor.From(ctx), "p").
+		Select("p.status, count(*) AS count, coalesce(sum(p.amount), 0) AS amount").
+		Where("p.purchase_date BETWEEN ? AND ?", from, to).Group("p.status").Order("p.status").Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("procurement: summary: %w", err)
+	}
+	return out, nil
+}

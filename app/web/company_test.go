@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"kemitraan/app/compliance"
 	"kemitraan/app/platform/actor"
@@ -252,4 +253,39 @@ func (s *site) warnedCompany(t *testing.T) (caseID int64, number, username, pass
 	}
 	username, password = s.user(actor.RoleCompany, business, 0)
 	return caseID, number, username, password
+}
+
+func TestCompanySubmitsItsPeriodReport(t *testing.T) {
+	s := newSite(t)
+	p := s.reportPurchase() // 5 March 2025, reported by PT Hotel Kencana
+	if _, err := compliance.LoadRuleFiles(context.Background(), s.db, filepath.Join("..", "..", "config", "rules"), s.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	username, password := s.user(actor.RoleCompany, p.business, 0)
+	b := s.loggedIn(t, username, password, "/perusahaan")
+	// Before the quarter ends there is nothing to submit.
+	b.get("/perusahaan/laporan?periode=2025-Q1").must(t, http.StatusOK, "Triwulan I 2025 belum berakhir")
+	s.clock.Advance(25 * 24 * time.Hour) // 6 April 2025; the session has ended meanwhile
+	b = s.loggedIn(t, username, password, "/perusahaan")
+	page := b.get("/perusahaan/laporan").must(t, http.StatusOK, "Yang tercatat untuk Triwulan I 2025",
+		"menunggu konfirmasi", "Rp12.500.000", "1 pembelian masih menunggu jawaban IKM", "Kirim laporan periode")
+	res := b.post("/perusahaan/laporan", url.Values{"csrf": {page.csrf(t)}, "periode": {"2025-Q1"}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("submit: %d\n%.2000s", res.status, res.body)
+	}
+	if s.count(`SELECT count(*) FROM period_reports WHERE business_id = ? AND period = '2025-Q1' AND on_time`, p.business) != 1 {
+		t.Fatal("the report is not recorded on time")
+	}
+	b.get(res.location()).must(t, http.StatusOK, "Laporan periode sudah dikirim", "LAP-2025Q1-", "tepat waktu")
+	pdf := b.get("/perusahaan/laporan/tanda-terima.pdf?periode=2025-Q1")
+	if pdf.status != http.StatusOK || !strings.HasPrefix(pdf.body, "%PDF-") {
+		t.Fatalf("receipt: %d", pdf.status)
+	}
+	// A second submission is explained, not an error page.
+	b.post("/perusahaan/laporan", url.Values{"csrf": {page.csrf(t)}, "periode": {"2025-Q1"}}).
+		must(t, http.StatusConflict, "sudah dikirim")
+	if s.count(`SELECT count(*) FROM period_reports`) != 1 {
+		t.Error("a second submission added a report")
+	}
+	b.get("/perusahaan/laporan?periode=2025-Q9").must(t, http.StatusUnprocessableEntity, "Galat: ")
 }

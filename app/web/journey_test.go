@@ -358,3 +358,18 @@ func TestBrowserCompanyAnswersAWarning(t *testing.T) {
 		t.Error("the objection is not recorded")
 	}
 }
+
+// TestBrowserCompanyPeriodReport: the check page and the receipt.
+func TestBrowserCompanyPeriodReport(t *testing.T) {
+	s := newSite(t)
+	s.reportPurchase()
+	s.clock.Advance(25 * 24 * time.Hour) // 6 April 2025: Q1 has ended
+	tb := s.companyTab(t, false)
+	tb.open("/perusahaan/laporan")
+	tb.check("perusahaan-laporan")
+	tb.submit(`form.form button[type="submit"]`)
+	if h := tb.heading(); h != "Laporan periode sudah dikirim" {
+		t.Fatalf("after submitting: %q", h)
+	}
+	tb.check("perusahaan-laporan-terkirim")
+}

@@ -118,6 +118,7 @@ func (p *Pages) nav(a actor.Actor, current string) []navItem {
 			navItem{Label: msg("nav.company.purchases"), Href: "/perusahaan/pembelian"},
 			navItem{Label: msg("nav.company.report"), Href: "/perusahaan/pembelian/baru"},
 			navItem{Label: msg("nav.company.outlets"), Href: "/perusahaan/gerai"},
+			navItem{Label: msg("nav.company.report_period"), Href: "/perusahaan/laporan"},
 			navItem{Label: msg("nav.company.cases"), Href: "/perusahaan/kasus"},
 			navItem{Label: msg("nav.company.tokens"), Href: "/perusahaan/token"})
 	}

@@ -83,6 +83,7 @@ func (p *Pages) routes() []pageRoute {
 		p.companyRoutes(),
 		p.companyMoreRoutes(),
 		p.caseRoutes(),
+		p.periodReportRoutes(),
 		p.verifyRoutes(),
 	} {
 		all = append(all, group...)
