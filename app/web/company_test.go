@@ -289,3 +289,58 @@ func TestCompanySubmitsItsPeriodReport(t *testing.T) {
 	}
 	b.get("/perusahaan/laporan?periode=2025-Q9").must(t, http.StatusUnprocessableEntity, "Galat: ")
 }
+
+func TestCompanyAgreements(t *testing.T) {
+	s := newSite(t)
+	business := dbtest.AddBusiness(t, s.db, dbtest.Business{Name: "PT Hotel Kencana", Category: "hotel"})
+	ikm := dbtest.AddIKM(t, s.db, dbtest.IKM{Name: "Batik Tulis Sekar"})
+	b := s.companyUser(t, business)
+	form := b.get("/perusahaan/perjanjian/baru?cari=Sekar").must(t, http.StatusOK, "Batik Tulis Sekar")
+	fields := url.Values{"csrf": {form.csrf(t)}, "ikm_ids": {strconv.FormatInt(ikm, 10)}, "form": {"procurement"},
+		"number": {"PKS/001/2025"}, "agreement_date": {"2025-01-10"}, "start_date": {"2025-01-10"},
+		"end_date": {"2025-13-31"}, "target_purchase_value": {"50.000.000"}, "target_ikm_count": {"1"}}
+	b.post("/perusahaan/perjanjian/baru", fields).must(t, http.StatusUnprocessableEntity, "Galat: ", `href="#end_date"`,
+		`value="PKS/001/2025"`)
+	fields.Set("end_date", "2025-12-31")
+	res := b.post("/perusahaan/perjanjian/baru", fields)
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("draft: %d\n%.3000s", res.status, res.body)
+	}
+	var id int64
+	if err := s.db.Raw(`SELECT id FROM agreements WHERE business_id = ? AND number = 'PKS/001/2025' AND status = 'draft'
+		AND target_purchase_value = 50000000`, business).Row().Scan(&id); err != nil {
+		t.Fatalf("the draft is not stored: %v", err)
+	}
+	path := "/perusahaan/perjanjian/" + strconv.FormatInt(id, 10)
+	detail := b.get(res.location()).must(t, http.StatusOK, "Draf perjanjian sudah disimpan", "Batik Tulis Sekar",
+		"Rp50.000.000", "Belum ada dokumen")
+	edit := b.get(path+"/ubah").must(t, http.StatusOK, `value="PKS/001/2025"`, "checked")
+	fields.Set("csrf", edit.csrf(t))
+	fields.Set("number", "PKS/002/2025")
+	if r := b.post(path+"/ubah", fields); r.status != http.StatusSeeOther {
+		t.Fatalf("edit: %d\n%.2000s", r.status, r.body)
+	}
+	b.post(path+"/ajukan", url.Values{"csrf": {detail.csrf(t)}}).must(t, http.StatusUnprocessableEntity, `href="#dokumen"`)
+	up := b.postMultipart(path+"/dokumen", map[string]string{"csrf": detail.csrf(t)}, "dokumen", "pks.pdf", samplePDF)
+	if up.status != http.StatusSeeOther {
+		t.Fatalf("document: %d\n%.2000s", up.status, up.body)
+	}
+	sub := b.post(path+"/ajukan", url.Values{"csrf": {detail.csrf(t)}})
+	if sub.status != http.StatusSeeOther {
+		t.Fatalf("submit: %d\n%.2000s", sub.status, sub.body)
+	}
+	if s.count(`SELECT count(*) FROM agreements WHERE id = ? AND status = 'submitted' AND number = 'PKS/002/2025'`, id) != 1 {
+		t.Fatal("the agreement is not submitted as edited")
+	}
+	officer := actor.With(context.Background(), actor.Actor{UserID: 0, Role: actor.RoleOfficer, System: true})
+	if _, err := s.svc.Partnership.RejectAgreement(officer, id, "Tanda tangan IKM belum ada."); err != nil {
+		t.Fatal(err)
+	}
+	b.get(path).must(t, http.StatusOK, "ditolak", "Tanda tangan IKM belum ada.")
+	b.get("/perusahaan/perjanjian").must(t, http.StatusOK, "PKS/002/2025")
+
+	other := s.companyUser(t, dbtest.AddBusiness(t, s.db, dbtest.Business{}))
+	other.get(path).must(t, http.StatusNotFound)
+	op := other.get("/perusahaan/perjanjian")
+	other.post(path+"/ajukan", url.Values{"csrf": {op.csrf(t)}}).must(t, http.StatusNotFound)
+}

@@ -373,3 +373,22 @@ func TestBrowserCompanyPeriodReport(t *testing.T) {
 	}
 	tb.check("perusahaan-laporan-terkirim")
 }
+
+// TestBrowserCompanyAgreement: drafting an agreement, JavaScript off.
+func TestBrowserCompanyAgreement(t *testing.T) {
+	s := newSite(t)
+	ikm := dbtest.AddIKM(t, s.db, dbtest.IKM{Name: "Batik Tulis Sekar"})
+	tb := s.companyTab(t, false)
+	tb.open("/perusahaan/perjanjian")
+	tb.check("perusahaan-perjanjian")
+	tb.open("/perusahaan/perjanjian/baru?cari=Sekar")
+	tb.check("perusahaan-perjanjian-draf")
+	tb.do(chromedpClick(`label[for="ikm-`+strconv.FormatInt(ikm, 10)+`"]`), chromedpType("#number", "PKS/001/2025"),
+		chromedpType("#agreement_date", "2025-01-10"), chromedpType("#start_date", "2025-01-10"),
+		chromedpType("#end_date", "2025-12-31"), chromedpType("#target_purchase_value", "50.000.000"))
+	tb.submit(`main form.form[method="post"] button[type="submit"]`)
+	if h := tb.heading(); h != "Perjanjian PKS/001/2025" {
+		t.Fatalf("after saving: %q\n%s", h, tb.text())
+	}
+	tb.check("perusahaan-perjanjian-rinci")
+}

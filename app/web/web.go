@@ -84,6 +84,7 @@ func (p *Pages) routes() []pageRoute {
 		p.companyMoreRoutes(),
 		p.caseRoutes(),
 		p.periodReportRoutes(),
+		p.agreementRoutes(),
 		p.verifyRoutes(),
 	} {
 		all = append(all, group...)
