@@ -29,8 +29,9 @@ import (
 // BenchmarkPages times, in the server (no network), the pages that must
 // stay quick on the full data set (scripts/bench-pages seeds 100,000
 // businesses and 10,000,000 purchases): an IKM's confirmation page, the
-// purchase list of the IKM with the most purchases, and the public
-// statistics; /healthz, which touches no data, runs interleaved with them
+// purchase list of the IKM with the most purchases, the public statistics,
+// and the home page and purchase list of the business with the most
+// purchases; /healthz, which touches no data, runs interleaved with them
 // as the baseline. It reports each page's median and 95th percentile and
 // the bytes a phone downloads for the confirmation and the start page
 // (gzip, with their assets).
@@ -82,13 +83,29 @@ func BenchmarkPages(b *testing.B) {
 		b.Fatalf("IKM login: %d", res.status)
 	}
 
+	var busiest int64
+	if err := db.Raw(`SELECT business_id FROM purchases GROUP BY business_id ORDER BY count(*) DESC LIMIT 1`).
+		Row().Scan(&busiest); err != nil {
+		b.Fatal(err)
+	}
+	cuser, cpass := s.user(actor.RoleCompany, busiest, 0)
+	cb := s.browser()
+	cform := cb.get("/masuk")
+	cres := cb.post("/masuk", map[string][]string{"csrf": {cform.csrf(b)}, "username": {cuser}, "password": {cpass}})
+	companySession := cookieOf(cres, "kemitraan_sesi")
+	if companySession == nil {
+		b.Fatalf("company login: %d", cres.status)
+	}
+
 	type target struct {
 		name, path string
 		cookie     *http.Cookie
 		times      []time.Duration
 	}
 	targets := []*target{{name: "healthz", path: "/healthz"}, {name: "konfirmasi", path: confirmPath},
-		{name: "ikm-pembelian", path: "/ikm", cookie: session}, {name: "statistik", path: "/statistik"}}
+		{name: "ikm-pembelian", path: "/ikm", cookie: session}, {name: "statistik", path: "/statistik"},
+		{name: "perusahaan", path: "/perusahaan", cookie: companySession},
+		{name: "perusahaan-pembelian", path: "/perusahaan/pembelian", cookie: companySession}}
 	serve := func(t *target) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, t.path, nil)
 		req.Header.Set("Accept-Encoding", "gzip")
