@@ -28,6 +28,7 @@ func (p *Pages) companyRoutes() []pageRoute {
 		{method: http.MethodPost, path: "/perusahaan/pembelian/baru", perm: auth.PermPurchasesReport, handler: p.reportPurchase},
 		{method: http.MethodGet, path: "/perusahaan/pembelian/:id", perm: auth.PermPurchasesReport, handler: p.companyPurchase},
 		{method: http.MethodPost, path: "/perusahaan/pembelian/:id/tarik", perm: auth.PermPurchasesReport, handler: p.withdrawPurchase},
+		{method: http.MethodPost, path: "/perusahaan/pembelian/:id/balik", perm: auth.PermPurchasesReport, handler: p.reversePurchase},
 	}
 }
 
@@ -159,6 +160,8 @@ type companyPurchaseView struct {
 	Purchase    procurement.Purchase
 	Evidence    []procurement.Evidence
 	CanWithdraw bool
+	CanReverse  bool // confirmed, and not itself a reversal: correct it by one
+	Reason      string
 }
 
 func (p *Pages) companyPurchase(c echo.Context) error {
@@ -175,7 +178,8 @@ func (p *Pages) companyPurchase(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := companyPurchaseView{Purchase: pu, Evidence: ev, CanWithdraw: pu.Status == procurement.StatusReported}
+	v := companyPurchaseView{Purchase: pu, Evidence: ev, CanWithdraw: pu.Status == procurement.StatusReported,
+		CanReverse: pu.Status == procurement.StatusConfirmed && pu.ReversesID == nil && pu.Amount > 0}
 	pg := p.newPage(c, msg("ikm.purchase.title", pu.InvoiceNumber), v)
 	switch c.QueryParam("pesan") {
 	case "dilaporkan":
@@ -185,6 +189,8 @@ func (p *Pages) companyPurchase(c echo.Context) error {
 		}
 	case "ditarik":
 		pg.Notice = msg("company.purchase.withdrawn")
+	case "dibalik":
+		pg.Notice = msg("company.purchase.reversed")
 	}
 	return p.render(c, http.StatusOK, "company_purchase", pg)
 }
@@ -198,6 +204,47 @@ func (p *Pages) withdrawPurchase(c echo.Context) error {
 		return err
 	}
 	return redirect(c, fmt.Sprintf("/perusahaan/pembelian/%d?pesan=ditarik", id))
+}
+
+// reversePurchase corrects a confirmed purchase by a reversing entry: the
+// negative amount, with a reason, which the IKM confirms in turn.
+func (p *Pages) reversePurchase(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	reason := strings.TrimSpace(c.FormValue("alasan"))
+	var out procurement.Purchase
+	if reason == "" {
+		err = fault.Invalid(fault.Field("alasan", msg("company.purchase.reverse_reason_required")))
+	} else {
+		out, _, err = p.svc.Purchases.Reverse(ctx, id, procurement.ReverseInput{Reason: reason}, nil)
+	}
+	if err != nil {
+		if !isKind(err, fault.KindInvalid) && !isKind(err, fault.KindConflict) {
+			return err
+		}
+		pu, gerr := p.svc.Purchases.Get(ctx, id)
+		if gerr != nil {
+			return gerr
+		}
+		ev, eerr := p.svc.Purchases.EvidenceOf(ctx, id)
+		if eerr != nil {
+			return eerr
+		}
+		v := companyPurchaseView{Purchase: pu, Evidence: ev, Reason: reason,
+			CanReverse: pu.Status == procurement.StatusConfirmed && pu.ReversesID == nil && pu.Amount > 0}
+		pg := p.newPage(c, msg("ikm.purchase.title", pu.InvoiceNumber), v)
+		status, _ := formErrors(pg, err, map[string]string{"reason": msg("confirm.reason"), "alasan": msg("confirm.reason")})
+		for i := range pg.Errors {
+			if pg.Errors[i].Field == "reason" {
+				pg.Errors[i].Field = "alasan"
+			}
+		}
+		return p.render(c, status, "company_purchase", pg)
+	}
+	return redirect(c, fmt.Sprintf("/perusahaan/pembelian/%d?pesan=dibalik", out.ID))
 }
 
 // purchaseFormView is the report form. Form holds what was typed; Key is

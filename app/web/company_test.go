@@ -15,6 +15,7 @@ import (
 	"kemitraan/app/compliance"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/dbtest"
+	"kemitraan/app/procurement"
 )
 
 // companyUser logs in a user of the business, with the rules loaded so the
@@ -343,4 +344,33 @@ func TestCompanyAgreements(t *testing.T) {
 	other.get(path).must(t, http.StatusNotFound)
 	op := other.get("/perusahaan/perjanjian")
 	other.post(path+"/ajukan", url.Values{"csrf": {op.csrf(t)}}).must(t, http.StatusNotFound)
+}
+
+// TestCompanyReversesAConfirmedPurchase: a confirmed purchase cannot be
+// withdrawn; it is corrected by a reversal with a reason.
+func TestCompanyReversesAConfirmedPurchase(t *testing.T) {
+	s := newSite(t)
+	p := s.reportPurchase()
+	ikmCtx := actor.With(context.Background(), actor.Actor{Role: actor.RoleIKM, IKMID: p.ikm, System: true})
+	if _, err := s.svc.Purchases.Decide(ikmCtx, p.id, procurement.Confirm, ""); err != nil {
+		t.Fatal(err)
+	}
+	b := s.companyUser(t, p.business)
+	path := "/perusahaan/pembelian/" + strconv.FormatInt(p.id, 10)
+	page := b.get(path).must(t, http.StatusOK, "Koreksi pembelian ini", "dikonfirmasi")
+	if strings.Contains(page.body, "Tarik laporan ini") {
+		t.Error("a confirmed purchase offers to be withdrawn")
+	}
+	b.post(path+"/balik", url.Values{"csrf": {page.csrf(t)}, "alasan": {" "}}).
+		must(t, http.StatusUnprocessableEntity, `href="#alasan"`)
+	res := b.post(path+"/balik", url.Values{"csrf": {page.csrf(t)}, "alasan": {"Jumlah barang salah ketik."}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("reverse: %d\n%.2000s", res.status, res.body)
+	}
+	if n := s.count(`SELECT count(*) FROM purchases WHERE reverses_id = ? AND amount = -12500000
+		AND reversal_reason = 'Jumlah barang salah ketik.' AND status = 'reported'`, p.id); n != 1 {
+		t.Fatal("the reversal is not recorded")
+	}
+	b.get(res.location()).must(t, http.StatusOK, "Pembalikan sudah dicatat", "-Rp12.500.000", "Pembalikan dari pembelian")
+	b.post(path+"/balik", url.Values{"csrf": {page.csrf(t)}, "alasan": {"Lagi."}}).must(t, http.StatusConflict)
 }
