@@ -164,23 +164,32 @@ type companyPurchaseView struct {
 	Reason      string
 }
 
+// purchaseView reads purchase id of the caller's business with its
+// evidence, and what may be done with it.
+func (p *Pages) purchaseView(c echo.Context, id int64) (companyPurchaseView, error) {
+	ctx := c.Request().Context()
+	pu, err := p.svc.Purchases.Get(ctx, id)
+	if err != nil {
+		return companyPurchaseView{}, err
+	}
+	ev, err := p.svc.Purchases.EvidenceOf(ctx, id)
+	if err != nil {
+		return companyPurchaseView{}, err
+	}
+	return companyPurchaseView{Purchase: pu, Evidence: ev, CanWithdraw: pu.Status == procurement.StatusReported,
+		CanReverse: pu.Status == procurement.StatusConfirmed && pu.ReversesID == nil && pu.Amount > 0}, nil
+}
+
 func (p *Pages) companyPurchase(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	pu, err := p.svc.Purchases.Get(ctx, id)
+	v, err := p.purchaseView(c, id)
 	if err != nil {
 		return err
 	}
-	ev, err := p.svc.Purchases.EvidenceOf(ctx, id)
-	if err != nil {
-		return err
-	}
-	v := companyPurchaseView{Purchase: pu, Evidence: ev, CanWithdraw: pu.Status == procurement.StatusReported,
-		CanReverse: pu.Status == procurement.StatusConfirmed && pu.ReversesID == nil && pu.Amount > 0}
-	pg := p.newPage(c, msg("ikm.purchase.title", pu.InvoiceNumber), v)
+	pg := p.newPage(c, msg("ikm.purchase.title", v.Purchase.InvoiceNumber), v)
 	switch c.QueryParam("pesan") {
 	case "dilaporkan":
 		pg.Notice = msg("company.purchase.reported")
@@ -225,17 +234,12 @@ func (p *Pages) reversePurchase(c echo.Context) error {
 		if !isKind(err, fault.KindInvalid) && !isKind(err, fault.KindConflict) {
 			return err
 		}
-		pu, gerr := p.svc.Purchases.Get(ctx, id)
-		if gerr != nil {
-			return gerr
+		v, verr := p.purchaseView(c, id)
+		if verr != nil {
+			return verr
 		}
-		ev, eerr := p.svc.Purchases.EvidenceOf(ctx, id)
-		if eerr != nil {
-			return eerr
-		}
-		v := companyPurchaseView{Purchase: pu, Evidence: ev, Reason: reason,
-			CanReverse: pu.Status == procurement.StatusConfirmed && pu.ReversesID == nil && pu.Amount > 0}
-		pg := p.newPage(c, msg("ikm.purchase.title", pu.InvoiceNumber), v)
+		v.Reason = reason
+		pg := p.newPage(c, msg("ikm.purchase.title", v.Purchase.InvoiceNumber), v)
 		status, _ := formErrors(pg, err, map[string]string{"reason": msg("confirm.reason"), "alasan": msg("confirm.reason")})
 		for i := range pg.Errors {
 			if pg.Errors[i].Field == "reason" {
