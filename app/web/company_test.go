@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"kemitraan/app/compliance"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/dbtest"
@@ -373,4 +375,57 @@ func TestCompanyReversesAConfirmedPurchase(t *testing.T) {
 	}
 	b.get(res.location()).must(t, http.StatusOK, "Pembalikan sudah dicatat", "-Rp12.500.000", "Pembalikan dari pembelian")
 	b.post(path+"/balik", url.Values{"csrf": {page.csrf(t)}, "alasan": {"Lagi."}}).must(t, http.StatusConflict)
+}
+
+func TestCompanyImportsPurchases(t *testing.T) {
+	s := newSite(t)
+	business := dbtest.AddBusiness(t, s.db, dbtest.Business{Name: "PT Hotel Kencana", Category: "hotel"})
+	dbtest.AddIKM(t, s.db, dbtest.IKM{NIB: "8120000000001"})
+	dbtest.AddIKM(t, s.db, dbtest.IKM{NIB: "8120000000002"})
+	b := s.companyUser(t, business)
+	page := b.get("/perusahaan/impor").must(t, http.StatusOK, "Unduh templat (XLSX)", "Periksa dulu")
+
+	xlsx := b.get("/perusahaan/impor/templat.xlsx")
+	if xlsx.status != http.StatusOK || !strings.HasPrefix(xlsx.body, "PK") {
+		t.Fatalf("XLSX template: %d", xlsx.status)
+	}
+	x, err := excelize.OpenReader(strings.NewReader(xlsx.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := x.GetRows("Pembelian")
+	if err != nil || len(rows) != 2 || rows[0][0] != "invoice_number" || rows[1][1] != "8120000000001" {
+		t.Errorf("template rows %v %v", rows, err)
+	}
+	if dv, err := x.GetDataValidations("Pembelian"); err != nil || len(dv) != 3 {
+		t.Errorf("template validations: %d %v", len(dv), err)
+	}
+	b.get("/perusahaan/impor/templat.csv").must(t, http.StatusOK, "invoice_number,ikm_nib,purchase_date")
+
+	bad := "invoice_number,ikm_nib,purchase_date,description,amount\n" +
+		"F-1,8120000000001,2025-03-01,Besek,150000\n" +
+		"F-2,8129999999999,2025-03-02,Besek,150000\n" +
+		"F-3,8120000000002,2025-02-30,Besek,dua\n"
+	res := b.postMultipart("/perusahaan/impor", map[string]string{"csrf": page.csrf(t), "langkah": "periksa"},
+		"berkas", "pembelian.csv", []byte(bad))
+	res.must(t, http.StatusUnprocessableEntity, "Galat: ", "2 baris perlu diperbaiki", "<td class=\"num\">3</td><td>ikm_nib</td>",
+		"<td class=\"num\">4</td><td>purchase_date</td>", "<td class=\"num\">4</td><td>amount</td>")
+	if n := s.count(`SELECT count(*) FROM purchases`); n != 0 {
+		t.Fatalf("%d purchases after a bad file", n)
+	}
+	good := "invoice_number,ikm_nib,purchase_date,description,amount\n" +
+		"F-1,8120000000001,2025-03-01,Besek,150000\n" +
+		"F-2,8120000000002,2025-03-02,Besek,250000\n"
+	b.postMultipart("/perusahaan/impor", map[string]string{"csrf": page.csrf(t), "langkah": "periksa"},
+		"berkas", "pembelian.csv", []byte(good)).must(t, http.StatusOK, "Berkas ini baik: 2 baris, jumlah Rp400.000")
+	if n := s.count(`SELECT count(*) FROM purchases`); n != 0 {
+		t.Fatalf("%d purchases after a dry run", n)
+	}
+	b.postMultipart("/perusahaan/impor", map[string]string{"csrf": page.csrf(t), "langkah": "impor"},
+		"berkas", "pembelian.csv", []byte(good)).must(t, http.StatusOK, "Impor selesai", "IMP-", "2 pembelian sudah dilaporkan")
+	if n := s.count(`SELECT count(*) FROM purchases WHERE business_id = ? AND source = 'import'`, business); n != 2 {
+		t.Fatalf("%d imported purchases", n)
+	}
+	b.postMultipart("/perusahaan/impor", map[string]string{"csrf": page.csrf(t)}, "", "", nil).
+		must(t, http.StatusUnprocessableEntity, "Pilih berkas CSV atau XLSX")
 }

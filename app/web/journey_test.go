@@ -392,3 +392,11 @@ func TestBrowserCompanyAgreement(t *testing.T) {
 	}
 	tb.check("perusahaan-perjanjian-rinci")
 }
+
+// TestBrowserCompanyImportPage: the import page as a company finds it.
+func TestBrowserCompanyImportPage(t *testing.T) {
+	s := newSite(t)
+	tb := s.companyTab(t, true)
+	tb.open("/perusahaan/impor")
+	tb.check("perusahaan-impor")
+}

@@ -117,6 +117,7 @@ func (p *Pages) nav(a actor.Actor, current string) []navItem {
 		items = append(items, navItem{Label: msg("nav.company.home"), Href: "/perusahaan"},
 			navItem{Label: msg("nav.company.purchases"), Href: "/perusahaan/pembelian"},
 			navItem{Label: msg("nav.company.report"), Href: "/perusahaan/pembelian/baru"},
+			navItem{Label: msg("nav.company.import"), Href: "/perusahaan/impor"},
 			navItem{Label: msg("nav.company.agreements"), Href: "/perusahaan/perjanjian"},
 			navItem{Label: msg("nav.company.outlets"), Href: "/perusahaan/gerai"},
 			navItem{Label: msg("nav.company.report_period"), Href: "/perusahaan/laporan"},
@@ -166,6 +167,7 @@ func (p *Pages) funcs() template.FuncMap {
 		"add":       func(a, b float64) float64 { return a + b },
 		"sub":       func(a, b int) int { return a - b },
 		"groupOf":   groupOf,
+		"importRef": importReference,
 		"searchOf": func(action, search string) map[string]string {
 			return map[string]string{"Action": action, "Search": search}
 		},

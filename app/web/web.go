@@ -85,6 +85,7 @@ func (p *Pages) routes() []pageRoute {
 		p.caseRoutes(),
 		p.periodReportRoutes(),
 		p.agreementRoutes(),
+		p.importRoutes(),
 		p.verifyRoutes(),
 	} {
 		all = append(all, group...)
