@@ -109,7 +109,8 @@ func TestCompanyReportsAPurchase(t *testing.T) {
 	if w.status != http.StatusSeeOther {
 		t.Fatalf("withdraw: %d", w.status)
 	}
-	b.get(w.location()).must(t, http.StatusOK, "Laporan pembelian sudah ditarik.", "ditarik perusahaan")
+	b.get(w.location()).must(t, http.StatusOK, "Laporan pembelian sudah ditarik.", "ditarik perusahaan",
+		"<strong>Dilaporkan</strong> — 12 Maret 2025 pukul 09.30 WIB", "<strong>Ditarik perusahaan</strong>")
 	b.post(path+"/tarik", url.Values{"csrf": {detail.csrf(t)}}).must(t, http.StatusConflict)
 
 	// Another company's purchase is not there.
