@@ -266,3 +266,15 @@ func (s *Service) Summary(ctx context.Context, from, to time.Time) ([]PeriodSumm
 	}
 	return out, nil
 }
+
+// Awaiting counts the caller's purchases awaiting the IKM's answer, and of
+// those, the ones past their window, in one statement.
+func (s *Service) Awaiting(ctx context.Context) (total, late int64, err error) {
+	err = scope(s.db.WithContext(ctx).Table("purchases p"), actor.From(ctx), "p").
+		Select("count(*), count(*) FILTER (WHERE p.confirm_by <= ?)", s.now()).
+		Where("p.status = ?", StatusReported).Row().Scan(&total, &late)
+	if err != nil {
+		return 0, 0, fmt.Errorf("procurement: awaiting: %w", err)
+	}
+	return total, late, nil
+}

@@ -47,9 +47,8 @@ const (
 
 type companyHomeView struct {
 	D        report.Dashboard
-	Awaiting int  // purchases awaiting the IKM's answer
-	Late     int  // of which past their window
-	More     bool // there are more than were counted
+	Awaiting int64 // purchases awaiting the IKM's answer
+	Late     int64 // of which past their window
 	Tasks    []task
 }
 
@@ -59,24 +58,16 @@ func (p *Pages) companyHome(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	awaiting, err := p.svc.Purchases.List(ctx, procurement.Filter{Status: procurement.StatusReported,
-		Limit: procurement.MaxPageSize})
-	if err != nil {
+	v := companyHomeView{D: d}
+	if v.Awaiting, v.Late, err = p.svc.Purchases.Awaiting(ctx); err != nil {
 		return err
-	}
-	v := companyHomeView{D: d, Awaiting: len(awaiting.Items), More: awaiting.NextCursor != 0}
-	now := p.clock.Now()
-	for _, pu := range awaiting.Items {
-		if !now.Before(pu.ConfirmBy) {
-			v.Late++
-		}
 	}
 	v.Tasks = companyTasks(d, v.Awaiting, v.Late)
 	return p.render(c, http.StatusOK, "company_home", p.newPage(c, msg("company.home.title", d.Name), v))
 }
 
 // companyTasks is the period's task list from the dashboard's figures.
-func companyTasks(d report.Dashboard, awaiting, late int) []task {
+func companyTasks(d report.Dashboard, awaiting, late int64) []task {
 	state := func(target, realised int64) string {
 		switch {
 		case target <= 0 || realised >= target:

@@ -271,6 +271,8 @@ func TestCompanySubmitsItsPeriodReport(t *testing.T) {
 	b.get("/perusahaan/laporan?periode=2025-Q1").must(t, http.StatusOK, "Triwulan I 2025 belum berakhir")
 	s.clock.Advance(25 * 24 * time.Hour) // 6 April 2025; the session has ended meanwhile
 	b = s.loggedIn(t, username, password, "/perusahaan")
+	b.get("/perusahaan").must(t, http.StatusOK,
+		"1 pembelian menunggu jawaban IKM, 1 di antaranya sudah lewat batas waktunya")
 	page := b.get("/perusahaan/laporan").must(t, http.StatusOK, "Yang tercatat untuk Triwulan I 2025",
 		"menunggu konfirmasi", "Rp12.500.000", "1 pembelian masih menunggu jawaban IKM", "Kirim laporan periode")
 	res := b.post("/perusahaan/laporan", url.Values{"csrf": {page.csrf(t)}, "periode": {"2025-Q1"}})

@@ -209,7 +209,6 @@ var messages = map[string]string{
 	"company.home.outlet_slots":         "Ruang gerai (rata-rata)",
 	"company.home.outlook":              "Bila periode berakhir hari ini: %s.",
 	"company.home.awaiting":             "%d pembelian menunggu jawaban IKM, %d di antaranya sudah lewat batas waktunya.",
-	"company.home.awaiting_more":        "Lebih dari %d pembelian menunggu jawaban IKM.",
 	"company.home.last_eval":            "Penilaian terakhir: %s, %s.",
 	"company.home.open_case":            "Ada kasus terbuka (tahap: %s).",
 	"company.home.case_due":             "Tanggapan paling lambat %s (%s).",

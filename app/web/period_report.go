@@ -54,11 +54,11 @@ func (p *Pages) reportPeriod(c echo.Context) (compliance.Period, error) {
 		}
 		return pd, nil
 	}
-	d, err := p.svc.Reports.CompanyDashboard(c.Request().Context())
+	rs, err := p.svc.Compliance.RuleSetInForce(c.Request().Context())
 	if err != nil {
 		return compliance.Period{}, err
 	}
-	return d.Period.Prev(), nil
+	return compliance.PeriodContaining(rs.Period, p.clock.Now()).Prev(), nil
 }
 
 func (p *Pages) periodReportView(c echo.Context) (periodReportView, error) {
