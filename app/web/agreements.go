@@ -172,7 +172,7 @@ func (p *Pages) agreementDocument(c echo.Context) error {
 	}
 	fh, err := c.FormFile("dokumen")
 	if err != nil {
-		return p.agreementRefused(c, a, fault.Invalid(fault.Field("dokumen", msg("agreements.document_required"))))
+		return p.agreementRefused(c, a, fault.Invalid(fault.Field("document", msg("agreements.document_required"))))
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -200,14 +200,9 @@ func (p *Pages) submitAgreement(c echo.Context) error {
 // refused.
 func (p *Pages) agreementRefused(c echo.Context, a partnership.Agreement, err error) error {
 	pg := p.newPage(c, msg("agreements.detail.title", a.Number), a)
-	status, ok := formErrors(pg, err, map[string]string{"dokumen": msg("agreements.document"), "document": msg("agreements.document")})
+	status, ok := formErrors(pg, err, map[string]string{"document": msg("agreements.document")})
 	if !ok {
 		return err
-	}
-	for i := range pg.Errors {
-		if pg.Errors[i].Field == "document" {
-			pg.Errors[i].Field = "dokumen"
-		}
 	}
 	return p.render(c, status, "company_agreement", pg)
 }

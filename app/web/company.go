@@ -129,9 +129,6 @@ func (p *Pages) companyPurchases(c echo.Context) error {
 	pg := p.newPage(c, msg("company.purchases.title"), &v)
 	if err := chk.Err(); err != nil {
 		status, _ := formErrors(pg, err, map[string]string{"status": msg("ikm.col.status"), "period": msg("stats.period")})
-		for i := range pg.Errors {
-			pg.Errors[i].Field = map[string]string{"status": "status", "period": "periode"}[pg.Errors[i].Field]
-		}
 		return p.render(c, status, "company_purchases", pg)
 	}
 	page, err := p.svc.Purchases.List(c.Request().Context(), f)
@@ -217,7 +214,7 @@ func (p *Pages) reversePurchase(c echo.Context) error {
 	reason := strings.TrimSpace(c.FormValue("alasan"))
 	var out procurement.Purchase
 	if reason == "" {
-		err = fault.Invalid(fault.Field("alasan", msg("company.purchase.reverse_reason_required")))
+		err = fault.Invalid(fault.Field("reason", msg("company.purchase.reverse_reason_required")))
 	} else {
 		out, _, err = p.svc.Purchases.Reverse(ctx, id, procurement.ReverseInput{Reason: reason}, nil)
 	}
@@ -231,12 +228,7 @@ func (p *Pages) reversePurchase(c echo.Context) error {
 		}
 		v.Reason = reason
 		pg := p.newPage(c, msg("ikm.purchase.title", v.Purchase.InvoiceNumber), v)
-		status, _ := formErrors(pg, err, map[string]string{"reason": msg("confirm.reason"), "alasan": msg("confirm.reason")})
-		for i := range pg.Errors {
-			if pg.Errors[i].Field == "reason" {
-				pg.Errors[i].Field = "alasan"
-			}
-		}
+		status, _ := formErrors(pg, err, map[string]string{"reason": msg("confirm.reason")})
 		return p.render(c, status, "company_purchase", pg)
 	}
 	return redirect(c, fmt.Sprintf("/perusahaan/pembelian/%d?pesan=dibalik", out.ID))

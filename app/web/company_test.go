@@ -101,7 +101,7 @@ func TestCompanyReportsAPurchase(t *testing.T) {
 		"faktur.pdf", "menunggu konfirmasi", "Tarik laporan ini")
 	b.get("/perusahaan/pembelian?status=reported").must(t, http.StatusOK, "INV/2025/099")
 	b.get("/perusahaan/pembelian?status=confirmed").must(t, http.StatusOK, "Belum ada pembelian yang cocok.")
-	b.get("/perusahaan/pembelian?periode=2025-Q9").must(t, http.StatusUnprocessableEntity, `href="#periode"`)
+	b.get("/perusahaan/pembelian?periode=2025-Q9").must(t, http.StatusUnprocessableEntity, `href="#period"`)
 	b.get("/perusahaan").must(t, http.StatusOK, "1 menunggu jawaban IKM", "Sedang berjalan")
 
 	path := strings.TrimSuffix(res.location(), "?pesan=dilaporkan")
@@ -326,7 +326,7 @@ func TestCompanyAgreements(t *testing.T) {
 	if r := b.post(path+"/ubah", fields); r.status != http.StatusSeeOther {
 		t.Fatalf("edit: %d\n%.2000s", r.status, r.body)
 	}
-	b.post(path+"/ajukan", url.Values{"csrf": {detail.csrf(t)}}).must(t, http.StatusUnprocessableEntity, `href="#dokumen"`)
+	b.post(path+"/ajukan", url.Values{"csrf": {detail.csrf(t)}}).must(t, http.StatusUnprocessableEntity, `href="#document"`)
 	up := b.postMultipart(path+"/dokumen", map[string]string{"csrf": detail.csrf(t)}, "dokumen", "pks.pdf", samplePDF)
 	if up.status != http.StatusSeeOther {
 		t.Fatalf("document: %d\n%.2000s", up.status, up.body)
@@ -367,7 +367,7 @@ func TestCompanyReversesAConfirmedPurchase(t *testing.T) {
 		t.Error("a confirmed purchase offers to be withdrawn")
 	}
 	b.post(path+"/balik", url.Values{"csrf": {page.csrf(t)}, "alasan": {" "}}).
-		must(t, http.StatusUnprocessableEntity, `href="#alasan"`)
+		must(t, http.StatusUnprocessableEntity, `href="#reason"`)
 	res := b.post(path+"/balik", url.Values{"csrf": {page.csrf(t)}, "alasan": {"Jumlah barang salah ketik."}})
 	if res.status != http.StatusSeeOther {
 		t.Fatalf("reverse: %d\n%.2000s", res.status, res.body)

@@ -9,27 +9,41 @@ import (
 	"kemitraan/app/platform/fault"
 )
 
-// formErrors puts a domain refusal on the form's page: each field error as
-// "<label> <reason>" in the error summary (the reason alone beside the
-// field), or the refusal's detail when it names no field. It reports the
-// status to answer with, and false for an error that is not the caller's
-// (the one error handler then answers it).
-func formErrors(pg *page, err error, labels map[string]string) (int, bool) {
+// formErrors puts a domain refusal on the form's page. Each field error
+// becomes "<label> <reason>" in the error summary; it links to its field
+// (and shows beside it) only when onPage names the field, since a link must
+// lead somewhere. A field the page does not have is still named, by the
+// catalogue's "field.<name>" label. A refusal naming no field gives its
+// detail. It reports the status to answer with, and false for an error that
+// is not the caller's (the one error handler then answers it).
+func formErrors(pg *page, err error, onPage map[string]string) (int, bool) {
 	fe, ok := fault.As(err)
 	if !ok || fe.Kind.Status() == 0 {
 		return 0, false
 	}
 	for _, f := range fe.Fields {
-		label, known := labels[f.Field]
-		if !known {
-			label = f.Field
+		label, here := onPage[f.Field]
+		if !here {
+			label = fieldLabel(f.Field)
 		}
-		pg.Errors = append(pg.Errors, fault.FieldError{Field: f.Field, Reason: label + " " + f.Reason})
+		e := fault.FieldError{Reason: label + " " + f.Reason}
+		if here {
+			e.Field = f.Field
+		}
+		pg.Errors = append(pg.Errors, e)
 	}
 	if len(pg.Errors) == 0 {
 		pg.Errors = []fault.FieldError{{Reason: fe.Detail}}
 	}
 	return fe.Kind.Status(), true
+}
+
+// fieldLabel is how people call a domain field that is not on the page.
+func fieldLabel(name string) string {
+	if m, ok := messages["field."+name]; ok {
+		return m
+	}
+	return name
 }
 
 // faultDetail is the sentence a refusal gives a person.

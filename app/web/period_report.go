@@ -50,7 +50,7 @@ func (p *Pages) reportPeriod(c echo.Context) (compliance.Period, error) {
 	if raw != "" {
 		pd, err := compliance.ParsePeriod(raw)
 		if err != nil {
-			return compliance.Period{}, fault.Invalid(fault.Field("periode", err.Error()))
+			return compliance.Period{}, fault.Invalid(fault.Field("period", err.Error()))
 		}
 		return pd, nil
 	}
@@ -99,7 +99,7 @@ func (p *Pages) periodReport(c echo.Context) error {
 	if err != nil {
 		if isKind(err, fault.KindInvalid) {
 			pg := p.newPage(c, msg("preport.title"), periodReportView{})
-			status, _ := formErrors(pg, err, map[string]string{"periode": msg("stats.period")})
+			status, _ := formErrors(pg, err, nil)
 			return p.render(c, status, "company_report", pg)
 		}
 		return err

@@ -61,8 +61,9 @@ func (p *Pages) statistics(c echo.Context) error {
 			return err
 		}
 		pg := p.newPage(c, msg("stats.title"), statsView{})
-		status, _ := formErrors(pg, err, map[string]string{"period": msg("stats.period")})
-		pg.Errors[0].Field = "periode"
+		// The page without figures has no period to choose: the summary
+		// names the period without a link.
+		status, _ := formErrors(pg, err, nil)
 		return p.render(c, status, "statistics", pg)
 	}
 	v := statsView{Stats: st, HasFigures: ok, MinGroup: report.MinPublicGroup}
@@ -241,9 +242,6 @@ func (p *Pages) directory(c echo.Context) error {
 			"kecamatan": msg("directory.kecamatan"), "q": msg("directory.q"), "page": msg("directory.page")})
 		if !ok {
 			return err
-		}
-		for i, e := range pg.Errors {
-			pg.Errors[i].Field = map[string]string{"sector": "sektor", "q": "q", "kecamatan": "kecamatan"}[e.Field]
 		}
 		return p.render(c, status, "directory", pg)
 	}

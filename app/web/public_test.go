@@ -29,7 +29,7 @@ func TestPublicPages(t *testing.T) {
 	if strings.Contains(st.body, "<script") {
 		t.Error("the statistics page carries a script")
 	}
-	b.get("/statistik?periode=2025-Q9").must(t, http.StatusUnprocessableEntity, "Galat: ", `href="#periode"`)
+	b.get("/statistik?periode=2025-Q9").must(t, http.StatusUnprocessableEntity, "Galat: ", "<li>Periode ")
 
 	csv := b.get("/statistik/kategori.csv?periode=2025-Q1").must(t, http.StatusOK, "periode,kode,nama,dinilai,persen_patuh,disembunyikan",
 		"2025-Q1,factory,Pabrik,")
@@ -52,7 +52,7 @@ func TestPublicPages(t *testing.T) {
 	if strings.Contains(b.get("/direktori?q=").body+dir.body, hidden) {
 		t.Errorf("the directory shows %s, which its IKM did not publish", hidden)
 	}
-	b.get("/direktori?sektor=tidak-ada").must(t, http.StatusUnprocessableEntity, `href="#sektor"`)
+	b.get("/direktori?sektor=tidak-ada").must(t, http.StatusUnprocessableEntity, `href="#sector"`)
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

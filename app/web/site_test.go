@@ -248,8 +248,20 @@ func (p page) must(t testing.TB, status int, texts ...string) page {
 			t.Errorf("the page lacks %q:\n%.3000s", text, p.body)
 		}
 	}
+	// Every link of the error summary leads to a field on the page.
+	if i := strings.Index(p.body, `class="error-summary"`); i >= 0 {
+		summary := p.body[i:]
+		summary = summary[:strings.Index(summary, "</div>")]
+		for _, m := range summaryLink.FindAllStringSubmatch(summary, -1) {
+			if !strings.Contains(p.body, `id="`+m[1]+`"`) {
+				t.Errorf("the error summary links to #%s, which is not on the page", m[1])
+			}
+		}
+	}
 	return p
 }
+
+var summaryLink = regexp.MustCompile(`href="#([^"]+)"`)
 
 func (p page) location() string { return p.header.Get("Location") }
 
