@@ -69,8 +69,8 @@ func (p *Pages) ErrorPage(c echo.Context, status int, detail string, retryAfter 
 		detail = msg("error." + strconv.Itoa(errorKey(status)) + ".detail")
 	}
 	pg := p.newPage(c, statusText(errorKey(status)), errorView{Status: status, Detail: detail, RetryAfter: retryAfter})
-	c.Response().Header().Set("Content-Security-Policy", contentSecurityPolicy)
-	c.Response().Header().Set("Cache-Control", "no-store")
+	// Also for a path no page route matched, which ran no page middleware.
+	setPageHeaders(c)
 	return p.render(c, status, "error", pg)
 }
 

@@ -284,13 +284,13 @@ func TestBrowserCompanyReportsAPurchase(t *testing.T) {
 }
 
 // login logs the tab in through the login page and checks the heading of
-// the page it lands on.
+// the page it lands on ("" checks only that it left the login page).
 func (tb *tab) login(username, password, heading string) {
 	tb.t.Helper()
 	tb.open("/masuk")
 	tb.do(chromedpType("#username", username), chromedpType("#password", password))
 	tb.submit(`form.form button[type="submit"]`)
-	if h := tb.heading(); h != heading {
+	if h := tb.heading(); h != heading && (heading != "" || h == "Masuk") {
 		tb.t.Fatalf("after login: %q, want %q", h, heading)
 	}
 }
@@ -337,9 +337,7 @@ func TestBrowserCompanyAnswersAWarning(t *testing.T) {
 	s := newSite(t)
 	caseID, _, username, password := s.warnedCompany(t)
 	tb := s.tab(t, false)
-	tb.open("/masuk")
-	tb.do(chromedpType("#username", username), chromedpType("#password", password))
-	tb.submit(`form.form button[type="submit"]`)
+	tb.login(username, password, "")
 	tb.open("/perusahaan/kasus")
 	tb.check("perusahaan-kasus")
 	tb.open("/perusahaan/kasus/" + strconv.FormatInt(caseID, 10))
@@ -362,10 +360,12 @@ func TestBrowserCompanyAnswersAWarning(t *testing.T) {
 // TestBrowserCompanyPeriodReport: the check page and the receipt.
 func TestBrowserCompanyPeriodReport(t *testing.T) {
 	s := newSite(t)
-	s.reportPurchase()
 	s.clock.Advance(25 * 24 * time.Hour) // 6 April 2025: Q1 has ended
 	tb := s.companyTab(t, false)
 	tb.open("/perusahaan/laporan")
+	if !strings.Contains(tb.text(), "Tidak ada pembelian yang dilaporkan untuk periode ini.") {
+		t.Errorf("the check page of a period without purchases:\n%s", tb.text())
+	}
 	tb.check("perusahaan-laporan")
 	tb.submit(`form.form button[type="submit"]`)
 	if h := tb.heading(); h != "Laporan periode sudah dikirim" {

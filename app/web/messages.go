@@ -114,6 +114,7 @@ var messages = map[string]string{
 	"preport.col.status":                "Status pembelian",
 	"preport.col.count":                 "Jumlah",
 	"preport.col.amount":                "Nilai",
+	"preport.no_purchases":              "Tidak ada pembelian yang dilaporkan untuk periode ini.",
 	"preport.counted":                   "Pembelian yang dihitung",
 	"preport.awaiting":                  "%d pembelian masih menunggu jawaban IKM. Pembelian itu baru dihitung setelah IKM mengonfirmasinya.",
 	"preport.declare":                   "Saya menyatakan semua pembelian dari IKM untuk periode ini sudah dilaporkan.",

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -43,14 +44,29 @@ func TestPublicPages(t *testing.T) {
 	if err := s.db.Exec(`UPDATE ikms SET public_contact = (id % 2 = 0), phone = '+6281234' || lpad(id::text, 5, '0')`).Error; err != nil {
 		t.Fatal(err)
 	}
-	dir := b.get("/direktori?halaman=2").must(t, http.StatusOK, "IKM ditemukan", "Halaman 2 dari", "Kirim pesan WhatsApp",
+	b.get("/direktori?halaman=2").must(t, http.StatusOK, "IKM ditemukan", "Halaman 2 dari", "Kirim pesan WhatsApp",
 		"Kontak tidak ditampilkan")
-	var hidden string
-	if err := s.db.Raw(`SELECT phone FROM ikms WHERE NOT public_contact AND status = 'active' ORDER BY name LIMIT 1`).Row().Scan(&hidden); err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(b.get("/direktori?q=").body+dir.body, hidden) {
-		t.Errorf("the directory shows %s, which its IKM did not publish", hidden)
+	// One IKM that did not publish its contact and one that did, each found
+	// by its name: the first shows no phone, the second its phone and a
+	// WhatsApp link.
+	for _, publish := range []bool{false, true} {
+		var name, phone string
+		if err := s.db.Raw(`SELECT name, phone FROM ikms WHERE public_contact = ? AND status = 'active' ORDER BY id LIMIT 1`,
+			publish).Row().Scan(&name, &phone); err != nil {
+			t.Fatal(err)
+		}
+		card := b.get("/direktori?q="+url.QueryEscape(name)).must(t, http.StatusOK, name)
+		// html/template writes "+" as "&#43;" in text.
+		shown := strings.Contains(card.body, strings.ReplaceAll(phone, "+", "&#43;"))
+		if shown != publish {
+			t.Errorf("%s (agreed: %v): its phone %s shown: %v", name, publish, phone, shown)
+		}
+		if !publish && !strings.Contains(card.body, "Kontak tidak ditampilkan") {
+			t.Errorf("%s: the card does not say its contact is withheld", name)
+		}
+		if publish && !strings.Contains(card.body, "https://wa.me/"+strings.TrimPrefix(phone, "+")) {
+			t.Errorf("%s: no WhatsApp link to %s", name, phone)
+		}
 	}
 	b.get("/direktori?sektor=tidak-ada").must(t, http.StatusUnprocessableEntity, `href="#sector"`)
 }

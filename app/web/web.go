@@ -112,11 +112,15 @@ func (p *Pages) Mount(e *echo.Echo) error {
 // of pages that may hold a person's data.
 func (p *Pages) headers(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		h := c.Response().Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
-		h.Set("Cache-Control", "no-store")
+		setPageHeaders(c)
 		return next(c)
 	}
+}
+
+func setPageHeaders(c echo.Context) {
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("Cache-Control", "no-store")
 }
 
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
