@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strings"
 	"time"
@@ -58,6 +59,9 @@ type Deps struct {
 // /api/ to ErrorPage, so a browser gets a page and a client a problem.
 type Pages interface {
 	Mount(e *echo.Echo) error
+	// Budgets are the pages' time budgets where they are not
+	// http.request_timeout, by method + " " + path.
+	Budgets() map[string]time.Duration
 	ErrorPage(c echo.Context, status int, detail string, retryAfter int) error
 }
 
@@ -154,6 +158,9 @@ func New(d Deps) (*echo.Echo, error) {
 	}
 	routes := s.routes()
 	s.budgets = budgets(routes, d.Config.HTTP)
+	if d.Pages != nil {
+		maps.Copy(s.budgets, d.Pages.Budgets())
+	}
 	e.Use(
 		middleware.RequestID(),
 		requestContext,

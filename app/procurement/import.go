@@ -10,13 +10,12 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
 
 	"kemitraan/app/audit"
@@ -34,6 +33,60 @@ import (
 type ImportInput struct {
 	File   io.Reader
 	DryRun bool // check everything, store nothing
+	// Preview asks for the first Preview rows as they would be stored (with
+	// the IKM's name) when the file is clean.
+	Preview int
+	// Progress, when set, follows the import as it runs.
+	Progress *ImportProgress
+	// EachError, when set, is called with every error found, not only the
+	// first MaxImportErrors the answer lists: for a file of the bad rows.
+	EachError func(fault.FieldError)
+	// SkipBad stores the good rows of a file with bad ones and sets the bad
+	// ones aside (Skipped), to be fixed and imported on their own; a file
+	// with no good row is still refused.
+	SkipBad bool
+}
+
+// ImportStage is how far an import has come.
+type ImportStage int32
+
+const (
+	ImportReading  ImportStage = iota // streaming the rows, each checked on its own
+	ImportChecking                    // the checks against the registry and earlier reports
+	ImportStoring                     // storing the purchases and their links
+)
+
+// ImportProgress is what a running import has done so far; another
+// goroutine may read it at any time.
+type ImportProgress struct {
+	rows  atomic.Int64
+	stage atomic.Int32
+}
+
+// Rows is the number of data rows read so far.
+func (p *ImportProgress) Rows() int64 { return p.rows.Load() }
+
+// Stage is the step the import is in.
+func (p *ImportProgress) Stage() ImportStage { return ImportStage(p.stage.Load()) }
+
+func (p *ImportProgress) set(stage ImportStage) {
+	if p != nil {
+		p.stage.Store(int32(stage))
+	}
+}
+
+// ImportRow is one row of a clean file as it would be stored.
+type ImportRow struct {
+	Line            int
+	InvoiceNumber   string
+	IKMNIB          string `gorm:"column:ikm_nib"`
+	IKMName         string `gorm:"column:ikm_name"`
+	PurchaseDate    time.Time
+	PaidDate        *time.Time
+	Description     string
+	Quantity        int64
+	Amount          int64
+	AgreementNumber *string
 }
 
 // ImportResult says what an import did (or, in a dry run, would do).
@@ -45,6 +98,8 @@ type ImportResult struct {
 	TotalAmount int64 // sum of the rows' amounts
 	FirstID     int64 // ids of the stored purchases, in file order
 	LastID      int64
+	Preview     []ImportRow // the first rows of a clean file, when asked
+	Skipped     int         // bad rows set aside (SkipBad)
 }
 
 // MaxImportErrors caps the errors listed in one answer (the first, in line
@@ -71,6 +126,9 @@ func (s *Service) Import(ctx context.Context, in ImportInput, idem *Idem[ImportR
 	}
 	hash := sha256.New()
 	fmt.Fprintf(hash, "purchases.import dry_run=%t\n", in.DryRun)
+	if in.SkipBad {
+		fmt.Fprintln(hash, "skip_bad")
+	}
 	rows, err := sheet.Open(io.TeeReader(in.File, hash), sheet.Limits{MaxUnzipped: 1 << 30})
 	if err != nil {
 		if _, ok := fault.As(err); ok {
@@ -103,7 +161,7 @@ func (s *Service) Import(ctx context.Context, in ImportInput, idem *Idem[ImportR
 			) ON COMMIT DROP`).Error; err != nil {
 			return fmt.Errorf("procurement: staging table: %w", err)
 		}
-		st, err := s.stage(ctx, conn, rows, format)
+		st, err := s.stage(ctx, conn, rows, format, in)
 		if err != nil {
 			return err
 		}
@@ -129,12 +187,27 @@ func (s *Service) Import(ctx context.Context, in ImportInput, idem *Idem[ImportR
 		if st.rows == 0 && len(st.errs) == 0 {
 			return fault.Invalid(fault.Field("file", "berkas tidak berisi baris data"))
 		}
-		if err := s.checkStaged(ctx, tx, a.BusinessID, st); err != nil {
-			return err
+		in.Progress.set(ImportChecking)
+		if err := s.checkStaged(ctx, tx, a.BusinessID, st, in.EachError); err != nil {
+			if res.Skipped, err = skipBad(tx, in, st, err); err != nil {
+				return err
+			}
+			if err := tx.Raw(`SELECT coalesce(sum(amount), 0) FROM purchase_import`).Row().Scan(&res.TotalAmount); err != nil {
+				return err
+			}
+		}
+		if in.Preview > 0 {
+			if err := tx.Raw(`SELECT s.line, s.invoice_number, s.ikm_nib, i.name AS ikm_name, s.purchase_date,
+					s.paid_date, s.description, s.quantity, s.amount, s.agreement_number
+				FROM purchase_import s JOIN ikms i ON i.nib = s.ikm_nib ORDER BY s.line LIMIT ?`, in.Preview).
+				Scan(&res.Preview).Error; err != nil {
+				return fmt.Errorf("procurement: import preview: %w", err)
+			}
 		}
 		if in.DryRun {
 			return errRollback
 		}
+		in.Progress.set(ImportStoring)
 		if err := s.storeStaged(ctx, tx, a, &res, secret); err != nil {
 			return err
 		}
@@ -153,6 +226,23 @@ func (s *Service) Import(ctx context.Context, in ImportInput, idem *Idem[ImportR
 	return res, replay, err
 }
 
+// skipBad sets the bad rows of a rejected file aside when the caller asked
+// for it and some row is good: it answers how many; any other error stands.
+func skipBad(tx *gorm.DB, in ImportInput, st *staged, rejected error) (int, error) {
+	fe, ok := fault.As(rejected)
+	if !in.SkipBad || !ok || fe.Code != "import_rejected" {
+		return 0, rejected
+	}
+	bad, _ := fe.Extra["bad_rows"].(int)
+	if bad >= st.rows {
+		return 0, rejected
+	}
+	if err := tx.Exec(`DELETE FROM purchase_import WHERE line IN (SELECT line FROM purchase_import_errors)`).Error; err != nil {
+		return 0, err
+	}
+	return bad, nil
+}
+
 // staged is what the streaming pass found.
 type staged struct {
 	layout   sheet.Header
@@ -161,12 +251,16 @@ type staged struct {
 	badLines int
 	errCount int                // field errors found while streaming
 	errs     []fault.FieldError // the first MaxImportErrors of them
+	each     func(fault.FieldError)
 }
 
 func (st *staged) bad(e ...fault.FieldError) {
 	st.badLines++
 	st.errCount += len(e)
 	for _, fe := range e {
+		if st.each != nil {
+			st.each(fe)
+		}
 		if len(st.errs) < MaxImportErrors {
 			st.errs = append(st.errs, fe)
 		}
@@ -180,8 +274,8 @@ var stageColumns = []string{"line", "invoice_number", "ikm_nib", "agreement_numb
 // the staging table with COPY.
 func (s *Service) stage(ctx context.Context, conn interface {
 	Raw(func(any) error) error
-}, rows *sheet.Reader, format sheet.Format) (*staged, error) {
-	st := &staged{}
+}, rows *sheet.Reader, format sheet.Format, in ImportInput) (*staged, error) {
+	st := &staged{each: in.EachError}
 	var header []string
 	var headerLine int
 	for {
@@ -213,6 +307,9 @@ func (s *Service) stage(ctx context.Context, conn interface {
 				continue
 			}
 			st.rows++
+			if in.Progress != nil {
+				in.Progress.rows.Store(int64(st.rows))
+			}
 			if st.rows > s.cfg.ImportMaxRows {
 				return nil, fault.Invalid(fault.FieldError{Field: "file", Line: line,
 					Reason: fmt.Sprintf("berkas berisi lebih dari %d baris data; bagi menjadi beberapa berkas", s.cfg.ImportMaxRows)})
@@ -289,8 +386,8 @@ func (s *Service) parseRow(l sheet.Header, cells []string, line int, format shee
 	} else {
 		amount = n
 	}
-	f := s.checkFields(&c, rawFields{invoice: get("invoice_number"), purchaseDate: cellDate(get("purchase_date"), format),
-		paidDate: cellDate(get("paid_date"), format), description: get("description"), quantity: qty, amount: amount}, names)
+	f := s.checkFields(&c, rawFields{invoice: get("invoice_number"), purchaseDate: sheet.DateCell(get("purchase_date"), format),
+		paidDate: sheet.DateCell(get("paid_date"), format), description: get("description"), quantity: qty, amount: amount}, names)
 	nib := get("ikm_nib")
 	switch {
 	case nib == "":
@@ -323,26 +420,11 @@ func (s *Service) parseRow(l sheet.Header, cells []string, line int, format shee
 		f.amount, salt}, nil
 }
 
-// cellDate turns an XLSX date serial (a raw numeric cell) into YYYY-MM-DD.
-func cellDate(v string, format sheet.Format) string {
-	if format != sheet.XLSX || v == "" {
-		return v
-	}
-	serial, err := strconv.ParseFloat(v, 64)
-	if err != nil || serial < 1 || serial > 2958465 {
-		return v
-	}
-	t, err := excelize.ExcelDateToTime(serial, false)
-	if err != nil {
-		return v
-	}
-	return t.Format(time.DateOnly)
-}
-
 // checkStaged runs the checks that need the database over the whole staged
 // file at once, and answers every bad row (with those found while
 // streaming).
-func (s *Service) checkStaged(ctx context.Context, tx *gorm.DB, businessID int64, st *staged) error {
+func (s *Service) checkStaged(ctx context.Context, tx *gorm.DB, businessID int64, st *staged,
+	each func(fault.FieldError)) error {
 	if err := tx.Exec(`ANALYZE purchase_import`).Error; err != nil {
 		return err
 	}
@@ -395,6 +477,11 @@ func (s *Service) checkStaged(ctx context.Context, tx *gorm.DB, businessID int64
 	if counts.Lines == 0 && st.badLines == 0 {
 		return nil
 	}
+	if each != nil && counts.Errors > 0 {
+		if err := eachStagedError(ctx, tx, st.layout, each); err != nil {
+			return err
+		}
+	}
 	var found []struct {
 		Line   int
 		Col    string
@@ -422,6 +509,26 @@ func (s *Service) checkStaged(ctx context.Context, tx *gorm.DB, businessID int64
 	}
 	e.Extra = map[string]any{"rows": st.rows, "bad_rows": total, "errors_truncated": omitted > 0, "errors_omitted": omitted}
 	return e
+}
+
+// eachStagedError passes every error the set-based checks found to each,
+// in line order, without holding them all.
+func eachStagedError(ctx context.Context, tx *gorm.DB, layout sheet.Header, each func(fault.FieldError)) error {
+	rows, err := tx.WithContext(ctx).Raw(`SELECT line, col, reason FROM purchase_import_errors ORDER BY line, col`).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var fe fault.FieldError
+		var col string
+		if err := rows.Scan(&fe.Line, &col, &fe.Reason); err != nil {
+			return err
+		}
+		fe.Field = layout.Written(col)
+		each(fe)
+	}
+	return rows.Err()
 }
 
 // storeStaged inserts the checked rows with their confirmation tokens,
@@ -465,8 +572,8 @@ func (s *Service) storeStaged(ctx context.Context, tx *gorm.DB, a actor.Actor, r
 			"user": userID, "token": tokenID, "now": now}).Scan(&out).Error; err != nil {
 		return fmt.Errorf("procurement: store import: %w", err)
 	}
-	if out.Created != res.Rows {
-		return fmt.Errorf("procurement: import stored %d of %d rows", out.Created, res.Rows)
+	if out.Created != res.Rows-res.Skipped {
+		return fmt.Errorf("procurement: import stored %d of %d rows", out.Created, res.Rows-res.Skipped)
 	}
 	res.Created, res.FirstID, res.LastID = out.Created, out.FirstID, out.LastID
 	if err := s.importMails(ctx, tx, a.BusinessID, confirmBy, secret); err != nil {
@@ -474,8 +581,9 @@ func (s *Service) storeStaged(ctx context.Context, tx *gorm.DB, a actor.Actor, r
 	}
 	return audit.Record(ctx, tx, now, audit.Event{Action: "purchase.import", EntityType: "purchase",
 		EntityID: fmt.Sprintf("%d-%d", out.FirstID, out.LastID), After: map[string]any{
-			"business_id": a.BusinessID, "format": res.Format, "rows": res.Rows, "total_amount": res.TotalAmount,
-			"first_id": out.FirstID, "last_id": out.LastID, "source": sourceOf(a, SourceImport)}})
+			"business_id": a.BusinessID, "format": res.Format, "rows": res.Rows, "skipped": res.Skipped,
+			"total_amount": res.TotalAmount,
+			"first_id":     out.FirstID, "last_id": out.LastID, "source": sourceOf(a, SourceImport)}})
 }
 
 // importMails queues one e-mail per IKM with an address, listing its first

@@ -82,7 +82,9 @@ func mac(secret, nonce []byte) []byte {
 	return m.Sum(nil)[:16]
 }
 
-var b64 = base64.RawURLEncoding
+// b64 writes tokens; read strictly, a token has one spelling only (the
+// spare bits of its last character zero), so an altered one never passes.
+var b64 = base64.RawURLEncoding.Strict()
 
 // linkNonce is the nonce of a new link to purchase id.
 func linkNonce(id int64) ([]byte, error) {

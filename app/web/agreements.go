@@ -26,7 +26,7 @@ func (p *Pages) agreementRoutes() []pageRoute {
 		{method: http.MethodGet, path: "/perusahaan/perjanjian/:id", perm: auth.PermAgreementsWrite, handler: p.agreement},
 		{method: http.MethodGet, path: "/perusahaan/perjanjian/:id/ubah", perm: auth.PermAgreementsWrite, handler: p.agreementForm},
 		{method: http.MethodPost, path: "/perusahaan/perjanjian/:id/ubah", perm: auth.PermAgreementsWrite, handler: p.saveAgreement},
-		{method: http.MethodPost, path: "/perusahaan/perjanjian/:id/dokumen", perm: auth.PermAgreementsWrite, handler: p.agreementDocument},
+		{method: http.MethodPost, path: "/perusahaan/perjanjian/:id/dokumen", perm: auth.PermAgreementsWrite, handler: p.agreementDocument, upload: documentUpload},
 		{method: http.MethodPost, path: "/perusahaan/perjanjian/:id/ajukan", perm: auth.PermAgreementsWrite, handler: p.submitAgreement},
 	}
 }

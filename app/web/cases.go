@@ -23,8 +23,8 @@ func (p *Pages) caseRoutes() []pageRoute {
 		{method: http.MethodGet, path: "/perusahaan/kasus", perm: auth.PermCasesRespond, handler: p.companyCases},
 		{method: http.MethodGet, path: "/perusahaan/kasus/:id", perm: auth.PermCasesRespond, handler: p.companyCase},
 		{method: http.MethodGet, path: "/perusahaan/kasus/:id/surat/:letter", perm: auth.PermCasesRespond, handler: p.caseLetter},
-		{method: http.MethodPost, path: "/perusahaan/kasus/:id/periksa", perm: auth.PermCasesRespond, handler: p.checkResponse},
-		{method: http.MethodPost, path: "/perusahaan/kasus/:id/tanggapan", perm: auth.PermCasesRespond, handler: p.sendResponse},
+		{method: http.MethodPost, path: "/perusahaan/kasus/:id/periksa", perm: auth.PermCasesRespond, handler: p.checkResponse, upload: responseUpload},
+		{method: http.MethodPost, path: "/perusahaan/kasus/:id/tanggapan", perm: auth.PermCasesRespond, handler: p.sendResponse, upload: responseUpload},
 	}
 }
 

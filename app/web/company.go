@@ -25,7 +25,7 @@ func (p *Pages) companyRoutes() []pageRoute {
 		{method: http.MethodGet, path: "/perusahaan", perm: auth.PermStatsOwn, handler: p.companyHome},
 		{method: http.MethodGet, path: "/perusahaan/pembelian", perm: auth.PermPurchasesReport, handler: p.companyPurchases},
 		{method: http.MethodGet, path: "/perusahaan/pembelian/baru", perm: auth.PermPurchasesReport, handler: p.purchaseForm},
-		{method: http.MethodPost, path: "/perusahaan/pembelian/baru", perm: auth.PermPurchasesReport, handler: p.reportPurchase},
+		{method: http.MethodPost, path: "/perusahaan/pembelian/baru", perm: auth.PermPurchasesReport, handler: p.reportPurchase, upload: documentUpload},
 		{method: http.MethodGet, path: "/perusahaan/pembelian/:id", perm: auth.PermPurchasesReport, handler: p.companyPurchase},
 		{method: http.MethodPost, path: "/perusahaan/pembelian/:id/tarik", perm: auth.PermPurchasesReport, handler: p.withdrawPurchase},
 		{method: http.MethodPost, path: "/perusahaan/pembelian/:id/balik", perm: auth.PermPurchasesReport, handler: p.reversePurchase},

@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
 
 	"kemitraan/app/compliance"
@@ -50,6 +52,34 @@ func (b *browser) postMultipart(path string, fields map[string]string, fileField
 	}
 	req.Header.Set("Content-Type", w.FormDataContentType())
 	return b.send(req)
+}
+
+// importFile uploads a file on the import page and, when the page starts a
+// job, follows it to the job's page once the job has ended.
+func (b *browser) importFile(t *testing.T, fields map[string]string, name string, content []byte) page {
+	t.Helper()
+	res := b.postMultipart("/perusahaan/impor", fields, "berkas", name, content)
+	if res.status != http.StatusSeeOther {
+		return res
+	}
+	return b.awaitJob(t, res.location())
+}
+
+// awaitJob reloads an import's page until it no longer shows progress, as
+// a person without JavaScript would.
+func (b *browser) awaitJob(t *testing.T, path string) page {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		pg := b.get(path)
+		if !strings.Contains(pg.body, "data-poll") {
+			return pg
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the import at %s has not ended:\n%s", path, pg.body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 var samplePDF = []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
@@ -409,26 +439,140 @@ func TestCompanyImportsPurchases(t *testing.T) {
 		"F-1,8120000000001,2025-03-01,Besek,150000\n" +
 		"F-2,8129999999999,2025-03-02,Besek,150000\n" +
 		"F-3,8120000000002,2025-02-30,Besek,dua\n"
-	res := b.postMultipart("/perusahaan/impor", map[string]string{"csrf": page.csrf(t), "langkah": "periksa"},
-		"berkas", "pembelian.csv", []byte(bad))
+	res := b.importFile(t, map[string]string{"csrf": page.csrf(t), "langkah": "periksa"}, "pembelian.csv", []byte(bad))
 	res.must(t, http.StatusUnprocessableEntity, "Galat: ", "2 baris perlu diperbaiki", "<td class=\"num\">3</td><td>ikm_nib</td>",
-		"<td class=\"num\">4</td><td>purchase_date</td>", "<td class=\"num\">4</td><td>amount</td>")
+		"<td class=\"num\">4</td><td>purchase_date</td>", "<td class=\"num\">4</td><td>amount</td>",
+		"Unduh 2 baris bermasalah (XLSX)")
 	if n := s.count(`SELECT count(*) FROM purchases`); n != 0 {
 		t.Fatalf("%d purchases after a bad file", n)
 	}
 	good := "invoice_number,ikm_nib,purchase_date,description,amount\n" +
 		"F-1,8120000000001,2025-03-01,Besek,150000\n" +
 		"F-2,8120000000002,2025-03-02,Besek,250000\n"
-	b.postMultipart("/perusahaan/impor", map[string]string{"csrf": page.csrf(t), "langkah": "periksa"},
-		"berkas", "pembelian.csv", []byte(good)).must(t, http.StatusOK, "Berkas ini baik: 2 baris, jumlah Rp400.000")
+	checked := b.importFile(t, map[string]string{"csrf": page.csrf(t), "langkah": "periksa"}, "pembelian.csv", []byte(good)).
+		must(t, http.StatusOK, "Berkas ini baik: 2 baris, jumlah Rp400.000", "Pratinjau: 2 baris pertama dari 2",
+			"<td>F-2</td>", "Impor 2 pembelian ini sekarang")
 	if n := s.count(`SELECT count(*) FROM purchases`); n != 0 {
 		t.Fatalf("%d purchases after a dry run", n)
 	}
-	b.postMultipart("/perusahaan/impor", map[string]string{"csrf": page.csrf(t), "langkah": "impor"},
-		"berkas", "pembelian.csv", []byte(good)).must(t, http.StatusOK, "Impor selesai", "IMP-", "2 pembelian sudah dilaporkan")
+	// The checked file is imported without uploading it again, once
+	// however often the button is pressed.
+	action := regexp.MustCompile(`action="(/perusahaan/impor/[0-9a-f]+/impor)"`).FindStringSubmatch(checked.body)
+	if action == nil {
+		t.Fatalf("no import button:\n%s", checked.body)
+	}
+	first := b.post(action[1], url.Values{"csrf": {page.csrf(t)}})
+	again := b.post(action[1], url.Values{"csrf": {page.csrf(t)}})
+	if first.status != http.StatusSeeOther || again.location() != first.location() {
+		t.Fatalf("import twice: %d %q, %d %q", first.status, first.location(), again.status, again.location())
+	}
+	b.awaitJob(t, first.location()).must(t, http.StatusOK, "Impor selesai", "IMP-", "2 pembelian sudah dilaporkan")
 	if n := s.count(`SELECT count(*) FROM purchases WHERE business_id = ? AND source = 'import'`, business); n != 2 {
 		t.Fatalf("%d imported purchases", n)
 	}
+	// Another company knows nothing of this import.
+	other := s.companyUser(t, dbtest.AddBusiness(t, s.db, dbtest.Business{Name: "PT Lain"}))
+	other.get(first.location()).must(t, http.StatusNotFound)
+	other.post(action[1], url.Values{"csrf": {other.get("/perusahaan/impor").csrf(t)}}).must(t, http.StatusNotFound)
 	b.postMultipart("/perusahaan/impor", map[string]string{"csrf": page.csrf(t)}, "", "", nil).
 		must(t, http.StatusUnprocessableEntity, "Pilih berkas CSV atau XLSX")
+}
+
+// TestCompanyFixesTheBadRowsOfAnImport: a 1,000-row file with 3 bad rows is
+// refused whole; the company imports its 997 good rows, downloads the 3 bad
+// ones with their reasons, fixes them in the spreadsheet and imports them.
+func TestCompanyFixesTheBadRowsOfAnImport(t *testing.T) {
+	s := newSite(t)
+	business := dbtest.AddBusiness(t, s.db, dbtest.Business{Name: "PT Pabrik Sentosa", Category: "hotel"})
+	dbtest.AddIKM(t, s.db, dbtest.IKM{NIB: "8120000000001"})
+	b := s.companyUser(t, business)
+	csrf := b.get("/perusahaan/impor").csrf(t)
+	rejected := b.importFile(t, map[string]string{"csrf": csrf, "langkah": "impor"}, "maret.csv", []byte(importWithBadRows())).
+		must(t, http.StatusUnprocessableEntity, "3 baris perlu diperbaiki", "<td class=\"num\">101</td><td>nib_ikm</td>",
+			"<td class=\"num\">501</td><td>tanggal_pembelian</td>", "<td class=\"num\">901</td><td>nilai</td>",
+			"Impor 997 baris yang baik")
+	if n := s.count(`SELECT count(*) FROM purchases`); n != 0 {
+		t.Fatalf("%d purchases after a refused file", n)
+	}
+	jobPath := regexp.MustCompile(`/perusahaan/impor/[0-9a-f]{32}`).FindString(rejected.body)
+	b.post(jobPath+"/impor", url.Values{"csrf": {csrf}}).must(t, http.StatusConflict) // not whole: it has bad rows
+	partial := b.post(jobPath+"/impor", url.Values{"csrf": {csrf}, "sebagian": {"ya"}})
+	if partial.status != http.StatusSeeOther {
+		t.Fatalf("partial import: %d\n%s", partial.status, partial.body)
+	}
+	receipt := b.awaitJob(t, partial.location()).must(t, http.StatusOK, "997 pembelian sudah dilaporkan",
+		"3 baris bermasalah disisihkan", "Unduh 3 baris bermasalah (XLSX)")
+	if n := s.count(`SELECT count(*) FROM purchases WHERE business_id = ? AND source = 'import'`, business); n != 997 {
+		t.Fatalf("%d purchases stored, want the 997 good ones", n)
+	}
+	download := b.get(partial.location() + "/ditolak.xlsx")
+	if download.status != http.StatusOK || !strings.Contains(download.header.Get("Content-Disposition"), "ditolak-maret.xlsx") {
+		t.Fatalf("bad rows download: %d %q", download.status, download.header.Get("Content-Disposition"))
+	}
+	if !strings.Contains(receipt.body, partial.location()+"/ditolak.xlsx") {
+		t.Error("the receipt does not link the set-aside rows")
+	}
+	x, err := excelize.OpenReader(strings.NewReader(download.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheetName := x.GetSheetName(0)
+	rows, err := x.GetRows(sheetName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{
+		{"nomor_faktur", "nib_ikm", "tanggal_pembelian", "uraian", "nilai", "alasan_ditolak"},
+		{"F-0100", "8129999999999", "2025-03-10", "Kue kering", "100100", "baris 101: nib_ikm: " + "IKM tidak terdaftar"},
+		{"F-0500", "8120000000001", "2025-02-30", "Kue kering", "100500"},
+		{"F-0900", "8120000000001", "2025-03-10", "Kue kering", "satu juta"},
+	}
+	if len(rows) != 4 {
+		t.Fatalf("bad rows file: %v", rows)
+	}
+	if diff := cmp.Diff(want[1], rows[1]); diff != "" {
+		t.Errorf("the unknown IKM's row (-want +got):\n%s", diff)
+	}
+	for i, r := range rows {
+		if diff := cmp.Diff(want[i][:min(len(want[i]), 5)], r[:5]); diff != "" {
+			t.Errorf("row %d (-want +got):\n%s", i, diff)
+		}
+	}
+	if !strings.HasPrefix(rows[2][5], "baris 501: tanggal_pembelian: ") || !strings.HasPrefix(rows[3][5], "baris 901: nilai: ") {
+		t.Errorf("reasons: %q, %q", rows[2][5], rows[3][5])
+	}
+	// Fixed in the spreadsheet, reason column left in place, and sent again.
+	for cell, v := range map[string]string{"B2": "8120000000001", "C3": "2025-02-28", "E4": "1000000"} {
+		if err := x.SetCellStr(sheetName, cell, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var fixed bytes.Buffer
+	if err := x.Write(&fixed); err != nil {
+		t.Fatal(err)
+	}
+	b.importFile(t, map[string]string{"csrf": csrf, "langkah": "impor"}, "ditolak-maret.xlsx", fixed.Bytes()).
+		must(t, http.StatusOK, "3 pembelian sudah dilaporkan")
+	if n := s.count(`SELECT count(*) FROM purchases WHERE business_id = ? AND source = 'import'`, business); n != 1000 {
+		t.Fatalf("%d purchases stored after the fixed rows, want 1000", n)
+	}
+}
+
+// TestPagePostsAreBounded: a form post larger than its page takes is
+// refused with 413 before anything reads it whole, and stores nothing.
+func TestPagePostsAreBounded(t *testing.T) {
+	s := newSite(t)
+	business := dbtest.AddBusiness(t, s.db, dbtest.Business{Name: "PT Hotel Kencana", Category: "hotel"})
+	b := s.companyUser(t, business)
+	csrf := b.get("/perusahaan/pembelian/baru").csrf(t)
+	b.post("/keluar", url.Values{"csrf": {csrf}, "isi": {strings.Repeat("a", 2<<20)}}).
+		must(t, http.StatusRequestEntityTooLarge, "melebihi batas 1 MB")
+	big := append(append([]byte{}, samplePDF...), bytes.Repeat([]byte(" "), 11<<20)...)
+	b.postMultipart("/perusahaan/pembelian/baru", map[string]string{"csrf": csrf, "faktur": "F-1"}, "evidence", "bukti.pdf", big).
+		must(t, http.StatusRequestEntityTooLarge, "melebihi batas 10 MB")
+	if n := s.count(`SELECT count(*) FROM purchases`) + s.count(`SELECT count(*) FROM files`); n != 0 {
+		t.Fatalf("%d rows stored from refused posts", n)
+	}
+	// The same user is still logged in: the refused logout did nothing.
+	b.get("/perusahaan").must(t, http.StatusOK, "PT Hotel Kencana")
 }

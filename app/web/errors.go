@@ -78,7 +78,7 @@ func (p *Pages) ErrorPage(c echo.Context, status int, detail string, retryAfter 
 // word themselves, and 400 for the other refusals.
 func errorKey(status int) int {
 	switch status {
-	case http.StatusNotFound, http.StatusForbidden, http.StatusServiceUnavailable:
+	case http.StatusNotFound, http.StatusForbidden, http.StatusRequestEntityTooLarge, http.StatusServiceUnavailable:
 		return status
 	case http.StatusUnauthorized:
 		return http.StatusForbidden

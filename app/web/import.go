@@ -5,13 +5,17 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/xuri/excelize/v2"
 
 	"kemitraan/app/auth"
+	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/fault"
+	"kemitraan/app/platform/format"
 	"kemitraan/app/procurement"
 )
 
@@ -23,9 +27,12 @@ import (
 func (p *Pages) importRoutes() []pageRoute {
 	return []pageRoute{
 		{method: http.MethodGet, path: "/perusahaan/impor", perm: auth.PermPurchasesReport, handler: p.importPage},
-		{method: http.MethodPost, path: "/perusahaan/impor", perm: auth.PermPurchasesReport, handler: p.importFile},
+		{method: http.MethodPost, path: "/perusahaan/impor", perm: auth.PermPurchasesReport, handler: p.importFile, upload: importUpload},
 		{method: http.MethodGet, path: "/perusahaan/impor/templat.xlsx", perm: auth.PermPurchasesReport, handler: p.importTemplateXLSX},
 		{method: http.MethodGet, path: "/perusahaan/impor/templat.csv", perm: auth.PermPurchasesReport, handler: p.importTemplateCSV},
+		{method: http.MethodGet, path: "/perusahaan/impor/:job", perm: auth.PermPurchasesReport, handler: p.importJobPage},
+		{method: http.MethodPost, path: "/perusahaan/impor/:job/impor", perm: auth.PermPurchasesReport, handler: p.importChecked},
+		{method: http.MethodGet, path: "/perusahaan/impor/:job/ditolak.xlsx", perm: auth.PermPurchasesReport, handler: p.importRejected},
 	}
 }
 
@@ -38,60 +45,186 @@ var templateColumns = [][2]string{
 }
 
 type importView struct {
-	Result   *procurement.ImportResult
-	Errors   []fault.FieldError // bad rows: line, column, reason
-	BadRows  int
-	Omitted  int
-	Checked  bool // a dry run that found nothing wrong
-	Imported bool
+	Key     string             // the upload form's key: a double click starts one job
+	Job     *jobSnapshot       // nil on the upload page
+	Errors  []fault.FieldError // the rejected rows: line, column, reason
+	BadRows int
+	Omitted int
+	// GoodRows are the rows of a rejected file that could be imported on
+	// their own, the bad ones set aside (0: none, or the file as a whole
+	// is wrong).
+	GoodRows int
+}
+
+// Running, Checked, Imported, Rejected and Failed are the job's page states.
+func (v importView) Running() bool  { return v.Job != nil && v.Job.State != jobDone }
+func (v importView) Checked() bool  { return v.ended() && v.Job.Err == nil && v.Job.DryRun }
+func (v importView) Imported() bool { return v.ended() && v.Job.Err == nil && !v.Job.DryRun }
+func (v importView) Rejected() bool { _, ok := fault.As(v.failure()); return ok }
+func (v importView) Failed() bool   { _, ok := fault.As(v.failure()); return v.failure() != nil && !ok }
+func (v importView) ended() bool    { return v.Job != nil && v.Job.State == jobDone }
+
+func (v importView) failure() error {
+	if !v.ended() {
+		return nil
+	}
+	return v.Job.Err
+}
+
+// Progress is the running job's state in words.
+func (v importView) Progress() string {
+	j := v.Job
+	switch {
+	case j.State == jobQueued:
+		return msg("import.progress.queued")
+	case j.Stage == procurement.ImportReading:
+		return msg("import.progress.reading", format.Thousands(uint64(j.Rows)))
+	case j.Stage == procurement.ImportChecking:
+		return msg("import.progress.checking", format.Thousands(uint64(j.Rows)))
+	}
+	return msg("import.progress.storing", format.Thousands(uint64(j.Rows)))
 }
 
 func (p *Pages) importPage(c echo.Context) error {
-	return p.render(c, http.StatusOK, "company_import", p.newPage(c, msg("import.title"), importView{}))
+	return p.renderImport(c, http.StatusOK, msg("import.title"), importView{}, nil)
 }
 
+func (p *Pages) renderImport(c echo.Context, status int, title string, v importView, errs []fault.FieldError) error {
+	if v.Key == "" {
+		v.Key = randomID()
+	}
+	pg := p.newPage(c, title, v)
+	pg.Errors, pg.Script = errs, true
+	return p.render(c, status, "company_import", pg)
+}
+
+// importFile keeps the upload and starts its check or its import in the
+// background, then sends the browser to the job's page.
 func (p *Pages) importFile(c echo.Context) error {
 	fh, err := c.FormFile("berkas")
-	if err != nil {
-		pg := p.newPage(c, msg("import.title"), importView{})
-		pg.Errors = []fault.FieldError{{Field: "berkas", Reason: msg("import.file_required")}}
-		return p.render(c, http.StatusUnprocessableEntity, "company_import", pg)
+	if err != nil || fh.Size == 0 {
+		return p.renderImport(c, http.StatusUnprocessableEntity, msg("import.title"), importView{},
+			[]fault.FieldError{{Field: "berkas", Reason: msg("import.file_required")}})
 	}
 	f, err := fh.Open()
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	dry := c.FormValue("langkah") != "impor"
-	res, _, err := p.svc.Purchases.Import(c.Request().Context(), procurement.ImportInput{File: f, DryRun: dry}, nil)
-	v := importView{}
+	a := actor.From(c.Request().Context())
+	key := c.FormValue("kunci")
+	if len(key) != 32 {
+		key = ""
+	}
+	j, fresh, err := p.imports.add(a.BusinessID, key, fh.Filename, f, c.FormValue("langkah") != "impor")
 	if err != nil {
-		fe, ok := fault.As(err)
-		if !ok || fe.Kind.Status() == 0 || fe.Kind == fault.KindNotFound {
-			return err
+		return err
+	}
+	if fresh {
+		p.imports.run(c.Request().Context(), a, p.svc.Purchases, j)
+	}
+	return redirect(c, "/perusahaan/impor/"+j.ID)
+}
+
+func (p *Pages) importJob(c echo.Context) (*importJob, error) {
+	j := p.imports.get(actor.From(c.Request().Context()).BusinessID, c.Param("job"))
+	if j == nil {
+		return nil, fault.NotFound("import_not_found", msg("import.not_found"))
+	}
+	return j, nil
+}
+
+// importJobPage shows a job: its progress while it runs, then the preview
+// of a clean file, the receipt of an import, or every bad row with a file
+// of them to fix.
+func (p *Pages) importJobPage(c echo.Context) error {
+	j, err := p.importJob(c)
+	if err != nil {
+		return err
+	}
+	snap := j.snapshot()
+	v := importView{Job: &snap}
+	switch {
+	case v.Running():
+		title := msg("import.running.title")
+		if !snap.DryRun {
+			title = msg("import.running.import_title")
 		}
-		pg := p.newPage(c, msg("import.title"), v)
+		return p.renderImport(c, http.StatusOK, title, v, nil)
+	case v.Checked():
+		return p.renderImport(c, http.StatusOK, msg("import.checked.title"), v, nil)
+	case v.Imported():
+		return p.renderImport(c, http.StatusOK, msg("import.done.title"), v, nil)
+	case v.Rejected():
+		fe, _ := fault.As(snap.Err)
 		for _, e := range fe.Fields {
 			if e.Line > 0 {
 				v.Errors = append(v.Errors, e)
 			}
 		}
-		if n, ok := fe.Extra["bad_rows"].(int); ok {
-			v.BadRows = n
+		v.BadRows, _ = fe.Extra["bad_rows"].(int)
+		v.Omitted, _ = fe.Extra["errors_omitted"].(int)
+		if rows, _ := fe.Extra["rows"].(int); fe.Code == "import_rejected" {
+			v.GoodRows = rows - v.BadRows
 		}
-		if n, ok := fe.Extra["errors_omitted"].(int); ok {
-			v.Omitted = n
+		detail := fe.Detail
+		if len(v.Errors) == 0 && len(fe.Fields) > 0 { // the file as a whole: its header, its size
+			detail = fe.Fields[0].Field + ": " + fe.Fields[0].Reason
 		}
-		pg.Data = v
-		pg.Errors = []fault.FieldError{{Field: "berkas", Reason: fe.Detail}}
-		return p.render(c, fe.Kind.Status(), "company_import", pg)
+		return p.renderImport(c, fe.Kind.Status(), msg("import.rejected.title"), v,
+			[]fault.FieldError{{Field: "berkas", Reason: detail}})
 	}
-	v.Result, v.Checked, v.Imported = &res, dry, !dry
-	title := msg("import.title")
-	if v.Imported {
-		title = msg("import.done.title")
+	return p.renderImport(c, http.StatusServiceUnavailable, msg("import.failed.title"), v, nil)
+}
+
+// importChecked imports the file a check found clean, without uploading it
+// again; a second click opens the import the first one started.
+func (p *Pages) importChecked(c echo.Context) error {
+	checked, err := p.importJob(c)
+	if err != nil {
+		return err
 	}
-	return p.render(c, http.StatusOK, "company_import", p.newPage(c, title, v))
+	j, fresh, err := p.imports.importFrom(checked, c.FormValue("sebagian") == "ya")
+	if err != nil {
+		return err
+	}
+	if fresh {
+		p.imports.run(c.Request().Context(), actor.From(c.Request().Context()), p.svc.Purchases, j)
+	}
+	return redirect(c, "/perusahaan/impor/"+j.ID)
+}
+
+// importRejected is the XLSX of a rejected file's bad rows, each with its
+// reasons, to fix and upload again.
+func (p *Pages) importRejected(c echo.Context) error {
+	j, err := p.importJob(c)
+	if err != nil {
+		return err
+	}
+	j.mu.Lock()
+	path, name := j.badPath, j.FileName
+	j.mu.Unlock()
+	if path == "" {
+		return fault.NotFound("import_not_found", msg("import.not_found"))
+	}
+	base := strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
+	return c.Attachment(path, "ditolak-"+safeFileName(base)+".xlsx")
+}
+
+// safeFileName keeps letters, digits, dots, dashes and underscores of a
+// name for a download's file name.
+func safeFileName(s string) string {
+	out := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			return r
+		}
+		return '-'
+	}, s)
+	if out == "" {
+		return "impor"
+	}
+	return out
 }
 
 func (p *Pages) importTemplateXLSX(c echo.Context) error {

@@ -2,11 +2,15 @@ package web_test
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"kemitraan/app/compliance"
 	"kemitraan/app/platform/actor"
@@ -393,10 +397,123 @@ func TestBrowserCompanyAgreement(t *testing.T) {
 	tb.check("perusahaan-perjanjian-rinci")
 }
 
-// TestBrowserCompanyImportPage: the import page as a company finds it.
-func TestBrowserCompanyImportPage(t *testing.T) {
+// TestBrowserCompanyImportsAFile: a 1,000-row file with 3 bad rows sent
+// through the page, shown as it is read, refused with its bad rows listed;
+// its good rows imported. With JavaScript the upload shows its progress
+// and the job's page follows itself; without, the user presses Perbarui.
+func TestBrowserCompanyImportsAFile(t *testing.T) {
+	for _, js := range []bool{true, false} {
+		name := map[bool]string{true: "js", false: "tanpa-js"}[js]
+		t.Run(name, func(t *testing.T) {
+			s := newSite(t)
+			dbtest.AddIKM(t, s.db, dbtest.IKM{NIB: "8120000000001"})
+			path := filepath.Join(t.TempDir(), "maret.csv")
+			if err := os.WriteFile(path, []byte(importWithBadRows()), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			tb := s.companyTab(t, js)
+			tb.open("/perusahaan/impor")
+			tb.check("perusahaan-impor-" + name)
+			tb.do(chromedp.SetUploadFiles(chromedp.CSS("#berkas"), []string{path}))
+			// window.name outlives the navigation: it tells whether site.js
+			// took the upload over (to show its progress). Without scripts
+			// nothing runs, this listener neither.
+			tb.do(chromedpEval(`document.querySelector("form[data-upload-progress]").addEventListener("submit",
+				e => setTimeout(() => { window.name = "sent by script: " + e.defaultPrevented }))`))
+			tb.submit(`button[value="impor"]`)
+			tb.await("Berkas perlu diperbaiki")
+			want := map[bool]string{true: "sent by script: true", false: ""}[js]
+			if by := value(tb, chromedp.EvaluateAsDevTools[string](`window.name`)); by != want {
+				t.Errorf("with JavaScript %v the upload was %q", js, by)
+			}
+			if text := tb.text(); !strings.Contains(text, "3 baris perlu diperbaiki") || !strings.Contains(text, "Unduh 3 baris bermasalah") {
+				t.Fatalf("the refused file's page:\n%s", text)
+			}
+			tb.check("perusahaan-impor-ditolak-" + name)
+			tb.submit(`input[name="sebagian"] ~ button`)
+			tb.await("Impor selesai")
+			if text := tb.text(); !strings.Contains(text, "997 pembelian sudah dilaporkan") {
+				t.Fatalf("the receipt:\n%s", text)
+			}
+			tb.check("perusahaan-impor-selesai-" + name)
+			if n := s.count(`SELECT count(*) FROM purchases WHERE source = 'import'`); n != 997 {
+				t.Fatalf("%d purchases stored", n)
+			}
+		})
+	}
+}
+
+// TestBrowserImportShowsItsProgress: while an import waits (here on a lock
+// the test holds on the purchases), its page says what it is doing and
+// follows itself to the receipt once it can go on.
+func TestBrowserImportShowsItsProgress(t *testing.T) {
 	s := newSite(t)
+	dbtest.AddIKM(t, s.db, dbtest.IKM{NIB: "8120000000001"})
+	path := filepath.Join(t.TempDir(), "maret.csv")
+	file := "invoice_number,ikm_nib,purchase_date,description,amount\nF-1,8120000000001,2025-03-10,Kue kering,150000\n"
+	if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tb := s.companyTab(t, true)
+	lock := s.db.Begin()
+	defer lock.Rollback()
+	if err := lock.Exec(`LOCK TABLE purchases IN EXCLUSIVE MODE`).Error; err != nil {
+		t.Fatal(err)
+	}
 	tb.open("/perusahaan/impor")
-	tb.check("perusahaan-impor")
+	tb.do(chromedp.SetUploadFiles(chromedp.CSS("#berkas"), []string{path}))
+	tb.submit(`button[value="impor"]`)
+	tb.await("Berkas sedang diimpor")
+	// The page follows the job from its checks to its waiting store.
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(tb.text(), "1 baris lolos pemeriksaan dan sedang disimpan"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the running import's page:\n%s", tb.text())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	tb.check("perusahaan-impor-berjalan")
+	if err := lock.Rollback().Error; err != nil {
+		t.Fatal(err)
+	}
+	tb.await("Impor selesai")
+}
+
+// importWithBadRows is a 1,000-row purchase file whose lines 101, 501 and
+// 901 are bad: an unknown IKM, a day that does not exist, an amount in
+// words.
+func importWithBadRows() string {
+	var file strings.Builder
+	file.WriteString("nomor_faktur,nib_ikm,tanggal_pembelian,uraian,nilai\n")
+	for i := 1; i <= 1000; i++ {
+		nib, date, amount := "8120000000001", "2025-03-10", strconv.Itoa(100000+i)
+		switch i {
+		case 100:
+			nib = "8129999999999"
+		case 500:
+			date = "2025-02-30"
+		case 900:
+			amount = "satu juta"
+		}
+		fmt.Fprintf(&file, "F-%04d,%s,%s,Kue kering,%s\n", i, nib, date, amount)
+	}
+	return file.String()
+}
+
+// await waits for a job's page to reach heading: by itself with
+// JavaScript, by pressing Perbarui without.
+func (tb *tab) await(heading string) {
+	tb.t.Helper()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
+		h, err := chromedp.Run(tb.ctx, chromedp.EvaluateAsDevTools[string](
+			`(document.querySelector("h1") || {}).textContent || ""`))
+		if err == nil && strings.TrimSpace(h) == heading {
+			return
+		}
+		if !tb.js && err == nil && strings.Contains(h, "sedang") {
+			tb.submit(`#kemajuan a.button`)
+			continue
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	tb.t.Fatalf("the page did not reach %q:\n%s", heading, tb.text())
 }

@@ -74,6 +74,7 @@ type page struct {
 	// linking to its field; the title gets "Galat: " before it.
 	Errors []fault.FieldError
 	Notice string // a one-line message after a redirect ("Anda sudah keluar.")
+	Script bool   // the page loads site.js (upload progress, a job's progress)
 	Data   any
 }
 

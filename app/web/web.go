@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -37,6 +38,7 @@ type Pages struct {
 	assets   *assets
 	secure   bool // cookies carry Secure: the public URL is https
 	sessions sessionCookie
+	imports  *importJobs
 }
 
 // New parses the templates and hashes the assets, once.
@@ -54,6 +56,7 @@ func New(d Deps) (*Pages, error) {
 	p := &Pages{cfg: d.Config, log: d.Log, clock: d.Clock, svc: d.Services,
 		secure: u.Scheme == "https"}
 	p.sessions = sessionCookie{secure: p.secure}
+	p.imports = newImportJobs(d.Log, d.Config.HTTP.ImportTimeout, importParallel)
 	if p.assets, err = loadAssets(); err != nil {
 		return nil, err
 	}
@@ -63,6 +66,10 @@ func New(d Deps) (*Pages, error) {
 	return p, nil
 }
 
+// importParallel is how many page imports run at once; the others wait
+// their turn, shown as such on their pages.
+const importParallel = 2
+
 // pageRoute is one page: method, path, the permission a caller needs
 // ("" for everyone) and the handler.
 type pageRoute struct {
@@ -70,6 +77,58 @@ type pageRoute struct {
 	path    string
 	perm    auth.Permission
 	handler echo.HandlerFunc
+	// upload is the body limit of a form that carries a file: evidence and
+	// documents take the upload store's, imports the import's. Other forms
+	// take http.body_limit.
+	upload uploadKind
+}
+
+type uploadKind int
+
+const (
+	noUpload uploadKind = iota
+	documentUpload
+	responseUpload // a response to a warning: up to ten files
+	importUpload
+)
+
+// formOverhead is room for a file form's other fields and its multipart
+// framing beside the file itself.
+const formOverhead = 64 << 10
+
+func (p *Pages) bodyLimit(u uploadKind) int64 {
+	switch u {
+	case documentUpload:
+		return p.cfg.Uploads.MaxBytes + formOverhead
+	case responseUpload:
+		return 10*p.cfg.Uploads.MaxBytes + formOverhead
+	case importUpload:
+		return p.cfg.Procurement.ImportMaxBytes + formOverhead
+	}
+	return p.cfg.HTTP.BodyLimit
+}
+
+// shownLimit is the limit a refusal names: the file's, not the form's.
+func (p *Pages) shownLimit(u uploadKind) int64 {
+	switch u {
+	case documentUpload, responseUpload:
+		return p.cfg.Uploads.MaxBytes
+	case importUpload:
+		return p.cfg.Procurement.ImportMaxBytes
+	}
+	return p.cfg.HTTP.BodyLimit
+}
+
+// Budgets are the time budgets of the pages that take files (a large body
+// over a slow line): http.import_timeout, as the API's uploads have.
+func (p *Pages) Budgets() map[string]time.Duration {
+	out := map[string]time.Duration{}
+	for _, r := range p.routes() {
+		if r.upload != noUpload {
+			out[r.method+" "+r.path] = p.cfg.HTTP.ImportTimeout
+		}
+	}
+	return out
 }
 
 func (p *Pages) routes() []pageRoute {
@@ -98,7 +157,7 @@ func (p *Pages) routes() []pageRoute {
 func (p *Pages) Mount(e *echo.Echo) error {
 	e.GET(p.assets.prefix+":name", p.asset)
 	for _, r := range p.routes() {
-		mw := []echo.MiddlewareFunc{p.headers, p.session, p.csrf}
+		mw := []echo.MiddlewareFunc{p.headers, limitBody(p.bodyLimit(r.upload), p.shownLimit(r.upload)), p.session, p.csrf}
 		if r.perm != "" {
 			mw = append(mw, p.require(r.perm))
 		}
@@ -125,6 +184,22 @@ func setPageHeaders(c echo.Context) {
 
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// limitBody caps what a form post may send; reading past it fails, and
+// the CSRF check, the first to read the form, answers 413 naming shown.
+func limitBody(limit, shown int64) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if r := c.Request(); r.Body != nil && r.Method != http.MethodGet && r.Method != http.MethodHead {
+				r.Body = http.MaxBytesReader(c.Response(), r.Body, limit)
+				c.Set(shownLimitKey, shown)
+			}
+			return next(c)
+		}
+	}
+}
+
+const shownLimitKey = "kemitraan.shown_limit"
 
 // redirect answers a form post with 303 See Other, so a reload does not
 // post again.

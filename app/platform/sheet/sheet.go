@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
@@ -337,4 +338,21 @@ func (t *Table) finish() (Table, error) {
 		return Table{}, invalidFile(t.HeaderLine, "berkas tidak berisi baris data di bawah judul")
 	}
 	return *t, nil
+}
+
+// DateCell turns an XLSX date serial (a raw numeric cell) into YYYY-MM-DD;
+// any other value, and every CSV value, is returned as it is.
+func DateCell(v string, format Format) string {
+	if format != XLSX || v == "" {
+		return v
+	}
+	serial, err := strconv.ParseFloat(v, 64)
+	if err != nil || serial < 1 || serial > 2958465 {
+		return v
+	}
+	t, err := excelize.ExcelDateToTime(serial, false)
+	if err != nil {
+		return v
+	}
+	return t.Format(time.DateOnly)
 }
