@@ -95,10 +95,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (actor.Actor, 
 		BusinessID *int64
 		IKMID      *int64 `gorm:"column:ikm_id"`
 		Active     bool
+		Language   string
 	}
 	err := s.db.WithContext(ctx).Raw(`
 		SELECT s.id AS session_id, s.expires_at, s.revoked_at, s.last_seen_at,
-		       u.id AS user_id, u.username, u.role, u.business_id, u.ikm_id, u.active
+		       u.id AS user_id, u.username, u.role, u.business_id, u.ikm_id, u.active, u.language
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.token_hash = ?`, hashToken(token)).Take(&r).Error
 	switch {
@@ -123,7 +124,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (actor.Actor, 
 	}
 	return actor.Actor{
 		UserID: r.UserID, Username: r.Username, Role: actor.Role(r.Role),
-		BusinessID: deref(r.BusinessID), IKMID: deref(r.IKMID), SessionID: r.SessionID,
+		BusinessID: deref(r.BusinessID), IKMID: deref(r.IKMID), SessionID: r.SessionID, Language: r.Language,
 	}, nil
 }
 

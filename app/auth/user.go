@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -494,5 +495,32 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 		return audit.Record(ctx, tx, now, audit.Event{
 			Action: "user.password_changed", EntityType: "user", EntityID: strconv.FormatInt(a.UserID, 10),
 		})
+	})
+}
+
+// Languages are the languages the pages come in; Indonesian is everyone's,
+// English a company user's choice.
+var Languages = []string{"id", "en"}
+
+// SetLanguage saves the language the calling user reads the pages in.
+// Only company users may choose English; anyone may go back to Indonesian.
+func (s *Service) SetLanguage(ctx context.Context, language string) error {
+	a := actor.From(ctx)
+	if a.UserID == 0 || a.SessionID == 0 {
+		return errNoSession
+	}
+	var c fault.Checker
+	c.Check(slices.Contains(Languages, language), "language", fault.OneOf(Languages))
+	c.Check(language == "id" || a.Role == actor.RoleCompany, "language", "bahasa Inggris hanya tersedia untuk pengguna perusahaan")
+	if err := c.Err(); err != nil {
+		return err
+	}
+	now := s.now()
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`UPDATE users SET language = ?, updated_at = ? WHERE id = ?`, language, now, a.UserID).Error; err != nil {
+			return fmt.Errorf("auth: set language of %d: %w", a.UserID, err)
+		}
+		return audit.Record(ctx, tx, now, audit.Event{Action: "user.language_changed", EntityType: "user",
+			EntityID: strconv.FormatInt(a.UserID, 10), After: map[string]any{"language": language}})
 	})
 }

@@ -41,7 +41,7 @@ func (p *Pages) agreements(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return p.render(c, http.StatusOK, "company_agreements", p.newPage(c, msg("agreements.title"), items))
+	return p.render(c, http.StatusOK, "company_agreements", p.newPage(c, say(c, "agreements.title"), items))
 }
 
 type agreementFormView struct {
@@ -79,7 +79,7 @@ func (p *Pages) agreementForm(c echo.Context) error {
 	if v.Matches, v.Searched, err = p.searchIKM(c, v.Search); err != nil {
 		return err
 	}
-	return p.render(c, http.StatusOK, "company_agreement_form", p.newPage(c, msg("agreements.form.title"), v))
+	return p.render(c, http.StatusOK, "company_agreement_form", p.newPage(c, say(c, "agreements.form.title"), v))
 }
 
 // draft is the agreement of the path, which must still be a draft.
@@ -102,18 +102,18 @@ func (p *Pages) saveAgreement(c echo.Context) error {
 	var chk fault.Checker
 	for _, raw := range params["ikm_ids"] {
 		id, err := strconv.ParseInt(raw, 10, 64)
-		chk.Check(err == nil && id > 0, "ikm_ids", msg("company.report.pick_again"))
+		chk.Check(err == nil && id > 0, "ikm_ids", say(c, "company.report.pick_again"))
 		in.IKMIDs = append(in.IKMIDs, id)
 		v.IKMs[raw] = true
 	}
 	value, ok := parseRupiah(v.Form["target_purchase_value"])
 	chk.Check(ok || v.Form["target_purchase_value"] == "" || v.Form["target_purchase_value"] == "0",
-		"target_purchase_value", msg("company.report.amount_format"))
+		"target_purchase_value", say(c, "company.report.amount_format"))
 	in.TargetPurchaseValue = value
 	for field, dst := range map[string]*int{"target_ikm_count": &in.TargetIKMCount, "target_outlet_slots": &in.TargetOutletSlots} {
 		if raw := v.Form[field]; raw != "" {
 			n, err := strconv.Atoi(raw)
-			chk.Check(err == nil && n >= 0, field, msg("company.report.whole_number"))
+			chk.Check(err == nil && n >= 0, field, say(c, "company.report.whole_number"))
 			*dst = n
 		}
 	}
@@ -135,11 +135,11 @@ func (p *Pages) saveAgreement(c echo.Context) error {
 		if isKind(err, fault.KindNotFound) {
 			return err
 		}
-		pg := p.newPage(c, msg("agreements.form.title"), v)
-		status, ok := formErrors(pg, err, map[string]string{"ikm_ids": msg("agreements.ikms"), "form": msg("agreements.form"),
-			"number": msg("agreements.number"), "agreement_date": msg("agreements.date"), "start_date": msg("agreements.start"),
-			"end_date": msg("agreements.end"), "target_purchase_value": msg("agreements.target_value"),
-			"target_ikm_count": msg("agreements.target_ikm"), "target_outlet_slots": msg("agreements.target_slots")})
+		pg := p.newPage(c, say(c, "agreements.form.title"), v)
+		status, ok := formErrors(pg, err, map[string]string{"ikm_ids": say(c, "agreements.ikms"), "form": say(c, "agreements.form"),
+			"number": say(c, "agreements.number"), "agreement_date": say(c, "agreements.date"), "start_date": say(c, "agreements.start"),
+			"end_date": say(c, "agreements.end"), "target_purchase_value": say(c, "agreements.target_value"),
+			"target_ikm_count": say(c, "agreements.target_ikm"), "target_outlet_slots": say(c, "agreements.target_slots")})
 		if !ok {
 			return err
 		}
@@ -153,14 +153,14 @@ func (p *Pages) agreement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pg := p.newPage(c, msg("agreements.detail.title", a.Number), a)
+	pg := p.newPage(c, say(c, "agreements.detail.title", a.Number), a)
 	switch c.QueryParam("pesan") {
 	case "disimpan":
-		pg.Notice = msg("agreements.saved")
+		pg.Notice = say(c, "agreements.saved")
 	case "dokumen":
-		pg.Notice = msg("agreements.document_saved")
+		pg.Notice = say(c, "agreements.document_saved")
 	case "diajukan":
-		pg.Notice = msg("agreements.submitted")
+		pg.Notice = say(c, "agreements.submitted")
 	}
 	return p.render(c, http.StatusOK, "company_agreement", pg)
 }
@@ -172,7 +172,7 @@ func (p *Pages) agreementDocument(c echo.Context) error {
 	}
 	fh, err := c.FormFile("dokumen")
 	if err != nil {
-		return p.agreementRefused(c, a, fault.Invalid(fault.Field("document", msg("agreements.document_required"))))
+		return p.agreementRefused(c, a, fault.Invalid(fault.Field("document", say(c, "agreements.document_required"))))
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -199,8 +199,8 @@ func (p *Pages) submitAgreement(c echo.Context) error {
 // agreementRefused shows the agreement again with why an action on it was
 // refused.
 func (p *Pages) agreementRefused(c echo.Context, a partnership.Agreement, err error) error {
-	pg := p.newPage(c, msg("agreements.detail.title", a.Number), a)
-	status, ok := formErrors(pg, err, map[string]string{"document": msg("agreements.document")})
+	pg := p.newPage(c, say(c, "agreements.detail.title", a.Number), a)
+	status, ok := formErrors(pg, err, map[string]string{"document": say(c, "agreements.document")})
 	if !ok {
 		return err
 	}

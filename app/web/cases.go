@@ -33,7 +33,7 @@ func (p *Pages) companyCases(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return p.render(c, http.StatusOK, "company_cases", p.newPage(c, msg("cases.title"), cases))
+	return p.render(c, http.StatusOK, "company_cases", p.newPage(c, say(c, "cases.title"), cases))
 }
 
 type caseView struct {
@@ -63,9 +63,9 @@ func (p *Pages) companyCase(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pg := p.newPage(c, msg("cases.case.title", v.Case.ID), v)
+	pg := p.newPage(c, say(c, "cases.case.title", v.Case.ID), v)
 	if c.QueryParam("pesan") == "terkirim" {
-		pg.Notice = msg("cases.sent")
+		pg.Notice = say(c, "cases.sent")
 	}
 	return p.render(c, http.StatusOK, "company_case", pg)
 }
@@ -98,19 +98,19 @@ func (p *Pages) checkResponse(c echo.Context) error {
 	}
 	v.Explanation, v.Objection = strings.TrimSpace(c.FormValue("penjelasan")), c.FormValue("keberatan") == "ya"
 	if !v.CanRespond {
-		return &fault.Error{Kind: fault.KindConflict, Code: "response_closed", Detail: msg("cases.closed")}
+		return &fault.Error{Kind: fault.KindConflict, Code: "response_closed", Detail: say(c, "cases.closed")}
 	}
 	if c.FormValue("ubah") == "1" {
 		// Back from the check to change the answer: the form with it.
-		return p.render(c, http.StatusOK, "company_case", p.newPage(c, msg("cases.case.title", v.Case.ID), v))
+		return p.render(c, http.StatusOK, "company_case", p.newPage(c, say(c, "cases.case.title", v.Case.ID), v))
 	}
 	if v.Explanation == "" {
-		pg := p.newPage(c, msg("cases.case.title", v.Case.ID), v)
-		pg.Errors = []fault.FieldError{{Field: "penjelasan", Reason: msg("cases.explanation_required")}}
+		pg := p.newPage(c, say(c, "cases.case.title", v.Case.ID), v)
+		pg.Errors = []fault.FieldError{{Field: "penjelasan", Reason: say(c, "cases.explanation_required")}}
 		return p.render(c, http.StatusUnprocessableEntity, "company_case", pg)
 	}
 	v.Checking = true
-	return p.render(c, http.StatusOK, "company_case", p.newPage(c, msg("cases.check.title"), v))
+	return p.render(c, http.StatusOK, "company_case", p.newPage(c, say(c, "cases.check.title"), v))
 }
 
 func (p *Pages) sendResponse(c echo.Context) error {
@@ -145,10 +145,10 @@ func (p *Pages) sendResponse(c echo.Context) error {
 		}
 	}
 	if _, err := p.svc.Sanction.Respond(c.Request().Context(), v.Case.ID, in); err != nil {
-		pg := p.newPage(c, msg("cases.check.title"), v)
+		pg := p.newPage(c, say(c, "cases.check.title"), v)
 		v.Checking = true
 		pg.Data = v
-		status, ok := formErrors(pg, err, map[string]string{"explanation": msg("cases.explanation"), "files": msg("cases.evidence")})
+		status, ok := formErrors(pg, err, map[string]string{"explanation": say(c, "cases.explanation"), "files": say(c, "cases.evidence")})
 		if !ok {
 			return err
 		}

@@ -62,12 +62,12 @@ func (p *Pages) companyHome(c echo.Context) error {
 	if v.Awaiting, v.Late, err = p.svc.Purchases.Awaiting(ctx); err != nil {
 		return err
 	}
-	v.Tasks = companyTasks(d, v.Awaiting, v.Late)
-	return p.render(c, http.StatusOK, "company_home", p.newPage(c, msg("company.home.title", d.Name), v))
+	v.Tasks = companyTasks(c, d, v.Awaiting, v.Late)
+	return p.render(c, http.StatusOK, "company_home", p.newPage(c, say(c, "company.home.title", d.Name), v))
 }
 
 // companyTasks is the period's task list from the dashboard's figures.
-func companyTasks(d report.Dashboard, awaiting, late int64) []task {
+func companyTasks(c echo.Context, d report.Dashboard, awaiting, late int64) []task {
 	state := func(target, realised int64) string {
 		switch {
 		case target <= 0 || realised >= target:
@@ -77,20 +77,20 @@ func companyTasks(d report.Dashboard, awaiting, late int64) []task {
 		}
 		return taskNotStarted
 	}
-	purchases := task{Label: msg("company.task.purchases"), Href: "/perusahaan/pembelian/baru",
+	purchases := task{Label: say(c, "company.task.purchases"), Href: "/perusahaan/pembelian/baru",
 		Status: state(d.PurchaseValue.Target, d.PurchaseValue.Realised),
-		Detail: msg("company.task.purchases_detail", format.Rupiah(d.PurchaseValue.Realised), format.Rupiah(d.PurchaseValue.Target))}
-	confirm := task{Label: msg("company.task.confirmations"), Href: "/perusahaan/pembelian?status=reported", Status: taskDone,
-		Detail: msg("company.task.confirmations_none")}
+		Detail: say(c, "company.task.purchases_detail", format.Rupiah(d.PurchaseValue.Realised), format.Rupiah(d.PurchaseValue.Target))}
+	confirm := task{Label: say(c, "company.task.confirmations"), Href: "/perusahaan/pembelian?status=reported", Status: taskDone,
+		Detail: say(c, "company.task.confirmations_none")}
 	if d.PurchaseValue.Realised == 0 && awaiting == 0 {
 		confirm.Status = taskNotStarted
 	}
 	if awaiting > 0 {
-		confirm.Status, confirm.Detail = taskInProgress, msg("company.task.confirmations_detail", awaiting, late)
+		confirm.Status, confirm.Detail = taskInProgress, say(c, "company.task.confirmations_detail", awaiting, late)
 	}
-	outlets := task{Label: msg("company.task.outlets"), Status: taskDone, Detail: msg("company.task.outlets_none")}
+	outlets := task{Label: say(c, "company.task.outlets"), Status: taskDone, Detail: say(c, "company.task.outlets_none")}
 	if d.OutletSlots.Target > 0 {
-		outlets.Detail = msg("company.task.outlets_detail", format.Decimal(d.OutletSlots.Realised, 2),
+		outlets.Detail = say(c, "company.task.outlets_detail", format.Decimal(d.OutletSlots.Realised, 2),
 			d.OutletSlots.Target)
 		switch {
 		case d.OutletSlots.Missing <= 0:
@@ -101,8 +101,8 @@ func companyTasks(d report.Dashboard, awaiting, late int64) []task {
 			outlets.Status = taskNotStarted
 		}
 	}
-	periodReport := task{Label: msg("company.task.report"), Status: taskCannot,
-		Detail: msg("company.task.report_detail", format.Date(d.Period.LastDay()), format.Date(d.ReportDue))}
+	periodReport := task{Label: say(c, "company.task.report"), Status: taskCannot,
+		Detail: say(c, "company.task.report_detail", format.Date(d.Period.LastDay()), format.Date(d.ReportDue))}
 	return []task{purchases, confirm, outlets, periodReport}
 }
 
@@ -126,9 +126,9 @@ func (p *Pages) companyPurchases(c echo.Context) error {
 	f := procurement.Filter{After: after, Limit: 50}
 	var chk fault.Checker
 	f.Narrow(&chk, procurement.FilterText{Status: v.Status, Period: v.Period})
-	pg := p.newPage(c, msg("company.purchases.title"), &v)
+	pg := p.newPage(c, say(c, "company.purchases.title"), &v)
 	if err := chk.Err(); err != nil {
-		status, _ := formErrors(pg, err, map[string]string{"status": msg("ikm.col.status"), "period": msg("stats.period")})
+		status, _ := formErrors(pg, err, map[string]string{"status": say(c, "ikm.col.status"), "period": say(c, "stats.period")})
 		return p.render(c, status, "company_purchases", pg)
 	}
 	page, err := p.svc.Purchases.List(c.Request().Context(), f)
@@ -177,17 +177,17 @@ func (p *Pages) companyPurchase(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pg := p.newPage(c, msg("ikm.purchase.title", v.Purchase.InvoiceNumber), v)
+	pg := p.newPage(c, say(c, "ikm.purchase.title", v.Purchase.InvoiceNumber), v)
 	switch c.QueryParam("pesan") {
 	case "dilaporkan":
-		pg.Notice = msg("company.purchase.reported")
+		pg.Notice = say(c, "company.purchase.reported")
 		if c.QueryParam("bukti") == "ditolak" {
-			pg.Notice += " " + msg("company.purchase.evidence_refused")
+			pg.Notice += " " + say(c, "company.purchase.evidence_refused")
 		}
 	case "ditarik":
-		pg.Notice = msg("company.purchase.withdrawn")
+		pg.Notice = say(c, "company.purchase.withdrawn")
 	case "dibalik":
-		pg.Notice = msg("company.purchase.reversed")
+		pg.Notice = say(c, "company.purchase.reversed")
 	}
 	return p.render(c, http.StatusOK, "company_purchase", pg)
 }
@@ -214,7 +214,7 @@ func (p *Pages) reversePurchase(c echo.Context) error {
 	reason := strings.TrimSpace(c.FormValue("alasan"))
 	var out procurement.Purchase
 	if reason == "" {
-		err = fault.Invalid(fault.Field("reason", msg("company.purchase.reverse_reason_required")))
+		err = fault.Invalid(fault.Field("reason", say(c, "company.purchase.reverse_reason_required")))
 	} else {
 		out, _, err = p.svc.Purchases.Reverse(ctx, id, procurement.ReverseInput{Reason: reason}, nil)
 	}
@@ -227,8 +227,8 @@ func (p *Pages) reversePurchase(c echo.Context) error {
 			return verr
 		}
 		v.Reason = reason
-		pg := p.newPage(c, msg("ikm.purchase.title", v.Purchase.InvoiceNumber), v)
-		status, _ := formErrors(pg, err, map[string]string{"reason": msg("confirm.reason")})
+		pg := p.newPage(c, say(c, "ikm.purchase.title", v.Purchase.InvoiceNumber), v)
+		status, _ := formErrors(pg, err, map[string]string{"reason": say(c, "confirm.reason")})
 		return p.render(c, status, "company_purchase", pg)
 	}
 	return redirect(c, fmt.Sprintf("/perusahaan/pembelian/%d?pesan=dibalik", out.ID))
@@ -255,7 +255,7 @@ func (p *Pages) purchaseForm(c echo.Context) error {
 	if v.Matches, v.Searched, err = p.searchIKM(c, v.Search); err != nil {
 		return err
 	}
-	return p.render(c, http.StatusOK, "company_purchase_form", p.newPage(c, msg("company.report.title"), v))
+	return p.render(c, http.StatusOK, "company_purchase_form", p.newPage(c, say(c, "company.report.title"), v))
 }
 
 func (p *Pages) reportPurchase(c echo.Context) error {
@@ -268,23 +268,23 @@ func (p *Pages) reportPurchase(c echo.Context) error {
 	var chk fault.Checker
 	if raw := v.Form["ikm_id"]; raw != "" {
 		id, err := strconv.ParseInt(raw, 10, 64)
-		chk.Check(err == nil && id > 0, "ikm_id", msg("company.report.pick_again"))
+		chk.Check(err == nil && id > 0, "ikm_id", say(c, "company.report.pick_again"))
 		in.IKMID = id
 	}
-	chk.Check(in.IKMID != 0 || in.IKMNIB != "", "ikm_nib", msg("company.report.ikm_required"))
+	chk.Check(in.IKMID != 0 || in.IKMNIB != "", "ikm_nib", say(c, "company.report.ikm_required"))
 	if raw := v.Form["quantity"]; raw != "" {
 		q, err := strconv.ParseInt(raw, 10, 64)
-		chk.Check(err == nil && q > 0, "quantity", msg("company.report.whole_number"))
+		chk.Check(err == nil && q > 0, "quantity", say(c, "company.report.whole_number"))
 		in.Quantity = &q
 	}
 	amount, ok := parseRupiah(v.Form["amount"])
-	chk.Check(ok, "amount", msg("company.report.amount_format"))
+	chk.Check(ok, "amount", say(c, "company.report.amount_format"))
 	in.Amount = amount
-	labels := map[string]string{"ikm_id": msg("company.report.ikm"), "ikm_nib": msg("company.report.ikm_nib"),
-		"invoice_number": msg("confirm.invoice"), "purchase_date": msg("confirm.date"), "description": msg("confirm.goods"),
-		"quantity": msg("confirm.quantity"), "amount": msg("confirm.amount"), "evidence": msg("company.report.evidence")}
+	labels := map[string]string{"ikm_id": say(c, "company.report.ikm"), "ikm_nib": say(c, "company.report.ikm_nib"),
+		"invoice_number": say(c, "confirm.invoice"), "purchase_date": say(c, "confirm.date"), "description": say(c, "confirm.goods"),
+		"quantity": say(c, "confirm.quantity"), "amount": say(c, "confirm.amount"), "evidence": say(c, "company.report.evidence")}
 	fail := func(err error) error {
-		pg := p.newPage(c, msg("company.report.title"), v)
+		pg := p.newPage(c, say(c, "company.report.title"), v)
 		status, ok := formErrors(pg, err, labels)
 		if !ok {
 			return err

@@ -61,9 +61,9 @@ func (p *Pages) companyOutlets(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pg := p.newPage(c, msg("company.outlets.title"), v)
+	pg := p.newPage(c, say(c, "company.outlets.title"), v)
 	if c.QueryParam("pesan") == "dilaporkan" {
-		pg.Notice = msg("company.outlets.reported")
+		pg.Notice = say(c, "company.outlets.reported")
 	}
 	return p.render(c, http.StatusOK, "company_outlets", pg)
 }
@@ -78,10 +78,10 @@ func (p *Pages) reportOutlet(c echo.Context) error {
 		EndDate: form["end_date"]}
 	var chk fault.Checker
 	id, err := strconv.ParseInt(form["ikm_id"], 10, 64)
-	chk.Check(err == nil && id > 0, "ikm_id", msg("company.outlets.ikm_required"))
+	chk.Check(err == nil && id > 0, "ikm_id", say(c, "company.outlets.ikm_required"))
 	in.IKMID = id
 	slots, err := strconv.Atoi(form["slots"])
-	chk.Check(err == nil && slots > 0, "slots", msg("company.report.whole_number"))
+	chk.Check(err == nil && slots > 0, "slots", say(c, "company.report.whole_number"))
 	in.Slots = slots
 	err = chk.Err()
 	if err == nil {
@@ -92,10 +92,10 @@ func (p *Pages) reportOutlet(c echo.Context) error {
 		if verr != nil {
 			return verr
 		}
-		pg := p.newPage(c, msg("company.outlets.title"), v)
-		status, ok := formErrors(pg, err, map[string]string{"ikm_id": msg("company.report.ikm"),
-			"location": msg("ikm.outlets.location"), "slots": msg("ikm.outlets.slots"),
-			"start_date": msg("ikm.outlets.from"), "end_date": msg("ikm.outlets.until")})
+		pg := p.newPage(c, say(c, "company.outlets.title"), v)
+		status, ok := formErrors(pg, err, map[string]string{"ikm_id": say(c, "company.report.ikm"),
+			"location": say(c, "ikm.outlets.location"), "slots": say(c, "ikm.outlets.slots"),
+			"start_date": say(c, "ikm.outlets.from"), "end_date": say(c, "ikm.outlets.until")})
 		if !ok {
 			return err
 		}
@@ -118,9 +118,9 @@ func (p *Pages) tokensPage(c echo.Context, v tokensView, status int, errs error)
 		return err
 	}
 	v.Tokens = page.Items
-	pg := p.newPage(c, msg("company.tokens.title"), v)
+	pg := p.newPage(c, say(c, "company.tokens.title"), v)
 	if errs != nil {
-		s, ok := formErrors(pg, errs, map[string]string{"name": msg("company.tokens.name")})
+		s, ok := formErrors(pg, errs, map[string]string{"name": say(c, "company.tokens.name")})
 		if !ok {
 			return errs
 		}
@@ -128,7 +128,7 @@ func (p *Pages) tokensPage(c echo.Context, v tokensView, status int, errs error)
 	}
 	switch c.QueryParam("pesan") {
 	case "dicabut":
-		pg.Notice = msg("company.tokens.revoked")
+		pg.Notice = say(c, "company.tokens.revoked")
 	}
 	return p.render(c, status, "company_tokens", pg)
 }

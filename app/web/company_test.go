@@ -24,7 +24,7 @@ import (
 
 // companyUser logs in a user of the business, with the rules loaded so the
 // period has targets.
-func (s *site) companyUser(t *testing.T, business int64) *browser {
+func (s *site) companyUser(t testing.TB, business int64) *browser {
 	t.Helper()
 	if _, err := compliance.LoadRuleFiles(context.Background(), s.db, filepath.Join("..", "..", "config", "rules"), s.clock.Now()); err != nil {
 		t.Fatal(err)
@@ -56,7 +56,7 @@ func (b *browser) postMultipart(path string, fields map[string]string, fileField
 
 // importFile uploads a file on the import page and, when the page starts a
 // job, follows it to the job's page once the job has ended.
-func (b *browser) importFile(t *testing.T, fields map[string]string, name string, content []byte) page {
+func (b *browser) importFile(t testing.TB, fields map[string]string, name string, content []byte) page {
 	t.Helper()
 	res := b.postMultipart("/perusahaan/impor", fields, "berkas", name, content)
 	if res.status != http.StatusSeeOther {
@@ -67,7 +67,7 @@ func (b *browser) importFile(t *testing.T, fields map[string]string, name string
 
 // awaitJob reloads an import's page until it no longer shows progress, as
 // a person without JavaScript would.
-func (b *browser) awaitJob(t *testing.T, path string) page {
+func (b *browser) awaitJob(t testing.TB, path string) page {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for {

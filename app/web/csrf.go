@@ -46,7 +46,7 @@ func (p *Pages) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			sent := c.FormValue(csrfField)
 			if token == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(token)) != 1 {
-				return &fault.Error{Kind: fault.KindForbidden, Code: "csrf_failed", Detail: msg("error.csrf")}
+				return &fault.Error{Kind: fault.KindForbidden, Code: "csrf_failed", Detail: say(c, "error.csrf")}
 			}
 		}
 		c.Set(csrfKey, token)

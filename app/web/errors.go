@@ -24,7 +24,7 @@ func formErrors(pg *page, err error, onPage map[string]string) (int, bool) {
 	for _, f := range fe.Fields {
 		label, here := onPage[f.Field]
 		if !here {
-			label = fieldLabel(f.Field)
+			label = fieldLabel(pg.Lang, f.Field)
 		}
 		e := fault.FieldError{Reason: label + " " + f.Reason}
 		if here {
@@ -39,8 +39,8 @@ func formErrors(pg *page, err error, onPage map[string]string) (int, bool) {
 }
 
 // fieldLabel is how people call a domain field that is not on the page.
-func fieldLabel(name string) string {
-	if m, ok := messages["field."+name]; ok {
+func fieldLabel(lang, name string) string {
+	if m, err := translateIn(lang, "field."+name); err == nil {
 		return m
 	}
 	return name
@@ -66,9 +66,9 @@ type errorView struct {
 // A 500's detail never carries the cause.
 func (p *Pages) ErrorPage(c echo.Context, status int, detail string, retryAfter int) error {
 	if status >= 500 || detail == "" {
-		detail = msg("error." + strconv.Itoa(errorKey(status)) + ".detail")
+		detail = say(c, "error."+strconv.Itoa(errorKey(status))+".detail")
 	}
-	pg := p.newPage(c, statusText(errorKey(status)), errorView{Status: status, Detail: detail, RetryAfter: retryAfter})
+	pg := p.newPage(c, say(c, "error."+strconv.Itoa(errorKey(status))+".title"), errorView{Status: status, Detail: detail, RetryAfter: retryAfter})
 	// Also for a path no page route matched, which ran no page middleware.
 	setPageHeaders(c)
 	return p.render(c, status, "error", pg)

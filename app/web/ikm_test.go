@@ -21,7 +21,7 @@ func (s *site) ikmUser(t *testing.T, p purchase) *browser {
 
 // loggedIn is a browser logged in as username, checking where the login
 // page sends it.
-func (s *site) loggedIn(t *testing.T, username, password, home string) *browser {
+func (s *site) loggedIn(t testing.TB, username, password, home string) *browser {
 	t.Helper()
 	b := s.browser()
 	form := b.get("/masuk")

@@ -15,7 +15,6 @@ import (
 	"kemitraan/app/auth"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/fault"
-	"kemitraan/app/platform/format"
 	"kemitraan/app/procurement"
 )
 
@@ -71,22 +70,23 @@ func (v importView) failure() error {
 	return v.Job.Err
 }
 
-// Progress is the running job's state in words.
-func (v importView) Progress() string {
+// ProgressKey is the message saying the running job's state (with its
+// rows read).
+func (v importView) ProgressKey() string {
 	j := v.Job
 	switch {
 	case j.State == jobQueued:
-		return msg("import.progress.queued")
+		return "import.progress.queued"
 	case j.Stage == procurement.ImportReading:
-		return msg("import.progress.reading", format.Thousands(uint64(j.Rows)))
+		return "import.progress.reading"
 	case j.Stage == procurement.ImportChecking:
-		return msg("import.progress.checking", format.Thousands(uint64(j.Rows)))
+		return "import.progress.checking"
 	}
-	return msg("import.progress.storing", format.Thousands(uint64(j.Rows)))
+	return "import.progress.storing"
 }
 
 func (p *Pages) importPage(c echo.Context) error {
-	return p.renderImport(c, http.StatusOK, msg("import.title"), importView{}, nil)
+	return p.renderImport(c, http.StatusOK, say(c, "import.title"), importView{}, nil)
 }
 
 func (p *Pages) renderImport(c echo.Context, status int, title string, v importView, errs []fault.FieldError) error {
@@ -103,8 +103,8 @@ func (p *Pages) renderImport(c echo.Context, status int, title string, v importV
 func (p *Pages) importFile(c echo.Context) error {
 	fh, err := c.FormFile("berkas")
 	if err != nil || fh.Size == 0 {
-		return p.renderImport(c, http.StatusUnprocessableEntity, msg("import.title"), importView{},
-			[]fault.FieldError{{Field: "berkas", Reason: msg("import.file_required")}})
+		return p.renderImport(c, http.StatusUnprocessableEntity, say(c, "import.title"), importView{},
+			[]fault.FieldError{{Field: "berkas", Reason: say(c, "import.file_required")}})
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -129,7 +129,7 @@ func (p *Pages) importFile(c echo.Context) error {
 func (p *Pages) importJob(c echo.Context) (*importJob, error) {
 	j := p.imports.get(actor.From(c.Request().Context()).BusinessID, c.Param("job"))
 	if j == nil {
-		return nil, fault.NotFound("import_not_found", msg("import.not_found"))
+		return nil, fault.NotFound("import_not_found", say(c, "import.not_found"))
 	}
 	return j, nil
 }
@@ -146,15 +146,15 @@ func (p *Pages) importJobPage(c echo.Context) error {
 	v := importView{Job: &snap}
 	switch {
 	case v.Running():
-		title := msg("import.running.title")
+		title := say(c, "import.running.title")
 		if !snap.DryRun {
-			title = msg("import.running.import_title")
+			title = say(c, "import.running.import_title")
 		}
 		return p.renderImport(c, http.StatusOK, title, v, nil)
 	case v.Checked():
-		return p.renderImport(c, http.StatusOK, msg("import.checked.title"), v, nil)
+		return p.renderImport(c, http.StatusOK, say(c, "import.checked.title"), v, nil)
 	case v.Imported():
-		return p.renderImport(c, http.StatusOK, msg("import.done.title"), v, nil)
+		return p.renderImport(c, http.StatusOK, say(c, "import.done.title"), v, nil)
 	case v.Rejected():
 		fe, _ := fault.As(snap.Err)
 		for _, e := range fe.Fields {
@@ -171,10 +171,10 @@ func (p *Pages) importJobPage(c echo.Context) error {
 		if len(v.Errors) == 0 && len(fe.Fields) > 0 { // the file as a whole: its header, its size
 			detail = fe.Fields[0].Field + ": " + fe.Fields[0].Reason
 		}
-		return p.renderImport(c, fe.Kind.Status(), msg("import.rejected.title"), v,
+		return p.renderImport(c, fe.Kind.Status(), say(c, "import.rejected.title"), v,
 			[]fault.FieldError{{Field: "berkas", Reason: detail}})
 	}
-	return p.renderImport(c, http.StatusServiceUnavailable, msg("import.failed.title"), v, nil)
+	return p.renderImport(c, http.StatusServiceUnavailable, say(c, "import.failed.title"), v, nil)
 }
 
 // importChecked imports the file a check found clean, without uploading it
@@ -184,7 +184,7 @@ func (p *Pages) importChecked(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	j, fresh, err := p.imports.importFrom(checked, c.FormValue("sebagian") == "ya")
+	j, fresh, err := p.imports.importFrom(checked, c.FormValue("sebagian") == "ya", langOf(actor.From(c.Request().Context())))
 	if err != nil {
 		return err
 	}
@@ -205,7 +205,7 @@ func (p *Pages) importRejected(c echo.Context) error {
 	path, name := j.badPath, j.FileName
 	j.mu.Unlock()
 	if path == "" {
-		return fault.NotFound("import_not_found", msg("import.not_found"))
+		return fault.NotFound("import_not_found", say(c, "import.not_found"))
 	}
 	base := strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
 	return c.Attachment(path, "ditolak-"+safeFileName(base)+".xlsx")
@@ -253,13 +253,13 @@ func (p *Pages) importTemplateXLSX(c echo.Context) error {
 		cols, prompt string
 		set          func(*excelize.DataValidation) error
 	}{
-		{"C3:C200000 G3:G200000", msg("import.template.date"), func(dv *excelize.DataValidation) error {
+		{"C3:C200000 G3:G200000", say(c, "import.template.date"), func(dv *excelize.DataValidation) error {
 			return dv.SetRange(10, 10, excelize.DataValidationTypeTextLength, excelize.DataValidationOperatorEqual)
 		}},
-		{"F3:F200000", msg("import.template.amount"), func(dv *excelize.DataValidation) error {
+		{"F3:F200000", say(c, "import.template.amount"), func(dv *excelize.DataValidation) error {
 			return dv.SetRange(1, 10_000_000_000, excelize.DataValidationTypeWhole, excelize.DataValidationOperatorBetween)
 		}},
-		{"E3:E200000", msg("import.template.quantity"), func(dv *excelize.DataValidation) error {
+		{"E3:E200000", say(c, "import.template.quantity"), func(dv *excelize.DataValidation) error {
 			return dv.SetRange(1, 1_000_000_000, excelize.DataValidationTypeWhole, excelize.DataValidationOperatorBetween)
 		}},
 	} {
@@ -268,7 +268,7 @@ func (p *Pages) importTemplateXLSX(c echo.Context) error {
 		if err := v.set(dv); err != nil {
 			return err
 		}
-		dv.SetError(excelize.DataValidationErrorStyleStop, msg("import.template.error_title"), v.prompt)
+		dv.SetError(excelize.DataValidationErrorStyleStop, say(c, "import.template.error_title"), v.prompt)
 		if err := x.AddDataValidation(sheetName, dv); err != nil {
 			return err
 		}

@@ -156,7 +156,7 @@ func (js *importJobs) add(businessID int64, key, name string, src io.Reader, dry
 // importFrom registers the import of a checked job's file, once: asked
 // again, it returns the import already started. A clean file is imported
 // whole; a file with bad rows only with skipBad, its good rows.
-func (js *importJobs) importFrom(checked *importJob, skipBad bool) (*importJob, bool, error) {
+func (js *importJobs) importFrom(checked *importJob, skipBad bool, lang string) (*importJob, bool, error) {
 	js.fromMu.Lock()
 	defer js.fromMu.Unlock()
 	checked.mu.Lock()
@@ -170,11 +170,11 @@ func (js *importJobs) importFrom(checked *importJob, skipBad bool) (*importJob, 
 	fe, rowErrors := fault.As(failure)
 	rowErrors = rowErrors && fe.Code == "import_rejected"
 	if !ended || (failure == nil) == skipBad || (failure != nil && !rowErrors) {
-		return nil, false, fault.Conflict("import_not_checked", msg("import.not_checked"))
+		return nil, false, fault.Conflict("import_not_checked", msgIn(lang, "import.not_checked"))
 	}
 	f, err := os.Open(checked.path)
 	if err != nil {
-		return nil, false, fault.Conflict("import_expired", msg("import.expired"))
+		return nil, false, fault.Conflict("import_expired", msgIn(lang, "import.expired"))
 	}
 	defer f.Close()
 	j, _, err := js.add(checked.BusinessID, "", checked.FileName, f, false)

@@ -2,6 +2,10 @@ package web
 
 import (
 	"fmt"
+
+	"github.com/labstack/echo/v4"
+
+	"kemitraan/app/platform/actor"
 )
 
 // messages is the one catalogue of page text, in Bahasa Indonesia:
@@ -182,10 +186,10 @@ var messages = map[string]string{
 	"import.file_required":              "Pilih berkas CSV atau XLSX yang akan diimpor",
 	"import.check":                      "Periksa dulu (tidak disimpan)",
 	"import.import":                     "Periksa dan impor",
-	"import.checked":                    "Berkas ini baik: %d baris, jumlah %s. Belum ada yang disimpan.",
+	"import.checked":                    "Berkas ini baik: %s baris, jumlah %s. Belum ada yang disimpan.",
 	"import.checked.title":              "Hasil pemeriksaan berkas",
-	"import.preview":                    "Pratinjau: %d baris pertama dari %d",
-	"import.import_checked":             "Impor %d pembelian ini sekarang",
+	"import.preview":                    "Pratinjau: %s baris pertama dari %s",
+	"import.import_checked":             "Impor %s pembelian ini sekarang",
 	"import.another":                    "Unggah berkas lain",
 	"import.running.title":              "Berkas sedang diperiksa",
 	"import.running.import_title":       "Berkas sedang diimpor",
@@ -197,22 +201,22 @@ var messages = map[string]string{
 	"import.progress.upload":            "Mengunggah berkas",
 	"import.progress.hint":              "Berkas %s sedang diproses. Anda boleh menunggu di halaman ini atau kembali nanti; tekan Perbarui untuk melihat kemajuannya.",
 	"import.progress.refresh":           "Perbarui",
-	"import.skipped":                    "%d baris bermasalah disisihkan dan tidak disimpan.",
+	"import.skipped":                    "%s baris bermasalah disisihkan dan tidak disimpan.",
 	"import.partial.title":              "Impor baris yang baik saja",
-	"import.partial.intro":              "Anda dapat mengimpor %d baris yang baik sekarang dan menyisihkan %d baris bermasalah. Baris yang disisihkan dapat diunduh, diperbaiki, lalu diunggah sendiri.",
-	"import.partial.button":             "Impor %d baris yang baik",
+	"import.partial.intro":              "Anda dapat mengimpor %s baris yang baik sekarang dan menyisihkan %s baris bermasalah. Baris yang disisihkan dapat diunduh, diperbaiki, lalu diunggah sendiri.",
+	"import.partial.button":             "Impor %s baris yang baik",
 	"import.again.title":                "Atau perbaiki dan unggah lagi seluruh berkas",
 	"import.rejected.title":             "Berkas perlu diperbaiki",
-	"import.rejected_download":          "Unduh %d baris bermasalah (XLSX)",
+	"import.rejected_download":          "Unduh %s baris bermasalah (XLSX)",
 	"import.rejected_hint":              "Berkas ini berisi hanya baris yang bermasalah, dengan alasannya di kolom terakhir. Perbaiki di Excel, lalu unggah berkas itu saja; kolom alasan tidak perlu dihapus.",
 	"import.failed.title":               "Impor tidak dapat diselesaikan",
 	"import.failed":                     "Berkas tidak dapat diproses karena gangguan di server. Tidak ada yang disimpan. Silakan unggah lagi beberapa saat lagi.",
 	"import.not_found":                  "Impor ini tidak ditemukan. Halaman hasil impor disimpan satu jam; unggah berkasnya lagi bila perlu.",
 	"import.not_checked":                "Berkas ini belum selesai diperiksa atau masih bermasalah, jadi belum dapat diimpor.",
 	"import.expired":                    "Berkas hasil pemeriksaan ini sudah tidak tersimpan. Unggah berkasnya lagi.",
-	"import.imported":                   "%d pembelian sudah dilaporkan, jumlah %s. Setiap IKM diminta mengonfirmasi pembeliannya.",
-	"import.bad":                        "%d baris perlu diperbaiki. Tidak ada yang disimpan. Perbaiki baris-baris ini di berkas Anda, lalu unggah lagi.",
-	"import.omitted":                    "%d kesalahan lain tidak ditampilkan; perbaiki yang di atas dulu.",
+	"import.imported":                   "%s pembelian sudah dilaporkan, jumlah %s. Setiap IKM diminta mengonfirmasi pembeliannya.",
+	"import.bad":                        "%s baris perlu diperbaiki. Tidak ada yang disimpan. Perbaiki baris-baris ini di berkas Anda, lalu unggah lagi.",
+	"import.omitted":                    "%s kesalahan lain tidak ditampilkan; perbaiki yang di atas dulu.",
 	"import.col.line":                   "Baris",
 	"import.col.column":                 "Kolom",
 	"import.col.reason":                 "Masalah",
@@ -406,6 +410,12 @@ var messages = map[string]string{
 	"login.logged_out": "Anda sudah keluar.",
 	"login.no_account": "Belum punya akun? Perusahaan dan IKM mendapat akun dari Dinas. Untuk mengonfirmasi pembelian, IKM cukup membuka tautan yang dikirim kepadanya; tidak perlu akun.",
 
+	"nav.language":      "Bahasa · Language",
+	"language.title":    "Bahasa halaman",
+	"language.legend":   "Dalam bahasa apa halaman ditampilkan?",
+	"language.hint":     "Pilihan ini disimpan untuk akun Anda. Surat dan keputusan resmi tetap dalam Bahasa Indonesia; format rupiah, tanggal dan WIB tidak berubah.",
+	"language.save":     "Simpan",
+	"language.saved":    "Bahasa halaman sudah disimpan.",
 	"password.title":    "Ubah kata sandi",
 	"password.current":  "Kata sandi sekarang",
 	"password.new":      "Kata sandi baru",
@@ -559,12 +569,25 @@ var messages = map[string]string{
 	"home.login_link":    "masuk ke aplikasi",
 }
 
-// translate is the template function t: the message for key, with args
-// put in its %s and %d.
-func translate(key string, args ...any) (string, error) {
-	m, ok := messages[key]
+// Languages of the pages: Indonesian for everyone, English for company
+// users who choose it (saved with the user). Both come from one catalogue
+// of keys; formats (rupiah, dates, WIB) are the same in both.
+const (
+	langID = "id"
+	langEN = "en"
+)
+
+var catalogues = map[string]map[string]string{langID: messages, langEN: messagesEN}
+
+// translateIn is the message for key in lang.
+func translateIn(lang, key string, args ...any) (string, error) {
+	cat, ok := catalogues[lang]
 	if !ok {
-		return "", fmt.Errorf("web: no message %q", key)
+		cat = messages
+	}
+	m, ok := cat[key]
+	if !ok {
+		return "", fmt.Errorf("web: no message %q in %q", key, lang)
 	}
 	if len(args) > 0 {
 		m = fmt.Sprintf(m, args...)
@@ -572,12 +595,29 @@ func translate(key string, args ...any) (string, error) {
 	return m, nil
 }
 
-// msg is the message for key, for Go code; a missing key is a programming
-// error the tests catch.
+// msg is the Indonesian message for key, for Go code; a missing key is a
+// programming error the tests catch.
 func msg(key string, args ...any) string {
-	m, err := translate(key, args...)
+	return msgIn(langID, key, args...)
+}
+
+func msgIn(lang, key string, args ...any) string {
+	m, err := translateIn(lang, key, args...)
 	if err != nil {
 		panic(err)
 	}
 	return m
+}
+
+// say is the message for key in the language of the request's user.
+func say(c echo.Context, key string, args ...any) string {
+	return msgIn(langOf(actor.From(c.Request().Context())), key, args...)
+}
+
+// langOf is the language a's pages are in.
+func langOf(a actor.Actor) string {
+	if a.Role == actor.RoleCompany && a.Language == langEN {
+		return langEN
+	}
+	return langID
 }

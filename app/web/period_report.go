@@ -98,15 +98,15 @@ func (p *Pages) periodReport(c echo.Context) error {
 	v, err := p.periodReportView(c)
 	if err != nil {
 		if isKind(err, fault.KindInvalid) {
-			pg := p.newPage(c, msg("preport.title"), periodReportView{})
+			pg := p.newPage(c, say(c, "preport.title"), periodReportView{})
 			status, _ := formErrors(pg, err, nil)
 			return p.render(c, status, "company_report", pg)
 		}
 		return err
 	}
-	title := msg("preport.title")
+	title := say(c, "preport.title")
 	if v.Report != nil {
-		title = msg("preport.done.title")
+		title = say(c, "preport.done.title")
 	}
 	return p.render(c, http.StatusOK, "company_report", p.newPage(c, title, v))
 }
@@ -126,7 +126,7 @@ func (p *Pages) submitPeriodReport(c echo.Context) error {
 		if verr != nil {
 			return verr
 		}
-		pg := p.newPage(c, msg("preport.title"), v)
+		pg := p.newPage(c, say(c, "preport.title"), v)
 		pg.Errors = []fault.FieldError{{Reason: fe.Detail}}
 		return p.render(c, http.StatusConflict, "company_report", pg)
 	}
@@ -141,14 +141,14 @@ func (p *Pages) periodReportReceipt(c echo.Context) error {
 		return err
 	}
 	if v.Report == nil {
-		return &fault.Error{Kind: fault.KindNotFound, Code: "report_not_found", Detail: msg("preport.none")}
+		return &fault.Error{Kind: fault.KindNotFound, Code: "report_not_found", Detail: say(c, "preport.none")}
 	}
 	ctx := c.Request().Context()
 	me, err := p.svc.Auth.WhoAmI(ctx)
 	if err != nil {
 		return err
 	}
-	pdf, err := p.receiptPDF(v, me.BusinessName)
+	pdf, err := p.receiptPDF(c, v, me.BusinessName)
 	if err != nil {
 		return err
 	}
@@ -156,13 +156,13 @@ func (p *Pages) periodReportReceipt(c echo.Context) error {
 	return c.Blob(http.StatusOK, "application/pdf", pdf)
 }
 
-func (p *Pages) receiptPDF(v periodReportView, business string) ([]byte, error) {
+func (p *Pages) receiptPDF(c echo.Context, v periodReportView, business string) ([]byte, error) {
 	r := v.Report
 	doc := fpdf.New("P", "mm", "A4", "")
 	doc.SetMargins(25, 20, 20)
 	doc.SetCreationDate(r.SubmittedAt)
 	doc.SetModificationDate(r.SubmittedAt)
-	doc.SetTitle(msg("preport.receipt.title")+" "+v.Reference, true)
+	doc.SetTitle(say(c, "preport.receipt.title")+" "+v.Reference, true)
 	tr := doc.UnicodeTranslatorFromDescriptor("")
 	doc.AddPage()
 	doc.SetFont("Helvetica", "B", 12)
@@ -170,27 +170,27 @@ func (p *Pages) receiptPDF(v periodReportView, business string) ([]byte, error) 
 	doc.CellFormat(0, 6, tr(p.cfg.Office.Name), "", 1, "C", false, 0, "")
 	doc.Ln(6)
 	doc.SetFont("Helvetica", "B", 14)
-	doc.CellFormat(0, 8, tr(msg("preport.receipt.title")), "", 1, "L", false, 0, "")
+	doc.CellFormat(0, 8, tr(say(c, "preport.receipt.title")), "", 1, "L", false, 0, "")
 	doc.SetFont("Helvetica", "", 11)
-	status := msg("preport.on_time")
+	status := say(c, "preport.on_time")
 	if !r.OnTime {
-		status = msg("preport.late")
+		status = say(c, "preport.late")
 	}
 	for _, kv := range [][2]string{
-		{msg("confirm.reference"), v.Reference},
-		{msg("preport.business"), business},
-		{msg("stats.period"), v.Period.Label()},
-		{msg("preport.submitted_at"), format.Time(r.SubmittedAt)},
-		{msg("preport.deadline"), format.Time(r.Deadline.In(clock.WIB))},
-		{msg("ikm.col.status"), status},
-		{msg("preport.counted"), format.Rupiah(v.Counted)},
+		{say(c, "confirm.reference"), v.Reference},
+		{say(c, "preport.business"), business},
+		{say(c, "stats.period"), v.Period.Label()},
+		{say(c, "preport.submitted_at"), format.Time(r.SubmittedAt)},
+		{say(c, "preport.deadline"), format.Time(r.Deadline.In(clock.WIB))},
+		{say(c, "ikm.col.status"), status},
+		{say(c, "preport.counted"), format.Rupiah(v.Counted)},
 	} {
 		doc.CellFormat(55, 7, tr(kv[0]), "", 0, "L", false, 0, "")
 		doc.MultiCell(0, 7, tr(kv[1]), "", "L", false)
 	}
 	doc.Ln(4)
 	doc.SetFont("Helvetica", "", 9)
-	doc.MultiCell(0, 5, tr(msg("preport.receipt.note")), "", "L", false)
+	doc.MultiCell(0, 5, tr(say(c, "preport.receipt.note")), "", "L", false)
 	var buf bytes.Buffer
 	if err := doc.Output(&buf); err != nil {
 		return nil, fmt.Errorf("web: receipt %s: %w", v.Reference, err)

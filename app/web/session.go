@@ -80,7 +80,7 @@ func (p *Pages) require(perm auth.Permission) echo.MiddlewareFunc {
 				return redirect(c, "/masuk?"+q.Encode())
 			}
 			if !auth.Allowed(a, perm) {
-				return &fault.Error{Kind: fault.KindForbidden, Code: "forbidden", Detail: msg("error.403.detail")}
+				return &fault.Error{Kind: fault.KindForbidden, Code: "forbidden", Detail: say(c, "error.403.detail")}
 			}
 			return next(c)
 		}
@@ -94,6 +94,8 @@ func (p *Pages) sessionRoutes() []pageRoute {
 		{method: http.MethodPost, path: "/keluar", perm: auth.PermSessionOwn, handler: p.logout},
 		{method: http.MethodGet, path: "/akun/kata-sandi", perm: auth.PermSessionOwn, handler: p.passwordForm},
 		{method: http.MethodPost, path: "/akun/kata-sandi", perm: auth.PermSessionOwn, handler: p.changePassword},
+		{method: http.MethodGet, path: "/akun/bahasa", perm: auth.PermSessionOwn, handler: p.languageForm},
+		{method: http.MethodPost, path: "/akun/bahasa", perm: auth.PermSessionOwn, handler: p.setLanguage},
 	}
 }
 
@@ -115,12 +117,12 @@ func (p *Pages) loginForm(c echo.Context) error {
 	if actor.From(c.Request().Context()).Authenticated() {
 		return redirect(c, safeNext(c.QueryParam("lanjut")))
 	}
-	pg := p.newPage(c, msg("login.title"), loginView{Next: safeNext(c.QueryParam("lanjut"))})
+	pg := p.newPage(c, say(c, "login.title"), loginView{Next: safeNext(c.QueryParam("lanjut"))})
 	switch {
 	case c.QueryParam("sesi") == "berakhir":
-		pg.Notice = msg("login.expired")
+		pg.Notice = say(c, "login.expired")
 	case c.QueryParam("keluar") == "1":
-		pg.Notice = msg("login.logged_out")
+		pg.Notice = say(c, "login.logged_out")
 	}
 	return p.render(c, http.StatusOK, "login", pg)
 }
@@ -131,8 +133,8 @@ func (p *Pages) login(c echo.Context) error {
 	sess, user, err := p.svc.Auth.Login(req.Context(), auth.Credentials{Username: v.Username,
 		Password: c.FormValue("password"), IP: c.RealIP(), UserAgent: req.UserAgent()})
 	if err != nil {
-		pg := p.newPage(c, msg("login.title"), v)
-		status, ok := formErrors(pg, err, map[string]string{"username": msg("login.username"), "password": msg("login.password")})
+		pg := p.newPage(c, say(c, "login.title"), v)
+		status, ok := formErrors(pg, err, map[string]string{"username": say(c, "login.username"), "password": say(c, "login.password")})
 		if !ok {
 			return err
 		}
@@ -161,20 +163,27 @@ func (p *Pages) logout(c echo.Context) error {
 }
 
 func (p *Pages) passwordForm(c echo.Context) error {
-	pg := p.newPage(c, msg("password.title"), nil)
-	if c.QueryParam("diubah") == "1" {
-		pg.Notice = msg("password.changed")
+	return p.accountPage(c, "password", "diubah", "password.changed")
+}
+
+// accountPage shows the account page name (its title the message
+// name.title), saying savedKey when the query has savedParam=1: the
+// redirect after a change.
+func (p *Pages) accountPage(c echo.Context, name, savedParam, savedKey string) error {
+	pg := p.newPage(c, say(c, name+".title"), nil)
+	if c.QueryParam(savedParam) == "1" {
+		pg.Notice = say(c, savedKey)
 	}
-	return p.render(c, http.StatusOK, "password", pg)
+	return p.render(c, http.StatusOK, name, pg)
 }
 
 func (p *Pages) changePassword(c echo.Context) error {
 	current, next := c.FormValue("current_password"), c.FormValue("new_password")
-	pg := p.newPage(c, msg("password.title"), nil)
-	labels := map[string]string{"current_password": msg("password.current"), "new_password": msg("password.new"),
-		"confirm_password": msg("password.confirm")}
+	pg := p.newPage(c, say(c, "password.title"), nil)
+	labels := map[string]string{"current_password": say(c, "password.current"), "new_password": say(c, "password.new"),
+		"confirm_password": say(c, "password.confirm")}
 	if next != c.FormValue("confirm_password") {
-		pg.Errors = []fault.FieldError{{Field: "confirm_password", Reason: labels["confirm_password"] + " " + msg("password.mismatch")}}
+		pg.Errors = []fault.FieldError{{Field: "confirm_password", Reason: labels["confirm_password"] + " " + say(c, "password.mismatch")}}
 		return p.render(c, http.StatusUnprocessableEntity, "password", pg)
 	}
 	if err := p.svc.Auth.ChangePassword(c.Request().Context(), current, next); err != nil {
@@ -185,6 +194,24 @@ func (p *Pages) changePassword(c echo.Context) error {
 		return p.render(c, status, "password", pg)
 	}
 	return redirect(c, "/akun/kata-sandi?diubah=1")
+}
+
+// languageForm lets a company user read the pages in English (or go back
+// to Indonesian); the choice is saved with the user.
+func (p *Pages) languageForm(c echo.Context) error {
+	return p.accountPage(c, "language", "disimpan", "language.saved")
+}
+
+func (p *Pages) setLanguage(c echo.Context) error {
+	if err := p.svc.Auth.SetLanguage(c.Request().Context(), c.FormValue("bahasa")); err != nil {
+		pg := p.newPage(c, say(c, "language.title"), nil)
+		status, ok := formErrors(pg, err, map[string]string{"language": say(c, "language.legend")})
+		if !ok {
+			return err
+		}
+		return p.render(c, status, "language", pg)
+	}
+	return redirect(c, "/akun/bahasa?disimpan=1")
 }
 
 // homeOf is where a role starts after logging in.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
-	"net/http"
 	"strings"
 	"time"
 
@@ -96,16 +95,17 @@ func (pg *page) FieldError(field string) string {
 // newPage fills the layout's part for the caller of c.
 func (p *Pages) newPage(c echo.Context, title string, data any) *page {
 	a := actor.From(c.Request().Context())
-	pg := &page{Title: title, Lang: "id", Actor: a, Office: p.cfg.Office, Data: data}
+	pg := &page{Title: title, Lang: langOf(a), Actor: a, Office: p.cfg.Office, Data: data}
 	if tok, ok := c.Get(csrfKey).(string); ok {
 		pg.CSRF = tok
 	}
-	pg.Nav = p.nav(a, c.Request().URL.Path)
+	pg.Nav = p.nav(a, pg.Lang, c.Request().URL.Path)
 	return pg
 }
 
 // nav is the navigation a caller sees: what their role may open.
-func (p *Pages) nav(a actor.Actor, current string) []navItem {
+func (p *Pages) nav(a actor.Actor, lang, current string) []navItem {
+	msg := func(key string) string { return msgIn(lang, key) }
 	items := []navItem{{Label: msg("nav.home"), Href: "/"}, {Label: msg("nav.stats"), Href: "/statistik"},
 		{Label: msg("nav.directory"), Href: "/direktori"}}
 	if a.Role == actor.RoleIKM {
@@ -128,6 +128,9 @@ func (p *Pages) nav(a actor.Actor, current string) []navItem {
 	if a.Authenticated() && auth.Allowed(a, auth.PermSessionOwn) {
 		items = append(items, navItem{Label: msg("nav.password"), Href: "/akun/kata-sandi"})
 	}
+	if a.Role == actor.RoleCompany {
+		items = append(items, navItem{Label: msg("nav.language"), Href: "/akun/bahasa"})
+	}
 	for i := range items {
 		items[i].Current = items[i].Href == current
 	}
@@ -137,7 +140,7 @@ func (p *Pages) nav(a actor.Actor, current string) []navItem {
 // render writes the page template name with status. The page is rendered
 // into a buffer first, so a template error is a clean 500, not half a page.
 func (p *Pages) render(c echo.Context, status int, name string, pg *page) error {
-	t, ok := p.views.pages[name]
+	t, ok := p.views[pg.Lang].pages[name]
 	if !ok {
 		return fmt.Errorf("web: no page template %q", name)
 	}
@@ -148,23 +151,24 @@ func (p *Pages) render(c echo.Context, status int, name string, pg *page) error 
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
-func (p *Pages) funcs() template.FuncMap {
+func (p *Pages) funcs(lang string) template.FuncMap {
 	return template.FuncMap{
-		"t":         translate,
+		"t":         func(key string, args ...any) (string, error) { return translateIn(lang, key, args...) },
 		"asset":     func(name string) (string, error) { return p.assets.url(name) },
 		"rupiah":    format.Rupiah,
 		"number":    func(n int64) string { return format.Thousands(uint64(max(n, 0))) },
+		"count":     func(n int) string { return format.Thousands(uint64(max(n, 0))) },
 		"date":      format.Date,
 		"when":      format.Time,
 		"percent":   format.Percent,
 		"decimal":   format.Decimal,
 		"period":    periodLabel,
 		"deref":     func(t *time.Time) time.Time { return *t },
-		"status":    func(s string) (string, error) { return translate("status." + s) },
+		"status":    func(s string) (string, error) { return translateIn(lang, "status."+s) },
 		"fieldOf":   fieldOf,
 		"textField": textField,
 		"dial":      dial,
-		"due":       p.due,
+		"due":       func(deadline time.Time) string { return p.due(lang, deadline) },
 		"add":       func(a, b float64) float64 { return a + b },
 		"sub":       func(a, b int) int { return a - b },
 		"groupOf":   groupOf,
@@ -208,14 +212,6 @@ func periodLabel(s string) string {
 	return pd.Label()
 }
 
-// statusText is the page's title for an error status.
-func statusText(status int) string {
-	if m, ok := messages[fmt.Sprintf("error.%d.title", status)]; ok {
-		return m
-	}
-	return http.StatusText(status)
-}
-
 // dial is a telephone number as a tel: link wants it: digits only.
 func dial(number string) string {
 	return strings.Map(func(r rune) rune {
@@ -228,7 +224,8 @@ func dial(number string) string {
 
 // due says how long is left until deadline, as a person counts it in
 // calendar days in WIB: "hari ini", "besok", "3 hari lagi", "lewat 2 hari".
-func (p *Pages) due(deadline time.Time) string {
+func (p *Pages) due(lang string, deadline time.Time) string {
+	msg := func(key string, args ...any) string { return msgIn(lang, key, args...) }
 	day := func(t time.Time) time.Time {
 		t = t.In(clock.WIB)
 		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)

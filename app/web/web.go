@@ -34,7 +34,7 @@ type Pages struct {
 	log      *slog.Logger
 	clock    clock.Clock
 	svc      *services.Set
-	views    *views
+	views    map[string]*views // by language
 	assets   *assets
 	secure   bool // cookies carry Secure: the public URL is https
 	sessions sessionCookie
@@ -60,8 +60,11 @@ func New(d Deps) (*Pages, error) {
 	if p.assets, err = loadAssets(); err != nil {
 		return nil, err
 	}
-	if p.views, err = parseViews(p.funcs()); err != nil {
-		return nil, err
+	p.views = map[string]*views{}
+	for lang := range catalogues {
+		if p.views[lang], err = parseViews(p.funcs(lang)); err != nil {
+			return nil, err
+		}
 	}
 	return p, nil
 }

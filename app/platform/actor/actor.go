@@ -42,7 +42,8 @@ type Actor struct {
 	TokenID    int64 // set when acting through an ERP API token
 	SessionID  int64
 	IP         string
-	System     bool // a scheduled job or a command-line run
+	System     bool   // a scheduled job or a command-line run
+	Language   string // the user's pages: "id" (also when empty) or "en"
 }
 
 // Label is how audit events name the actor.
