@@ -190,6 +190,17 @@ func (s *Service) ListAgreements(ctx context.Context, f AgreementFilter, page Pa
 	return list, next, nil
 }
 
+// CountAgreements is how many agreements a may see are in status (an
+// officer's queue: submitted, awaiting a decision).
+func (s *Service) CountAgreements(ctx context.Context, status AgreementStatus) (int64, error) {
+	var n int64
+	if err := s.agreementQuery(ctx, s.db, actor.From(ctx)).Where("a.status = ?", status).Select("count(*)").
+		Row().Scan(&n); err != nil {
+		return 0, fmt.Errorf("partnership: count agreements: %w", err)
+	}
+	return n, nil
+}
+
 // Agreement returns one agreement a may see.
 func (s *Service) Agreement(ctx context.Context, id int64) (Agreement, error) {
 	return s.findAgreement(ctx, s.db, actor.From(ctx), id, false)

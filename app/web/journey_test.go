@@ -455,13 +455,14 @@ func TestBrowserImportShowsItsProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	tb := s.companyTab(t, true)
+	tb.open("/perusahaan/impor")
+	tb.do(chromedp.SetUploadFiles(chromedp.CSS("#berkas"), []string{path}))
+	// Held from here only: nothing before the import waits on it.
 	lock := s.db.Begin()
 	defer lock.Rollback()
 	if err := lock.Exec(`LOCK TABLE purchases IN EXCLUSIVE MODE`).Error; err != nil {
 		t.Fatal(err)
 	}
-	tb.open("/perusahaan/impor")
-	tb.do(chromedp.SetUploadFiles(chromedp.CSS("#berkas"), []string{path}))
 	tb.submit(`button[value="impor"]`)
 	tb.await("Berkas sedang diimpor")
 	// The page follows the job from its checks to its waiting store.

@@ -221,6 +221,8 @@ func homeOf(r actor.Role) string {
 		return "/ikm"
 	case actor.RoleCompany:
 		return "/perusahaan"
+	case actor.RoleOfficer:
+		return "/dinas"
 	}
 	return "/"
 }

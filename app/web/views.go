@@ -114,6 +114,9 @@ func (p *Pages) nav(a actor.Actor, lang, current string) []navItem {
 			navItem{Label: msg("nav.ikm.sales"), Href: "/ikm/penjualan"},
 			navItem{Label: msg("nav.ikm.profile"), Href: "/ikm/profil"})
 	}
+	if a.Role == actor.RoleOfficer {
+		items = append(items, navItem{Label: msg("nav.office"), Href: "/dinas"})
+	}
 	if a.Role == actor.RoleCompany {
 		items = append(items, navItem{Label: msg("nav.company.home"), Href: "/perusahaan"},
 			navItem{Label: msg("nav.company.purchases"), Href: "/perusahaan/pembelian"},
@@ -257,6 +260,9 @@ func groupOf(id, title, column string, chart barChart, groups []report.PublicGro
 // (+628…), or "" for a number WhatsApp cannot take (a landline).
 func waLink(phone string) string {
 	n := strings.TrimPrefix(dial(phone), "+")
+	if strings.HasPrefix(n, "08") { // a mobile number written the local way
+		n = "62" + n[1:]
+	}
 	if !strings.HasPrefix(n, "628") || len(n) < 10 {
 		return ""
 	}

@@ -148,6 +148,7 @@ func (p *Pages) routes() []pageRoute {
 		p.periodReportRoutes(),
 		p.agreementRoutes(),
 		p.importRoutes(),
+		p.officeRoutes(),
 		p.verifyRoutes(),
 	} {
 		all = append(all, group...)

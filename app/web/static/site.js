@@ -2,6 +2,8 @@
 //
 // 1. A form marked data-upload-progress shows how much of its file has been
 //    sent (a large import over a slow line takes minutes).
+// 3. A button marked data-copy="id" (hidden without this file) copies the
+//    value of the field id, e.g. a confirmation link to paste elsewhere.
 // 2. An element marked data-poll="ms" is refreshed from its page every ms
 //    milliseconds while it is there (an import's progress); when the page no
 //    longer has it (the import has ended), the page is loaded again whole.
@@ -74,6 +76,20 @@
     window.setTimeout(tick, every);
   }
 
+  function copyButton(button) {
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field || !navigator.clipboard) {
+      return;
+    }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(field.value).then(function () {
+        button.textContent = button.getAttribute("data-copied") || button.textContent;
+      });
+    });
+  }
+
   document.querySelectorAll("form[data-upload-progress]").forEach(uploadProgress);
+  document.querySelectorAll("button[data-copy]").forEach(copyButton);
   document.querySelectorAll("[data-poll][id]").forEach(poll);
 })();

@@ -1,0 +1,211 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"kemitraan/app/compliance"
+	"kemitraan/app/partnership"
+	"kemitraan/app/platform/actor"
+	"kemitraan/app/procurement"
+)
+
+// officeSite has three purchases waiting on the Dinas: one the IKM
+// disputed, one unanswered past its window, one whose window ends within
+// three days; and an officer logged in.
+type officeSite struct {
+	*site
+	officer                       *browser
+	disputed, unanswered, dueSoon purchase
+}
+
+func newOfficeSite(t *testing.T) officeSite {
+	t.Helper()
+	s := newSite(t)
+	o := officeSite{site: s, disputed: s.reportPurchase(), unanswered: s.reportPurchase(), dueSoon: s.reportPurchase()}
+	if _, err := s.svc.Purchases.DecideByToken(context.Background(), o.disputed.token, procurement.Dispute,
+		"Kami hanya mengirim 20 potong, bukan 40."); err != nil {
+		t.Fatal(err)
+	}
+	for _, fix := range []struct {
+		id    int64
+		at    string
+		phone string
+	}{{o.unanswered.id, "2025-03-10 10:00+07", "081234500001"}, {o.dueSoon.id, "2025-03-14 10:00+07", "+6281234500002"}} {
+		if err := s.db.Exec(`UPDATE purchases SET confirm_by = ? WHERE id = ?`, fix.at, fix.id).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := s.db.Exec(`UPDATE ikms SET phone = ? WHERE id = (SELECT ikm_id FROM purchases WHERE id = ?)`, fix.phone, fix.id).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := compliance.LoadRuleFiles(context.Background(), s.db, filepath.Join("..", "..", "config", "rules"), s.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	username, password := s.user(actor.RoleOfficer, 0, 0)
+	o.officer = s.loggedIn(t, username, password, "/dinas")
+	return o
+}
+
+// submittedAgreement is an agreement the due-soon purchase's hotel drafted
+// with its IKM, signed and submitted.
+func (o officeSite) submittedAgreement(t *testing.T) partnership.Agreement {
+	t.Helper()
+	company := actor.With(context.Background(), actor.Actor{Role: actor.RoleCompany, BusinessID: o.dueSoon.business, System: true})
+	a, err := o.svc.Partnership.CreateAgreement(company, partnership.AgreementInput{Form: "procurement", Number: "PKS/009/2025",
+		AgreementDate: "2025-01-10", StartDate: "2025-01-10", EndDate: "2025-12-31", IKMIDs: []int64{o.dueSoon.ikm},
+		TargetPurchaseValue: 50_000_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.svc.Partnership.AttachDocument(company, a.ID, "pks.pdf", bytes.NewReader(samplePDF)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.svc.Partnership.SubmitAgreement(company, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func TestOfficerQueues(t *testing.T) {
+	o := newOfficeSite(t)
+	home := o.officer.get("/dinas").must(t, http.StatusOK, "Antrean kerja Dinas",
+		"<strong>1</strong> Sengketa pembelian", "<strong>1</strong> Belum dijawab IKM, batas waktu lewat",
+		"<strong>1</strong> Batas jawab IKM segera berakhir", "Kami hanya mengirim 20 potong",
+		"2 hari lagi", "Kirim lewat WhatsApp", "Salin tautan")
+	// The unanswered IKM's 08… number is written 628… for WhatsApp, with a
+	// message in Indonesian carrying its confirmation link.
+	// The live link goes into the WhatsApp message and the copy field; a
+	// link past its window is offered nowhere, the message asks the IKM to
+	// answer the officer instead.
+	if !strings.Contains(home.body, url.QueryEscape("/k/"+o.dueSoon.token)) ||
+		!strings.Contains(home.body, `value="`+o.url+"/k/"+o.dueSoon.token+`"`) {
+		t.Error("the due-soon purchase's link is not offered")
+	}
+	if strings.Contains(home.body, o.unanswered.token) {
+		t.Error("an expired link is offered")
+	}
+	if !strings.Contains(home.body, "https://wa.me/6281234500001?text=Yth.") ||
+		!strings.Contains(home.body, "Mohon%20balas%20pesan%20ini") {
+		t.Error("the 08… number is not written 628… in its WhatsApp link, or the late message is missing")
+	}
+	if !strings.Contains(home.body, "https://wa.me/6281234500002?text=Yth.") {
+		t.Error("no WhatsApp link for the due-soon IKM")
+	}
+	if strings.Contains(home.body, url.QueryEscape("/k/"+o.disputed.token)) {
+		t.Error("a disputed purchase's used link is offered")
+	}
+}
+
+func TestOfficerSettlesADispute(t *testing.T) {
+	o := newOfficeSite(t)
+	path := "/dinas/pembelian/" + strconv.FormatInt(o.disputed.id, 10)
+	page := o.officer.get(path).must(t, http.StatusOK, "Pembelian INV/2025/031", "Kami hanya mengirim 20 potong",
+		"Selesaikan sengketa: IKM benar", "Selesaikan sengketa: laporan perusahaan benar")
+	if strings.Contains(page.body, `value="verify"`) == false {
+		t.Error("a disputed purchase cannot be verified after a field check")
+	}
+	o.officer.post(path+"/putuskan", url.Values{"csrf": {page.csrf(t)}}).
+		must(t, http.StatusUnprocessableEntity, "Galat: ", `href="#decision"`)
+	o.officer.post(path+"/putuskan", url.Values{"csrf": {page.csrf(t)}, "keputusan": {"resolve_reject"}}).
+		must(t, http.StatusUnprocessableEntity, `href="#reason"`)
+	if n := o.count(`SELECT count(*) FROM purchases WHERE id = ? AND status = 'disputed'`, o.disputed.id); n != 1 {
+		t.Fatal("a refused decision changed the purchase")
+	}
+	res := o.officer.post(path+"/putuskan", url.Values{"csrf": {page.csrf(t)}, "keputusan": {"resolve_reject"},
+		"alasan": {"Surat jalan menunjukkan 20 potong."}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("settle: %d\n%s", res.status, res.body)
+	}
+	o.officer.get(res.location()).must(t, http.StatusOK, "Keputusan sudah dicatat.", "Surat jalan menunjukkan 20 potong.")
+	if n := o.count(`SELECT count(*) FROM purchases WHERE id = ? AND status = 'rejected'
+		AND resolution_reason = 'Surat jalan menunjukkan 20 potong.'`, o.disputed.id); n != 1 {
+		t.Fatal("the dispute is not settled for the IKM")
+	}
+	// An unanswered purchase verified after a field check counts.
+	path = "/dinas/pembelian/" + strconv.FormatInt(o.unanswered.id, 10)
+	page = o.officer.get(path).must(t, http.StatusOK, "Kirim lewat WhatsApp", "Tautan konfirmasi sudah tidak berlaku")
+	o.officer.post(path+"/putuskan", url.Values{"csrf": {page.csrf(t)}, "keputusan": {"verify"}})
+	if n := o.count(`SELECT count(*) FROM purchases WHERE id = ? AND status = 'confirmed' AND verified`, o.unanswered.id); n != 1 {
+		t.Fatal("the verified purchase is not confirmed")
+	}
+}
+
+func TestOfficerDecidesAnAgreementAndVerifiesAnIKM(t *testing.T) {
+	o := newOfficeSite(t)
+	a := o.submittedAgreement(t)
+	o.officer.get("/dinas").must(t, http.StatusOK, "<strong>1</strong> Perjanjian menunggu persetujuan", "PKS/009/2025",
+		"IKM menunggu verifikasi lapangan")
+	path := "/dinas/perjanjian/" + strconv.FormatInt(a.ID, 10)
+	page := o.officer.get(path).must(t, http.StatusOK, "Perjanjian PKS/009/2025", "Setujui perjanjian", "Rp50.000.000")
+	o.officer.post(path+"/putuskan", url.Values{"csrf": {page.csrf(t)}, "keputusan": {"tolak"}}).
+		must(t, http.StatusUnprocessableEntity, `href="#reason"`)
+	res := o.officer.post(path+"/putuskan", url.Values{"csrf": {page.csrf(t)}, "keputusan": {"setujui"}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("approve: %d\n%s", res.status, res.body)
+	}
+	if n := o.count(`SELECT count(*) FROM agreements WHERE id = ? AND status = 'approved'`, a.ID); n != 1 {
+		t.Fatal("the agreement is not approved")
+	}
+	ikmPath := "/dinas/ikm/" + strconv.FormatInt(o.dueSoon.ikm, 10)
+	ip := o.officer.get(ikmPath).must(t, http.StatusOK, "Belum diverifikasi", "Tandai sudah diverifikasi di lapangan")
+	o.officer.post(ikmPath+"/verifikasi", url.Values{"csrf": {ip.csrf(t)}})
+	if n := o.count(`SELECT count(*) FROM ikms WHERE id = ? AND verified`, o.dueSoon.ikm); n != 1 {
+		t.Fatal("the IKM is not verified")
+	}
+}
+
+// TestWorkspaceIsStaffOnly: company and IKM users are refused the
+// officer's pages, and change nothing through them.
+func TestWorkspaceIsStaffOnly(t *testing.T) {
+	o := newOfficeSite(t)
+	username, password := o.user(actor.RoleCompany, o.disputed.business, 0)
+	company := o.loggedIn(t, username, password, "/perusahaan")
+	ikm := o.ikmUser(t, o.disputed)
+	for _, b := range []*browser{company, ikm} {
+		b.get("/dinas").must(t, http.StatusForbidden)
+		b.get("/dinas/pembelian/"+strconv.FormatInt(o.disputed.id, 10)).must(t, http.StatusForbidden)
+		form := b.get("/akun/kata-sandi")
+		b.post("/dinas/pembelian/"+strconv.FormatInt(o.disputed.id, 10)+"/putuskan", url.Values{"csrf": {form.csrf(t)},
+			"keputusan": {"resolve_confirm"}, "alasan": {"x"}}).must(t, http.StatusForbidden)
+	}
+	if n := o.count(`SELECT count(*) FROM purchases WHERE id = ? AND status = 'disputed'`, o.disputed.id); n != 1 {
+		t.Fatal("a refused user changed the purchase")
+	}
+}
+
+// TestBrowserOfficerResolvesADispute: the officer's queues, a disputed
+// purchase settled by clicking through, the IKM's page; JavaScript off.
+func TestBrowserOfficerResolvesADispute(t *testing.T) {
+	o := newOfficeSite(t)
+	username, password := o.user(actor.RoleOfficer, 0, 0)
+	tb := o.tab(t, false)
+	tb.login(username, password, "Antrean kerja Dinas")
+	tb.check("dinas-antrean")
+	tb.open("/dinas/pembelian/" + strconv.FormatInt(o.disputed.id, 10))
+	tb.check("dinas-pembelian-sengketa")
+	tb.do(chromedpClick(`label[for="keputusan-resolve_confirm"]`), chromedpType("#reason", "Surat jalan ditandatangani IKM."))
+	tb.submit(`main form.form button[type="submit"]`)
+	if text := tb.text(); !strings.Contains(text, "Keputusan sudah dicatat.") {
+		t.Fatalf("after deciding:\n%s", text)
+	}
+	if n := o.count(`SELECT count(*) FROM purchases WHERE id = ? AND status = 'confirmed'`, o.disputed.id); n != 1 {
+		t.Fatal("the dispute is not settled for the company")
+	}
+	tb.open("/dinas/pembelian/" + strconv.FormatInt(o.dueSoon.id, 10))
+	tb.check("dinas-pembelian-menunggu")
+	tb.open("/dinas/perjanjian/" + strconv.FormatInt(o.submittedAgreement(t).ID, 10))
+	tb.check("dinas-perjanjian")
+	tb.open("/dinas/ikm/" + strconv.FormatInt(o.dueSoon.ikm, 10))
+	tb.check("dinas-ikm")
+	tb.submit(`main form.form button[type="submit"]`)
+	if n := o.count(`SELECT count(*) FROM ikms WHERE id = ? AND verified`, o.dueSoon.ikm); n != 1 {
+		t.Fatal("the IKM is not verified")
+	}
+}
