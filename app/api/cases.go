@@ -38,6 +38,12 @@ func (s *Server) caseRoutes() []route {
 				Description: "Tabel tahap × keputusan ada di kode (paket sanction); keputusan yang tidak diizinkan pada tahap " +
 					"kasus dijawab 409 dengan `current_stage` dan `allowed_decisions`. Setiap keputusan menerbitkan surat PDF " +
 					"bernomor urut tanpa celah per tahun dan pemberitahuan kepada perusahaan, dalam satu transaksi."}},
+		{method: http.MethodPost, path: "/api/v1/cases/:id/decisions/preview", perm: auth.PermCasesDecide, handler: s.previewDecisionLetter,
+			doc: openapi.Doc{Summary: "Konsep surat suatu keputusan (PDF), tanpa memutuskan", Tag: tag, Params: idParam,
+				Request: decisionRequest{}, Produces: []string{"application/pdf"},
+				Description: "Surat yang akan diterbitkan keputusan ini bila diambil sekarang, bertanda \"KONSEP — BELUM DITERBITKAN\" " +
+					"di setiap halaman, tanpa nomor urut dan kode verifikasi. Tidak memakai nomor surat dan tidak mengubah apa pun. " +
+					"Keputusan yang tidak diizinkan atau masukan yang salah dijawab sama seperti `POST /decisions` (409, 422)."}},
 		{method: http.MethodPost, path: "/api/v1/cases/:id/responses", perm: auth.PermCasesRespond, handler: s.respondCase,
 			limit: s.responseLimit(),
 			doc: openapi.Doc{Summary: "Tanggapi teguran: penjelasan, keberatan, bukti", Tag: tag, Params: idParam,
@@ -277,6 +283,28 @@ func (s *Server) decideCase(c echo.Context) error {
 	}
 	return c.JSON(http.StatusCreated, decisionResponse{Decision: newDecisionItem(res.Decision),
 		Letter: newLetterItem(res.Letter), Case: newCaseResponse(res.Case)})
+}
+
+func (s *Server) previewDecisionLetter(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req decisionRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	pdf, err := s.sanction.PreviewLetter(c.Request().Context(), id,
+		sanction.DecisionInput{Decision: sanction.Decision(req.Decision), Reason: req.Reason})
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentDisposition, mime.FormatMediaType("inline",
+		map[string]string{"filename": fmt.Sprintf("konsep-surat-kasus-%d.pdf", id)}))
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	return c.Blob(http.StatusOK, "application/pdf", pdf)
 }
 
 func (s *Server) respondCase(c echo.Context) error {

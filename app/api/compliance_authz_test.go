@@ -53,6 +53,9 @@ var complianceAuthzRows = []authzRow{
 	{"POST", "/api/v1/cases/:id/decisions", func(f *authzFixture) string {
 		return fmt.Sprintf("/api/v1/cases/%d/decisions", f.sanctionCase("queued"))
 	}, func(*authzFixture) any { return decisionRequest{Decision: "warn"} }, allowed(201, reviewer)},
+	{"POST", "/api/v1/cases/:id/decisions/preview", func(f *authzFixture) string {
+		return fmt.Sprintf("/api/v1/cases/%d/decisions/preview", f.sanctionCase("queued"))
+	}, func(*authzFixture) any { return decisionRequest{Decision: "warn"} }, allowed(200, reviewer)},
 	// Answers are multipart: a JSON body gets 415 from whoever passes the guard.
 	{"POST", "/api/v1/cases/:id/responses", func(f *authzFixture) string {
 		return fmt.Sprintf("/api/v1/cases/%d/responses", f.sanctionCase("warned"))

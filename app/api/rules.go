@@ -68,7 +68,16 @@ type ruleSetResponse struct {
 	Minimums               map[string]minimumResponse `json:"minimums"`
 	Thresholds             thresholdsResponse         `json:"thresholds"`
 	Ladder                 []string                   `json:"ladder"`
+	LegalBasis             *legalBasisResponse        `json:"legal_basis" openapi:"nullable" doc:"Perbup yang dikutip surat; null pada versi lama tanpa kunci legal_basis"`
 	Source                 string                     `json:"source" doc:"Berkas YAML sebagaimana dimuat pertama kali"`
+}
+
+type legalBasisResponse struct {
+	Regulation string `json:"regulation" example:"Peraturan Bupati Bekasi"`
+	Number     string `json:"number" example:"12"`
+	Year       int    `json:"year" example:"2024"`
+	Title      string `json:"title" doc:"Pokok pengaturan, sesudah kata \"tentang\"" example:"Kemitraan Usaha Besar dengan Industri Kecil dan Menengah"`
+	Article    string `json:"article" example:"Pasal 15"`
 }
 
 type ruleListResponse struct {
@@ -94,7 +103,8 @@ func newRuleSetResponse(r compliance.StoredRuleSet, now time.Time, current strin
 	}
 	return ruleSetResponse{ruleSetSummary: newRuleSetSummary(r, now, current), ReportDueDay: r.ReportDueDay,
 		ConfirmationWindowDays: r.ConfirmationWindowDays, ResponseWindowDays: r.ResponseWindowDays,
-		Minimums: mins, Thresholds: thresholdsResponse(r.Thresholds), Ladder: r.Ladder, Source: r.Source}
+		Minimums: mins, Thresholds: thresholdsResponse(r.Thresholds), Ladder: r.Ladder, Source: r.Source,
+		LegalBasis: (*legalBasisResponse)(r.LegalBasis)}
 }
 
 // currentRuleVersion names the version in force today ("" when none).

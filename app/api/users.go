@@ -20,11 +20,13 @@ func (s *Server) userRoutes() []route {
 			doc: openapi.Doc{Summary: "Buat pengguna", Tag: "akun", Request: createUserRequest{}, Response: userResponse{},
 				Status: http.StatusCreated,
 				Description: "Pengguna peran `company` wajib menyebut `business_id`, peran `ikm` wajib menyebut " +
-					"`ikm_id`; peran lain tidak boleh menyebut keduanya. Kata sandi paling sedikit 10 karakter."}},
+					"`ikm_id`; peran lain tidak boleh menyebut keduanya. Kata sandi paling sedikit 10 karakter. " +
+					"`position` (jabatan), `rank` (pangkat/golongan) dan `nip` (18 angka) dicetak pada blok tanda " +
+					"tangan surat yang diterbitkan pengguna itu sebagai peninjau."}},
 		{method: http.MethodGet, path: "/api/v1/users/:id", perm: auth.PermUsersManage, handler: s.getUser,
 			doc: openapi.Doc{Summary: "Satu pengguna", Tag: "akun", Response: userResponse{}}},
 		{method: http.MethodPatch, path: "/api/v1/users/:id", perm: auth.PermUsersManage, handler: s.updateUser,
-			doc: openapi.Doc{Summary: "Ubah nama, e-mail, peran, ikatan atau status aktif pengguna", Tag: "akun",
+			doc: openapi.Doc{Summary: "Ubah nama, e-mail, peran, ikatan, status aktif atau profil penanda tangan pengguna", Tag: "akun",
 				Request: updateUserRequest{}, Response: userResponse{},
 				Description: "Tidak ada penghapusan: nonaktifkan dengan `active: false`. Menonaktifkan atau " +
 					"mengubah peran/ikatan langsung mengakhiri semua sesinya. Admin aktif terakhir tidak dapat " +
@@ -44,13 +46,17 @@ type userResponse struct {
 	BusinessID *int64     `json:"business_id" openapi:"nullable" doc:"usaha yang terikat (peran company)"`
 	IKMID      *int64     `json:"ikm_id" openapi:"nullable" doc:"IKM yang terikat (peran ikm)"`
 	Active     bool       `json:"active"`
+	Position   *string    `json:"position" openapi:"nullable" doc:"jabatan, dicetak di bawah tanda tangan surat" example:"Kepala Bidang Pengembangan Industri"`
+	Rank       *string    `json:"rank" openapi:"nullable" doc:"pangkat/golongan" example:"Pembina Tingkat I (IV/b)"`
+	NIP        *string    `json:"nip" openapi:"nullable" doc:"NIP, 18 angka" example:"197001011995032001"`
 	CreatedAt  time.Time  `json:"created_at"`
 	UpdatedAt  time.Time  `json:"updated_at"`
 }
 
 func newUserResponse(u auth.User) userResponse {
 	return userResponse{ID: u.ID, Username: u.Username, Name: u.Name, Email: u.Email, Role: u.Role,
-		BusinessID: u.BusinessID, IKMID: u.IKMID, Active: u.Active, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+		BusinessID: u.BusinessID, IKMID: u.IKMID, Active: u.Active, Position: u.Position, Rank: u.Rank, NIP: u.NIP,
+		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
 }
 
 type userList = numberedPage[userResponse]
@@ -92,6 +98,9 @@ type createUserRequest struct {
 	BusinessID *int64     `json:"business_id,omitempty" doc:"wajib untuk peran company"`
 	IKMID      *int64     `json:"ikm_id,omitempty" doc:"wajib untuk peran ikm"`
 	Password   string     `json:"password" doc:"paling sedikit 10 karakter"`
+	Position   string     `json:"position,omitempty" doc:"jabatan penanda tangan surat, paling banyak 200 karakter" example:"Kepala Bidang Pengembangan Industri"`
+	Rank       string     `json:"rank,omitempty" doc:"pangkat/golongan, paling banyak 100 karakter" example:"Pembina Tingkat I (IV/b)"`
+	NIP        string     `json:"nip,omitempty" doc:"NIP: 18 angka (spasi di antara kelompok angka diabaikan)" example:"197001011995032001"`
 }
 
 func (s *Server) createUser(c echo.Context) error {
@@ -102,6 +111,7 @@ func (s *Server) createUser(c echo.Context) error {
 	u, err := s.auth.CreateUser(c.Request().Context(), auth.NewUser{
 		Username: req.Username, Name: req.Name, Email: req.Email, Role: req.Role,
 		BusinessID: req.BusinessID, IKMID: req.IKMID, Password: req.Password,
+		Position: req.Position, Rank: req.Rank, NIP: req.NIP,
 	})
 	if err != nil {
 		return err
@@ -128,6 +138,9 @@ type updateUserRequest struct {
 	BusinessID *int64      `json:"business_id,omitempty" doc:"usaha baru bagi peran company"`
 	IKMID      *int64      `json:"ikm_id,omitempty" doc:"IKM baru bagi peran ikm"`
 	Active     *bool       `json:"active,omitempty" doc:"false menonaktifkan akun dan mengakhiri sesinya"`
+	Position   *string     `json:"position,omitempty" doc:"jabatan penanda tangan surat; \"\" menghapusnya"`
+	Rank       *string     `json:"rank,omitempty" doc:"pangkat/golongan; \"\" menghapusnya"`
+	NIP        *string     `json:"nip,omitempty" doc:"NIP, 18 angka; \"\" menghapusnya" example:"197001011995032001"`
 }
 
 func (s *Server) updateUser(c echo.Context) error {
@@ -141,6 +154,7 @@ func (s *Server) updateUser(c echo.Context) error {
 	}
 	u, err := s.auth.UpdateUser(c.Request().Context(), id, auth.UserUpdate{
 		Name: req.Name, Email: req.Email, Role: req.Role, BusinessID: req.BusinessID, IKMID: req.IKMID, Active: req.Active,
+		Position: req.Position, Rank: req.Rank, NIP: req.NIP,
 	})
 	if err != nil {
 		return err

@@ -266,3 +266,82 @@ func TestResetPassword(t *testing.T) {
 		t.Errorf("audit by %q, before %v, after %v", actor, before, after)
 	}
 }
+
+// TestSignerProfile: an admin gives a reviewer the position, rank and NIP
+// that letters print under the signature; a NIP is 18 digits (typed with
+// or without the spaces between its groups), "" clears a field, and bad
+// values are refused field by field without a write.
+func TestSignerProfile(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, nil)
+	admin := s.as(actor.RoleAdmin)
+
+	u := decode[userResponse](s.call(admin, http.MethodPost, "/api/v1/users", map[string]any{
+		"username": "kabid.industri", "name": "Ir. Siti Rahayu, M.T.", "role": "reviewer", "password": "rahasia-siti-2025",
+		"position": " Kepala Bidang Pengembangan Industri ", "rank": "Pembina Tingkat I (IV/b)", "nip": "19700101 199503 2 001",
+	}), http.StatusCreated)
+	str := func(p *string) string {
+		if p == nil {
+			return "<nil>"
+		}
+		return *p
+	}
+	if str(u.Position) != "Kepala Bidang Pengembangan Industri" || str(u.Rank) != "Pembina Tingkat I (IV/b)" ||
+		str(u.NIP) != "197001011995032001" {
+		t.Fatalf("created profile %s | %s | %s", str(u.Position), str(u.Rank), str(u.NIP))
+	}
+	var stored string
+	s.db.Raw(`SELECT nip FROM users WHERE id = ?`, u.ID).Row().Scan(&stored)
+	if stored != "197001011995032001" {
+		t.Errorf("stored NIP %q", stored)
+	}
+	// Without a profile the fields are null, not "".
+	plain := decode[userResponse](s.call(admin, http.MethodPost, "/api/v1/users", map[string]any{
+		"username": "petugas.biasa", "name": "Petugas", "role": "officer", "password": "rahasia-petugas-1",
+	}), http.StatusCreated)
+	if plain.Position != nil || plain.Rank != nil || plain.NIP != nil {
+		t.Errorf("profile without input: %+v", plain)
+	}
+
+	path := fmt.Sprintf("/api/v1/users/%d", u.ID)
+	got := decode[userResponse](s.call(admin, http.MethodPatch, path, map[string]any{"rank": "", "nip": "198005052006041002"}), http.StatusOK)
+	if got.Rank != nil || str(got.NIP) != "198005052006041002" || str(got.Position) != "Kepala Bidang Pengembangan Industri" {
+		t.Errorf("updated profile %s | %s | %s", str(got.Position), str(got.Rank), str(got.NIP))
+	}
+	var rank *string
+	s.db.Raw(`SELECT rank FROM users WHERE id = ?`, u.ID).Row().Scan(&rank)
+	if rank != nil {
+		t.Errorf("cleared rank stored as %q", *rank)
+	}
+	if got := s.auditActions("user", strconv.FormatInt(u.ID, 10)); strings.Join(got, ",") != "user.create,user.update" {
+		t.Errorf("audit %v", got)
+	}
+
+	long := strings.Repeat("x", 201)
+	for _, tc := range []struct {
+		name   string
+		method string
+		path   string
+		body   map[string]any
+		fields string
+	}{
+		{"NIP too short", http.MethodPatch, path, map[string]any{"nip": "19700101199503200"}, "nip"},
+		{"NIP with letters", http.MethodPatch, path, map[string]any{"nip": "19700101199503200A"}, "nip"},
+		{"NIP too long", http.MethodPatch, path, map[string]any{"nip": "1970010119950320011"}, "nip"},
+		{"position and rank too long", http.MethodPatch, path, map[string]any{"position": long, "rank": long[:101]}, "position,rank"},
+		{"NIP not a string", http.MethodPatch, path, map[string]any{"nip": 197001011995032001}, "nip"},
+		{"bad NIP on create", http.MethodPost, "/api/v1/users", map[string]any{"username": "andi", "name": "A",
+			"role": "reviewer", "password": "cukup-panjang-1", "nip": "123"}, "nip"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			users, events := s.count(`SELECT count(*) FROM users`), s.count(`SELECT count(*) FROM audit_events`)
+			p := s.call(admin, tc.method, tc.path, tc.body).problem(422)
+			if got := strings.Join(fields(p), ","); got != tc.fields {
+				t.Errorf("fields %s, want %s (%v)", got, tc.fields, p)
+			}
+			if s.count(`SELECT count(*) FROM users`) != users || s.count(`SELECT count(*) FROM audit_events`) != events {
+				t.Error("something was written")
+			}
+		})
+	}
+}

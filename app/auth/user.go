@@ -31,8 +31,13 @@ type User struct {
 	BusinessID *int64     `json:"business_id"`
 	IKMID      *int64     `json:"ikm_id" gorm:"column:ikm_id"`
 	Active     bool       `json:"active"`
-	CreatedAt  time.Time  `json:"created_at"`
-	UpdatedAt  time.Time  `json:"updated_at"`
+	// Position (jabatan), Rank (pangkat/golongan) and NIP are the signer's
+	// profile that letters print under the signature; nil when not set.
+	Position  *string   `json:"position"`
+	Rank      *string   `json:"rank"`
+	NIP       *string   `json:"nip" gorm:"column:nip"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 func (User) TableName() string { return "users" }
@@ -55,6 +60,8 @@ type NewUser struct {
 	BusinessID *int64
 	IKMID      *int64
 	Password   string
+	// The signer's profile, empty when not given: see User.
+	Position, Rank, NIP string
 }
 
 // UserUpdate changes an account; nil fields stay as they are. Changing the
@@ -66,11 +73,18 @@ type UserUpdate struct {
 	BusinessID *int64
 	IKMID      *int64
 	Active     *bool
+	// The signer's profile: nil stays, "" clears.
+	Position, Rank, NIP *string
 }
 
 var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$`)
 
-const nameMax = 200
+const (
+	nameMax     = 200
+	positionMax = 200
+	rankMax     = 100
+	nipLen      = 18
+)
 
 func checkName(c *fault.Checker, name string) {
 	c.Check(name != "", "name", "wajib diisi")
@@ -83,6 +97,28 @@ func checkEmail(c *fault.Checker, email string) {
 	}
 	addr, err := mail.ParseAddress(email)
 	c.Check(err == nil && addr.Address == email && len(email) <= 254, "email", "bukan alamat e-mail yang valid")
+}
+
+// checkProfile validates and normalises a signer's profile field: blanks
+// around it are dropped, and a NIP may be typed in its printed groups
+// (19700101 199503 2 001). The result is nil for an empty value, which
+// stores NULL.
+func checkProfile(c *fault.Checker, field, value string) *string {
+	value = strings.TrimSpace(value)
+	switch field {
+	case "position":
+		c.Check(utf8.RuneCountInString(value) <= positionMax, field, fmt.Sprintf("paling banyak %d karakter", positionMax))
+	case "rank":
+		c.Check(utf8.RuneCountInString(value) <= rankMax, field, fmt.Sprintf("paling banyak %d karakter", rankMax))
+	case "nip":
+		value = strings.Join(strings.Fields(value), "")
+		c.Check(value == "" || (len(value) == nipLen && strings.Trim(value, "0123456789") == ""), field,
+			fmt.Sprintf("NIP terdiri dari %d angka, misalnya 197001011995032001", nipLen))
+	}
+	if value == "" {
+		return nil
+	}
+	return &value
 }
 
 // CheckPassword reports what is wrong with a new password, for field.
@@ -164,6 +200,9 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, error) {
 		c.Check(in.Role.Valid(), "role", fault.OneOf(actor.Roles))
 	}
 	CheckPassword(&c, "password", in.Password, in.Username)
+	position := checkProfile(&c, "position", in.Position)
+	rank := checkProfile(&c, "rank", in.Rank)
+	nip := checkProfile(&c, "nip", in.NIP)
 	if err := s.checkBinding(ctx, &c, in.Role, in.BusinessID, in.IKMID); err != nil {
 		return User{}, err
 	}
@@ -178,7 +217,8 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, error) {
 	row := userRow{
 		User: User{
 			Username: in.Username, Name: in.Name, Email: in.Email, Role: in.Role,
-			BusinessID: in.BusinessID, IKMID: in.IKMID, Active: true, CreatedAt: now, UpdatedAt: now,
+			BusinessID: in.BusinessID, IKMID: in.IKMID, Active: true, Position: position, Rank: rank, NIP: nip,
+			CreatedAt: now, UpdatedAt: now,
 		},
 		PasswordHash: hash, PasswordChangedAt: now,
 	}
@@ -262,6 +302,17 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserUpdate) (User
 	if in.Role != nil {
 		c.Check(in.Role.Valid(), "role", fault.OneOf(actor.Roles))
 	}
+	// Checked in the order the fields are listed, so errors come out alike
+	// every time.
+	profile := map[string]*string{}
+	for _, f := range []struct {
+		field string
+		value *string
+	}{{"position", in.Position}, {"rank", in.Rank}, {"nip", in.NIP}} {
+		if f.value != nil {
+			profile[f.field] = checkProfile(&c, f.field, *f.value)
+		}
+	}
 	if err := c.Err(); err != nil {
 		return User{}, err
 	}
@@ -281,6 +332,15 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserUpdate) (User
 	}
 	if in.Role != nil {
 		after.Role = *in.Role
+	}
+	if v, ok := profile["position"]; ok {
+		after.Position = v
+	}
+	if v, ok := profile["rank"]; ok {
+		after.Rank = v
+	}
+	if v, ok := profile["nip"]; ok {
+		after.NIP = v
 	}
 	// The binding follows the role: kept while the role keeps needing it,
 	// replaced when given, dropped when the new role has none.
@@ -327,12 +387,13 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserUpdate) (User
 		}
 		if err := tx.Model(&User{}).Where("id = ?", id).Updates(map[string]any{
 			"name": after.Name, "email": after.Email, "role": string(after.Role),
-			"business_id": after.BusinessID, "ikm_id": after.IKMID, "active": after.Active, "updated_at": now,
+			"business_id": after.BusinessID, "ikm_id": after.IKMID, "active": after.Active,
+			"position": after.Position, "rank": after.Rank, "nip": after.NIP, "updated_at": now,
 		}).Error; err != nil {
 			return fmt.Errorf("auth: update user %d: %w", id, err)
 		}
-		if !after.Active || after.Role != current.Role || !sameID(after.BusinessID, current.BusinessID) ||
-			!sameID(after.IKMID, current.IKMID) {
+		if !after.Active || after.Role != current.Role || !samePtr(after.BusinessID, current.BusinessID) ||
+			!samePtr(after.IKMID, current.IKMID) {
 			if err := revokeSessionsOf(ctx, tx, id, now); err != nil {
 				return err
 			}
@@ -412,10 +473,12 @@ func (s *Service) ResetPassword(ctx context.Context, id int64, password string) 
 
 func sameUser(a, b User) bool {
 	return a.Name == b.Name && a.Email == b.Email && a.Role == b.Role && a.Active == b.Active &&
-		sameID(a.BusinessID, b.BusinessID) && sameID(a.IKMID, b.IKMID)
+		samePtr(a.BusinessID, b.BusinessID) && samePtr(a.IKMID, b.IKMID) &&
+		samePtr(a.Position, b.Position) && samePtr(a.Rank, b.Rank) && samePtr(a.NIP, b.NIP)
 }
 
-func sameID(a, b *int64) bool {
+// samePtr reports whether two optional values are both absent or equal.
+func samePtr[T comparable](a, b *T) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}

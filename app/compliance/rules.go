@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -41,7 +42,35 @@ type RuleSet struct {
 	Thresholds         Thresholds         `json:"thresholds"`
 	// Ladder is the warnings in order, ending with "recommendation".
 	Ladder []string `json:"ladder"`
+	// LegalBasis is the regulation these numbers come from, cited on
+	// letters; nil for a version written before it was recorded, whose
+	// letters cite the Perbup without its number.
+	LegalBasis *LegalBasis `json:"legal_basis,omitempty"`
 }
+
+// LegalBasis names the Perbup and the article a letter invokes.
+type LegalBasis struct {
+	// Regulation is the kind of instrument and its issuer, "Peraturan
+	// Bupati Bekasi".
+	Regulation string `json:"regulation"`
+	Number     string `json:"number"` // "12"
+	Year       int    `json:"year"`   // 2024
+	// Title is what the regulation is about, the words after "tentang".
+	Title string `json:"title"`
+	// Article is the provision on the obligation and its sanctions,
+	// "Pasal 15".
+	Article string `json:"article"`
+}
+
+// Citation is the regulation as a letter names it: Peraturan Bupati Bekasi
+// Nomor 12 Tahun 2024 tentang Kemitraan …
+func (b LegalBasis) Citation() string {
+	return fmt.Sprintf("%s Nomor %s Tahun %d tentang %s", b.Regulation, b.Number, b.Year, b.Title)
+}
+
+// DefaultRegulation is the instrument a legal basis names when its file
+// leaves regulation out.
+const DefaultRegulation = "Peraturan Bupati"
 
 // Minimum is a category's obligation per period.
 type Minimum struct {
@@ -139,6 +168,15 @@ type ruleFile struct {
 	Minimums               map[string]*minimumFile `yaml:"minimums"`
 	Thresholds             *thresholdsFile         `yaml:"thresholds"`
 	Ladder                 []string                `yaml:"ladder"`
+	LegalBasis             *legalBasisFile         `yaml:"legal_basis"`
+}
+
+type legalBasisFile struct {
+	Regulation *string `yaml:"regulation"`
+	Number     *string `yaml:"number"`
+	Year       *int    `yaml:"year"`
+	Title      *string `yaml:"title"`
+	Article    *string `yaml:"article"`
 }
 
 type minimumFile struct {
@@ -284,10 +322,45 @@ func ParseRuleSet(src []byte) (RuleSet, error) {
 		add(fe.Field, fe.Reason)
 	}
 	r.Ladder = f.Ladder
+	if f.LegalBasis != nil {
+		r.LegalBasis = parseLegalBasis(f.LegalBasis, add)
+	}
 	if err := c.Err(); err != nil {
 		return RuleSet{}, err
 	}
 	return r, nil
+}
+
+// parseLegalBasis checks a legal_basis block: once written, every part of
+// the citation but the instrument's name is required, as a letter citing
+// half a regulation is worse than one citing it by name only.
+func parseLegalBasis(f *legalBasisFile, add func(key, reason string)) *LegalBasis {
+	b := LegalBasis{Regulation: DefaultRegulation}
+	text := func(key string, v *string, max int, example string, dst *string) {
+		switch {
+		case v == nil || strings.TrimSpace(*v) == "":
+			add("legal_basis."+key, "wajib diisi, misalnya "+example)
+		case utf8.RuneCountInString(strings.TrimSpace(*v)) > max:
+			add("legal_basis."+key, fmt.Sprintf("paling banyak %d karakter", max))
+		default:
+			*dst = strings.Join(strings.Fields(*v), " ")
+		}
+	}
+	if f.Regulation != nil {
+		text("regulation", f.Regulation, 100, "Peraturan Bupati Bekasi", &b.Regulation)
+	}
+	text("number", f.Number, 20, "12", &b.Number)
+	text("title", f.Title, 300, "Kemitraan Usaha Besar dengan Industri Kecil dan Menengah", &b.Title)
+	text("article", f.Article, 100, "Pasal 15", &b.Article)
+	switch {
+	case f.Year == nil:
+		add("legal_basis.year", "wajib diisi, misalnya 2024")
+	case *f.Year < 1950 || *f.Year > 2100:
+		add("legal_basis.year", "harus antara 1950 dan 2100")
+	default:
+		b.Year = *f.Year
+	}
+	return &b
 }
 
 func checkLadder(ladder []string) []fault.FieldError {

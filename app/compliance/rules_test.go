@@ -42,6 +42,8 @@ func TestShippedRuleSetHasSpecDefaults(t *testing.T) {
 		Period:        compliance.Quarterly, ReportDueDay: 15, ConfirmationWindowDays: 14, ResponseWindowDays: 15,
 		Thresholds: compliance.Thresholds{CompliantPercent: 100, PartialMeanPercent: 50},
 		Ladder:     []string{"SP1", "SP2", "SP3", "recommendation"},
+		LegalBasis: &compliance.LegalBasis{Regulation: "Peraturan Bupati Bekasi", Number: "12", Year: 2024,
+			Title: "Kemitraan Usaha Besar dengan Industri Kecil dan Menengah", Article: "Pasal 15"},
 	}
 	// Minimums are checked below; the date is compared as the date it names.
 	if diff := cmp.Diff(wantRS, rs, cmpopts.IgnoreFields(compliance.RuleSet{}, "Title", "Minimums"),
@@ -124,6 +126,14 @@ func TestParseRuleSetNamesEveryBadKey(t *testing.T) {
 		{"missing window", func(s string) string {
 			return strings.Replace(s, "response_window_days: 15\n", "", 1)
 		}, []string{"response_window_days"}},
+		{"half a legal basis", func(s string) string {
+			s = strings.Replace(s, "  number: \"12\"\n", "", 1)
+			s = strings.Replace(s, "year: 2024", "year: 24", 1)
+			return strings.Replace(s, "article: Pasal 15", "article: \" \"", 1)
+		}, []string{"legal_basis.number", "legal_basis.year", "legal_basis.article"}},
+		{"unknown legal basis key", func(s string) string {
+			return strings.Replace(s, "article: Pasal 15", "article: Pasal 15\n  ayat: 2", 1)
+		}, []string{"legal_basis.ayat"}},
 		{"not YAML", func(string) string { return "version: [unclosed\n" }, []string{"(berkas)"}},
 		{"empty", func(string) string { return "" }, []string{"(berkas)"}},
 	} {
@@ -250,5 +260,92 @@ func TestLoadRuleFilesNamesTheFileAndKey(t *testing.T) {
 	db.Table("rule_sets").Count(&n)
 	if n != 0 {
 		t.Errorf("%d rule sets stored from a bad file", n)
+	}
+}
+
+// withoutLegalBasis is the shipped file as it was before it named its
+// regulation.
+func withoutLegalBasis(t *testing.T) []byte {
+	t.Helper()
+	src := string(readShipped(t))
+	i := strings.Index(src, "\n# The regulation these numbers come from")
+	if i < 0 {
+		t.Fatal("the shipped rule set has no legal basis block")
+	}
+	return []byte(src[:i+1])
+}
+
+// TestLegalBasis: a rule set names the Perbup its numbers come from; an
+// old file without it still loads (its letters fall back to the Perbup
+// without a number), a written number is read as text, and the instrument
+// defaults to "Peraturan Bupati".
+func TestLegalBasis(t *testing.T) {
+	t.Parallel()
+	rs, err := compliance.ParseRuleSet(readShipped(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Peraturan Bupati Bekasi Nomor 12 Tahun 2024 tentang Kemitraan Usaha Besar dengan Industri Kecil dan Menengah"
+	if rs.LegalBasis == nil || rs.LegalBasis.Citation() != want || rs.LegalBasis.Article != "Pasal 15" {
+		t.Fatalf("legal basis %+v", rs.LegalBasis)
+	}
+	old, err := compliance.ParseRuleSet(withoutLegalBasis(t))
+	if err != nil || old.LegalBasis != nil {
+		t.Fatalf("a file without a legal basis: %+v %v", old.LegalBasis, err)
+	}
+	plain := strings.Replace(string(readShipped(t)), "  regulation: Peraturan Bupati Bekasi\n", "", 1)
+	plain = strings.Replace(plain, `number: "12"`, "number: 12", 1)
+	rs, err = compliance.ParseRuleSet([]byte(plain))
+	if err != nil || rs.LegalBasis.Regulation != compliance.DefaultRegulation || rs.LegalBasis.Number != "12" {
+		t.Fatalf("defaults: %+v %v", rs.LegalBasis, err)
+	}
+}
+
+// TestLegalBasisOfAVersionInForce: an installation that loaded the shipped
+// file before it had a legal basis takes the legal basis on the next start
+// (the same numbers now citing their regulation), with an audit event;
+// changing a legal basis once recorded is an amendment, refused like any
+// other edit of a version in force.
+func TestLegalBasisOfAVersionInForce(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	ctx := context.Background()
+	now := time.Date(2025, 6, 1, 3, 0, 0, 0, time.UTC)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "bekasi-2025.yaml")
+	if err := os.WriteFile(file, withoutLegalBasis(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := compliance.LoadRuleFiles(ctx, db, dir, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, readShipped(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := compliance.LoadRuleFiles(ctx, db, dir, now)
+	if err != nil || res != (compliance.LoadResult{Files: 1, Replaced: 1}) {
+		t.Fatalf("loading the cited file: %+v %v", res, err)
+	}
+	rs, err := compliance.RuleSetByVersion(ctx, db, "bekasi-2025")
+	if err != nil || rs.LegalBasis == nil || rs.LegalBasis.Number != "12" || rs.Minimum("restaurant").PurchaseValue != 5_000_000 {
+		t.Fatalf("stored: %+v %v", rs.LegalBasis, err)
+	}
+	if res, err := compliance.LoadRuleFiles(ctx, db, dir, now); err != nil || res != (compliance.LoadResult{Files: 1}) {
+		t.Errorf("loading it again: %+v %v", res, err)
+	}
+	var events []string
+	db.Raw("SELECT action FROM audit_events ORDER BY id").Scan(&events)
+	if !slices.Equal(events, []string{"rule_set.create", "rule_set.cite"}) {
+		t.Errorf("audit events %q", events)
+	}
+
+	for name, src := range map[string]string{
+		"another article":               strings.Replace(string(readShipped(t)), "article: Pasal 15", "article: Pasal 16", 1),
+		"a legal basis and new numbers": strings.Replace(string(readShipped(t)), "purchase_value: 5000000", "purchase_value: 6000000", 1),
+	} {
+		_, err := compliance.InstallRuleSet(ctx, db, []byte(src), compliance.OriginUpload, now)
+		if fe, ok := fault.As(err); !ok || fe.Code != "rule_set_in_force" {
+			t.Errorf("%s: %v, want 409 rule_set_in_force", name, err)
+		}
 	}
 }

@@ -76,8 +76,9 @@ const (
 // InstallResult says what installing a rule set did.
 type InstallResult struct {
 	RuleSet StoredRuleSet
-	// Created is true for a new version, Replaced for a not-yet-effective
-	// version whose content changed; neither means it was already there.
+	// Created is true for a new version, Replaced for a stored version
+	// whose content changed (one not yet in force, or one in force that
+	// gained its legal basis); neither means it was already there.
 	Created, Replaced bool
 }
 
@@ -134,6 +135,8 @@ func InstallRuleSet(ctx context.Context, db *gorm.DB, src []byte, origin string,
 			s, err := same.stored()
 			out.RuleSet = s
 			return err
+		case same != nil && citesOnly(rs, same.SHA256):
+			return cite(ctx, tx, *same, row, rs, now, &out)
 		case same != nil && !same.EffectiveFrom.After(today):
 			return &fault.Error{Kind: fault.KindConflict, Code: "rule_set_in_force",
 				Detail: fmt.Sprintf("Versi %s berlaku sejak %s dan tidak dapat diubah. Tetapkan perubahan sebagai versi baru dengan tanggal berlaku yang lebih baru.",
@@ -178,6 +181,41 @@ func InstallRuleSet(ctx context.Context, db *gorm.DB, src []byte, origin string,
 		return InstallResult{}, err
 	}
 	return out, nil
+}
+
+// citesOnly reports whether rs is the version stored with storedSum plus
+// a legal basis it lacked: the same numbers, now naming the regulation they
+// come from. That is no amendment, so a version in force may take it (the
+// shipped file gained its legal basis after installations loaded it).
+// Changing a legal basis already recorded is an amendment like any other.
+func citesOnly(rs RuleSet, storedSum string) bool {
+	if rs.LegalBasis == nil {
+		return false
+	}
+	rs.LegalBasis = nil
+	body, err := json.Marshal(rs)
+	if err != nil {
+		return false
+	}
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:]) == storedSum
+}
+
+// cite records the legal basis of a stored version, with its audit event.
+func cite(ctx context.Context, tx *gorm.DB, same, row ruleSetRow, rs RuleSet, now time.Time, out *InstallResult) error {
+	if err := tx.Model(&ruleSetRow{}).Where("id = ?", same.ID).Updates(map[string]any{
+		"body": row.Body, "source": row.Source, "sha256": row.SHA256,
+	}).Error; err != nil {
+		return fmt.Errorf("compliance: legal basis of %s: %w", rs.Version, err)
+	}
+	stored, err := same.stored()
+	if err != nil {
+		return err
+	}
+	stored.RuleSet, stored.Source, stored.SHA256 = rs, row.Source, row.SHA256
+	out.RuleSet, out.Replaced = stored, true
+	return audit.Record(ctx, tx, now, audit.Event{Action: "rule_set.cite", EntityType: "rule_set",
+		EntityID: rs.Version, Before: map[string]any{"legal_basis": nil}, After: map[string]any{"legal_basis": rs.LegalBasis}})
 }
 
 func ruleConflict(err error) error {

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -36,12 +37,9 @@ type DecisionResult struct {
 	Case     Case
 }
 
-// Decide applies a reviewer's decision. The transition table says whether
-// the case's stage allows it (409 naming the stage otherwise); the decision,
-// the case's new stage, its letter (with the year's next gap-free number),
-// its audit event and the notice to the company commit in one transaction,
-// or none of them do.
-func (s *Service) Decide(ctx context.Context, caseID int64, in DecisionInput) (DecisionResult, error) {
+// checkDecision trims and validates a decision's input: the field errors
+// Decide and PreviewLetter give alike.
+func checkDecision(in *DecisionInput) error {
 	in.Reason = strings.TrimSpace(in.Reason)
 	var c fault.Checker
 	switch {
@@ -56,7 +54,126 @@ func (s *Service) Decide(ctx context.Context, caseID int64, in DecisionInput) (D
 	if utf8.RuneCountInString(in.Reason) > maxReasonLen {
 		c.Add("reason", fmt.Sprintf("paling banyak %d karakter", maxReasonLen))
 	}
-	if err := c.Err(); err != nil {
+	return c.Err()
+}
+
+// decisionPlan is what a decision would do to a case, worked out before
+// anything is written: the case as it is and as it will be, the rule set
+// that judges it, and the answer it decides.
+type decisionPlan struct {
+	before, next caseRow
+	rs           compliance.StoredRuleSet
+	warnings     []string
+	rungName     string // the warning the letter speaks of
+	code         string // the letter's kind: SP1, REK, HENTI, …
+	responseID   *int64 // the answer decided (accept or reject a response)
+	objection    bool   // that answer is an objection
+}
+
+// planDecision loads the case the caller may see (locked for update when
+// lock is set) and checks the decision against the transition table and
+// its guards, the way Decide and PreviewLetter both must: a decision the
+// case does not allow is a 409 naming the stage, a case outside the
+// caller's scope is not found. It writes nothing.
+func (s *Service) planDecision(ctx context.Context, tx *gorm.DB, caseID int64, in DecisionInput, now time.Time, lock bool) (decisionPlan, error) {
+	cs, err := s.scopedCase(ctx, tx, caseID, lock)
+	if err != nil {
+		return decisionPlan{}, err
+	}
+	t, ok := transitions[cs.Stage][in.Decision]
+	if !ok {
+		return decisionPlan{}, notAllowed("decision_not_allowed", cs, in.Decision, "")
+	}
+	rs, err := compliance.RuleSetByID(ctx, tx, cs.RuleSetID)
+	if err != nil {
+		return decisionPlan{}, err
+	}
+	warnings := rs.Warnings()
+	switch t.guard {
+	case nextWarning:
+		if cs.Rung >= len(warnings) {
+			return decisionPlan{}, notAllowed("ladder_exhausted", cs, in.Decision,
+				fmt.Sprintf("Semua teguran (%s) sudah diterbitkan; langkah berikutnya adalah recommend.", strings.Join(warnings, ", ")))
+		}
+	case ladderDone:
+		if cs.Rung < len(warnings) {
+			return decisionPlan{}, notAllowed("ladder_not_done", cs, in.Decision,
+				fmt.Sprintf("Rekomendasi hanya dapat diberikan setelah %s terlewati tanpa tanggapan atau tanggapannya ditolak.",
+					warnings[len(warnings)-1]))
+		}
+	case cured:
+		judged, err := judgeFindings(ctx, tx, cs.ID)
+		if err != nil {
+			return decisionPlan{}, err
+		}
+		ok := len(judged) > 0
+		for _, j := range judged {
+			ok = ok && j.Cured()
+		}
+		if !ok {
+			return decisionPlan{}, notAllowed("not_cured", cs, in.Decision, "Kekurangan kewajiban belum terpenuhi seluruhnya.")
+		}
+	}
+
+	p := decisionPlan{before: cs, next: cs, rs: rs, warnings: warnings}
+	p.next.Stage, p.next.UpdatedAt = t.to, now
+	if cs.Rung > 0 {
+		p.rungName = warnings[min(cs.Rung, len(warnings))-1]
+	}
+	if in.Decision == Warn {
+		p.next.Rung = cs.Rung + 1
+		p.rungName = warnings[p.next.Rung-1]
+		due, deadline := rs.ResponseDueDate(now), rs.ResponseDeadline(now)
+		p.next.ResponseDue, p.next.ResponseDeadline, p.next.LapsedAt = &due, &deadline, nil
+	}
+	if outcome, final := outcomes[in.Decision]; final {
+		p.next.Outcome, p.next.ClosedAt = &outcome, &now
+	}
+	p.code = letterCode(in.Decision, p.rungName)
+
+	// The answer decided is the latest undecided one.
+	if in.Decision == AcceptResponse || in.Decision == RejectResponse {
+		var pending responseRow
+		res := tx.WithContext(ctx).Where("case_id = ? AND decision IS NULL", cs.ID).Order("id DESC").Limit(1).Find(&pending)
+		if res.Error != nil {
+			return decisionPlan{}, res.Error
+		}
+		if res.RowsAffected == 0 {
+			return decisionPlan{}, notAllowed("no_pending_response", cs, in.Decision, "Tidak ada tanggapan yang menunggu keputusan.")
+		}
+		p.responseID, p.objection = &pending.ID, pending.Objection
+	}
+	return p, nil
+}
+
+// letterData gathers what the letter of a planned decision prints, but its
+// number and verification code, which only issuing gives.
+func (s *Service) letterData(ctx context.Context, tx *gorm.DB, p decisionPlan, in DecisionInput, sig signer, now time.Time) (letterData, subject, error) {
+	biz, findings, err := caseSubjects(ctx, tx, p.before)
+	if err != nil {
+		return letterData{}, biz, err
+	}
+	return letterData{
+		Office: s.office, Decision: in.Decision, RungName: p.rungName, Final: p.next.Rung == len(p.warnings),
+		Objection: p.objection, IssuedAt: now, BusinessName: biz.Name, BusinessNIB: biz.NIB, Address: biz.Address,
+		Findings: findings, ResponseDue: p.next.ResponseDue, Reason: in.Reason, Signer: sig, CaseID: p.before.ID,
+		LegalBasis: p.rs.LegalBasis, PortalURL: s.CasePortalURL(p.before.ID),
+	}, biz, nil
+}
+
+// CasePortalURL is the case's page in the company portal, where the
+// business reads its letters and answers.
+func (s *Service) CasePortalURL(caseID int64) string {
+	return strings.TrimRight(s.publicURL, "/") + "/perusahaan/kasus/" + strconv.FormatInt(caseID, 10)
+}
+
+// Decide applies a reviewer's decision. The transition table says whether
+// the case's stage allows it (409 naming the stage otherwise); the decision,
+// the case's new stage, its letter (with the year's next gap-free number),
+// its audit event and the notice to the company commit in one transaction,
+// or none of them do.
+func (s *Service) Decide(ctx context.Context, caseID int64, in DecisionInput) (DecisionResult, error) {
+	if err := checkDecision(&in); err != nil {
 		return DecisionResult{}, err
 	}
 	a := actor.From(ctx)
@@ -64,77 +181,15 @@ func (s *Service) Decide(ctx context.Context, caseID int64, in DecisionInput) (D
 
 	var out DecisionResult
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		cs, err := s.scopedCase(ctx, tx, caseID, true)
+		p, err := s.planDecision(ctx, tx, caseID, in, now, true)
 		if err != nil {
 			return err
 		}
-		t, ok := transitions[cs.Stage][in.Decision]
-		if !ok {
-			return notAllowed("decision_not_allowed", cs, in.Decision, "")
-		}
-		rs, err := compliance.RuleSetByID(ctx, tx, cs.RuleSetID)
-		if err != nil {
-			return err
-		}
-		warnings := rs.Warnings()
-		switch t.guard {
-		case nextWarning:
-			if cs.Rung >= len(warnings) {
-				return notAllowed("ladder_exhausted", cs, in.Decision,
-					fmt.Sprintf("Semua teguran (%s) sudah diterbitkan; langkah berikutnya adalah recommend.", strings.Join(warnings, ", ")))
-			}
-		case ladderDone:
-			if cs.Rung < len(warnings) {
-				return notAllowed("ladder_not_done", cs, in.Decision,
-					fmt.Sprintf("Rekomendasi hanya dapat diberikan setelah %s terlewati tanpa tanggapan atau tanggapannya ditolak.",
-						warnings[len(warnings)-1]))
-			}
-		case cured:
-			judged, err := judgeFindings(ctx, tx, cs.ID)
-			if err != nil {
-				return err
-			}
-			ok := len(judged) > 0
-			for _, j := range judged {
-				ok = ok && j.Cured()
-			}
-			if !ok {
-				return notAllowed("not_cured", cs, in.Decision, "Kekurangan kewajiban belum terpenuhi seluruhnya.")
-			}
-		}
+		cs, next := p.before, p.next
 
-		before := cs
-		next := cs
-		next.Stage, next.UpdatedAt = t.to, now
-		rungName := ""
-		if cs.Rung > 0 {
-			rungName = warnings[min(cs.Rung, len(warnings))-1]
-		}
-		switch in.Decision {
-		case Warn:
-			next.Rung = cs.Rung + 1
-			rungName = warnings[next.Rung-1]
-			due, deadline := rs.ResponseDueDate(now), rs.ResponseDeadline(now)
-			next.ResponseDue, next.ResponseDeadline, next.LapsedAt = &due, &deadline, nil
-		}
-		if outcome, final := outcomes[in.Decision]; final {
-			next.Outcome, next.ClosedAt = &outcome, &now
-		}
-
-		// The answer decided is the latest undecided one; every undecided
-		// answer to this warning is settled with it.
-		var responseID *int64
-		objection := false
-		if in.Decision == AcceptResponse || in.Decision == RejectResponse {
-			var pending responseRow
-			res := tx.Where("case_id = ? AND decision IS NULL", cs.ID).Order("id DESC").Limit(1).Find(&pending)
-			if res.Error != nil {
-				return res.Error
-			}
-			if res.RowsAffected == 0 {
-				return notAllowed("no_pending_response", cs, in.Decision, "Tidak ada tanggapan yang menunggu keputusan.")
-			}
-			responseID, objection = &pending.ID, pending.Objection
+		// Every undecided answer to this warning is settled with the one
+		// decided.
+		if p.responseID != nil {
 			verdict := map[Decision]string{AcceptResponse: "accepted", RejectResponse: "rejected"}[in.Decision]
 			if err := tx.Model(&responseRow{}).Where("case_id = ? AND decision IS NULL", cs.ID).
 				Updates(map[string]any{"decision": verdict, "decided_at": now}).Error; err != nil {
@@ -150,15 +205,15 @@ func (s *Service) Decide(ctx context.Context, caseID int64, in DecisionInput) (D
 			return fmt.Errorf("sanction: update case %d: %w", cs.ID, err)
 		}
 
-		reviewer := reviewerName(ctx, tx, a)
+		sig := signerOf(ctx, tx, a)
 		dec := decisionRow{CaseID: cs.ID, Decision: in.Decision, FromStage: cs.Stage, ToStage: next.Stage,
-			Rung: next.Rung, Reason: in.Reason, ResponseID: responseID, ReviewerName: reviewer, DecidedAt: now}
+			Rung: next.Rung, Reason: in.Reason, ResponseID: p.responseID, ReviewerName: sig.Name, DecidedAt: now}
 		dec.DecidedBy = a.OptionalUserID()
 		if err := tx.Create(&dec).Error; err != nil {
 			return fmt.Errorf("sanction: record decision: %w", err)
 		}
 
-		biz, findings, err := caseSubjects(ctx, tx, cs)
+		data, biz, err := s.letterData(ctx, tx, p, in, sig, now)
 		if err != nil {
 			return err
 		}
@@ -167,21 +222,15 @@ func (s *Service) Decide(ctx context.Context, caseID int64, in DecisionInput) (D
 		if err != nil {
 			return err
 		}
-		code := letterCode(in.Decision, rungName)
-		data := letterData{
-			Office: s.office, Number: formatLetterNumber(code, s.office.LetterCode, year, seq), Decision: in.Decision,
-			RungName: rungName, Final: next.Rung == len(warnings), Objection: objection, IssuedAt: now,
-			BusinessName: biz.Name, BusinessNIB: biz.NIB, Address: biz.Address, Findings: findings,
-			ResponseDue: next.ResponseDue, Reason: in.Reason, ReviewerName: reviewer, CaseID: cs.ID,
-			VerificationCode: newVerificationCode(),
-		}
+		data.Number = formatLetterNumber(p.code, s.office.LetterCode, year, seq)
+		data.VerificationCode = newVerificationCode()
 		data.VerificationURL = s.VerificationURL(data.VerificationCode)
 		pdf, err := renderLetter(data)
 		if err != nil {
 			return err
 		}
 		sum := sha256.Sum256(pdf)
-		letter := letterRow{CaseID: cs.ID, DecisionID: dec.ID, Kind: code, Year: year, Seq: seq, Number: data.Number,
+		letter := letterRow{CaseID: cs.ID, DecisionID: dec.ID, Kind: p.code, Year: year, Seq: seq, Number: data.Number,
 			IssuedAt: now, PDF: pdf, SHA256: hex.EncodeToString(sum[:]), VerificationCode: data.VerificationCode}
 		if err := tx.Create(&letter).Error; err != nil {
 			return fmt.Errorf("sanction: store letter %s: %w", data.Number, err)
@@ -189,7 +238,7 @@ func (s *Service) Decide(ctx context.Context, caseID int64, in DecisionInput) (D
 
 		if err := audit.Record(ctx, tx, now, audit.Event{Action: "case.decide", EntityType: "sanction_case",
 			EntityID: fmt.Sprint(cs.ID),
-			Before:   map[string]any{"stage": before.Stage, "rung": before.Rung},
+			Before:   map[string]any{"stage": cs.Stage, "rung": cs.Rung},
 			After: map[string]any{"stage": next.Stage, "rung": next.Rung, "decision": in.Decision, "reason": in.Reason,
 				"letter_number": data.Number, "response_deadline": next.ResponseDeadline, "outcome": next.Outcome},
 		}); err != nil {
@@ -200,9 +249,9 @@ func (s *Service) Decide(ctx context.Context, caseID int64, in DecisionInput) (D
 		}
 
 		out.Decision = DecisionRecord{ID: dec.ID, Decision: dec.Decision, FromStage: dec.FromStage, ToStage: dec.ToStage,
-			Rung: dec.Rung, Reason: dec.Reason, ResponseID: dec.ResponseID, ReviewerName: reviewer, DecidedAt: now,
+			Rung: dec.Rung, Reason: dec.Reason, ResponseID: dec.ResponseID, ReviewerName: sig.Name, DecidedAt: now,
 			LetterID: letter.ID, LetterNumber: letter.Number}
-		out.Letter = Letter{ID: letter.ID, DecisionID: dec.ID, Kind: code, Number: letter.Number, IssuedAt: now, SizeBytes: len(pdf)}
+		out.Letter = Letter{ID: letter.ID, DecisionID: dec.ID, Kind: p.code, Number: letter.Number, IssuedAt: now, SizeBytes: len(pdf)}
 		return nil
 	})
 	if err != nil {
@@ -213,17 +262,68 @@ func (s *Service) Decide(ctx context.Context, caseID int64, in DecisionInput) (D
 	return out, err
 }
 
-// reviewerName is the deciding user's full name, as it is signed on the
-// letter.
-func reviewerName(ctx context.Context, tx *gorm.DB, a actor.Actor) string {
-	var name string
+// PreviewLetter renders the letter Decide would issue for in on the case,
+// as the caller would sign it today, marked as a draft across every page
+// ("KONSEP — BELUM DITERBITKAN") and without a number or verification
+// code. It takes no letter number and writes nothing: it runs in a
+// read-only transaction. Its faults are Decide's: field errors for the
+// input, not found outside the caller's scope, 409 for a decision the
+// case does not allow. Every decision Decide takes issues a letter, so
+// every decision it allows has a draft.
+func (s *Service) PreviewLetter(ctx context.Context, caseID int64, in DecisionInput) ([]byte, error) {
+	if err := checkDecision(&in); err != nil {
+		return nil, err
+	}
+	now := s.clock.Now().UTC()
+	var pdf []byte
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("SET TRANSACTION READ ONLY").Error; err != nil {
+			return fmt.Errorf("sanction: preview: %w", err)
+		}
+		p, err := s.planDecision(ctx, tx, caseID, in, now, false)
+		if err != nil {
+			return err
+		}
+		data, _, err := s.letterData(ctx, tx, p, in, signerOf(ctx, tx, actor.From(ctx)), now)
+		if err != nil {
+			return err
+		}
+		data.Draft = true
+		data.Number = draftLetterNumber(p.code, s.office.LetterCode, now.In(clock.WIB).Year())
+		pdf, err = renderLetter(data)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return pdf, nil
+}
+
+// signerOf is the deciding user as they sign a letter: their full name and
+// the position, rank and NIP on their account. Without an account (a job,
+// the command line) the name is the actor's label.
+func signerOf(ctx context.Context, tx *gorm.DB, a actor.Actor) signer {
+	var row struct {
+		Name           string
+		Position, Rank *string
+		NIP            *string `gorm:"column:nip"`
+	}
 	if a.UserID != 0 {
-		tx.WithContext(ctx).Raw("SELECT name FROM users WHERE id = ?", a.UserID).Scan(&name)
+		tx.WithContext(ctx).Raw("SELECT name, position, rank, nip FROM users WHERE id = ?", a.UserID).Scan(&row)
 	}
-	if name == "" {
-		name = a.Label()
+	sig := signer{Name: row.Name}
+	if sig.Name == "" {
+		sig.Name = a.Label()
 	}
-	return name
+	for _, f := range []struct {
+		src *string
+		dst *string
+	}{{row.Position, &sig.Position}, {row.Rank, &sig.Rank}, {row.NIP, &sig.NIP}} {
+		if f.src != nil {
+			*f.dst = *f.src
+		}
+	}
+	return sig
 }
 
 type subject struct {
@@ -262,8 +362,8 @@ func (s *Service) notices(ctx context.Context, tx *gorm.DB, biz subject, d lette
 		body += fmt.Sprintf("\nTanggapan dan bukti pendukung dapat disampaikan melalui aplikasi Kemitraan paling lambat %s.\n",
 			format.Date(*d.ResponseDue))
 	}
-	body += "\nSurat lengkap (PDF) dapat diunduh melalui aplikasi Kemitraan pada menu kasus.\n\nHormat kami,\n" +
-		titleCase(s.office.Name) + " " + titleCase(strings.TrimPrefix(s.office.Government, "PEMERINTAH "))
+	body += "\nSurat lengkap (PDF) dapat diunduh di portal perusahaan aplikasi Kemitraan:\n" + d.PortalURL +
+		"\n\nHormat kami,\n" + titleCase(s.office.Name) + " " + titleCase(strings.TrimPrefix(s.office.Government, "PEMERINTAH "))
 	msgs := make([]notify.Message, 0, len(emails))
 	for _, e := range emails {
 		msgs = append(msgs, notify.Message{Kind: "case." + string(d.Decision), Recipient: e,

@@ -2,8 +2,10 @@
 // ladder: a reviewer decides (dismiss, warn, recommend, accept or reject a
 // response, close a cured case), the company answers warnings, and every
 // decision leaves a numbered PDF letter, an audit event and a notice in the
-// outbox, all in the decision's transaction. The evaluation job opens cases
-// and attaches findings; it never issues a warning by itself.
+// outbox, all in the decision's transaction; PreviewLetter shows that
+// letter as a draft before the decision, writing nothing. The evaluation
+// job opens cases and attaches findings; it never issues a warning by
+// itself.
 package sanction
 
 import (

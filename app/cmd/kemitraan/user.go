@@ -20,10 +20,13 @@ import (
 
 const userUsage = `Usage: kemitraan user create --role ROLE --username NAME --name "FULL NAME"
                              [--email ADDRESS] [--business NIB | --ikm NIB]
+                             [--position JABATAN] [--rank PANGKAT] [--nip NIP]
 
 The password is read from KEMITRAAN_PASSWORD or, without it, asked for on
 standard input (twice, not echoed, on a terminal). A company user names their
-business's NIB, an IKM user their IKM's NIB. The first admin is created so:
+business's NIB, an IKM user their IKM's NIB. A reviewer's position, rank and
+NIP are printed under the signature of the letters they issue. The first
+admin is created so:
 
   kemitraan user create --role admin --username admin --name "Admin Dinas"
 `
@@ -42,6 +45,9 @@ func userCmd(ctx context.Context, env *environment, args []string) error {
 	email := fs.String("email", "", "e-mail address (optional)")
 	businessNIB := fs.String("business", "", "NIB of the business (role company)")
 	ikmNIB := fs.String("ikm", "", "NIB of the IKM (role ikm)")
+	position := fs.String("position", "", "position (jabatan) printed under a letter's signature (optional)")
+	rank := fs.String("rank", "", "rank (pangkat/golongan), e.g. \"Pembina (IV/a)\" (optional)")
+	nip := fs.String("nip", "", "the civil servant's 18-digit NIP (optional)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -64,7 +70,7 @@ func userCmd(ctx context.Context, env *environment, args []string) error {
 	}
 	u, err := svc.CreateUser(ctx, auth.NewUser{
 		Username: *username, Name: *name, Email: *email, Role: actor.Role(*role),
-		BusinessID: businessID, IKMID: ikmID, Password: password,
+		BusinessID: businessID, IKMID: ikmID, Password: password, Position: *position, Rank: *rank, NIP: *nip,
 	})
 	if err != nil {
 		return explain(err)
@@ -81,7 +87,8 @@ func explain(err error) error {
 		return err
 	}
 	flagOf := map[string]string{"business_id": "--business", "ikm_id": "--ikm", "business": "--business",
-		"ikm": "--ikm", "username": "--username", "name": "--name", "email": "--email", "role": "--role"}
+		"ikm": "--ikm", "username": "--username", "name": "--name", "email": "--email", "role": "--role",
+		"position": "--position", "rank": "--rank", "nip": "--nip"}
 	lines := make([]string, 0, len(fe.Fields))
 	for _, f := range fe.Fields {
 		field, ok := flagOf[f.Field]

@@ -7,6 +7,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"image"
+	_ "image/jpeg" // the letterhead logo may be a JPEG
+	_ "image/png"  // or a PNG
 	"io"
 	"net"
 	"net/url"
@@ -15,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -167,6 +171,12 @@ type Office struct {
 	WhatsApp string `yaml:"whatsapp" env:"KEMITRAAN_OFFICE_WHATSAPP"`
 	Website  string `yaml:"website" env:"KEMITRAAN_OFFICE_WEBSITE"`
 	Hours    string `yaml:"hours" env:"KEMITRAAN_OFFICE_HOURS"`
+	// LogoFile is the letterhead's logo, a PNG or JPEG file; empty prints
+	// the letterhead without one. Checked at start (see ReadLogo).
+	LogoFile string `yaml:"logo_file" env:"KEMITRAAN_OFFICE_LOGO_FILE"`
+	// LetterCopies is the copy list (tembusan) printed on warnings, in
+	// order; empty prints none.
+	LetterCopies []string `yaml:"letter_copies" env:"KEMITRAAN_OFFICE_LETTER_COPIES"`
 }
 
 // Secret is a string that never prints itself.
@@ -238,6 +248,11 @@ func Default() Config {
 			WhatsApp:   "6281110001700",
 			Website:    "https://disperin.bekasikab.go.id",
 			Hours:      "Senin–Jumat, 08.00–16.00 WIB",
+			LetterCopies: []string{
+				"Bupati Bekasi (sebagai laporan)",
+				"Kepala Dinas Penanaman Modal dan PTSP Kabupaten Bekasi",
+				"Arsip",
+			},
 		},
 		Procurement: Procurement{MaxAmount: 10_000_000_000, ImportMaxBytes: 64 << 20, ImportMaxRows: 200_000},
 		RulesDir:    "config/rules",
@@ -437,6 +452,19 @@ func (c Config) Validate() error {
 			bad("office.website", "must be an http(s) URL")
 		}
 	}
+	if c.Office.LogoFile != "" {
+		if _, _, err := ReadLogo(c.Office.LogoFile); err != nil {
+			bad("office.logo_file", err.Error())
+		}
+	}
+	if len(c.Office.LetterCopies) > maxLetterCopies {
+		bad("office.letter_copies", fmt.Sprintf("at most %d entries", maxLetterCopies))
+	}
+	for i, cc := range c.Office.LetterCopies {
+		if strings.TrimSpace(cc) == "" || utf8.RuneCountInString(cc) > 200 {
+			bad(fmt.Sprintf("office.letter_copies[%d]", i), "must be 1 to 200 characters")
+		}
+	}
 	if c.RulesDir == "" {
 		bad("rules_dir", "must not be empty")
 	}
@@ -466,6 +494,45 @@ func RedactURL(raw string) string {
 		return "(unparseable)"
 	}
 	return u.Redacted()
+}
+
+// maxLetterCopies keeps the copy list to what fits under a signature.
+const maxLetterCopies = 10
+
+// maxLogoBytes bounds the letterhead logo: it is embedded in every letter.
+const maxLogoBytes = 1 << 20
+
+// ReadLogo reads the letterhead logo at path and names its image type as
+// the PDF writer takes it ("PNG" or "JPG"). The error says, for a person,
+// why the file cannot be printed: missing, too large, not a PNG or JPEG, or
+// a PNG kind the PDF writer refuses (interlaced).
+func ReadLogo(path string) (data []byte, imageType string, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("cannot be read (%w)", err)
+	}
+	defer f.Close()
+	data, err = io.ReadAll(io.LimitReader(f, maxLogoBytes+1))
+	switch {
+	case err != nil:
+		return nil, "", fmt.Errorf("cannot be read (%w)", err)
+	case len(data) > maxLogoBytes:
+		return nil, "", fmt.Errorf("must be at most %d KiB", maxLogoBytes>>10)
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	switch {
+	case err != nil || (format != "png" && format != "jpeg"):
+		return nil, "", errors.New("must be a PNG or JPEG image")
+	case cfg.Width == 0 || cfg.Height == 0:
+		return nil, "", errors.New("is an empty image")
+	case format == "png" && len(data) > 28 && data[28] != 0:
+		// IHDR's interlace method; the PDF writer embeds only
+		// non-interlaced PNG.
+		return nil, "", errors.New("must not be an interlaced PNG (save it again without interlacing)")
+	case format == "png":
+		return data, "PNG", nil
+	}
+	return data, "JPG", nil
 }
 
 // validWhatsApp: 62 and 8 to 13 more digits, as wa.me wants it.

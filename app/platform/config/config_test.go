@@ -1,6 +1,13 @@
 package config
 
 import (
+	"bytes"
+	"encoding/binary"
+	"hash/crc32"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -182,5 +189,86 @@ func TestLogFormatFollowsEnvironment(t *testing.T) {
 		if got := cfg.LogFormat(); got != tt.want {
 			t.Errorf("env %s format %q: got %s, want %s", tt.env, tt.format, got, tt.want)
 		}
+	}
+}
+
+// writeImage writes a small PNG or JPEG logo into a temporary directory.
+func writeImage(t *testing.T, name string, encode func(io.Writer, image.Image) error) string {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	for i := range img.Pix {
+		img.Pix[i] = 0xc0
+	}
+	var buf bytes.Buffer
+	if err := encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestLetterheadLogo: office.logo_file is checked at start: a PNG or JPEG
+// is taken, and anything the letters could not print stops start-up naming
+// the key and why.
+func TestLetterheadLogo(t *testing.T) {
+	pngFile := writeImage(t, "logo.png", png.Encode)
+	jpegFile := writeImage(t, "logo.jpg", func(w io.Writer, m image.Image) error { return jpeg.Encode(w, m, nil) })
+	for file, want := range map[string]string{pngFile: "PNG", jpegFile: "JPG"} {
+		cfg, err := Load("", false, envOf(map[string]string{"KEMITRAAN_OFFICE_LOGO_FILE": file}))
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if _, kind, err := ReadLogo(cfg.Office.LogoFile); err != nil || kind != want {
+			t.Errorf("%s read as %q (%v), want %s", file, kind, err, want)
+		}
+	}
+
+	// An interlaced PNG: the same image with IHDR's interlace byte set and
+	// the chunk's checksum made right again.
+	raw, err := os.ReadFile(pngFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw[28] = 1
+	binary.BigEndian.PutUint32(raw[29:33], crc32.ChecksumIEEE(raw[12:29]))
+	interlaced := filepath.Join(t.TempDir(), "interlaced.png")
+	text := filepath.Join(t.TempDir(), "logo.png")
+	big := filepath.Join(t.TempDir(), "big.png")
+	for p, body := range map[string][]byte{interlaced: raw, text: []byte("bukan gambar"), big: make([]byte, 2<<20)} {
+		if err := os.WriteFile(p, body, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct{ file, want string }{
+		{filepath.Join(t.TempDir(), "absent.png"), "office.logo_file: cannot be read"},
+		{text, "office.logo_file: must be a PNG or JPEG image"},
+		{interlaced, "office.logo_file: must not be an interlaced PNG"},
+		{big, "office.logo_file: must be at most 1024 KiB"},
+	} {
+		_, err := Load("", false, envOf(map[string]string{"KEMITRAAN_OFFICE_LOGO_FILE": tc.file}))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want %q", filepath.Base(tc.file), err, tc.want)
+		}
+	}
+}
+
+func TestLetterCopies(t *testing.T) {
+	cfg, err := Load("", false, envOf(map[string]string{"KEMITRAAN_OFFICE_LETTER_COPIES": "Bupati Bekasi, Arsip"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"Bupati Bekasi", "Arsip"}; !reflect.DeepEqual(cfg.Office.LetterCopies, want) {
+		t.Errorf("copies %q, want %q", cfg.Office.LetterCopies, want)
+	}
+	cfg, err = Load(writeFile(t, "office:\n  letter_copies: []\n"), true, envOf(nil))
+	if err != nil || len(cfg.Office.LetterCopies) != 0 {
+		t.Errorf("an empty list: %q %v", cfg.Office.LetterCopies, err)
+	}
+	_, err = Load(writeFile(t, "office:\n  letter_copies: [Arsip, \"  \"]\n"), true, envOf(nil))
+	if err == nil || !strings.Contains(err.Error(), "office.letter_copies[1]") {
+		t.Errorf("a blank entry: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ package format
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -67,6 +68,28 @@ func Percent(share float64) string {
 	s := strconv.FormatFloat(share*100, 'f', 1, 64)
 	s = strings.TrimSuffix(s, ".0")
 	return strings.Replace(s, ".", ",", 1) + "%"
+}
+
+// Number writes a count that may be fractional (an average of outlet
+// slots): whole numbers without decimals, others with at most two and a
+// decimal comma, dots between thousands: 2, 0,5, 1,67, 1.250. So "2 slot"
+// and "0,5 slot" sit side by side in one format.
+func Number(f float64) string {
+	cents := math.Round(f * 100)
+	sign := ""
+	if cents < 0 {
+		sign, cents = "-", -cents
+	}
+	whole, frac := uint64(cents)/100, uint64(cents)%100
+	s := sign + Thousands(whole)
+	switch {
+	case frac == 0:
+		return s
+	case frac%10 == 0:
+		return fmt.Sprintf("%s,%d", s, frac/10)
+	default:
+		return fmt.Sprintf("%s,%02d", s, frac)
+	}
 }
 
 // Decimal writes f with places decimals and a decimal comma: 1,25.

@@ -25,6 +25,15 @@ func TestFormats(t *testing.T) {
 		{Month(13), ""},
 		{Decimal(1.255, 2), "1,25"},
 		{Decimal(0, 2), "0,00"},
+		{Number(2), "2"},
+		{Number(0), "0"},
+		{Number(0.5), "0,5"},
+		{Number(2.0 / 3), "0,67"},
+		{Number(1.999), "2"},
+		{Number(1.05), "1,05"},
+		{Number(1250), "1.250"},
+		{Number(-0.001), "0"},
+		{Number(-1.5), "-1,5"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
