@@ -462,8 +462,12 @@ func TestOutputsAfterTwoQuarters(t *testing.T) {
 				}
 			}
 			a := records[2] // Alpha, second by shortfall
+			nib := w.row(l.Items, w.alpha).Business.NIB
+			if tc.comma == ';' {
+				nib = `="` + nib + `"` // Excel keeps it as text
+			}
 			want := map[string]string{
-				"NIB": w.row(l.Items, w.alpha).Business.NIB, "Kategori": "Pabrik", "Kecamatan": w.mainKecName,
+				"NIB": nib, "Kategori": "Pabrik", "Kecamatan": w.mainKecName,
 				"Status": "Tidak patuh", "Laporan berkala": "Tepat waktu", "Target pembelian (Rp)": "25000000",
 				"Realisasi pembelian (Rp)": "0", "Kekurangan pembelian (Rp)": "25000000", "Kekurangan IKM": "2",
 				"Tahap kasus": "Teguran, menunggu tanggapan", "Batas tanggapan": "2025-05-07", "Lewat batas": "Ya",
@@ -479,7 +483,7 @@ func TestOutputsAfterTwoQuarters(t *testing.T) {
 			beta := records[5]
 			wantPct, wantSlots := "80.0", "0.00"
 			if tc.comma == ';' {
-				wantPct, wantSlots = "80,0", "0,00"
+				wantPct, wantSlots = "80,0%", "0,00"
 			}
 			if beta[col["Capaian rata-rata"]] != wantPct || beta[col["Realisasi slot tempat"]] != wantSlots {
 				t.Errorf("%s: Beta fulfilment %q slots %q", tc.name, beta[col["Capaian rata-rata"]], beta[col["Realisasi slot tempat"]])
@@ -511,51 +515,74 @@ func TestOutputsAfterTwoQuarters(t *testing.T) {
 			t.Fatalf("sheets %v", sheets)
 		}
 		rows, err := f.GetRows(report.SheetList, excelize.Options{RawCellValue: true})
-		if err != nil || len(rows) != 6 {
+		if err != nil || len(rows) != 7 {
 			t.Fatalf("%d rows: %v", len(rows), err)
 		}
+		// A title row with the period, then the header row, then the list.
+		if len(rows[0]) != 1 || rows[0][0] != "Daftar sanksi — Triwulan II 2025" {
+			t.Errorf("title row %q", rows[0])
+		}
 		col := map[string]int{}
-		for i, h := range rows[0] {
+		for i, h := range rows[1] {
 			col[h] = i
 		}
 		for i, it := range l.Items {
-			if rows[i+1][col["Nama usaha"]] != it.Business.Name {
-				t.Errorf("row %d is %s, want %s", i+1, rows[i+1][col["Nama usaha"]], it.Business.Name)
+			if rows[i+2][col["Nama usaha"]] != it.Business.Name {
+				t.Errorf("row %d is %s, want %s", i+2, rows[i+2][col["Nama usaha"]], it.Business.Name)
 			}
 		}
-		alpha := rows[2]
+		alpha := rows[3]
 		if alpha[col["Kekurangan pembelian (Rp)"]] != "25000000" || alpha[col["NIB"]] != w.row(l.Items, w.alpha).Business.NIB ||
 			alpha[col["Diputuskan oleh"]] != "Drs. Bambang Sutrisno, M.Si." || alpha[col["Status"]] != "Tidak patuh" {
 			t.Errorf("alpha row %v", alpha)
 		}
-		// Rupiah are numbers shown as rupiah; the NIB stays text.
-		cell, _ := excelize.CoordinatesToCellName(col["Kekurangan pembelian (Rp)"]+1, 3)
-		styleID, err := f.GetCellStyle(report.SheetList, cell)
+		at := func(header string) string {
+			cell, _ := excelize.CoordinatesToCellName(col[header]+1, 4)
+			return cell
+		}
+		// Rupiah are numbers shown as rupiah, Rp with no space (excelize
+		// draws English separators; Indonesian Excel shows dots); the NIB
+		// stays text; the response deadline is a date.
+		styleID, err := f.GetCellStyle(report.SheetList, at("Kekurangan pembelian (Rp)"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		style, err := f.GetStyle(styleID)
-		if err != nil || style.CustomNumFmt == nil || !strings.Contains(*style.CustomNumFmt, "Rp") {
-			t.Errorf("rupiah cell %s style %+v: %v", cell, style, err)
+		if err != nil || style.CustomNumFmt == nil || *style.CustomNumFmt != `[$Rp-421]#,##0;-[$Rp-421]#,##0` {
+			t.Errorf("rupiah cell style %+v: %v", style, err)
 		}
-		if shown, _ := f.GetCellValue(report.SheetList, cell); shown != "Rp 25,000,000" {
+		if shown, _ := f.GetCellValue(report.SheetList, at("Kekurangan pembelian (Rp)")); shown != "Rp25,000,000" {
 			t.Errorf("rupiah cell shows %q", shown)
 		}
-		if typ, _ := f.GetCellType(report.SheetList, cell); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
+		if typ, _ := f.GetCellType(report.SheetList, at("Kekurangan pembelian (Rp)")); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
 			t.Errorf("rupiah cell is text")
 		}
+		if typ, _ := f.GetCellType(report.SheetList, at("NIB")); typ != excelize.CellTypeInlineString {
+			t.Errorf("NIB cell is %v, want text", typ)
+		}
+		if shown, _ := f.GetCellValue(report.SheetList, at("Batas tanggapan")); shown != "7 Mei 2025" ||
+			alpha[col["Batas tanggapan"]] != "45784" {
+			t.Errorf("response deadline %q shown as %q, want the date 7 Mei 2025", alpha[col["Batas tanggapan"]], shown)
+		}
+		if width, _ := f.GetColWidth(report.SheetList, "A"); width < 13 {
+			t.Errorf("NIB column %v wide", width)
+		}
 		panes, err := f.GetPanes(report.SheetList)
-		if err != nil || !panes.Freeze || panes.YSplit != 1 {
+		if err != nil || !panes.Freeze || panes.YSplit != 2 {
 			t.Errorf("panes %+v %v", panes, err)
 		}
-		var filter bool
+		var filter, titles bool
 		for _, dn := range f.GetDefinedName() {
-			if dn.Name == "_xlnm._FilterDatabase" && strings.Contains(dn.RefersTo, "$A$1:") && strings.HasSuffix(dn.RefersTo, "$6") {
+			if dn.Name == "_xlnm._FilterDatabase" && strings.Contains(dn.RefersTo, "$A$2:") && strings.HasSuffix(dn.RefersTo, "$7") {
 				filter = true
 			}
+			titles = titles || dn.Name == "_xlnm.Print_Titles" && strings.HasSuffix(dn.RefersTo, "!$2:$2")
 		}
-		if !filter {
-			t.Errorf("no autofilter over the list: %+v", f.GetDefinedName())
+		if !filter || !titles {
+			t.Errorf("autofilter %v, print titles %v: %+v", filter, titles, f.GetDefinedName())
+		}
+		if layout, err := f.GetPageLayout(report.SheetList); err != nil || *layout.Orientation != "landscape" || *layout.FitToWidth != 1 {
+			t.Errorf("page layout %+v %v", layout, err)
 		}
 		totals, err := f.GetRows(report.SheetTotals, excelize.Options{RawCellValue: true})
 		if err != nil {

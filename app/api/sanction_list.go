@@ -28,9 +28,13 @@ func (s *Server) sanctionListRoutes() []route {
 					"batas tanggapan, keputusan terakhir beserta peninjaunya, dan status " + strconv.Itoa(report.HistoryPeriods) +
 					" periode terakhir. Bawaan urutan: kekurangan rupiah terbesar dahulu.\n\n" +
 					"Ekspor: `?format=csv` atau `?format=xlsx` (atau header `Accept: text/csv` / XLSX) mengunduh seluruh daftar " +
-					"dengan saringan dan urutan yang sama, tanpa halaman. CSV memakai UTF-8 dengan BOM; `sep=semicolon` memakai " +
-					"titik koma dan koma desimal. XLSX memuat lembar daftar (baris judul beku, filter otomatis, format rupiah) " +
-					"dan lembar ringkasan. Ekspor dialirkan dari basis data baris demi baris."}},
+					"dengan saringan dan urutan yang sama, tanpa halaman. CSV memakai UTF-8 dengan BOM, tanggal ISO 8601 dan " +
+					"angka tanpa pemisah ribuan; bawaannya untuk program (koma, titik desimal). `sep=semicolon` untuk Excel " +
+					"berbahasa Indonesia, yang dipakai halaman: titik koma, koma desimal, persen dengan tanda %, dan NIB ditulis " +
+					"`=\"…\"` agar Excel membacanya sebagai teks. XLSX memuat lembar daftar (baris judul dengan periode, baris " +
+					"kepala beku dengan filter otomatis, lebar kolom mengikuti isi, rupiah, angka, persen dan tanggal sebagai " +
+					"angka berformat, NIB sebagai teks, sel kosong bila tidak ada nilai, siap cetak mendatar selebar satu " +
+					"halaman dengan baris kepala di tiap halaman) dan lembar ringkasan."}},
 	}
 }
 
@@ -46,7 +50,7 @@ type sanctionListQuery struct {
 	Cursor    string `query:"cursor" doc:"next_cursor dari halaman sebelumnya (urutan dan saringan yang sama)"`
 	Limit     int    `query:"limit" doc:"Baris per halaman (1–200, bawaan 50)" openapi:"min=1,max=200"`
 	Format    string `query:"format" doc:"json (bawaan), csv atau xlsx; menggantikan header Accept" openapi:"enum=json|csv|xlsx"`
-	Sep       string `query:"sep" doc:"Pemisah CSV: comma (bawaan) atau semicolon" openapi:"enum=comma|semicolon"`
+	Sep       string `query:"sep" doc:"CSV: comma (bawaan, untuk program) atau semicolon (untuk Excel berbahasa Indonesia: titik koma, koma desimal, NIB tetap teks)" openapi:"enum=comma|semicolon"`
 }
 
 type metricResponse struct {
@@ -215,11 +219,11 @@ func (s *Server) sanctionList(c echo.Context) error {
 		}
 	}
 	format := exportFormat(c, q)
-	sep := ','
+	csvFormat := report.CSVPlain
 	switch q.text("sep") {
 	case "", "comma":
 	case "semicolon":
-		sep = ';'
+		csvFormat = report.CSVExcel
 	default:
 		q.check.Add("sep", "harus comma atau semicolon")
 	}
@@ -235,7 +239,7 @@ func (s *Server) sanctionList(c echo.Context) error {
 		w := &download{c: c, filename: x.Filename(format)}
 		if format == "csv" {
 			w.contentType = csvMIME + "; charset=utf-8"
-			err = x.WriteCSV(ctx, w, sep)
+			err = x.WriteCSV(ctx, w, csvFormat)
 		} else {
 			w.contentType = xlsxMIME
 			err = x.WriteXLSX(ctx, w)

@@ -158,7 +158,7 @@ func BenchmarkOutputs(b *testing.B) {
 					w := &countingWriter{}
 					peak = max(peak, benchtest.HeapPeak(func() {
 						if format == "csv" {
-							err = x.WriteCSV(staff, w, ',')
+							err = x.WriteCSV(staff, w, CSVPlain)
 						} else {
 							err = x.WriteXLSX(staff, w)
 						}

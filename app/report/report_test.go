@@ -275,7 +275,7 @@ func TestCSVExportMatchesTheListAndDefusesFormulas(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := x.WriteCSV(w.ctx, &buf, ','); err != nil {
+	if err := x.WriteCSV(w.ctx, &buf, CSVPlain); err != nil {
 		t.Fatal(err)
 	}
 	records, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(buf.Bytes(), utf8BOM))).ReadAll()
