@@ -64,8 +64,10 @@ const (
 	PermCasesRespond Permission = "cases.respond"
 
 	PermSanctionListRead Permission = "sanction_list.read"
-	PermStatsRead        Permission = "stats.read"
-	PermStatsOwn         Permission = "stats.own" // a company's own dashboard
+	// PermWorkspace: the Dinas's own pages (queues, registries, cases).
+	PermWorkspace Permission = "workspace"
+	PermStatsRead Permission = "stats.read"
+	PermStatsOwn  Permission = "stats.own" // a company's own dashboard
 )
 
 const (
@@ -121,6 +123,7 @@ var roleTable = map[Permission][]actor.Role{
 	PermCasesRespond: {company},
 
 	PermSanctionListRead: {officer, reviewer},
+	PermWorkspace:        {admin, officer, reviewer},
 	PermStatsRead:        {admin, officer, reviewer},
 	PermStatsOwn:         {company},
 }

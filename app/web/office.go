@@ -11,6 +11,7 @@ import (
 	"kemitraan/app/auth"
 	"kemitraan/app/compliance"
 	"kemitraan/app/partnership"
+	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/fault"
 	"kemitraan/app/platform/format"
@@ -28,7 +29,7 @@ func (p *Pages) officeRoutes() []pageRoute {
 		{method: http.MethodPost, path: "/dinas/pembelian/:id/putuskan", perm: auth.PermPurchasesVerify, handler: p.officeDecidePurchase},
 		{method: http.MethodGet, path: "/dinas/perjanjian/:id", perm: auth.PermAgreementsDecide, handler: p.officeAgreement},
 		{method: http.MethodPost, path: "/dinas/perjanjian/:id/putuskan", perm: auth.PermAgreementsDecide, handler: p.officeDecideAgreement},
-		{method: http.MethodGet, path: "/dinas/ikm/:id", perm: auth.PermIKMVerify, handler: p.officeIKM},
+		{method: http.MethodGet, path: "/dinas/ikm/:id", perm: auth.PermWorkspace, handler: p.officeIKM},
 		{method: http.MethodPost, path: "/dinas/ikm/:id/verifikasi", perm: auth.PermIKMVerify, handler: p.officeVerifyIKM},
 	}
 }
@@ -290,16 +291,32 @@ func (p *Pages) officeDecideAgreement(c echo.Context) error {
 	return redirect(c, fmt.Sprintf("/dinas/perjanjian/%d?pesan=diputuskan", v.Agreement.ID))
 }
 
+type ikmRecordView struct {
+	IKM       registry.IKM
+	Purchases []procurement.Purchase
+	Audit     auditTrail
+	CanVerify bool
+}
+
 func (p *Pages) officeIKM(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
-	ikm, err := p.svc.Registry.GetIKM(c.Request().Context(), id)
+	ctx := c.Request().Context()
+	v := ikmRecordView{CanVerify: auth.Allowed(actor.From(ctx), auth.PermIKMVerify)}
+	if v.IKM, err = p.svc.Registry.GetIKM(ctx, id); err != nil {
+		return err
+	}
+	purchases, err := p.svc.Purchases.List(ctx, procurement.Filter{IKMID: id, Limit: recordShown})
 	if err != nil {
 		return err
 	}
-	pg := p.newPage(c, ikm.Name, ikm)
+	v.Purchases = purchases.Items
+	if v.Audit, err = p.auditOf(c, "ikm", id); err != nil {
+		return err
+	}
+	pg := p.newPage(c, v.IKM.Name, v)
 	if c.QueryParam("pesan") == "diverifikasi" {
 		pg.Notice = say(c, "office.ikm.verified_notice")
 	}

@@ -13,6 +13,7 @@ import (
 	"kemitraan/app/compliance"
 	"kemitraan/app/partnership"
 	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/dbtest"
 	"kemitraan/app/procurement"
 )
 
@@ -159,6 +160,8 @@ func TestOfficerDecidesAnAgreementAndVerifiesAnIKM(t *testing.T) {
 	if n := o.count(`SELECT count(*) FROM ikms WHERE id = ? AND verified`, o.dueSoon.ikm); n != 1 {
 		t.Fatal("the IKM is not verified")
 	}
+	o.officer.get(ikmPath+"?pesan=diverifikasi").must(t, http.StatusOK, "Status verifikasi IKM sudah disimpan.", "Terverifikasi",
+		"Jejak audit", "<td>ikm.verify</td>")
 }
 
 // TestWorkspaceIsStaffOnly: company and IKM users are refused the
@@ -208,4 +211,61 @@ func TestBrowserOfficerResolvesADispute(t *testing.T) {
 	if n := o.count(`SELECT count(*) FROM ikms WHERE id = ? AND verified`, o.dueSoon.ikm); n != 1 {
 		t.Fatal("the IKM is not verified")
 	}
+}
+
+func TestRegistriesForTheDinas(t *testing.T) {
+	o := newOfficeSite(t)
+	for i, name := range []string{"PT Anggrek Jaya", "PT Bakung Makmur", "PT Cempaka Sentosa"} {
+		dbtest.AddBusiness(t, o.db, dbtest.Business{Name: name, Category: []string{"hotel", "factory", "hotel"}[i]})
+	}
+	list := o.officer.get("/dinas/usaha?kategori=hotel&urut=-name").must(t, http.StatusOK, "Registri usaha besar",
+		"usaha ditemukan", `aria-sort="descending"`, "PT Cempaka Sentosa", "PT Anggrek Jaya", "Halaman 1 dari 1")
+	if strings.Index(list.body, "PT Cempaka Sentosa") > strings.Index(list.body, "PT Anggrek Jaya") {
+		t.Error("the list is not sorted by name, descending")
+	}
+	if strings.Contains(list.body, "PT Bakung Makmur") {
+		t.Error("the category filter lets a factory through")
+	}
+	// The filters stay in the links: sorting keeps the category.
+	if !strings.Contains(list.body, `href="/dinas/usaha?kategori=hotel&amp;urut=nib"`) {
+		t.Errorf("the sort links lose the filter:\n%s", list.body)
+	}
+	o.officer.get("/dinas/usaha?kategori=pabrik").must(t, http.StatusUnprocessableEntity, `href="#category"`)
+	o.officer.get("/dinas/ikm?verifikasi=mungkin").must(t, http.StatusUnprocessableEntity, `href="#verified"`)
+	o.officer.get("/dinas/ikm?verifikasi=tidak&q=Batik").must(t, http.StatusOK, "3 IKM ditemukan", "Batik Tulis Sekar")
+
+	record := o.officer.get("/dinas/usaha/"+strconv.FormatInt(o.disputed.business, 10)).must(t, http.StatusOK,
+		"PT Hotel Kencana", "Pembelian terakhir", "INV/2025/031", "Jejak audit")
+	if !strings.Contains(record.body, `href="/dinas/pembelian/`+strconv.FormatInt(o.disputed.id, 10)+`"`) {
+		t.Error("the business's purchases do not link to their pages")
+	}
+	o.officer.get("/dinas/ikm/"+strconv.FormatInt(o.disputed.ikm, 10)).must(t, http.StatusOK, "Batik Tulis Sekar",
+		"Pembelian terakhir", "INV/2025/031")
+
+	// A reviewer reads the registries but neither verifies nor sees the
+	// audit trail; a company user is refused.
+	username, password := o.user(actor.RoleReviewer, 0, 0)
+	reviewer := o.loggedIn(t, username, password, "/")
+	ikm := reviewer.get("/dinas/ikm/"+strconv.FormatInt(o.disputed.ikm, 10)).must(t, http.StatusOK, "Batik Tulis Sekar")
+	if strings.Contains(ikm.body, "/verifikasi") || strings.Contains(ikm.body, "Jejak audit") {
+		t.Error("a reviewer is offered the verification or the audit trail")
+	}
+	username, password = o.user(actor.RoleCompany, o.disputed.business, 0)
+	company := o.loggedIn(t, username, password, "/perusahaan")
+	company.get("/dinas/usaha").must(t, http.StatusForbidden)
+	company.get("/dinas/ikm/"+strconv.FormatInt(o.disputed.ikm, 10)).must(t, http.StatusForbidden)
+}
+
+// TestBrowserRegistries: the registry lists and a record, as an officer.
+func TestBrowserRegistries(t *testing.T) {
+	o := newOfficeSite(t)
+	username, password := o.user(actor.RoleOfficer, 0, 0)
+	tb := o.tab(t, true)
+	tb.login(username, password, "Antrean kerja Dinas")
+	tb.open("/dinas/usaha?urut=-registered_at")
+	tb.check("dinas-usaha")
+	tb.open("/dinas/ikm?verifikasi=tidak")
+	tb.check("dinas-ikm-daftar")
+	tb.open("/dinas/usaha/" + strconv.FormatInt(o.disputed.business, 10))
+	tb.check("dinas-usaha-rinci")
 }

@@ -117,6 +117,10 @@ func (p *Pages) nav(a actor.Actor, lang, current string) []navItem {
 	if a.Role == actor.RoleOfficer {
 		items = append(items, navItem{Label: msg("nav.office"), Href: "/dinas"})
 	}
+	if a.Staff() && !a.System {
+		items = append(items, navItem{Label: msg("nav.businesses"), Href: "/dinas/usaha"},
+			navItem{Label: msg("nav.ikms"), Href: "/dinas/ikm"})
+	}
 	if a.Role == actor.RoleCompany {
 		items = append(items, navItem{Label: msg("nav.company.home"), Href: "/perusahaan"},
 			navItem{Label: msg("nav.company.purchases"), Href: "/perusahaan/pembelian"},
@@ -170,6 +174,9 @@ func (p *Pages) funcs(lang string) template.FuncMap {
 		"status":    func(s string) (string, error) { return translateIn(lang, "status."+s) },
 		"fieldOf":   fieldOf,
 		"textField": textField,
+		"statusField": func(pg *page, options []string, chosen string) choice {
+			return choice{Options: options, Chosen: chosen, Error: pg.FieldError("status")}
+		},
 		"dial":      dial,
 		"due":       func(deadline time.Time) string { return p.due(lang, deadline) },
 		"add":       func(a, b float64) float64 { return a + b },
@@ -188,6 +195,12 @@ func (p *Pages) funcs(lang string) template.FuncMap {
 		},
 		"startingShare": func() float64 { return startingShare },
 	}
+}
+
+// choice is what a select's partial needs.
+type choice struct {
+	Options       []string
+	Chosen, Error string
 }
 
 // field is what a form field's partial needs.

@@ -149,6 +149,7 @@ func (p *Pages) routes() []pageRoute {
 		p.agreementRoutes(),
 		p.importRoutes(),
 		p.officeRoutes(),
+		p.registryRoutes(),
 		p.verifyRoutes(),
 	} {
 		all = append(all, group...)
