@@ -245,7 +245,7 @@ func TestRegistriesForTheDinas(t *testing.T) {
 	// A reviewer reads the registries but neither verifies nor sees the
 	// audit trail; a company user is refused.
 	username, password := o.user(actor.RoleReviewer, 0, 0)
-	reviewer := o.loggedIn(t, username, password, "/")
+	reviewer := o.loggedIn(t, username, password, "/dinas/kasus")
 	ikm := reviewer.get("/dinas/ikm/"+strconv.FormatInt(o.disputed.ikm, 10)).must(t, http.StatusOK, "Batik Tulis Sekar")
 	if strings.Contains(ikm.body, "/verifikasi") || strings.Contains(ikm.body, "Jejak audit") {
 		t.Error("a reviewer is offered the verification or the audit trail")

@@ -223,6 +223,8 @@ func homeOf(r actor.Role) string {
 		return "/perusahaan"
 	case actor.RoleOfficer:
 		return "/dinas"
+	case actor.RoleReviewer:
+		return "/dinas/kasus"
 	}
 	return "/"
 }

@@ -118,7 +118,8 @@ func (p *Pages) nav(a actor.Actor, lang, current string) []navItem {
 		items = append(items, navItem{Label: msg("nav.office"), Href: "/dinas"})
 	}
 	if a.Staff() && !a.System {
-		items = append(items, navItem{Label: msg("nav.businesses"), Href: "/dinas/usaha"},
+		items = append(items, navItem{Label: msg("nav.cases_review"), Href: "/dinas/kasus"},
+			navItem{Label: msg("nav.businesses"), Href: "/dinas/usaha"},
 			navItem{Label: msg("nav.ikms"), Href: "/dinas/ikm"})
 	}
 	if a.Role == actor.RoleCompany {
@@ -176,6 +177,9 @@ func (p *Pages) funcs(lang string) template.FuncMap {
 		"textField": textField,
 		"statusField": func(pg *page, options []string, chosen string) choice {
 			return choice{Options: options, Chosen: chosen, Error: pg.FieldError("status")}
+		},
+		"categoryField": func(pg *page, options []string, chosen string) choice {
+			return choice{Options: options, Chosen: chosen, Error: pg.FieldError("category")}
 		},
 		"dial":      dial,
 		"due":       func(deadline time.Time) string { return p.due(lang, deadline) },

@@ -150,6 +150,7 @@ func (p *Pages) routes() []pageRoute {
 		p.importRoutes(),
 		p.officeRoutes(),
 		p.registryRoutes(),
+		p.reviewRoutes(),
 		p.verifyRoutes(),
 	} {
 		all = append(all, group...)

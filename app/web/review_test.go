@@ -1,0 +1,164 @@
+package web_test
+
+import (
+	"context"
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"kemitraan/app/jobs"
+	"kemitraan/app/platform/actor"
+)
+
+// reviewSite is an evaluated quarter with queued cases and a reviewer
+// logged in, and the first queued case's id and business.
+type reviewSite struct {
+	*site
+	reviewer           *browser
+	username, password string
+	caseID             int64
+	business           string
+}
+
+func newReviewSite(t *testing.T) reviewSite {
+	t.Helper()
+	s := newSite(t)
+	s.evaluated()
+	r := reviewSite{site: s}
+	if err := s.db.Raw(`SELECT c.id, b.name FROM sanction_cases c JOIN businesses b ON b.id = c.business_id
+		WHERE c.stage = 'queued' ORDER BY c.id LIMIT 1`).Row().Scan(&r.caseID, &r.business); err != nil {
+		t.Fatalf("no queued case: %v", err)
+	}
+	r.username, r.password = s.user(actor.RoleReviewer, 0, 0)
+	r.reviewer = s.loggedIn(t, r.username, r.password, "/dinas/kasus")
+	return r
+}
+
+var draftLink = regexp.MustCompile(`href="(/dinas/kasus/\d+/konsep\.pdf\?[^"]+)"`)
+
+// decide takes decision d with reason on the case through the check page,
+// checking that the draft letter leaves no trace, and returns the case
+// page after it.
+func (r reviewSite) decide(t *testing.T, d, reason string) page {
+	t.Helper()
+	path := "/dinas/kasus/" + strconv.FormatInt(r.caseID, 10)
+	csrf := r.reviewer.get(path).csrf(t)
+	letters := r.count(`SELECT count(*) FROM sanction_letters`)
+	check := r.reviewer.post(path+"/periksa", url.Values{"csrf": {csrf}, "keputusan": {d}, "alasan": {reason}}).
+		must(t, http.StatusOK, "Periksa keputusan sebelum diterbitkan", "Buka konsep surat (PDF)")
+	m := draftLink.FindStringSubmatch(check.body)
+	if m == nil {
+		t.Fatalf("no draft letter link:\n%s", check.body)
+	}
+	draft := r.reviewer.get(html.UnescapeString(m[1]))
+	if draft.status != http.StatusOK || !strings.HasPrefix(draft.body, "%PDF") {
+		t.Fatalf("draft letter %s: %d %s", m[1], draft.status, draft.body[strings.Index(draft.body, "<main"):])
+	}
+	if n := r.count(`SELECT count(*) FROM sanction_letters`); n != letters {
+		t.Fatalf("reading the draft issued a letter: %d → %d", letters, n)
+	}
+	res := r.reviewer.post(path+"/putuskan", url.Values{"csrf": {csrf}, "keputusan": {d}, "alasan": {reason}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("%s: %d\n%s", d, res.status, res.body)
+	}
+	if n := r.count(`SELECT count(*) FROM sanction_letters`); n != letters+1 {
+		t.Fatalf("%s issued %d letters", d, n-letters)
+	}
+	return r.reviewer.get(res.location()).must(t, http.StatusOK, "Keputusan sudah diterbitkan.")
+}
+
+func (r reviewSite) stage() string {
+	var stage string
+	if err := r.db.Raw(`SELECT stage FROM sanction_cases WHERE id = ?`, r.caseID).Row().Scan(&stage); err != nil {
+		r.t.Fatal(err)
+	}
+	return stage
+}
+
+// lapse lets the warning's response window pass and runs the lapse job;
+// the reviewer logs in again (the session has ended meanwhile).
+func (r *reviewSite) lapse(t *testing.T) {
+	t.Helper()
+	r.clock.Advance(40 * 24 * time.Hour)
+	if rec, err := r.runner.Run(context.Background(), "lapse", jobs.TriggerCommand, jobs.Params{}); err != nil || rec.Outcome != "succeeded" {
+		t.Fatalf("lapse: %+v %v", rec, err)
+	}
+	if st := r.stage(); st != "lapsed" {
+		t.Fatalf("after the window the case is %s", st)
+	}
+	r.reviewer = r.loggedIn(t, r.username, r.password, "/dinas/kasus")
+}
+
+// TestReviewerWorksTheLadder: from the queue, SP1; the case lapses; SP2;
+// SP3; then, SP3 lapsed, a recommendation. Each decision is read as a
+// draft letter first.
+func TestReviewerWorksTheLadder(t *testing.T) {
+	r := newReviewSite(t)
+	r.reviewer.get("/dinas/kasus").must(t, http.StatusOK, "Antrean kasus", r.business, "menunggu peninjau")
+	r.reviewer.get("/dinas/kasus?tahap=entah").must(t, http.StatusUnprocessableEntity, `href="#stage"`)
+	path := "/dinas/kasus/" + strconv.FormatInt(r.caseID, 10)
+	queued := r.reviewer.get(path).must(t, http.StatusOK, "Kasus: "+r.business, "Kekurangan yang ditemukan",
+		"Terbitkan peringatan berikutnya", "Hentikan kasus tanpa sanksi")
+	if strings.Contains(queued.body, `value="recommend"`) {
+		t.Error("a queued case offers a recommendation")
+	}
+	csrf := queued.csrf(t)
+	r.reviewer.post(path+"/periksa", url.Values{"csrf": {csrf}, "keputusan": {"recommend"}}).
+		must(t, http.StatusUnprocessableEntity, `href="#decision"`)
+	r.reviewer.post(path+"/periksa", url.Values{"csrf": {csrf}, "keputusan": {"dismiss"}}).
+		must(t, http.StatusUnprocessableEntity, `href="#reason"`)
+
+	r.decide(t, "warn", "Kekurangan pembelian triwulan I belum dipenuhi.").must(t, http.StatusOK, "Peringatan diterbitkan", "SP1")
+	r.lapse(t)
+	r.decide(t, "warn", "Tidak ada tanggapan atas SP1.").must(t, http.StatusOK, "SP2")
+	r.lapse(t)
+	r.decide(t, "warn", "Tidak ada tanggapan atas SP2.").must(t, http.StatusOK, "SP3")
+	r.lapse(t)
+	done := r.decide(t, "recommend", "Tiga peringatan tidak ditanggapi.").must(t, http.StatusOK, "Rekomendasi sanksi")
+	if st := r.stage(); st != "recommended" {
+		t.Fatalf("after the recommendation the case is %s", st)
+	}
+	if strings.Contains(done.body, `action="`+path+`/periksa"`) {
+		t.Error("a recommended case still offers decisions")
+	}
+	// A company user opening the workspace is refused.
+	var business int64
+	if err := r.db.Raw(`SELECT business_id FROM sanction_cases WHERE id = ?`, r.caseID).Row().Scan(&business); err != nil {
+		t.Fatal(err)
+	}
+	username, password := r.user(actor.RoleCompany, business, 0)
+	company := r.loggedIn(t, username, password, "/perusahaan")
+	company.get("/dinas/kasus").must(t, http.StatusForbidden)
+	company.get(path).must(t, http.StatusForbidden)
+}
+
+// TestBrowserReviewerIssuesAWarning: the queue, the case, the check page
+// and the issued decision, in the browser, JavaScript off.
+func TestBrowserReviewerIssuesAWarning(t *testing.T) {
+	r := newReviewSite(t)
+	tb := r.tab(t, false)
+	tb.login(r.username, r.password, "Antrean kasus")
+	tb.open("/dinas/kasus?urut=business")
+	tb.check("dinas-kasus")
+	tb.open("/dinas/kasus/" + strconv.FormatInt(r.caseID, 10))
+	tb.check("dinas-kasus-rinci")
+	tb.do(chromedpClick(`label[for="keputusan-warn"]`), chromedpType("#reason", "Kekurangan belum dipenuhi."))
+	tb.submit(`main form.form button[type="submit"]`)
+	if h := tb.heading(); h != "Periksa keputusan sebelum diterbitkan" {
+		t.Fatalf("after choosing: %q", h)
+	}
+	tb.check("dinas-kasus-periksa")
+	tb.submit(`main form.form button[type="submit"]`)
+	if text := tb.text(); !strings.Contains(text, "Keputusan sudah diterbitkan.") {
+		t.Fatalf("after confirming:\n%s", text)
+	}
+	tb.check("dinas-kasus-diputuskan")
+	if st := r.stage(); st != "warned" {
+		t.Fatalf("the case is %s", st)
+	}
+}
