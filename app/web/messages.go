@@ -700,6 +700,18 @@ var messages = map[string]string{
 	"report_status.on_time":                "tepat waktu",
 	"report_status.late":                   "terlambat",
 	"report_status.missing":                "tidak disampaikan",
+	"nav.sanctions":                        "Daftar sanksi",
+	"sanctions.title":                      "Daftar sanksi",
+	"sanctions.title_period":               "Daftar sanksi %s",
+	"sanctions.status":                     "Hasil penilaian",
+	"sanctions.no_case":                    "belum ada kasus",
+	"sanctions.count":                      "%s usaha; kekurangan pembelian seluruhnya %s; %s melewati batas tanggapan.",
+	"sanctions.xlsx":                       "Unduh XLSX",
+	"sanctions.csv":                        "Unduh CSV (Excel)",
+	"sanctions.ikm_missing":                "kurang %d IKM",
+	"sanctions.history":                    "Empat periode terakhir",
+	"registry.col.shortfall":               "Kekurangan",
+	"registry.col.fulfilment":              "Pemenuhan",
 }
 
 // Languages of the pages: Indonesian for everyone, English for company

@@ -155,7 +155,8 @@ func (p *Pages) refusedList(c echo.Context, name, title string, v any, err error
 	status, ok := formErrors(pg, err, map[string]string{"q": say(c, "registry.search"),
 		"category": say(c, "registry.col.category"), "sector": say(c, "registry.col.sector"),
 		"kecamatan": say(c, "registry.col.kecamatan"), "status": say(c, "ikm.col.status"),
-		"verified": say(c, "registry.verified"), "stage": say(c, "cases.col.stage")})
+		"verified": say(c, "registry.verified"), "stage": say(c, "cases.col.stage"), "period": say(c, "stats.period"),
+		"statuses": say(c, "sanctions.status")})
 	if !ok {
 		return err
 	}

@@ -162,3 +162,43 @@ func TestBrowserReviewerIssuesAWarning(t *testing.T) {
 		t.Fatalf("the case is %s", st)
 	}
 }
+
+// TestSanctionListPage: the evaluated quarter's list with its filters and
+// sorts, each business's last four periods, and both exports a click away
+// (the CSV in the form Indonesian Excel reads).
+func TestSanctionListPage(t *testing.T) {
+	r := newReviewSite(t)
+	list := r.reviewer.get("/dinas/sanksi?periode=2025-Q1&urut=-shortfall").must(t, http.StatusOK,
+		"Daftar sanksi Triwulan I 2025", "Empat periode terakhir", "Unduh XLSX", "Unduh CSV (Excel)",
+		`aria-sort="descending"`, r.business)
+	if !strings.Contains(list.body, `href="/dinas/sanksi/unduh.csv?periode=2025-Q1&amp;urut=-shortfall"`) {
+		t.Errorf("the CSV link loses the filter:\n%s", list.body)
+	}
+	r.reviewer.get("/dinas/sanksi?periode=2025-Q9").must(t, http.StatusUnprocessableEntity, `href="#period"`)
+	r.reviewer.get("/dinas/sanksi?periode=2025-Q1&tahap=queued").must(t, http.StatusOK, r.business)
+
+	csv := r.reviewer.get("/dinas/sanksi/unduh.csv?periode=2025-Q1")
+	if csv.status != http.StatusOK || !strings.HasPrefix(csv.body, "\ufeff") || !strings.Contains(strings.SplitN(csv.body, "\n", 2)[0], ";") ||
+		!strings.Contains(csv.header.Get("Content-Disposition"), "daftar-sanksi-2025-Q1.csv") {
+		t.Fatalf("CSV export: %d %q %.200s", csv.status, csv.header.Get("Content-Disposition"), csv.body)
+	}
+	xlsx := r.reviewer.get("/dinas/sanksi/unduh.xlsx?periode=2025-Q1")
+	if xlsx.status != http.StatusOK || !strings.HasPrefix(xlsx.body, "PK") {
+		t.Fatalf("XLSX export: %d", xlsx.status)
+	}
+	var business int64
+	if err := r.db.Raw(`SELECT business_id FROM sanction_cases WHERE id = ?`, r.caseID).Row().Scan(&business); err != nil {
+		t.Fatal(err)
+	}
+	username, password := r.user(actor.RoleCompany, business, 0)
+	r.loggedIn(t, username, password, "/perusahaan").get("/dinas/sanksi/unduh.csv?periode=2025-Q1").must(t, http.StatusForbidden)
+}
+
+// TestBrowserSanctionList: the list page in the browser.
+func TestBrowserSanctionList(t *testing.T) {
+	r := newReviewSite(t)
+	tb := r.tab(t, true)
+	tb.login(r.username, r.password, "Antrean kasus")
+	tb.open("/dinas/sanksi?periode=2025-Q1")
+	tb.check("dinas-sanksi")
+}

@@ -118,8 +118,11 @@ func (p *Pages) nav(a actor.Actor, lang, current string) []navItem {
 		items = append(items, navItem{Label: msg("nav.office"), Href: "/dinas"})
 	}
 	if a.Staff() && !a.System {
-		items = append(items, navItem{Label: msg("nav.cases_review"), Href: "/dinas/kasus"},
-			navItem{Label: msg("nav.businesses"), Href: "/dinas/usaha"},
+		items = append(items, navItem{Label: msg("nav.cases_review"), Href: "/dinas/kasus"})
+		if auth.Allowed(a, auth.PermSanctionListRead) {
+			items = append(items, navItem{Label: msg("nav.sanctions"), Href: "/dinas/sanksi"})
+		}
+		items = append(items, navItem{Label: msg("nav.businesses"), Href: "/dinas/usaha"},
 			navItem{Label: msg("nav.ikms"), Href: "/dinas/ikm"})
 	}
 	if a.Role == actor.RoleCompany {
@@ -172,6 +175,7 @@ func (p *Pages) funcs(lang string) template.FuncMap {
 		"decimal":   format.Decimal,
 		"period":    periodLabel,
 		"deref":     func(t *time.Time) time.Time { return *t },
+		"ratio":     func(r *float64) string { return format.Percent(*r) },
 		"status":    func(s string) (string, error) { return translateIn(lang, "status."+s) },
 		"fieldOf":   fieldOf,
 		"textField": textField,

@@ -84,6 +84,8 @@ type pageRoute struct {
 	// documents take the upload store's, imports the import's. Other forms
 	// take http.body_limit.
 	upload uploadKind
+	// download: a whole export, with http.export_timeout.
+	download bool
 }
 
 type uploadKind int
@@ -123,12 +125,16 @@ func (p *Pages) shownLimit(u uploadKind) int64 {
 }
 
 // Budgets are the time budgets of the pages that take files (a large body
-// over a slow line): http.import_timeout, as the API's uploads have.
+// over a slow line): http.import_timeout, as the API's uploads have; and of
+// whole exports: http.export_timeout.
 func (p *Pages) Budgets() map[string]time.Duration {
 	out := map[string]time.Duration{}
 	for _, r := range p.routes() {
-		if r.upload != noUpload {
+		switch {
+		case r.upload != noUpload:
 			out[r.method+" "+r.path] = p.cfg.HTTP.ImportTimeout
+		case r.download:
+			out[r.method+" "+r.path] = p.cfg.HTTP.ExportTimeout
 		}
 	}
 	return out
@@ -151,6 +157,7 @@ func (p *Pages) routes() []pageRoute {
 		p.officeRoutes(),
 		p.registryRoutes(),
 		p.reviewRoutes(),
+		p.sanctionListRoutes(),
 		p.verifyRoutes(),
 	} {
 		all = append(all, group...)
