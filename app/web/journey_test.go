@@ -447,6 +447,7 @@ func TestBrowserCompanyImportsAFile(t *testing.T) {
 // the test holds on the purchases), its page says what it is doing and
 // follows itself to the receipt once it can go on.
 func TestBrowserImportShowsItsProgress(t *testing.T) {
+	dbtest.NeedsTwoConnections(t) // the held import and its page
 	s := newSite(t)
 	dbtest.AddIKM(t, s.db, dbtest.IKM{NIB: "8120000000001"})
 	path := filepath.Join(t.TempDir(), "maret.csv")
@@ -457,10 +458,14 @@ func TestBrowserImportShowsItsProgress(t *testing.T) {
 	tb := s.companyTab(t, true)
 	tb.open("/perusahaan/impor")
 	tb.do(chromedp.SetUploadFiles(chromedp.CSS("#berkas"), []string{path}))
-	// Held from here only: nothing before the import waits on it.
-	lock := s.db.Begin()
+	// Held from here only, on a connection outside the site's pool (which
+	// may be one connection only): nothing but the import waits on it.
+	lock, err := dbtest.Beside(t, s.db).Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer lock.Rollback()
-	if err := lock.Exec(`LOCK TABLE purchases IN EXCLUSIVE MODE`).Error; err != nil {
+	if _, err := lock.Exec(`LOCK TABLE purchases IN EXCLUSIVE MODE`); err != nil {
 		t.Fatal(err)
 	}
 	tb.submit(`button[value="impor"]`)
@@ -473,7 +478,7 @@ func TestBrowserImportShowsItsProgress(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	tb.check("perusahaan-impor-berjalan")
-	if err := lock.Rollback().Error; err != nil {
+	if err := lock.Rollback(); err != nil {
 		t.Fatal(err)
 	}
 	tb.await("Impor selesai")

@@ -18,8 +18,8 @@ import (
 func (p *Pages) sanctionListRoutes() []pageRoute {
 	return []pageRoute{
 		{method: http.MethodGet, path: "/dinas/sanksi", perm: auth.PermSanctionListRead, handler: p.sanctionList},
-		{method: http.MethodGet, path: "/dinas/sanksi/unduh.csv", perm: auth.PermSanctionListRead, handler: p.sanctionExport, download: true},
-		{method: http.MethodGet, path: "/dinas/sanksi/unduh.xlsx", perm: auth.PermSanctionListRead, handler: p.sanctionExport, download: true},
+		{method: http.MethodGet, path: "/dinas/sanksi/unduh.csv", perm: auth.PermSanctionListRead, handler: p.sanctionExport, long: true},
+		{method: http.MethodGet, path: "/dinas/sanksi/unduh.xlsx", perm: auth.PermSanctionListRead, handler: p.sanctionExport, long: true},
 	}
 }
 

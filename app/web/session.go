@@ -225,6 +225,8 @@ func homeOf(r actor.Role) string {
 		return "/dinas"
 	case actor.RoleReviewer:
 		return "/dinas/kasus"
+	case actor.RoleAdmin:
+		return "/admin/pengguna"
 	}
 	return "/"
 }

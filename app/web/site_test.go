@@ -88,11 +88,11 @@ func newSiteOn(t testing.TB, db *gorm.DB, clk clock.Clock) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pages, err := web.New(web.Deps{Config: cfg, Log: log, Clock: clk, Services: svc})
+	runner := jobs.NewStandardRunner(db, clk, log, cfg, svc)
+	pages, err := web.New(web.Deps{Config: cfg, Log: log, Clock: clk, Services: svc, Jobs: runner})
 	if err != nil {
 		t.Fatal(err)
 	}
-	runner := jobs.NewStandardRunner(db, clk, log, cfg, svc)
 	e, err := api.New(api.Deps{Config: cfg, DB: db, Log: log, Clock: clk, Services: svc, Jobs: runner, Pages: pages})
 	if err != nil {
 		t.Fatal(err)

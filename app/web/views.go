@@ -136,6 +136,10 @@ func (p *Pages) nav(a actor.Actor, lang, current string) []navItem {
 			navItem{Label: msg("nav.company.cases"), Href: "/perusahaan/kasus"},
 			navItem{Label: msg("nav.company.tokens"), Href: "/perusahaan/token"})
 	}
+	if a.Role == actor.RoleAdmin {
+		items = append(items, navItem{Label: msg("nav.admin.users"), Href: "/admin/pengguna"},
+			navItem{Label: msg("nav.admin.jobs"), Href: "/admin/tugas"})
+	}
 	if a.Authenticated() && auth.Allowed(a, auth.PermSessionOwn) {
 		items = append(items, navItem{Label: msg("nav.password"), Href: "/akun/kata-sandi"})
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"kemitraan/app/auth"
+	"kemitraan/app/jobs"
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/config"
 	"kemitraan/app/services"
@@ -26,6 +27,9 @@ type Deps struct {
 	Log      *slog.Logger
 	Clock    clock.Clock
 	Services *services.Set
+	// Jobs runs the scheduled jobs by hand from the admin's page; nil
+	// leaves that page out.
+	Jobs *jobs.Runner
 }
 
 // Pages holds the parsed templates, the hashed assets and the services.
@@ -39,6 +43,7 @@ type Pages struct {
 	secure   bool // cookies carry Secure: the public URL is https
 	sessions sessionCookie
 	imports  *importJobs
+	jobs     *jobs.Runner
 }
 
 // New parses the templates and hashes the assets, once.
@@ -53,7 +58,7 @@ func New(d Deps) (*Pages, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: http.public_url: %w", err)
 	}
-	p := &Pages{cfg: d.Config, log: d.Log, clock: d.Clock, svc: d.Services,
+	p := &Pages{cfg: d.Config, log: d.Log, clock: d.Clock, svc: d.Services, jobs: d.Jobs,
 		secure: u.Scheme == "https"}
 	p.sessions = sessionCookie{secure: p.secure}
 	p.imports = newImportJobs(d.Log, d.Config.HTTP.ImportTimeout, importParallel)
@@ -84,8 +89,8 @@ type pageRoute struct {
 	// documents take the upload store's, imports the import's. Other forms
 	// take http.body_limit.
 	upload uploadKind
-	// download: a whole export, with http.export_timeout.
-	download bool
+	// long: a whole export or a job run by hand, with http.export_timeout.
+	long bool
 }
 
 type uploadKind int
@@ -126,14 +131,14 @@ func (p *Pages) shownLimit(u uploadKind) int64 {
 
 // Budgets are the time budgets of the pages that take files (a large body
 // over a slow line): http.import_timeout, as the API's uploads have; and of
-// whole exports: http.export_timeout.
+// whole exports and jobs run by hand: http.export_timeout.
 func (p *Pages) Budgets() map[string]time.Duration {
 	out := map[string]time.Duration{}
 	for _, r := range p.routes() {
 		switch {
 		case r.upload != noUpload:
 			out[r.method+" "+r.path] = p.cfg.HTTP.ImportTimeout
-		case r.download:
+		case r.long:
 			out[r.method+" "+r.path] = p.cfg.HTTP.ExportTimeout
 		}
 	}
@@ -158,6 +163,7 @@ func (p *Pages) routes() []pageRoute {
 		p.registryRoutes(),
 		p.reviewRoutes(),
 		p.sanctionListRoutes(),
+		p.adminRoutes(),
 		p.verifyRoutes(),
 	} {
 		all = append(all, group...)

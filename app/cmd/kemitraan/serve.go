@@ -59,7 +59,7 @@ func serve(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	pages, err := web.New(web.Deps{Config: cfg, Log: log, Clock: clock.System{}, Services: svc})
+	pages, err := web.New(web.Deps{Config: cfg, Log: log, Clock: clock.System{}, Services: svc, Jobs: runner})
 	if err != nil {
 		return err
 	}

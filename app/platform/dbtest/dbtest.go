@@ -237,3 +237,32 @@ func Reopen(t testing.TB, db *gorm.DB) *gorm.DB {
 	}
 	return open(t, withDatabase(baseURL(), name))
 }
+
+// Beside opens a connection of the test's own to db's database, outside
+// db's pool (which may hold a single connection: PoolEnv), for a test that
+// holds a lock or a transaction while the code under test works; it is
+// closed when t ends.
+func Beside(t testing.TB, db *gorm.DB) *sql.DB {
+	t.Helper()
+	var name string
+	if err := db.Raw(`SELECT current_database()`).Row().Scan(&name); err != nil {
+		t.Fatalf("dbtest: current database: %v", err)
+	}
+	side, err := sql.Open("pgx", withDatabase(baseURL(), name))
+	if err != nil {
+		t.Fatalf("dbtest: open beside: %v", err)
+	}
+	t.Cleanup(func() { _ = side.Close() })
+	return side
+}
+
+// NeedsTwoConnections skips t on the pool of one (PoolEnv=1): a test where
+// two units of work run at once by design (a background import and the
+// page that follows it) cannot pass there, and proves nothing about a unit
+// that asks for a second connection.
+func NeedsTwoConnections(t testing.TB) {
+	t.Helper()
+	if _, strict := poolSize(t); strict {
+		t.Skip("two units of work at once: not on the pool of one connection")
+	}
+}

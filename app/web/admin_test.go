@@ -1,0 +1,77 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/dbtest"
+)
+
+// TestAdminCreatesAUserAndRunsAJob: an admin creates a company user bound
+// to its business by NIB (refused first, for a missing role and a weak
+// password), deactivates it, and runs a job from its page.
+func TestAdminCreatesAUserAndRunsAJob(t *testing.T) {
+	s := newSite(t)
+	nib := dbtest.NIB()
+	dbtest.AddBusiness(t, s.db, dbtest.Business{Name: "PT Hotel Kencana", Category: "hotel", NIB: nib})
+	username, password := s.user(actor.RoleAdmin, 0, 0)
+	admin := s.loggedIn(t, username, password, "/admin/pengguna")
+	form := admin.get("/admin/pengguna").must(t, http.StatusOK, "Buat akun baru", "akun.")
+	fields := url.Values{"csrf": {form.csrf(t)}, "username": {"staf.kencana"}, "name": {"Staf Kencana"},
+		"business_nib": {nib}, "password": {"pendek"}}
+	admin.post("/admin/pengguna", fields).must(t, http.StatusUnprocessableEntity, "Galat: ", `href="#role"`)
+	fields.Set("role", "company")
+	admin.post("/admin/pengguna", fields).must(t, http.StatusUnprocessableEntity, `href="#password"`)
+	if n := s.count(`SELECT count(*) FROM users WHERE username = 'staf.kencana'`); n != 0 {
+		t.Fatal("a refused form created the user")
+	}
+	fields.Set("password", "kata sandi yang cukup panjang")
+	res := admin.post("/admin/pengguna", fields)
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("create: %d\n%s", res.status, res.body)
+	}
+	user := admin.get(res.location()).must(t, http.StatusOK, "Akun sudah dibuat.", "perusahaan", "Nonaktifkan akun")
+	if n := s.count(`SELECT count(*) FROM users u JOIN businesses b ON b.id = u.business_id
+		WHERE u.username = 'staf.kencana' AND u.role = 'company' AND b.nib = ?`, nib); n != 1 {
+		t.Fatal("the user is not bound to the business")
+	}
+	s.loggedIn(t, "staf.kencana", "kata sandi yang cukup panjang", "/perusahaan")
+	path := strings.SplitN(res.location(), "?", 2)[0]
+	admin.post(path+"/status", url.Values{"csrf": {user.csrf(t)}, "aktif": {"tidak"}})
+	if n := s.count(`SELECT count(*) FROM users WHERE username = 'staf.kencana' AND NOT active`); n != 1 {
+		t.Fatal("the user is not deactivated")
+	}
+
+	jobsPage := admin.get("/admin/tugas").must(t, http.StatusOK, "Tugas terjadwal", "outbox", "Jalankan sekarang")
+	before := s.count(`SELECT count(*) FROM job_runs WHERE job = 'outbox' AND trigger = 'api'`)
+	ran := admin.post("/admin/tugas/outbox/jalankan", url.Values{"csrf": {jobsPage.csrf(t)}})
+	if ran.status != http.StatusSeeOther {
+		t.Fatalf("run: %d\n%s", ran.status, ran.body)
+	}
+	admin.get(ran.location()).must(t, http.StatusOK, "Tugas outbox sudah dijalankan: berhasil.")
+	if n := s.count(`SELECT count(*) FROM job_runs WHERE job = 'outbox' AND trigger = 'api'`); n != before+1 {
+		t.Fatal("the job run is not recorded")
+	}
+	admin.post("/admin/tugas/entah/jalankan", url.Values{"csrf": {jobsPage.csrf(t)}}).must(t, http.StatusNotFound)
+
+	// An officer reads no user and runs no job.
+	username, password = s.user(actor.RoleOfficer, 0, 0)
+	officer := s.loggedIn(t, username, password, "/dinas")
+	officer.get("/admin/pengguna").must(t, http.StatusForbidden)
+	officer.post("/admin/tugas/outbox/jalankan", url.Values{"csrf": {officer.get("/dinas").csrf(t)}}).
+		must(t, http.StatusForbidden)
+}
+
+// TestBrowserAdminPages: the admin's pages in the browser.
+func TestBrowserAdminPages(t *testing.T) {
+	s := newSite(t)
+	username, password := s.user(actor.RoleAdmin, 0, 0)
+	tb := s.tab(t, false)
+	tb.login(username, password, "Pengguna")
+	tb.check("admin-pengguna")
+	tb.open("/admin/tugas")
+	tb.check("admin-tugas")
+}
