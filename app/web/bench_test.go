@@ -30,9 +30,10 @@ import (
 // stay quick on the full data set (scripts/bench-pages seeds 100,000
 // businesses and 10,000,000 purchases): an IKM's confirmation page, the
 // purchase list of the IKM with the most purchases, the public statistics,
-// and the home page and purchase list of the business with the most
-// purchases; /healthz, which touches no data, runs interleaved with them
-// as the baseline. It reports each page's median and 95th percentile and
+// the home page and purchase list of the business with the most
+// purchases, and the Dinas's pages (the officer's queues, both registries,
+// the case queue, the sanction list); /healthz, which touches no data,
+// runs interleaved with them as the baseline. It reports each page's median and 95th percentile and
 // the bytes a phone downloads for the confirmation and the start page
 // (gzip, with their assets).
 func BenchmarkPages(b *testing.B) {
@@ -97,6 +98,20 @@ func BenchmarkPages(b *testing.B) {
 		b.Fatalf("company login: %d", cres.status)
 	}
 
+	// Dinas staff: an officer and a reviewer.
+	staffSession := func(role actor.Role) *http.Cookie {
+		user, pass := s.user(role, 0, 0)
+		sb := s.browser()
+		f := sb.get("/masuk")
+		r := sb.post("/masuk", map[string][]string{"csrf": {f.csrf(b)}, "username": {user}, "password": {pass}})
+		ck := cookieOf(r, "kemitraan_sesi")
+		if ck == nil {
+			b.Fatalf("%s login: %d", role, r.status)
+		}
+		return ck
+	}
+	officer, reviewer := staffSession(actor.RoleOfficer), staffSession(actor.RoleReviewer)
+
 	type target struct {
 		name, path string
 		cookie     *http.Cookie
@@ -105,7 +120,12 @@ func BenchmarkPages(b *testing.B) {
 	targets := []*target{{name: "healthz", path: "/healthz"}, {name: "konfirmasi", path: confirmPath},
 		{name: "ikm-pembelian", path: "/ikm", cookie: session}, {name: "statistik", path: "/statistik"},
 		{name: "perusahaan", path: "/perusahaan", cookie: companySession},
-		{name: "perusahaan-pembelian", path: "/perusahaan/pembelian", cookie: companySession}}
+		{name: "perusahaan-pembelian", path: "/perusahaan/pembelian", cookie: companySession},
+		{name: "dinas-antrean", path: "/dinas", cookie: officer},
+		{name: "dinas-usaha", path: "/dinas/usaha?urut=-employee_count", cookie: officer},
+		{name: "dinas-ikm", path: "/dinas/ikm?sektor=batik&halaman=3", cookie: officer},
+		{name: "dinas-kasus", path: "/dinas/kasus?urut=business", cookie: reviewer},
+		{name: "dinas-sanksi", path: "/dinas/sanksi?periode=2025-Q1", cookie: reviewer}}
 	serve := func(t *target) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, t.path, nil)
 		req.Header.Set("Accept-Encoding", "gzip")
