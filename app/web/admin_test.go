@@ -57,6 +57,11 @@ func TestAdminCreatesAUserAndRunsAJob(t *testing.T) {
 	}
 	admin.post("/admin/tugas/entah/jalankan", url.Values{"csrf": {jobsPage.csrf(t)}}).must(t, http.StatusNotFound)
 
+	// The audit trail names what was done, filtered by record type.
+	admin.get("/admin/jejak?jenis=user").must(t, http.StatusOK, "Jejak audit", "<td>user.create</td>", "<td>"+username+" ")
+	admin.get("/admin/jejak?from=kemarin").must(t, http.StatusUnprocessableEntity, `href="#from"`)
+	admin.get("/admin/jejak?entity_id=5").must(t, http.StatusUnprocessableEntity, `href="#entity_id"`)
+
 	// An officer reads no user and runs no job.
 	username, password = s.user(actor.RoleOfficer, 0, 0)
 	officer := s.loggedIn(t, username, password, "/dinas")
@@ -74,4 +79,6 @@ func TestBrowserAdminPages(t *testing.T) {
 	tb.check("admin-pengguna")
 	tb.open("/admin/tugas")
 	tb.check("admin-tugas")
+	tb.open("/admin/jejak")
+	tb.check("admin-jejak")
 }

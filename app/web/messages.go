@@ -761,6 +761,16 @@ var messages = map[string]string{
 	"role.reviewer":                        "peninjau",
 	"role.company":                         "perusahaan",
 	"role.ikm":                             "IKM",
+	"nav.admin.audit":                      "Jejak audit",
+	"admin.audit.title":                    "Jejak audit",
+	"admin.audit.entity":                   "Jenis catatan (mis. purchase, ikm, business)",
+	"admin.audit.entity_id":                "Nomor catatan",
+	"admin.audit.from":                     "Dari tanggal (TTTT-BB-HH)",
+	"admin.audit.to":                       "Sampai tanggal (TTTT-BB-HH)",
+	"admin.audit.record":                   "Catatan",
+	"admin.audit.older":                    "Lebih lama",
+	"admin.audit.date_invalid":             "harus tanggal TTTT-BB-HH",
+	"admin.audit.cursor_invalid":           "tidak dikenal",
 }
 
 // Languages of the pages: Indonesian for everyone, English for company

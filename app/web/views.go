@@ -140,6 +140,9 @@ func (p *Pages) nav(a actor.Actor, lang, current string) []navItem {
 		items = append(items, navItem{Label: msg("nav.admin.users"), Href: "/admin/pengguna"},
 			navItem{Label: msg("nav.admin.jobs"), Href: "/admin/tugas"})
 	}
+	if auth.Allowed(a, auth.PermAuditRead) && !a.System {
+		items = append(items, navItem{Label: msg("nav.admin.audit"), Href: "/admin/jejak"})
+	}
 	if a.Authenticated() && auth.Allowed(a, auth.PermSessionOwn) {
 		items = append(items, navItem{Label: msg("nav.password"), Href: "/akun/kata-sandi"})
 	}

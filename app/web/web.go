@@ -164,6 +164,7 @@ func (p *Pages) routes() []pageRoute {
 		p.reviewRoutes(),
 		p.sanctionListRoutes(),
 		p.adminRoutes(),
+		p.auditRoutes(),
 		p.verifyRoutes(),
 	} {
 		all = append(all, group...)
