@@ -3,9 +3,11 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
+	"kemitraan/app/auth"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/dbtest"
 )
@@ -16,7 +18,7 @@ import (
 func TestAdminCreatesAUserAndRunsAJob(t *testing.T) {
 	s := newSite(t)
 	nib := dbtest.NIB()
-	dbtest.AddBusiness(t, s.db, dbtest.Business{Name: "PT Hotel Kencana", Category: "hotel", NIB: nib})
+	businessID := dbtest.AddBusiness(t, s.db, dbtest.Business{Name: "PT Hotel Kencana", Category: "hotel", NIB: nib})
 	username, password := s.user(actor.RoleAdmin, 0, 0)
 	admin := s.loggedIn(t, username, password, "/admin/pengguna")
 	form := admin.get("/admin/pengguna").must(t, http.StatusOK, "Buat akun baru", "akun.")
@@ -62,6 +64,22 @@ func TestAdminCreatesAUserAndRunsAJob(t *testing.T) {
 	admin.get("/admin/jejak?from=kemarin").must(t, http.StatusUnprocessableEntity, `href="#from"`)
 	admin.get("/admin/jejak?entity_id=5").must(t, http.StatusUnprocessableEntity, `href="#entity_id"`)
 
+	// The ERP tokens of every business, and one revoked.
+	var adminID int64
+	if err := s.db.Raw(`SELECT id FROM users WHERE username = ?`, username).Row().Scan(&adminID); err != nil {
+		t.Fatal(err)
+	}
+	as := actor.With(s.admin(), actor.Actor{UserID: adminID, Username: username, Role: actor.RoleAdmin})
+	token, _, err := s.svc.Auth.CreateAPIToken(as, auth.NewAPIToken{BusinessID: businessID, Name: "ERP gudang"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := admin.get("/admin/token").must(t, http.StatusOK, "Token ERP semua usaha", "PT Hotel Kencana", "ERP gudang")
+	admin.post("/admin/token/"+strconv.FormatInt(token.ID, 10)+"/cabut", url.Values{"csrf": {tokens.csrf(t)}})
+	if n := s.count(`SELECT count(*) FROM api_tokens WHERE id = ? AND revoked_at IS NOT NULL`, token.ID); n != 1 {
+		t.Fatal("the token is not revoked")
+	}
+
 	// An officer reads no user and runs no job.
 	username, password = s.user(actor.RoleOfficer, 0, 0)
 	officer := s.loggedIn(t, username, password, "/dinas")
@@ -81,4 +99,6 @@ func TestBrowserAdminPages(t *testing.T) {
 	tb.check("admin-tugas")
 	tb.open("/admin/jejak")
 	tb.check("admin-jejak")
+	tb.open("/admin/token")
+	tb.check("admin-token")
 }

@@ -771,6 +771,14 @@ var messages = map[string]string{
 	"admin.audit.older":                    "Lebih lama",
 	"admin.audit.date_invalid":             "harus tanggal TTTT-BB-HH",
 	"admin.audit.cursor_invalid":           "tidak dikenal",
+	"nav.admin.tokens":                     "Token ERP",
+	"admin.tokens.title":                   "Token ERP semua usaha",
+	"admin.tokens.intro":                   "Token yang masih berlaku, terbaru lebih dulu. Mencabut token menghentikannya seketika; sistem ERP perusahaan itu perlu token baru.",
+	"admin.tokens.name":                    "Nama token",
+	"admin.tokens.created":                 "Dibuat",
+	"admin.tokens.last_used":               "Terakhir dipakai",
+	"admin.tokens.revoke":                  "Cabut",
+	"admin.tokens.revoked":                 "Token sudah dicabut.",
 }
 
 // Languages of the pages: Indonesian for everyone, English for company

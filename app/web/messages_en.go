@@ -761,4 +761,12 @@ var messagesEN = map[string]string{
 	"admin.audit.older":                    "Older",
 	"admin.audit.date_invalid":             "must be a date YYYY-MM-DD",
 	"admin.audit.cursor_invalid":           "is not known",
+	"nav.admin.tokens":                     "ERP tokens",
+	"admin.tokens.title":                   "ERP tokens of every business",
+	"admin.tokens.intro":                   "Tokens still valid, newest first. Revoking a token ends it at once; that company's ERP needs a new token.",
+	"admin.tokens.name":                    "Token name",
+	"admin.tokens.created":                 "Created",
+	"admin.tokens.last_used":               "Last used",
+	"admin.tokens.revoke":                  "Revoke",
+	"admin.tokens.revoked":                 "The token has been revoked.",
 }

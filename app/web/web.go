@@ -165,6 +165,7 @@ func (p *Pages) routes() []pageRoute {
 		p.sanctionListRoutes(),
 		p.adminRoutes(),
 		p.auditRoutes(),
+		p.adminTokenRoutes(),
 		p.verifyRoutes(),
 	} {
 		all = append(all, group...)
