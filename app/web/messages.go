@@ -779,6 +779,19 @@ var messages = map[string]string{
 	"admin.tokens.last_used":               "Terakhir dipakai",
 	"admin.tokens.revoke":                  "Cabut",
 	"admin.tokens.revoked":                 "Token sudah dicabut.",
+	"exemption.title":                      "Pengecualian",
+	"exemption.new":                        "Beri pengecualian",
+	"exemption.period":                     "Periode",
+	"exemption.reason":                     "Alasan pengecualian",
+	"exemption.reason_hint":                "Misalnya bencana, renovasi besar atau izin yang dibekukan. Dicatat dan dapat dibaca perusahaan.",
+	"exemption.document":                   "Dokumen pendukung (PDF, JPEG atau PNG)",
+	"exemption.document_required":          "unggah dokumen pendukungnya",
+	"exemption.grant":                      "Simpan pengecualian",
+	"exemption.granted":                    "Pengecualian sudah disimpan; periode itu tidak dinilai untuk usaha ini.",
+	"exemption.revoke":                     "Cabut pengecualian",
+	"exemption.revoke_reason":              "Alasan pencabutan",
+	"exemption.revoked":                    "Pengecualian sudah dicabut.",
+	"exemption.revoked_at":                 "dicabut %s",
 }
 
 // Languages of the pages: Indonesian for everyone, English for company

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"fmt"
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,6 +13,7 @@ import (
 
 	"kemitraan/app/audit"
 	"kemitraan/app/auth"
+	"kemitraan/app/compliance"
 	"kemitraan/app/partnership"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/fault"
@@ -27,6 +30,10 @@ func (p *Pages) registryRoutes() []pageRoute {
 	return []pageRoute{
 		{method: http.MethodGet, path: "/dinas/usaha", perm: auth.PermWorkspace, handler: p.businessList},
 		{method: http.MethodGet, path: "/dinas/usaha/:id", perm: auth.PermWorkspace, handler: p.businessRecord},
+		{method: http.MethodPost, path: "/dinas/usaha/:id/pengecualian", perm: auth.PermExemptionsManage,
+			handler: p.grantExemption, upload: documentUpload},
+		{method: http.MethodPost, path: "/dinas/usaha/:id/pengecualian/:ex/cabut", perm: auth.PermExemptionsManage,
+			handler: p.revokeExemption},
 		{method: http.MethodGet, path: "/dinas/ikm", perm: auth.PermWorkspace, handler: p.ikmList},
 	}
 }
@@ -214,36 +221,128 @@ type businessRecordView struct {
 	Agreements []partnership.Agreement
 	Purchases  []procurement.Purchase
 	Cases      []sanction.Case
+	Exemptions []compliance.Exemption
+	CanExempt  bool
+	Form       map[string]string // the exemption form as sent
 	Audit      auditTrail
 }
 
-func (p *Pages) businessRecord(c echo.Context) error {
+func (p *Pages) businessRecordView(c echo.Context) (businessRecordView, error) {
 	id, err := pathID(c)
 	if err != nil {
-		return err
+		return businessRecordView{}, err
 	}
 	ctx := c.Request().Context()
-	var v businessRecordView
+	v := businessRecordView{CanExempt: auth.Allowed(actor.From(ctx), auth.PermExemptionsManage), Form: map[string]string{}}
 	if v.Business, err = p.svc.Registry.GetBusiness(ctx, id); err != nil {
-		return err
+		return v, err
 	}
 	if v.Agreements, _, err = p.svc.Partnership.ListAgreements(ctx, partnership.AgreementFilter{BusinessID: id},
 		partnership.Page{Limit: recordShown}); err != nil {
-		return err
+		return v, err
 	}
 	purchases, err := p.svc.Purchases.List(ctx, procurement.Filter{BusinessID: id, Limit: recordShown})
 	if err != nil {
-		return err
+		return v, err
 	}
 	v.Purchases = purchases.Items
 	if v.Cases, _, err = p.svc.Sanction.ListCases(ctx, sanction.CaseFilter{BusinessID: id},
 		sanction.Page{Limit: recordShown}); err != nil {
+		return v, err
+	}
+	if auth.Allowed(actor.From(ctx), auth.PermExemptionsRead) {
+		if v.Exemptions, _, err = p.svc.Compliance.ListExemptions(ctx, compliance.ExemptionFilter{BusinessID: id},
+			0, recordShown); err != nil {
+			return v, err
+		}
+	}
+	v.Audit, err = p.auditOf(c, "business", id)
+	return v, err
+}
+
+func (p *Pages) businessRecord(c echo.Context) error {
+	v, err := p.businessRecordView(c)
+	if err != nil {
 		return err
 	}
-	if v.Audit, err = p.auditOf(c, "business", id); err != nil {
+	pg := p.newPage(c, v.Business.Name, v)
+	switch c.QueryParam("pesan") {
+	case "dikecualikan":
+		pg.Notice = say(c, "exemption.granted")
+	case "dicabut":
+		pg.Notice = say(c, "exemption.revoked")
+	}
+	return p.render(c, http.StatusOK, "office_business", pg)
+}
+
+// refusedRecord shows the business's page again with why a change was
+// refused.
+func (p *Pages) refusedRecord(c echo.Context, v businessRecordView, err error) error {
+	pg := p.newPage(c, v.Business.Name, v)
+	labels := map[string]string{"period": say(c, "exemption.period"), "reason": say(c, "exemption.reason"),
+		"document": say(c, "exemption.document")}
+	for _, e := range v.Exemptions {
+		labels[revokeField(e.ID)] = say(c, "exemption.revoke_reason")
+	}
+	status, ok := formErrors(pg, err, labels)
+	if !ok {
 		return err
 	}
-	return p.render(c, http.StatusOK, "office_business", p.newPage(c, v.Business.Name, v))
+	return p.render(c, status, "office_business", pg)
+}
+
+// grantExemption exempts the business from a period's obligations, with
+// the reason and the signed document; refused, nothing is stored.
+func (p *Pages) grantExemption(c echo.Context) error {
+	v, err := p.businessRecordView(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	in := compliance.ExemptionInput{BusinessID: v.Business.ID, Period: strings.TrimSpace(c.FormValue("periode")),
+		Reason: c.FormValue("alasan")}
+	v.Form["period"], v.Form["reason"] = in.Period, in.Reason
+	if err := p.svc.Compliance.CheckExemption(ctx, &in); err != nil {
+		return p.refusedRecord(c, v, err)
+	}
+	fh, err := c.FormFile("dokumen")
+	if err != nil || fh.Size == 0 {
+		return p.refusedRecord(c, v, fault.Invalid(fault.Field("document", say(c, "exemption.document_required"))))
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := p.svc.Compliance.Grant(ctx, in, fh.Filename, f); err != nil {
+		return p.refusedRecord(c, v, err)
+	}
+	return redirect(c, fmt.Sprintf("/dinas/usaha/%d?pesan=dikecualikan", v.Business.ID))
+}
+
+// revokeField is the id of an exemption's revocation reason on the page.
+func revokeField(id int64) string { return "revoke_reason-" + strconv.FormatInt(id, 10) }
+
+func (p *Pages) revokeExemption(c echo.Context) error {
+	v, err := p.businessRecordView(c)
+	if err != nil {
+		return err
+	}
+	ex, err := strconv.ParseInt(c.Param("ex"), 10, 64)
+	if err != nil || ex <= 0 || !slices.ContainsFunc(v.Exemptions, func(e compliance.Exemption) bool { return e.ID == ex }) {
+		return fault.NotFound("exemption_not_found", say(c, "error.404.detail"))
+	}
+	if _, err := p.svc.Compliance.Revoke(c.Request().Context(), ex, c.FormValue("alasan")); err != nil {
+		if fe, ok := fault.As(err); ok {
+			for i := range fe.Fields {
+				if fe.Fields[i].Field == "reason" {
+					fe.Fields[i].Field = revokeField(ex)
+				}
+			}
+		}
+		return p.refusedRecord(c, v, err)
+	}
+	return redirect(c, fmt.Sprintf("/dinas/usaha/%d?pesan=dicabut", v.Business.ID))
 }
 
 // auditTrail is the latest of a record's audit trail, shown to staff who

@@ -269,3 +269,38 @@ func TestBrowserRegistries(t *testing.T) {
 	tb.open("/dinas/usaha/" + strconv.FormatInt(o.disputed.business, 10))
 	tb.check("dinas-usaha-rinci")
 }
+
+// TestOfficerGrantsAndRevokesAnExemption: an exemption for a period, with
+// its reason and document, refused first without them; then revoked.
+func TestOfficerGrantsAndRevokesAnExemption(t *testing.T) {
+	o := newOfficeSite(t)
+	path := "/dinas/usaha/" + strconv.FormatInt(o.disputed.business, 10)
+	page := o.officer.get(path).must(t, http.StatusOK, "Beri pengecualian")
+	fields := map[string]string{"csrf": page.csrf(t), "periode": "2025-Q1", "alasan": ""}
+	o.officer.postMultipart(path+"/pengecualian", fields, "dokumen", "surat.pdf", samplePDF).
+		must(t, http.StatusUnprocessableEntity, `href="#reason"`)
+	fields["alasan"] = "Hotel ditutup untuk renovasi besar selama triwulan ini."
+	o.officer.postMultipart(path+"/pengecualian", fields, "", "", nil).
+		must(t, http.StatusUnprocessableEntity, `href="#document"`)
+	if n := o.count(`SELECT count(*) FROM exemptions`); n != 0 {
+		t.Fatal("a refused exemption was stored")
+	}
+	res := o.officer.postMultipart(path+"/pengecualian", fields, "dokumen", "surat.pdf", samplePDF)
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("grant: %d\n%s", res.status, res.body)
+	}
+	granted := o.officer.get(res.location()).must(t, http.StatusOK, "Pengecualian sudah disimpan", "Triwulan I 2025",
+		"renovasi besar", "Cabut pengecualian")
+	var ex int64
+	if err := o.db.Raw(`SELECT id FROM exemptions WHERE business_id = ? AND period = '2025-Q1'`, o.disputed.business).
+		Row().Scan(&ex); err != nil {
+		t.Fatal(err)
+	}
+	revoke := path + "/pengecualian/" + strconv.FormatInt(ex, 10) + "/cabut"
+	o.officer.post(revoke, url.Values{"csrf": {granted.csrf(t)}}).
+		must(t, http.StatusUnprocessableEntity, `href="#revoke_reason-`+strconv.FormatInt(ex, 10)+`"`)
+	o.officer.post(revoke, url.Values{"csrf": {granted.csrf(t)}, "alasan": {"Renovasi dibatalkan."}})
+	if n := o.count(`SELECT count(*) FROM exemptions WHERE id = ? AND revoked_at IS NOT NULL`, ex); n != 1 {
+		t.Fatal("the exemption is not revoked")
+	}
+}
