@@ -792,6 +792,15 @@ var messages = map[string]string{
 	"exemption.revoke_reason":              "Alasan pencabutan",
 	"exemption.revoked":                    "Pengecualian sudah dicabut.",
 	"exemption.revoked_at":                 "dicabut %s",
+	"nav.staffstats":                       "Statistik",
+	"staffstats.title":                     "Statistik untuk Dinas",
+	"staffstats.title_period":              "Statistik %s",
+	"staffstats.by_status":                 "Hasil penilaian",
+	"staffstats.businesses":                "Usaha",
+	"staffstats.reports":                   "Laporan periode",
+	"staffstats.reports_line":              "%s tepat waktu, %s terlambat, %s tidak disampaikan.",
+	"staffstats.cases":                     "Kasus",
+	"staffstats.cases_line":                "%s kasus memuat temuan periode ini; %s di antaranya dibuka olehnya.",
 }
 
 // Languages of the pages: Indonesian for everyone, English for company

@@ -782,4 +782,13 @@ var messagesEN = map[string]string{
 	"exemption.revoke_reason":              "Reason for revoking",
 	"exemption.revoked":                    "The exemption has been revoked.",
 	"exemption.revoked_at":                 "revoked %s",
+	"nav.staffstats":                       "Statistics",
+	"staffstats.title":                     "Statistics for the Dinas",
+	"staffstats.title_period":              "Statistics %s",
+	"staffstats.by_status":                 "Evaluation results",
+	"staffstats.businesses":                "Businesses",
+	"staffstats.reports":                   "Period reports",
+	"staffstats.reports_line":              "%s on time, %s late, %s not submitted.",
+	"staffstats.cases":                     "Cases",
+	"staffstats.cases_line":                "%s cases hold a finding of this period; %s of them were opened by it.",
 }

@@ -202,3 +202,19 @@ func TestBrowserSanctionList(t *testing.T) {
 	tb.open("/dinas/sanksi?periode=2025-Q1")
 	tb.check("dinas-sanksi")
 }
+
+// TestStaffStatistics: the evaluated quarter's figures for the Dinas, as
+// charts beside tables of the same figures; a bad period is refused.
+func TestStaffStatistics(t *testing.T) {
+	r := newReviewSite(t)
+	evaluated := r.count(`SELECT count(*) FROM evaluations WHERE period = '2025-Q1'`)
+	r.reviewer.get("/dinas/statistik?periode=2025-Q1").must(t, http.StatusOK, "Statistik Triwulan I 2025",
+		"<strong>"+strconv.FormatInt(evaluated, 10)+"</strong> Usaha dinilai",
+		"Hasil penilaian", "Usaha yang patuh, per periode", "IKM aktif, per periode", "Usaha yang patuh, per kategori",
+		"Usaha yang patuh, per kecamatan", `<svg viewBox=`, "tepat waktu")
+	r.reviewer.get("/dinas/statistik?periode=kemarin").must(t, http.StatusUnprocessableEntity, `href="#period"`)
+	tb := r.tab(t, true)
+	tb.login(r.username, r.password, "Antrean kasus")
+	tb.open("/dinas/statistik?periode=2025-Q1")
+	tb.check("dinas-statistik")
+}

@@ -122,6 +122,9 @@ func (p *Pages) nav(a actor.Actor, lang, current string) []navItem {
 		if auth.Allowed(a, auth.PermSanctionListRead) {
 			items = append(items, navItem{Label: msg("nav.sanctions"), Href: "/dinas/sanksi"})
 		}
+		if auth.Allowed(a, auth.PermStatsRead) {
+			items = append(items, navItem{Label: msg("nav.staffstats"), Href: "/dinas/statistik"})
+		}
 		items = append(items, navItem{Label: msg("nav.businesses"), Href: "/dinas/usaha"},
 			navItem{Label: msg("nav.ikms"), Href: "/dinas/ikm"})
 	}
@@ -185,6 +188,7 @@ func (p *Pages) funcs(lang string) template.FuncMap {
 		"deref":       func(t *time.Time) time.Time { return *t },
 		"ratio":       func(r *float64) string { return format.Percent(*r) },
 		"revokeField": revokeField,
+		"groupPair":   groupPair,
 		"status":      func(s string) (string, error) { return translateIn(lang, "status."+s) },
 		"fieldOf":     fieldOf,
 		"textField":   textField,
@@ -203,13 +207,8 @@ func (p *Pages) funcs(lang string) template.FuncMap {
 		"searchOf": func(action, search string) map[string]string {
 			return map[string]string{"Action": action, "Search": search}
 		},
-		"waLink": waLink,
-		"category": func(c string) string {
-			if n, ok := registry.CategoryNames[c]; ok {
-				return n
-			}
-			return c
-		},
+		"waLink":        waLink,
+		"category":      categoryName,
 		"startingShare": func() float64 { return startingShare },
 	}
 }
@@ -218,6 +217,14 @@ func (p *Pages) funcs(lang string) template.FuncMap {
 type choice struct {
 	Options       []string
 	Chosen, Error string
+}
+
+// categoryName is how people call a business category.
+func categoryName(c string) string {
+	if n, ok := registry.CategoryNames[c]; ok {
+		return n
+	}
+	return c
 }
 
 // field is what a form field's partial needs.

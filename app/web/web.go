@@ -166,6 +166,7 @@ func (p *Pages) routes() []pageRoute {
 		p.adminRoutes(),
 		p.auditRoutes(),
 		p.adminTokenRoutes(),
+		p.staffStatsRoutes(),
 		p.verifyRoutes(),
 	} {
 		all = append(all, group...)
