@@ -801,6 +801,10 @@ var messages = map[string]string{
 	"staffstats.reports_line":              "%s tepat waktu, %s terlambat, %s tidak disampaikan.",
 	"staffstats.cases":                     "Kasus",
 	"staffstats.cases_line":                "%s kasus memuat temuan periode ini; %s di antaranya dibuka olehnya.",
+	"nav.evaluations":                      "Penilaian",
+	"evaluations.title":                    "Penilaian",
+	"evaluations.title_period":             "Penilaian %s",
+	"evaluations.to_sanctions":             "Lihat daftar sanksi periode ini",
 }
 
 // Languages of the pages: Indonesian for everyone, English for company

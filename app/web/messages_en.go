@@ -791,4 +791,8 @@ var messagesEN = map[string]string{
 	"staffstats.reports_line":              "%s on time, %s late, %s not submitted.",
 	"staffstats.cases":                     "Cases",
 	"staffstats.cases_line":                "%s cases hold a finding of this period; %s of them were opened by it.",
+	"nav.evaluations":                      "Evaluations",
+	"evaluations.title":                    "Evaluations",
+	"evaluations.title_period":             "Evaluations %s",
+	"evaluations.to_sanctions":             "See this period's sanction list",
 }

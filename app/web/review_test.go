@@ -218,3 +218,21 @@ func TestStaffStatistics(t *testing.T) {
 	tb.open("/dinas/statistik?periode=2025-Q1")
 	tb.check("dinas-statistik")
 }
+
+// TestEvaluationsPage: every business evaluated in the quarter, compliant
+// ones too, filtered by result.
+func TestEvaluationsPage(t *testing.T) {
+	r := newReviewSite(t)
+	var compliant string
+	if err := r.db.Raw(`SELECT b.name FROM evaluations e JOIN businesses b ON b.id = e.business_id
+		WHERE e.period = '2025-Q1' AND e.status = 'compliant' ORDER BY e.id DESC LIMIT 1`).Row().Scan(&compliant); err != nil {
+		t.Fatalf("no compliant business in the generated quarter: %v", err)
+	}
+	r.reviewer.get("/dinas/penilaian?periode=2025-Q1&status=compliant").must(t, http.StatusOK, "Penilaian Triwulan I 2025",
+		compliant, "patuh")
+	r.reviewer.get("/dinas/penilaian?periode=2025-Q1&status=entah").must(t, http.StatusUnprocessableEntity, `href="#status"`)
+	tb := r.tab(t, true)
+	tb.login(r.username, r.password, "Antrean kasus")
+	tb.open("/dinas/penilaian?periode=2025-Q1")
+	tb.check("dinas-penilaian")
+}

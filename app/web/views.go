@@ -120,7 +120,8 @@ func (p *Pages) nav(a actor.Actor, lang, current string) []navItem {
 	if a.Staff() && !a.System {
 		items = append(items, navItem{Label: msg("nav.cases_review"), Href: "/dinas/kasus"})
 		if auth.Allowed(a, auth.PermSanctionListRead) {
-			items = append(items, navItem{Label: msg("nav.sanctions"), Href: "/dinas/sanksi"})
+			items = append(items, navItem{Label: msg("nav.evaluations"), Href: "/dinas/penilaian"},
+				navItem{Label: msg("nav.sanctions"), Href: "/dinas/sanksi"})
 		}
 		if auth.Allowed(a, auth.PermStatsRead) {
 			items = append(items, navItem{Label: msg("nav.staffstats"), Href: "/dinas/statistik"})

@@ -167,6 +167,7 @@ func (p *Pages) routes() []pageRoute {
 		p.auditRoutes(),
 		p.adminTokenRoutes(),
 		p.staffStatsRoutes(),
+		p.evaluationRoutes(),
 		p.verifyRoutes(),
 	} {
 		all = append(all, group...)
