@@ -1,13 +1,18 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
 	"kemitraan/app/auth"
+	"kemitraan/app/compliance"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/dbtest"
 )
@@ -101,4 +106,42 @@ func TestBrowserAdminPages(t *testing.T) {
 	tb.check("admin-jejak")
 	tb.open("/admin/token")
 	tb.check("admin-token")
+	tb.open("/admin/aturan")
+	tb.check("admin-aturan")
+}
+
+// TestAdminUploadsARuleSet: a rule set with bad keys is refused with each
+// key named and nothing installed; a good new version is installed.
+func TestAdminUploadsARuleSet(t *testing.T) {
+	s := newSite(t)
+	if _, err := compliance.LoadRuleFiles(context.Background(), s.db, filepath.Join("..", "..", "config", "rules"), s.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	username, password := s.user(actor.RoleAdmin, 0, 0)
+	admin := s.loggedIn(t, username, password, "/admin/pengguna")
+	page := admin.get("/admin/aturan").must(t, http.StatusOK, "Set aturan", "berlaku sekarang", "bekasi-2025")
+	before := s.count(`SELECT count(*) FROM rule_sets`)
+	src, err := os.ReadFile(filepath.Join("..", "..", "config", "rules", "bekasi-2025.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := regexp.MustCompile(`(?m)^version:.*$`).ReplaceAllString(string(src), "version: bekasi-2030")
+	bad = regexp.MustCompile(`(?m)^report_due_day:.*$`).ReplaceAllString(bad, "report_due_day: 40")
+	admin.postMultipart("/admin/aturan", map[string]string{"csrf": page.csrf(t)}, "berkas", "aturan.yaml", []byte(bad)).
+		must(t, http.StatusUnprocessableEntity, "Galat: ", "report_due_day")
+	if n := s.count(`SELECT count(*) FROM rule_sets`); n != before {
+		t.Fatal("a refused rule set was installed")
+	}
+	admin.postMultipart("/admin/aturan", map[string]string{"csrf": page.csrf(t)}, "", "", nil).
+		must(t, http.StatusUnprocessableEntity, `href="#file"`)
+	good := regexp.MustCompile(`(?m)^version:.*$`).ReplaceAllString(string(src), "version: bekasi-2030")
+	good = regexp.MustCompile(`(?m)^effective_from:.*$`).ReplaceAllString(good, "effective_from: 2030-01-01")
+	res := admin.postMultipart("/admin/aturan", map[string]string{"csrf": page.csrf(t)}, "berkas", "aturan.yaml", []byte(good))
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("install: %d\n%s", res.status, res.body)
+	}
+	admin.get(res.location()).must(t, http.StatusOK, "Versi baru sudah dipasang.", "bekasi-2030")
+	if n := s.count(`SELECT count(*) FROM rule_sets WHERE version = 'bekasi-2030'`); n != 1 {
+		t.Fatal("the new version is not stored")
+	}
 }

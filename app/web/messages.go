@@ -805,6 +805,23 @@ var messages = map[string]string{
 	"evaluations.title":                    "Penilaian",
 	"evaluations.title_period":             "Penilaian %s",
 	"evaluations.to_sanctions":             "Lihat daftar sanksi periode ini",
+	"nav.admin.rules":                      "Aturan",
+	"rules.title":                          "Set aturan",
+	"rules.version":                        "Versi",
+	"rules.effective":                      "Berlaku sejak",
+	"rules.origin":                         "Asal",
+	"rules.loaded":                         "Dimuat",
+	"rules.in_force":                       "berlaku sekarang",
+	"rules.origin.file":                    "berkas konfigurasi",
+	"rules.origin.upload":                  "diunggah",
+	"rules.upload":                         "Unggah versi baru",
+	"rules.upload_hint":                    "Berkas YAML dengan versi baru; versi yang sudah berlaku tidak dapat diubah. Setiap kesalahan disebut dengan kuncinya.",
+	"rules.file":                           "Berkas aturan (YAML)",
+	"rules.file_required":                  "pilih berkas YAML set aturan",
+	"rules.install":                        "Pasang set aturan",
+	"rules.installed.baru":                 "Versi baru sudah dipasang.",
+	"rules.installed.sama":                 "Versi ini sudah terpasang dengan isi yang sama; tidak ada yang berubah.",
+	"rules.installed.diganti":              "Versi yang belum berlaku sudah diganti isinya.",
 }
 
 // Languages of the pages: Indonesian for everyone, English for company

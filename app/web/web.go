@@ -168,6 +168,7 @@ func (p *Pages) routes() []pageRoute {
 		p.adminTokenRoutes(),
 		p.staffStatsRoutes(),
 		p.evaluationRoutes(),
+		p.ruleRoutes(),
 		p.verifyRoutes(),
 	} {
 		all = append(all, group...)
