@@ -58,6 +58,8 @@ type officeHomeView struct {
 	AgreementCount int64
 	ReportPeriod   compliance.Period
 	Reports        partnership.ReportList
+	MissingReports int64 // of ReportPeriod, over the whole list
+	LateReports    int64
 	Unverified     registry.Page[registry.IKM]
 }
 
@@ -99,6 +101,7 @@ func (p *Pages) officeHome(c echo.Context) error {
 	if fe, ok := fault.As(err); ok && (fe.Kind == fault.KindNotFound || fe.Kind == fault.KindInvalid) {
 		v.Reports, err = partnership.ReportList{}, nil
 	}
+	v.MissingReports, v.LateReports = v.Reports.Counts[partnership.ReportMissing], v.Reports.Counts[partnership.ReportLate]
 	if err != nil {
 		return err
 	}

@@ -194,6 +194,21 @@ func TestSanctionListPage(t *testing.T) {
 	r.loggedIn(t, username, password, "/perusahaan").get("/dinas/sanksi/unduh.csv?periode=2025-Q1").must(t, http.StatusForbidden)
 }
 
+// TestOfficerSeesMissingReports: once a quarter has ended under the rules,
+// the officer's home counts and lists the businesses that did not report.
+func TestOfficerSeesMissingReports(t *testing.T) {
+	r := newReviewSite(t) // the clock stands in May 2025: 2025-Q1 is the last period
+	username, password := r.user(actor.RoleOfficer, 0, 0)
+	officer := r.loggedIn(t, username, password, "/dinas")
+	var missing string
+	if err := r.db.Raw(`SELECT b.name FROM businesses b WHERE b.status = 'active' AND NOT EXISTS
+		(SELECT 1 FROM period_reports p WHERE p.business_id = b.id AND p.period = '2025-Q1') ORDER BY b.id LIMIT 1`).
+		Row().Scan(&missing); err != nil {
+		t.Fatalf("no business without its report: %v", err)
+	}
+	officer.get("/dinas").must(t, http.StatusOK, "Laporan Triwulan I 2025 belum masuk", missing)
+}
+
 // TestBrowserSanctionList: the list page in the browser.
 func TestBrowserSanctionList(t *testing.T) {
 	r := newReviewSite(t)
