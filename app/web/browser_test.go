@@ -258,10 +258,32 @@ func chromedpEval(js string) chromedp.Action[chromedp.Void] {
 
 func (tb *tab) scripts(on bool) {
 	tb.t.Helper()
-	tb.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+	set := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		_, err := cdp.Call(ctx, t, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: !on})
 		return err
-	}))
+	})
+	tb.do(set)
+	if !on {
+		return
+	}
+	// Under load chromium has been seen to leave a freshly loaded document
+	// with its scripts still off after the switch (CI: axe.run then waited
+	// for a timer that never fired). A timer that fires proves the switch
+	// took; otherwise it is sent again.
+	timer := chromedp.EvaluateAsDevTools[bool](`new Promise(ok => setTimeout(() => ok(true), 0))`, chromedp.EvalAwaitPromise)
+	for try := 1; ; try++ {
+		ctx, cancel := context.WithTimeout(tb.ctx, 5*time.Second)
+		_, err := chromedp.Run(ctx, timer)
+		cancel()
+		if err == nil {
+			return
+		}
+		if try == 3 {
+			tb.t.Fatalf("scripts stay off after %d tries: %v", try, err)
+		}
+		tb.t.Logf("scripts still off (%v); switching them on again", err)
+		tb.do(set)
+	}
 }
 
 // axe runs axe-core's WCAG 2.2 AA rules on the page and describes each
