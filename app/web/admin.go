@@ -24,6 +24,7 @@ func (p *Pages) adminRoutes() []pageRoute {
 		{method: http.MethodGet, path: "/admin/pengguna/:id", perm: auth.PermUsersManage, handler: p.adminUser},
 		{method: http.MethodPost, path: "/admin/pengguna/:id/status", perm: auth.PermUsersManage, handler: p.adminUserActive},
 		{method: http.MethodPost, path: "/admin/pengguna/:id/sandi", perm: auth.PermUsersManage, handler: p.adminResetPassword},
+		{method: http.MethodPost, path: "/admin/pengguna/:id/profil", perm: auth.PermUsersManage, handler: p.adminUserProfile},
 		{method: http.MethodGet, path: "/admin/tugas", perm: auth.PermJobsRead, handler: p.adminJobs},
 		{method: http.MethodPost, path: "/admin/tugas/:name/jalankan", perm: auth.PermJobsRun, handler: p.adminRunJob, long: true},
 	}
@@ -95,6 +96,32 @@ func (p *Pages) adminCreateUser(c echo.Context) error {
 	return redirect(c, fmt.Sprintf("/admin/pengguna/%d?pesan=dibuat", u.ID))
 }
 
+// adminUserView is one account's page: its facts and the forms that change
+// it, as they were sent when a change was refused.
+type adminUserView struct {
+	User auth.User
+	Form map[string]string
+}
+
+// profileFields are the fields of the account's profile form: its name,
+// e-mail and the signer's profile printed under a letter's signature.
+var profileFields = []string{"name", "email", "position", "rank", "nip"}
+
+func (p *Pages) adminUserPage(c echo.Context, u auth.User, form map[string]string) *page {
+	if form == nil {
+		form = map[string]string{"name": u.Name, "email": u.Email, "position": deref(u.Position), "rank": deref(u.Rank),
+			"nip": deref(u.NIP)}
+	}
+	return p.newPage(c, u.Name, adminUserView{User: u, Form: form})
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
 func (p *Pages) adminUser(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
@@ -104,11 +131,29 @@ func (p *Pages) adminUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pg := p.newPage(c, u.Name, u)
-	if m := c.QueryParam("pesan"); m == "dibuat" || m == "diubah" || m == "sandi" {
+	pg := p.adminUserPage(c, u, nil)
+	if m := c.QueryParam("pesan"); m == "dibuat" || m == "diubah" || m == "sandi" || m == "profil" {
 		pg.Notice = say(c, "admin.user.notice."+m)
 	}
 	return p.render(c, http.StatusOK, "admin_user", pg)
+}
+
+// refusedUser shows the account's page again with why a change was refused.
+func (p *Pages) refusedUser(c echo.Context, id int64, form map[string]string, err error) error {
+	u, gerr := p.svc.Auth.GetUser(c.Request().Context(), id)
+	if gerr != nil {
+		return gerr
+	}
+	pg := p.adminUserPage(c, u, form)
+	labels := map[string]string{"password": say(c, "admin.user.password")}
+	for _, f := range profileFields {
+		labels[f] = say(c, "admin.user."+f)
+	}
+	status, ok := formErrors(pg, err, labels)
+	if !ok {
+		return err
+	}
+	return p.render(c, status, "admin_user", pg)
 }
 
 func (p *Pages) adminUserActive(c echo.Context) error {
@@ -123,24 +168,34 @@ func (p *Pages) adminUserActive(c echo.Context) error {
 	return redirect(c, fmt.Sprintf("/admin/pengguna/%d?pesan=diubah", id))
 }
 
+// adminUserProfile changes the account's name, e-mail and signer's
+// profile; an emptied position, rank or NIP is cleared.
+func (p *Pages) adminUserProfile(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	form := map[string]string{}
+	for _, f := range profileFields {
+		form[f] = strings.TrimSpace(c.FormValue(f))
+	}
+	in := auth.UserUpdate{}
+	in.Name, in.Email, in.Position, in.Rank, in.NIP = ptr(form["name"]), ptr(form["email"]), ptr(form["position"]),
+		ptr(form["rank"]), ptr(form["nip"])
+	if _, err := p.svc.Auth.UpdateUser(c.Request().Context(), id, in); err != nil {
+		return p.refusedUser(c, id, form, err)
+	}
+	return redirect(c, fmt.Sprintf("/admin/pengguna/%d?pesan=profil", id))
+}
+
 func (p *Pages) adminResetPassword(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	u, err := p.svc.Auth.ResetPassword(ctx, id, c.FormValue("password"))
+	u, err := p.svc.Auth.ResetPassword(c.Request().Context(), id, c.FormValue("password"))
 	if err != nil {
-		user, gerr := p.svc.Auth.GetUser(ctx, id)
-		if gerr != nil {
-			return gerr
-		}
-		pg := p.newPage(c, user.Name, user)
-		status, ok := formErrors(pg, err, map[string]string{"password": say(c, "admin.user.password")})
-		if !ok {
-			return err
-		}
-		return p.render(c, status, "admin_user", pg)
+		return p.refusedUser(c, id, nil, err)
 	}
 	return redirect(c, fmt.Sprintf("/admin/pengguna/%d?pesan=sandi", u.ID))
 }

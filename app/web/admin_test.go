@@ -47,6 +47,31 @@ func TestAdminCreatesAUserAndRunsAJob(t *testing.T) {
 	}
 	s.loggedIn(t, "staf.kencana", "kata sandi yang cukup panjang", "/perusahaan")
 	path := strings.SplitN(res.location(), "?", 2)[0]
+
+	// The signer's profile: a bad NIP is refused with the field named and
+	// nothing changed; a good one is stored, and an emptied rank cleared.
+	profile := url.Values{"csrf": {user.csrf(t)}, "name": {"Drs. Kencana Wibawa"}, "email": {""},
+		"position": {"Kepala Bidang Perindustrian"}, "rank": {"Pembina, IV/a"}, "nip": {"1970"}}
+	admin.post(path+"/profil", profile).must(t, http.StatusUnprocessableEntity, "Galat: ", `href="#nip"`,
+		`value="Kepala Bidang Perindustrian"`)
+	if n := s.count(`SELECT count(*) FROM users WHERE username = 'staf.kencana' AND position IS NULL AND name = 'Staf Kencana'`); n != 1 {
+		t.Fatal("a refused profile was stored")
+	}
+	profile.Set("nip", "197001012000031001")
+	saved := admin.post(path+"/profil", profile)
+	if saved.status != http.StatusSeeOther {
+		t.Fatalf("profile: %d\n%s", saved.status, saved.body)
+	}
+	admin.get(saved.location()).must(t, http.StatusOK, "Profil akun sudah disimpan", "Pembina, IV/a", "197001012000031001")
+	if n := s.count(`SELECT count(*) FROM users WHERE username = 'staf.kencana' AND name = 'Drs. Kencana Wibawa'
+		AND position = 'Kepala Bidang Perindustrian' AND rank = 'Pembina, IV/a' AND nip = '197001012000031001'`); n != 1 {
+		t.Fatal("the profile is not stored")
+	}
+	profile.Set("rank", "")
+	admin.post(path+"/profil", profile)
+	if n := s.count(`SELECT count(*) FROM users WHERE username = 'staf.kencana' AND rank IS NULL`); n != 1 {
+		t.Fatal("an emptied rank is not cleared")
+	}
 	admin.post(path+"/status", url.Values{"csrf": {user.csrf(t)}, "aktif": {"tidak"}})
 	if n := s.count(`SELECT count(*) FROM users WHERE username = 'staf.kencana' AND NOT active`); n != 1 {
 		t.Fatal("the user is not deactivated")
@@ -108,6 +133,12 @@ func TestBrowserAdminPages(t *testing.T) {
 	tb.check("admin-token")
 	tb.open("/admin/aturan")
 	tb.check("admin-aturan")
+	var id int64
+	if err := s.db.Raw(`SELECT id FROM users WHERE username = ?`, username).Row().Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	tb.open("/admin/pengguna/" + strconv.FormatInt(id, 10))
+	tb.check("admin-akun")
 }
 
 // TestAdminUploadsARuleSet: a rule set with bad keys is refused with each
