@@ -247,6 +247,8 @@ func chromedpType(sel, v string) chromedp.Action[chromedp.Void] {
 
 func chromedpTitle() chromedp.Action[string] { return chromedp.Title() }
 
+func chromedpLocation() chromedp.Action[string] { return chromedp.Location() }
+
 // chromedpEval runs a statement as the DevTools console does (so also with
 // the page's scripts off).
 func chromedpEval(js string) chromedp.Action[chromedp.Void] {

@@ -299,6 +299,7 @@ type ikmRecordView struct {
 	Purchases []procurement.Purchase
 	Audit     auditTrail
 	CanVerify bool
+	CanManage bool // may edit and deactivate it
 }
 
 func (p *Pages) officeIKM(c echo.Context) error {
@@ -307,7 +308,8 @@ func (p *Pages) officeIKM(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	v := ikmRecordView{CanVerify: auth.Allowed(actor.From(ctx), auth.PermIKMVerify)}
+	v := ikmRecordView{CanVerify: auth.Allowed(actor.From(ctx), auth.PermIKMVerify),
+		CanManage: auth.Allowed(actor.From(ctx), auth.PermRegistryManage)}
 	if v.IKM, err = p.svc.Registry.GetIKM(ctx, id); err != nil {
 		return err
 	}
@@ -320,8 +322,11 @@ func (p *Pages) officeIKM(c echo.Context) error {
 		return err
 	}
 	pg := p.newPage(c, v.IKM.Name, v)
-	if c.QueryParam("pesan") == "diverifikasi" {
+	switch m := c.QueryParam("pesan"); m {
+	case "diverifikasi":
 		pg.Notice = say(c, "office.ikm.verified_notice")
+	case "dibuat", "diubah", "dinonaktifkan":
+		pg.Notice = say(c, "registry.notice."+m)
 	}
 	return p.render(c, http.StatusOK, "office_ikm", pg)
 }

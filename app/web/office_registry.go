@@ -134,13 +134,15 @@ type businessListView struct {
 	Categories []string
 	Statuses   []string
 	Kecamatans []registry.Kecamatan
+	CanManage  bool
 }
 
 func (p *Pages) businessList(c echo.Context) error {
 	q := newListQuery(c, "/dinas/usaha")
 	v := businessListView{Q: q.get("q"), Category: q.get("kategori"), Kecamatan: q.get("kecamatan"),
 		Status: q.get("status"), Categories: registry.Categories, Statuses: registry.BusinessStatuses,
-		Columns: q.columns(c, []string{"name", "nib", "category", "kecamatan", "employee_count", "registered_at"}, "name")}
+		Columns:   q.columns(c, []string{"name", "nib", "category", "kecamatan", "employee_count", "registered_at"}, "name"),
+		CanManage: auth.Allowed(actor.From(c.Request().Context()), auth.PermRegistryManage)}
 	ctx := c.Request().Context()
 	var err error
 	if v.Kecamatans, err = p.svc.Registry.ListKecamatan(ctx); err != nil {
@@ -182,13 +184,15 @@ type ikmListView struct {
 	Sectors    []string
 	Statuses   []string
 	Kecamatans []registry.Kecamatan
+	CanManage  bool
 }
 
 func (p *Pages) ikmList(c echo.Context) error {
 	q := newListQuery(c, "/dinas/ikm")
 	v := ikmListView{Q: q.get("q"), Sector: q.get("sektor"), Kecamatan: q.get("kecamatan"), Status: q.get("status"),
 		Verified: q.get("verifikasi"), Sectors: registry.Sectors, Statuses: registry.IKMStatuses,
-		Columns: q.columns(c, []string{"name", "nib", "sector", "kecamatan", "monthly_capacity", "created_at"}, "name")}
+		Columns:   q.columns(c, []string{"name", "nib", "sector", "kecamatan", "monthly_capacity", "created_at"}, "name"),
+		CanManage: auth.Allowed(actor.From(c.Request().Context()), auth.PermRegistryManage)}
 	ctx := c.Request().Context()
 	var err error
 	if v.Kecamatans, err = p.svc.Registry.ListKecamatan(ctx); err != nil {
@@ -223,6 +227,7 @@ type businessRecordView struct {
 	Cases      []sanction.Case
 	Exemptions []compliance.Exemption
 	CanExempt  bool
+	CanManage  bool              // may edit and deactivate it
 	Form       map[string]string // the exemption form as sent
 	Audit      auditTrail
 }
@@ -233,7 +238,8 @@ func (p *Pages) businessRecordView(c echo.Context) (businessRecordView, error) {
 		return businessRecordView{}, err
 	}
 	ctx := c.Request().Context()
-	v := businessRecordView{CanExempt: auth.Allowed(actor.From(ctx), auth.PermExemptionsManage), Form: map[string]string{}}
+	v := businessRecordView{CanExempt: auth.Allowed(actor.From(ctx), auth.PermExemptionsManage),
+		CanManage: auth.Allowed(actor.From(ctx), auth.PermRegistryManage), Form: map[string]string{}}
 	if v.Business, err = p.svc.Registry.GetBusiness(ctx, id); err != nil {
 		return v, err
 	}
@@ -271,6 +277,8 @@ func (p *Pages) businessRecord(c echo.Context) error {
 		pg.Notice = say(c, "exemption.granted")
 	case "dicabut":
 		pg.Notice = say(c, "exemption.revoked")
+	case "dibuat", "diubah", "dinonaktifkan":
+		pg.Notice = say(c, "registry.notice."+c.QueryParam("pesan"))
 	}
 	return p.render(c, http.StatusOK, "office_business", pg)
 }

@@ -194,6 +194,7 @@ func (p *Pages) funcs(lang string) template.FuncMap {
 		"status":      func(s string) (string, error) { return translateIn(lang, "status."+s) },
 		"fieldOf":     fieldOf,
 		"textField":   textField,
+		"selectField": selectOf,
 		"statusField": func(pg *page, options []string, chosen string) choice {
 			return choice{Options: options, Chosen: chosen, Error: pg.FieldError("status")}
 		},
@@ -219,6 +220,20 @@ func (p *Pages) funcs(lang string) template.FuncMap {
 type choice struct {
 	Options       []string
 	Chosen, Error string
+}
+
+// option is one of a form's select's options: its value and its label.
+type option struct{ Value, Label string }
+
+// selectField is what a form's select partial needs.
+type selectField struct {
+	field
+	Options []option
+}
+
+func selectOf(pg *page, name, label, hint, chosen string, options []option) selectField {
+	return selectField{field: field{Name: name, Label: label, Hint: hint, Value: chosen, Error: pg.FieldError(name)},
+		Options: options}
 }
 
 // categoryName is how people call a business category.

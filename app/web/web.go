@@ -161,6 +161,7 @@ func (p *Pages) routes() []pageRoute {
 		p.importRoutes(),
 		p.officeRoutes(),
 		p.registryRoutes(),
+		p.registryFormRoutes(),
 		p.reviewRoutes(),
 		p.sanctionListRoutes(),
 		p.adminRoutes(),
