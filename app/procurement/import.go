@@ -286,7 +286,7 @@ func (s *Service) stage(ctx context.Context, conn interface {
 		if err != nil {
 			return nil, err
 		}
-		if !blank(cells) {
+		if !sheet.Blank(cells) {
 			header, headerLine = slices.Clone(cells), line
 			break
 		}
@@ -303,7 +303,7 @@ func (s *Service) stage(ctx context.Context, conn interface {
 			if err != nil {
 				return nil, err
 			}
-			if blank(cells) {
+			if sheet.Blank(cells) {
 				continue
 			}
 			st.rows++

@@ -1,13 +1,8 @@
 package procurement
 
 import (
-	"errors"
-	"fmt"
 	"io"
 	"slices"
-	"strings"
-
-	"github.com/xuri/excelize/v2"
 
 	"kemitraan/app/platform/fault"
 	"kemitraan/app/platform/sheet"
@@ -31,7 +26,7 @@ var importColumns = []sheet.Column{
 }
 
 // RejectionColumn heads the reason column of a file of rejected rows.
-const RejectionColumn = "alasan_ditolak"
+const RejectionColumn = sheet.RejectionColumn
 
 func readLayout(header []string, line int) (sheet.Header, error) {
 	h, errs := sheet.MatchHeader(header, line, importColumns)
@@ -54,99 +49,16 @@ func columnOf(header string) string {
 	return ""
 }
 
-func blank(cells []string) bool {
-	for _, c := range cells {
-		if strings.TrimSpace(c) != "" {
-			return false
-		}
-	}
-	return true
-}
-
 // importError is a bad row found while streaming.
 func rowError(line int, column, reason string) fault.FieldError {
 	return fault.FieldError{Field: column, Line: line, Reason: reason}
 }
 
 // WriteRejected writes the rows of src that reasons names (by line) to w as
-// an XLSX: the file's own header and cells, dates written out, and the
-// reasons in a last column headed RejectionColumn. Fixed in a spreadsheet
-// program, the file goes back in as it is: the import ignores that column.
+// an XLSX with the reasons in a last column (see sheet.WriteRejected).
 func WriteRejected(w io.Writer, src io.Reader, reasons map[int][]string) error {
-	rows, err := sheet.Open(src, sheet.Limits{MaxUnzipped: 1 << 30})
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	x := excelize.NewFile()
-	defer x.Close()
-	const name = "Baris ditolak"
-	if err := x.SetSheetName("Sheet1", name); err != nil {
-		return err
-	}
-	sw, err := x.NewStreamWriter(name)
-	if err != nil {
-		return err
-	}
-	var keep []int // the file's columns, without an earlier reason column
-	dates := map[int]bool{}
-	out := 1
-	write := func(cells []any) error {
-		cell, _ := excelize.CoordinatesToCellName(1, out)
-		out++
-		return sw.SetRow(cell, cells)
-	}
-	header := true
-	for {
-		cells, line, err := rows.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		if blank(cells) {
-			continue
-		}
-		if header {
-			header = false
-			var head []any
-			for i, h := range cells {
-				switch columnOf(h) {
-				case RejectionColumn:
-					continue
-				case "purchase_date", "paid_date":
-					dates[i] = true
-				}
-				keep = append(keep, i)
-				head = append(head, h)
-			}
-			if err := write(append(head, RejectionColumn)); err != nil {
-				return err
-			}
-			continue
-		}
-		why, ok := reasons[line]
-		if !ok {
-			continue
-		}
-		row := make([]any, 0, len(keep)+1)
-		for _, i := range keep {
-			v := ""
-			if i < len(cells) {
-				v = cells[i]
-			}
-			if dates[i] {
-				v = sheet.DateCell(v, rows.Format)
-			}
-			row = append(row, v)
-		}
-		if err := write(append(row, fmt.Sprintf("baris %d: %s", line, strings.Join(why, "; ")))); err != nil {
-			return err
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
-	return x.Write(w)
+	return sheet.WriteRejected(w, src, reasons, func(header string) bool {
+		c := columnOf(header)
+		return c == "purchase_date" || c == "paid_date"
+	})
 }

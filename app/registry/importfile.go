@@ -39,7 +39,13 @@ var businessColumns = []importColumn{
 	{name: "email_kontak", aliases: []string{"email", "e_mail", "contact_email"}, field: "contact_email"},
 	{name: "tanggal_terdaftar", aliases: []string{"tanggal_daftar", "tanggal_registrasi", "registered_at"}, field: "registered_at"},
 	{name: "status", field: "status"},
+	rejectionColumn,
 }
+
+// rejectionColumn is the reason beside each row of a file of rejected rows
+// (sheet.WriteRejected): read and ignored, so the fixed file goes back in
+// as it is.
+var rejectionColumn = importColumn{name: sheet.RejectionColumn, aliases: []string{"rejection_reason"}}
 
 var ikmColumns = []importColumn{
 	{name: "nib", aliases: []string{"nomor_induk_berusaha"}, field: "nib", required: true},
@@ -55,6 +61,7 @@ var ikmColumns = []importColumn{
 	{name: "kapasitas_bulanan", aliases: []string{"kapasitas", "kapasitas_per_bulan", "monthly_capacity"}, field: "monthly_capacity"},
 	{name: "status", field: "status"},
 	{name: "kontak_publik", aliases: []string{"tampilkan_kontak", "public_contact"}, field: "public_contact"},
+	rejectionColumn,
 }
 
 // BusinessImportColumns and IKMImportColumns list the documented headers,
@@ -65,6 +72,9 @@ func IKMImportColumns() []string      { return columnNames(ikmColumns) }
 func columnNames(cols []importColumn) []string {
 	var out []string
 	for _, c := range cols {
+		if c.field == "" {
+			continue
+		}
 		name := c.name
 		if c.required {
 			name += " (wajib)"
@@ -101,7 +111,7 @@ func readHeader(t sheet.Table, cols []importColumn) (header, error) {
 	matched, errs := sheet.MatchHeader(t.Header, t.HeaderLine, known)
 	h := header{Header: matched, byField: map[string]string{}}
 	for _, c := range cols {
-		if h.Has(c.name) {
+		if h.Has(c.name) && c.field != "" {
 			h.byField[c.field] = c.name
 		}
 	}

@@ -43,7 +43,9 @@ type Pages struct {
 	secure   bool // cookies carry Secure: the public URL is https
 	sessions sessionCookie
 	imports  *importJobs
-	jobs     *jobs.Runner
+	// registryUploads are the registry files officers uploaded to import.
+	registryUploads registryUploads
+	jobs            *jobs.Runner
 }
 
 // New parses the templates and hashes the assets, once.
@@ -162,6 +164,7 @@ func (p *Pages) routes() []pageRoute {
 		p.officeRoutes(),
 		p.registryRoutes(),
 		p.registryFormRoutes(),
+		p.registryImportRoutes(),
 		p.reviewRoutes(),
 		p.sanctionListRoutes(),
 		p.adminRoutes(),
