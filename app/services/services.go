@@ -34,6 +34,7 @@ type Set struct {
 	Reports     *report.Service // sanction list, exports, statistics, public figures
 	Audit       *audit.Service
 	Sender      notify.Sender // where the outbox delivers
+	Outbox      *notify.Queue // what the outbox holds, for the admin
 }
 
 // New builds the set. sender nil means the sender cfg.Mail describes.
@@ -56,5 +57,6 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, clk clock.Clock, send
 		Reports:     report.New(db, clk, log),
 		Audit:       audit.NewService(db),
 		Sender:      sender,
+		Outbox:      notify.NewQueue(db),
 	}, nil
 }

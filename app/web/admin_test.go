@@ -13,6 +13,7 @@ import (
 
 	"kemitraan/app/auth"
 	"kemitraan/app/compliance"
+	"kemitraan/app/notify"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/dbtest"
 )
@@ -133,12 +134,58 @@ func TestBrowserAdminPages(t *testing.T) {
 	tb.check("admin-token")
 	tb.open("/admin/aturan")
 	tb.check("admin-aturan")
+	tb.open("/admin/pesan")
+	tb.check("admin-pesan")
 	var id int64
 	if err := s.db.Raw(`SELECT id FROM users WHERE username = ?`, username).Row().Scan(&id); err != nil {
 		t.Fatal(err)
 	}
 	tb.open("/admin/pengguna/" + strconv.FormatInt(id, 10))
 	tb.check("admin-akun")
+}
+
+// TestAdminReadsTheOutbox: the queue's counts by status, each message's
+// recipient, attempts and last error, filtered by status and kind; never a
+// message's body, which carries a single-use link.
+func TestAdminReadsTheOutbox(t *testing.T) {
+	s := newSite(t)
+	now := s.clock.Now()
+	msgs := []notify.Message{
+		{Kind: "purchase.confirmation_request", Recipient: "batik@contoh.id", Subject: "Konfirmasi pembelian",
+			Body: "Buka tautan rahasia-satu-kali"},
+		{Kind: "purchase.confirmation_request", Recipient: "anyaman@contoh.id", Subject: "Konfirmasi pembelian", Body: "x"},
+		{Kind: "case.warning", Recipient: "hotel@contoh.id", Subject: "Surat peringatan", Body: "y"},
+	}
+	if err := notify.Enqueue(context.Background(), s.db, now, msgs...); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Exec(`UPDATE outbox SET status = 'failed', attempts = 8, last_error = 'smtp: 550 mailbox unavailable'
+		WHERE recipient = 'anyaman@contoh.id'`).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Exec(`UPDATE outbox SET status = 'sent', attempts = 1, sent_at = ? WHERE recipient = 'hotel@contoh.id'`, now).Error; err != nil {
+		t.Fatal(err)
+	}
+	username, password := s.user(actor.RoleAdmin, 0, 0)
+	admin := s.loggedIn(t, username, password, "/admin/pengguna")
+	all := admin.get("/admin/pesan").must(t, http.StatusOK, "Antrean pesan keluar", "batik@contoh.id", "hotel@contoh.id",
+		"smtp: 550 mailbox unavailable", "<strong>1</strong> gagal", "<strong>1</strong> terkirim",
+		`<option value="case.warning">`)
+	if strings.Contains(all.body, "rahasia-satu-kali") {
+		t.Error("the queue shows a message's body")
+	}
+	failed := admin.get("/admin/pesan?status=failed").must(t, http.StatusOK, "anyaman@contoh.id")
+	if strings.Contains(failed.body, "batik@contoh.id") {
+		t.Error("the failed filter lists a pending message")
+	}
+	kind := admin.get("/admin/pesan?jenis=case.warning").must(t, http.StatusOK, "hotel@contoh.id")
+	if strings.Contains(kind.body, "batik@contoh.id") {
+		t.Error("the kind filter lists another kind")
+	}
+	admin.get("/admin/pesan?status=entah").must(t, http.StatusUnprocessableEntity, `href="#status"`)
+	admin.get("/admin/pesan?sebelum=x").must(t, http.StatusUnprocessableEntity, "Galat: ")
+	username, password = s.user(actor.RoleReviewer, 0, 0)
+	s.loggedIn(t, username, password, "/dinas/kasus").get("/admin/pesan").must(t, http.StatusForbidden)
 }
 
 // TestAdminUploadsARuleSet: a rule set with bad keys is refused with each

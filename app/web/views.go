@@ -143,6 +143,7 @@ func (p *Pages) nav(a actor.Actor, lang, current string) []navItem {
 	if a.Role == actor.RoleAdmin {
 		items = append(items, navItem{Label: msg("nav.admin.users"), Href: "/admin/pengguna"},
 			navItem{Label: msg("nav.admin.jobs"), Href: "/admin/tugas"},
+			navItem{Label: msg("nav.admin.outbox"), Href: "/admin/pesan"},
 			navItem{Label: msg("nav.admin.tokens"), Href: "/admin/token"},
 			navItem{Label: msg("nav.admin.rules"), Href: "/admin/aturan"})
 	}

@@ -170,6 +170,7 @@ func (p *Pages) routes() []pageRoute {
 		p.adminRoutes(),
 		p.auditRoutes(),
 		p.adminTokenRoutes(),
+		p.outboxRoutes(),
 		p.staffStatsRoutes(),
 		p.evaluationRoutes(),
 		p.ruleRoutes(),
