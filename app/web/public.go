@@ -155,12 +155,20 @@ func (p *Pages) statisticsCSV(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// For Excel set to Indonesian by default, as the office's and most
+	// readers' computers are: ';' between fields and "87,5%" (which it
+	// reads as a percentage); ?bentuk=biasa gives programs ',' and 87.5.
+	plain := c.QueryParam("bentuk") == "biasa"
 	var rows [][]string
 	pct := func(r *float64) string {
 		if r == nil {
 			return ""
 		}
-		return strconv.FormatFloat(*r*100, 'f', 1, 64)
+		v := strconv.FormatFloat(*r*100, 'f', 1, 64)
+		if plain {
+			return v
+		}
+		return strings.Replace(v, ".", ",", 1) + "%"
 	}
 	switch table {
 	case "kepatuhan":
@@ -196,6 +204,9 @@ func (p *Pages) statisticsCSV(c echo.Context) error {
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff")
 	w := csv.NewWriter(&buf)
+	if !plain {
+		w.Comma = ';'
+	}
 	if err := w.WriteAll(rows); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -32,12 +33,19 @@ func TestPublicPages(t *testing.T) {
 	}
 	b.get("/statistik?periode=2025-Q9").must(t, http.StatusUnprocessableEntity, "Galat: ", "<li>Periode ")
 
-	csv := b.get("/statistik/kategori.csv?periode=2025-Q1").must(t, http.StatusOK, "periode,kode,nama,dinilai,persen_patuh,disembunyikan",
-		"2025-Q1,factory,Pabrik,")
+	// For Indonesian Excel by default: semicolons, decimal commas and a
+	// percent sign; plain for programs.
+	csv := b.get("/statistik/kategori.csv?periode=2025-Q1").must(t, http.StatusOK, "periode;kode;nama;dinilai;persen_patuh;disembunyikan",
+		"2025-Q1;factory;Pabrik;")
+	b.get("/statistik/kategori.csv?periode=2025-Q1&bentuk=biasa").must(t, http.StatusOK,
+		"periode,kode,nama,dinilai,persen_patuh,disembunyikan", "2025-Q1,factory,Pabrik,")
 	if !strings.HasPrefix(csv.body, "\ufeff") || !strings.HasPrefix(csv.header.Get("Content-Type"), "text/csv") {
 		t.Errorf("CSV: %q %q", csv.header.Get("Content-Type"), csv.body[:20])
 	}
-	b.get("/statistik/kepatuhan.csv").must(t, http.StatusOK, "2025-Q1,"+itoa(evaluated)+","+itoa(compliant)+",")
+	rates := b.get("/statistik/kepatuhan.csv").must(t, http.StatusOK, "2025-Q1;"+itoa(evaluated)+";"+itoa(compliant)+";")
+	if !regexp.MustCompile(`\n2025-Q1;\d+;\d+;\d+,\d%\r?\n`).MatchString(rates.body) {
+		t.Errorf("the share is not written for Indonesian Excel:\n%s", rates.body)
+	}
 	b.get("/statistik/lain.csv").must(t, http.StatusNotFound)
 
 	// The directory shows contact only where the IKM agreed.
