@@ -744,6 +744,7 @@ var messages = map[string]string{
 	"admin.outbox.status.pending":          "menunggu dikirim",
 	"admin.outbox.status.sent":             "terkirim",
 	"admin.outbox.status.failed":           "gagal",
+	"evaluations.exports":                  "Daftar sanksi periode ini (usaha yang belum patuh):",
 	"registry.verified":                    "Verifikasi lapangan",
 	"registry.verified_invalid":            "harus ya atau tidak",
 	"registry.parent":                      "Induk usaha",

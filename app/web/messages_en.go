@@ -734,6 +734,7 @@ var messagesEN = map[string]string{
 	"admin.outbox.status.pending":          "waiting to be sent",
 	"admin.outbox.status.sent":             "sent",
 	"admin.outbox.status.failed":           "failed",
+	"evaluations.exports":                  "This period's sanction list (the businesses not compliant):",
 	"registry.verified":                    "Field check",
 	"registry.verified_invalid":            "must be ya or tidak",
 	"registry.parent":                      "Parent company",

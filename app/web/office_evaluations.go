@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -21,12 +22,15 @@ func (p *Pages) evaluationRoutes() []pageRoute {
 }
 
 type evaluationListView struct {
-	Items      []compliance.Evaluation
-	Period     string
-	Status     string
-	Category   string
-	Kecamatan  string
-	Next       string
+	Items     []compliance.Evaluation
+	Period    string
+	Status    string
+	Category  string
+	Kecamatan string
+	Next      string
+	// Exports are the sanction list's downloads for the period and the
+	// filters it shares (the list leaves the compliant out).
+	CSV, XLSX  string
 	Statuses   []string
 	Categories []string
 	Kecamatans []registry.Kecamatan
@@ -58,6 +62,15 @@ func (p *Pages) evaluationList(c echo.Context) error {
 	if next != 0 {
 		v.Next = q.with("lanjut", strconv.FormatInt(next, 10))
 	}
+	exports := listQuery{path: "/dinas/sanksi/unduh.csv", values: url.Values{"periode": {v.Period}}}
+	for name, value := range map[string]string{"kategori": v.Category, "kecamatan": v.Kecamatan} {
+		if value != "" {
+			exports.values.Set(name, value)
+		}
+	}
+	v.CSV = exports.with("", "")
+	exports.path = "/dinas/sanksi/unduh.xlsx"
+	v.XLSX = exports.with("", "")
 	return p.render(c, http.StatusOK, "office_evaluations", p.newPage(c, say(c, "evaluations.title_period",
 		periodLabel(v.Period)), v))
 }

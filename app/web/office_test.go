@@ -275,7 +275,7 @@ func TestBrowserRegistries(t *testing.T) {
 func TestOfficerGrantsAndRevokesAnExemption(t *testing.T) {
 	o := newOfficeSite(t)
 	path := "/dinas/usaha/" + strconv.FormatInt(o.disputed.business, 10)
-	page := o.officer.get(path).must(t, http.StatusOK, "Beri pengecualian")
+	page := o.officer.get(path).must(t, http.StatusOK, "Beri pengecualian", `id="period" name="periode"`)
 	fields := map[string]string{"csrf": page.csrf(t), "periode": "2025-Q1", "alasan": ""}
 	o.officer.postMultipart(path+"/pengecualian", fields, "dokumen", "surat.pdf", samplePDF).
 		must(t, http.StatusUnprocessableEntity, `href="#reason"`)

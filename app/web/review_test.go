@@ -244,10 +244,20 @@ func TestEvaluationsPage(t *testing.T) {
 		t.Fatalf("no compliant business in the generated quarter: %v", err)
 	}
 	r.reviewer.get("/dinas/penilaian?periode=2025-Q1&status=compliant").must(t, http.StatusOK, "Penilaian Triwulan I 2025",
-		compliant, "patuh")
+		compliant, "patuh", `href="/dinas/sanksi/unduh.xlsx?periode=2025-Q1"`)
+	r.reviewer.get("/dinas/sanksi/unduh.csv?periode=2025-Q1").must(t, http.StatusOK, "NIB;Nama usaha")
 	r.reviewer.get("/dinas/penilaian?periode=2025-Q1&status=entah").must(t, http.StatusUnprocessableEntity, `href="#status"`)
 	tb := r.tab(t, true)
 	tb.login(r.username, r.password, "Antrean kasus")
 	tb.open("/dinas/penilaian?periode=2025-Q1")
 	tb.check("dinas-penilaian")
+	// The filter form sends the period the page reads: typed, it is kept.
+	for _, path := range []string{"/dinas/penilaian", "/dinas/statistik"} {
+		tb.open(path)
+		tb.do(chromedpType("#period", "2025-Q1"))
+		tb.submit(`form.form-filters button[type="submit"]`)
+		if loc := value(tb, chromedpLocation()); !strings.Contains(loc, "periode=2025-Q1") || !strings.Contains(tb.heading(), "Triwulan I 2025") {
+			t.Errorf("%s filtered by period: %s %q", path, loc, tb.heading())
+		}
+	}
 }

@@ -195,6 +195,7 @@ func (p *Pages) funcs(lang string) template.FuncMap {
 		"status":      func(s string) (string, error) { return translateIn(lang, "status."+s) },
 		"fieldOf":     fieldOf,
 		"textField":   textField,
+		"named":       named,
 		"selectField": selectOf,
 		"statusField": func(pg *page, options []string, chosen string) choice {
 			return choice{Options: options, Chosen: chosen, Error: pg.FieldError("status")}
@@ -249,6 +250,23 @@ func categoryName(c string) string {
 type field struct {
 	Name, Label, Autocomplete, Hint, Error string
 	Type, Value                            string
+	// FormName is the name the form sends when it differs from Name (the
+	// id, and the domain field its errors name): "periode" for "period".
+	FormName string
+}
+
+// named is f sent under the form name name.
+func named(f field, name string) field {
+	f.FormName = name
+	return f
+}
+
+// SentAs is the name the form sends the field under.
+func (f field) SentAs() string {
+	if f.FormName != "" {
+		return f.FormName
+	}
+	return f.Name
 }
 
 func textField(pg *page, name, label, hint, typ, autocomplete, value string) field {
