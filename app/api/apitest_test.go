@@ -49,11 +49,11 @@ type mailbox struct {
 	msgs []notify.Message
 }
 
-func (m *mailbox) Send(_ context.Context, msg notify.Message) error {
+func (m *mailbox) Send(_ context.Context, msg notify.Message) (notify.Receipt, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.msgs = append(m.msgs, msg)
-	return nil
+	return notify.Receipt{ID: fmt.Sprintf("uji-%d", len(m.msgs))}, nil
 }
 
 // deliver runs the outbox job, as an admin would, and returns what it sent.

@@ -130,15 +130,16 @@ func Standard(d Deps) []Job {
 			Name:        Outbox,
 			Description: "Mengirim pemberitahuan yang menunggu di outbox, dengan percobaan ulang bertahap.",
 			Run: func(ctx context.Context, db *gorm.DB, _ Params, now time.Time) (Counts, error) {
-				var render notify.Renderers
+				var policy notify.Policy
 				if d.Purchases != nil {
 					var err error
-					if render, err = d.Purchases.Renderers(ctx, db); err != nil {
+					if policy.Render, err = d.Purchases.Renderers(ctx, db); err != nil {
 						return nil, err
 					}
 				}
-				sent, failed, err := notify.Deliver(ctx, db, d.Sender, render, now)
-				return Counts{"sent": sent, "failed": failed}, err
+				got, err := notify.Deliver(ctx, db, d.Sender, policy, now)
+				return Counts{"sent": got.Sent, "logged": got.Logged, "failed": got.Failed, "cancelled": got.Cancelled,
+					"abandoned": got.Abandoned}, err
 			},
 		},
 	}

@@ -39,7 +39,9 @@ func openDB(t *testing.T, url string) *gorm.DB {
 
 type nullSender struct{}
 
-func (nullSender) Send(context.Context, notify.Message) error { return nil }
+func (nullSender) Send(context.Context, notify.Message) (notify.Receipt, error) {
+	return notify.Receipt{}, nil
+}
 
 // replica is one server's runner over the shared database, on its own pool.
 func replica(t *testing.T, dbURL string, clk clock.Clock) *jobs.Runner {

@@ -14,21 +14,38 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"kemitraan/app/platform/database"
 )
 
-// Message is one notification to one recipient (an e-mail address).
-// Subject and Body are what the person reads, in Bahasa Indonesia.
+// Message is one notification to one recipient on one channel: an e-mail
+// address, or a mobile number in 62… form for WhatsApp. Subject and Body are
+// what the person reads, in Bahasa Indonesia; a WhatsApp template message
+// carries Params, its body's parameters in order, instead.
 type Message struct {
 	Kind      string // what it is about, e.g. purchase.confirmation_request
+	Channel   string // ChannelEmail (the default) or ChannelWhatsApp
 	Recipient string
 	Subject   string
 	Body      string
-	// Payload is kept beside the text for other channels and for tracing
-	// (ids of the records involved); it is never shown to the recipient.
+	Params    []string
+	// Payload is kept beside the text for rendering at delivery and for
+	// tracing (ids of the records involved); it is never shown to the
+	// recipient.
 	Payload map[string]any
+}
+
+// The channels a message leaves on.
+const (
+	ChannelEmail    = "email"
+	ChannelWhatsApp = "whatsapp"
+)
+
+func (m Message) channel() string {
+	if m.Channel == "" {
+		return ChannelEmail
+	}
+	return m.Channel
 }
 
 // Delivery policy: attempt n (1-based) that fails waits BaseDelay·2^(n-1),
@@ -39,24 +56,6 @@ const (
 	MaxDelay    = 6 * time.Hour
 	batchSize   = 50
 )
-
-// outboxRow is the stored shape of a message.
-type outboxRow struct {
-	ID            int64 `gorm:"primaryKey;->"`
-	Kind          string
-	Recipient     string
-	Subject       string
-	Body          string
-	Payload       []byte `gorm:"type:jsonb"`
-	Status        string
-	Attempts      int
-	NextAttemptAt time.Time
-	LastError     string
-	CreatedAt     time.Time
-	SentAt        *time.Time
-}
-
-func (outboxRow) TableName() string { return "outbox" }
 
 // Enqueue writes msgs to the outbox inside tx, the caller's transaction, so
 // they are delivered only if that transaction commits. now is the caller's
@@ -92,7 +91,7 @@ func EnqueueStmt(now time.Time, msgs ...Message) (st database.Stmt, ok bool, err
 	// PostgreSQL plan the statement afresh each time, its rows being
 	// unknown to a generic plan.
 	var sql strings.Builder
-	sql.WriteString(`INSERT INTO outbox (kind, recipient, subject, body, payload, status, next_attempt_at, created_at) VALUES `)
+	sql.WriteString(`INSERT INTO outbox (kind, channel, recipient, subject, body, payload, status, next_attempt_at, created_at) VALUES `)
 	for _, m := range msgs {
 		if strings.TrimSpace(m.Recipient) == "" {
 			continue
@@ -109,8 +108,9 @@ func EnqueueStmt(now time.Time, msgs ...Message) (st database.Stmt, ok bool, err
 		if ok {
 			sql.WriteString(", ")
 		}
-		sql.WriteString("(?, ?, ?, ?, ?::jsonb, 'pending', ?, ?)")
-		st.Args = append(st.Args, m.Kind, strings.TrimSpace(m.Recipient), m.Subject, m.Body, string(payload), now.UTC(), now.UTC())
+		sql.WriteString("(?, ?, ?, ?, ?, ?::jsonb, 'pending', ?, ?)")
+		st.Args = append(st.Args, m.Kind, m.channel(), strings.TrimSpace(m.Recipient), m.Subject, m.Body, string(payload),
+			now.UTC(), now.UTC())
 		ok = true
 	}
 	st.SQL = sql.String()
@@ -126,6 +126,7 @@ func EnqueueStmt(now time.Time, msgs ...Message) (st database.Stmt, ok bool, err
 type From struct {
 	Kind      string
 	Rows      string
+	Channel   string // an SQL expression; empty: e-mail
 	Recipient string
 	Subject   string
 	Body      string
@@ -149,12 +150,15 @@ func (f From) NamedArgs(now time.Time) []any {
 }
 
 func (f From) sql(param func(name string) string) string {
-	subject, body := f.Subject, f.Body
+	subject, body, channel := f.Subject, f.Body, f.Channel
 	if subject == "" {
 		subject, body = "''", "''"
 	}
-	return `INSERT INTO outbox (kind, recipient, subject, body, payload, status, next_attempt_at, created_at)
-		SELECT ` + param("kind") + `, btrim(` + f.Recipient + `), ` + subject + `, ` + body + `, ` + f.Payload +
+	if channel == "" {
+		channel = "'" + ChannelEmail + "'"
+	}
+	return `INSERT INTO outbox (kind, channel, recipient, subject, body, payload, status, next_attempt_at, created_at)
+		SELECT ` + param("kind") + `, ` + channel + `, btrim(` + f.Recipient + `), ` + subject + `, ` + body + `, ` + f.Payload +
 		`, 'pending', ` + param("at") + `, ` + param("at") + `
 		FROM ` + f.Rows + ` WHERE coalesce(btrim(` + f.Recipient + `), '') <> ''`
 }
@@ -169,7 +173,7 @@ type Renderers map[string]Renderer
 // render returns m ready to send: as it is when it was written with its
 // text, else rendered by its kind's renderer.
 func (r Renderers) render(m Message) (Message, error) {
-	if m.Body != "" {
+	if m.Body != "" || len(m.Params) > 0 {
 		return m, nil
 	}
 	render, ok := r[m.Kind]
@@ -177,83 +181,6 @@ func (r Renderers) render(m Message) (Message, error) {
 		return m, fmt.Errorf("notify: no renderer for %s", m.Kind)
 	}
 	return render(m)
-}
-
-// Sender delivers one message; an error means "try again later".
-type Sender interface {
-	Send(ctx context.Context, m Message) error
-}
-
-// Deliver sends every message due at now, batch by batch (rendering those
-// that render at delivery with render), and records each
-// outcome: sent, or a failed attempt with the next one scheduled (or the
-// message marked failed after MaxAttempts). Rows are claimed with
-// FOR UPDATE SKIP LOCKED, so two replicas never send the same message. It
-// returns how many were sent and how many attempts failed.
-func Deliver(ctx context.Context, db *gorm.DB, sender Sender, render Renderers, now time.Time) (sent, failed int, err error) {
-	for {
-		s, f, n, err := deliverBatch(ctx, db, sender, render, now)
-		sent, failed = sent+s, failed+f
-		if err != nil || n < batchSize {
-			return sent, failed, err
-		}
-		if ctx.Err() != nil {
-			return sent, failed, ctx.Err()
-		}
-	}
-}
-
-func deliverBatch(ctx context.Context, db *gorm.DB, sender Sender, render Renderers, now time.Time) (sent, failed, claimed int, err error) {
-	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var rows []outboxRow
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
-			Where("status = 'pending' AND next_attempt_at <= ?", now.UTC()).
-			Order("next_attempt_at, id").Limit(batchSize).Find(&rows).Error; err != nil {
-			return fmt.Errorf("notify: claim: %w", err)
-		}
-		claimed = len(rows)
-		var sentIDs, failIDs []int64
-		var failErrs, failStatus []string
-		var failNext []time.Time
-		for _, r := range rows {
-			msg := Message{Kind: r.Kind, Recipient: r.Recipient, Subject: r.Subject, Body: r.Body}
-			if json.Unmarshal(r.Payload, &msg.Payload) != nil {
-				msg.Payload = nil
-			}
-			msg, err := render.render(msg)
-			if err == nil {
-				err = sender.Send(ctx, msg)
-			}
-			if err != nil {
-				attempts := r.Attempts + 1
-				status := "pending"
-				if attempts >= MaxAttempts {
-					status = "failed"
-				}
-				failIDs, failStatus = append(failIDs, r.ID), append(failStatus, status)
-				failErrs, failNext = append(failErrs, database.Text(err.Error(), 1000)), append(failNext, now.UTC().Add(Backoff(attempts)))
-				continue
-			}
-			sentIDs = append(sentIDs, r.ID)
-		}
-		if len(sentIDs) > 0 {
-			if err := tx.Exec(`UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = ''
-				WHERE id IN ?`, now.UTC(), sentIDs).Error; err != nil {
-				return fmt.Errorf("notify: mark sent: %w", err)
-			}
-		}
-		if len(failIDs) > 0 {
-			if err := tx.Exec(`UPDATE outbox o SET status = f.status, attempts = o.attempts + 1,
-					last_error = f.err, next_attempt_at = f.next
-				FROM unnest(?::bigint[], ?::text[], ?::text[], ?::timestamptz[]) AS f(id, status, err, next)
-				WHERE o.id = f.id`, database.Array(failIDs), database.Array(failStatus), database.Array(failErrs), database.Array(failNext)).Error; err != nil {
-				return fmt.Errorf("notify: mark failed: %w", err)
-			}
-		}
-		sent, failed = len(sentIDs), len(failIDs)
-		return nil
-	})
-	return sent, failed, claimed, err
 }
 
 // Backoff is the wait after the n-th failed attempt (n ≥ 1).

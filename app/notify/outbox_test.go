@@ -25,24 +25,34 @@ type recorder struct {
 	fail error
 }
 
-func (r *recorder) Send(_ context.Context, m notify.Message) error {
+func (r *recorder) Send(_ context.Context, m notify.Message) (notify.Receipt, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.fail != nil {
-		return r.fail
+		return notify.Receipt{}, r.fail
 	}
 	r.sent = append(r.sent, m)
-	return nil
+	return notify.Receipt{ID: fmt.Sprintf("terima-%d", len(r.sent))}, nil
+}
+
+// deliver runs Deliver with no policy and returns what it sent and how
+// many attempts failed.
+func deliver(ctx context.Context, db *gorm.DB, s notify.Sender, now time.Time) (sent, failed int, err error) {
+	d, err := notify.Deliver(ctx, db, s, notify.Policy{}, now)
+	return d.Sent, d.Failed, err
 }
 
 type outboxRow struct {
-	ID            int64
-	Recipient     string
-	Status        string
-	Attempts      int
-	NextAttemptAt time.Time
-	LastError     string
-	SentAt        *time.Time
+	ID                int64
+	Recipient         string
+	Channel           string
+	Status            string
+	ProviderMessageID *string
+	CancelReason      string
+	Attempts          int
+	NextAttemptAt     time.Time
+	LastError         string
+	SentAt            *time.Time
 }
 
 func rows(t *testing.T, db *gorm.DB) []outboxRow {
@@ -78,7 +88,7 @@ func TestNothingLeavesForARolledBackChange(t *testing.T) {
 		t.Fatalf("outbox has %d rows after a rollback", len(got))
 	}
 	rec := &recorder{}
-	sent, failed, err := notify.Deliver(ctx, db, rec, nil, t0.Add(time.Hour))
+	sent, failed, err := deliver(ctx, db, rec, t0.Add(time.Hour))
 	if err != nil || sent != 0 || failed != 0 || len(rec.sent) != 0 {
 		t.Fatalf("deliver after rollback: sent %d failed %d err %v", sent, failed, err)
 	}
@@ -99,22 +109,27 @@ func TestDeliverSendsCommittedMessagesOnce(t *testing.T) {
 	}
 	rec := &recorder{}
 	// Not yet due before it was written.
-	if sent, _, _ := notify.Deliver(ctx, db, rec, nil, t0.Add(-time.Minute)); sent != 0 {
+	if sent, _, _ := deliver(ctx, db, rec, t0.Add(-time.Minute)); sent != 0 {
 		t.Fatalf("sent %d before the messages were due", sent)
 	}
-	sent, failed, err := notify.Deliver(ctx, db, rec, nil, t0)
+	sent, failed, err := deliver(ctx, db, rec, t0)
 	if err != nil || sent != 2 || failed != 0 {
 		t.Fatalf("sent %d failed %d err %v", sent, failed, err)
 	}
-	if rec.sent[0].Recipient != "a@contoh.id" || rec.sent[0].Payload["purchase_id"] != float64(7) {
-		t.Errorf("first message %+v", rec.sent[0])
+	// Sent a few at a time, so in any order.
+	to := map[string]notify.Message{}
+	for _, m := range rec.sent {
+		to[m.Recipient] = m
+	}
+	if a, ok := to["a@contoh.id"]; !ok || a.Payload["purchase_id"] != float64(7) || len(to) != 2 {
+		t.Errorf("sent %+v", rec.sent)
 	}
 	for _, r := range rows(t, db) {
-		if r.Status != "sent" || r.SentAt == nil || r.Attempts != 1 {
-			t.Errorf("row %+v, want sent once", r)
+		if r.Status != "sent" || r.SentAt == nil || r.Attempts != 1 || r.ProviderMessageID == nil || r.Channel != "email" {
+			t.Errorf("row %+v, want sent once by e-mail with the channel's id", r)
 		}
 	}
-	if sent, _, _ := notify.Deliver(ctx, db, rec, nil, t0.Add(time.Hour)); sent != 0 || len(rec.sent) != 2 {
+	if sent, _, _ := deliver(ctx, db, rec, t0.Add(time.Hour)); sent != 0 || len(rec.sent) != 2 {
 		t.Fatalf("second run sent %d more", sent)
 	}
 }
@@ -129,7 +144,7 @@ func TestFailedAttemptsBackOffThenGiveUp(t *testing.T) {
 	rec := &recorder{fail: errors.New("connection refused")}
 	now := t0
 	for attempt := 1; attempt <= notify.MaxAttempts; attempt++ {
-		sent, failed, err := notify.Deliver(ctx, db, rec, nil, now)
+		sent, failed, err := deliver(ctx, db, rec, now)
 		if err != nil || sent != 0 || failed != 1 {
 			t.Fatalf("attempt %d: sent %d failed %d err %v", attempt, sent, failed, err)
 		}
@@ -145,13 +160,13 @@ func TestFailedAttemptsBackOffThenGiveUp(t *testing.T) {
 			t.Fatalf("attempt %d: next attempt %v, want %v", attempt, r.NextAttemptAt, want)
 		}
 		// Nothing is retried before its time.
-		if _, failed, _ := notify.Deliver(ctx, db, rec, nil, r.NextAttemptAt.Add(-time.Second)); failed != 0 {
+		if _, failed, _ := deliver(ctx, db, rec, r.NextAttemptAt.Add(-time.Second)); failed != 0 {
 			t.Fatalf("attempt %d: retried early", attempt)
 		}
 		now = r.NextAttemptAt
 	}
 	rec.fail = nil
-	if sent, failed, _ := notify.Deliver(ctx, db, rec, nil, now.Add(24*time.Hour)); sent != 0 || failed != 0 {
+	if sent, failed, _ := deliver(ctx, db, rec, now.Add(24*time.Hour)); sent != 0 || failed != 0 {
 		t.Fatalf("a failed message was tried again: sent %d failed %d", sent, failed)
 	}
 }
@@ -230,10 +245,14 @@ func TestSMTPSenderSpeaksSMTP(t *testing.T) {
 	s := &notify.SMTPSender{Addr: addr, From: from, Timeout: 5 * time.Second}
 	m := msg("ikm@contoh.id")
 	m.Subject = "Konfirmasi pembelian — Rp1.500.000"
-	if err := s.Send(context.Background(), m); err != nil {
+	r, err := s.Send(context.Background(), m)
+	if err != nil {
 		t.Fatal(err)
 	}
 	transcript := <-got
+	if r.ID == "" || !strings.Contains(transcript, "Message-ID: "+r.ID) {
+		t.Errorf("receipt %q is not the message's Message-ID", r.ID)
+	}
 	for _, want := range []string{
 		"MAIL FROM:<noreply@disperin.example>", "RCPT TO:<ikm@contoh.id>",
 		"Subject: =?utf-8?q?", "Content-Type: text/plain; charset=utf-8", "ini pesan uji.",
@@ -242,8 +261,9 @@ func TestSMTPSenderSpeaksSMTP(t *testing.T) {
 			t.Errorf("transcript lacks %q:\n%s", want, transcript)
 		}
 	}
-	if err := s.Send(context.Background(), msg("bukan alamat")); err == nil {
-		t.Error("a malformed recipient was accepted")
+	var se *notify.SendError
+	if _, err := s.Send(context.Background(), msg("bukan alamat")); !errors.As(err, &se) || !se.Permanent {
+		t.Errorf("a malformed recipient: %v, want a permanent failure", err)
 	}
 }
 
@@ -258,7 +278,7 @@ func TestLongErrorIsCutOnACharacter(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &recorder{fail: errors.New("x" + strings.Repeat("é", 1000))}
-	sent, failed, err := notify.Deliver(ctx, db, rec, nil, t0)
+	sent, failed, err := deliver(ctx, db, rec, t0)
 	if err != nil || sent != 0 || failed != 1 {
 		t.Fatalf("sent %d failed %d err %v", sent, failed, err)
 	}

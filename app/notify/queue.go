@@ -19,20 +19,23 @@ type Queue struct{ db *gorm.DB }
 func NewQueue(db *gorm.DB) *Queue { return &Queue{db: db} }
 
 // Statuses are the states a message is in.
-var Statuses = []string{"pending", "sent", "failed"}
+var Statuses = []string{"pending", "sending", "sent", "logged", "failed", "cancelled"}
 
 // Queued is a message as the queue lists it.
 type Queued struct {
-	ID            int64
-	Kind          string
-	Recipient     string
-	Subject       string
-	Status        string
-	Attempts      int
-	NextAttemptAt time.Time
-	LastError     string
-	CreatedAt     time.Time
-	SentAt        *time.Time
+	ID                int64
+	Kind              string
+	Channel           string
+	Recipient         string
+	ProviderMessageID *string
+	Subject           string
+	Status            string
+	Attempts          int
+	NextAttemptAt     time.Time
+	LastError         string
+	CancelReason      string
+	CreatedAt         time.Time
+	SentAt            *time.Time
 }
 
 // QueueFilter narrows the list; zero fields do not filter. Before is the
@@ -65,7 +68,8 @@ func (q *Queue) List(ctx context.Context, f QueueFilter) (QueueList, error) {
 	}
 	db := q.db.WithContext(ctx)
 	out := QueueList{Counts: map[string]int64{}}
-	sel := db.Table("outbox").Select("id, kind, recipient, subject, status, attempts, next_attempt_at, last_error, created_at, sent_at")
+	sel := db.Table("outbox").Select("id, kind, channel, recipient, provider_message_id, subject, status, attempts, next_attempt_at, " +
+		"last_error, cancel_reason, created_at, sent_at")
 	if f.Status != "" {
 		sel = sel.Where("status = ?", f.Status)
 	}

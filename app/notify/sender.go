@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"mime"
@@ -12,6 +13,7 @@ import (
 	"net"
 	"net/mail"
 	"net/smtp"
+	"net/textproto"
 	"strings"
 	"time"
 
@@ -35,10 +37,11 @@ func NewSender(cfg config.Mail, log *slog.Logger) (Sender, error) {
 // LogSender writes messages to the log instead of sending them.
 type LogSender struct{ Log *slog.Logger }
 
-func (s LogSender) Send(ctx context.Context, m Message) error {
-	s.Log.InfoContext(ctx, "notification (not sent: mail.smtp_addr is empty)",
-		"kind", m.Kind, "to", m.Recipient, "subject", m.Subject, "body", m.Body)
-	return nil
+// Send logs m; its status becomes logged, never sent.
+func (s LogSender) Send(ctx context.Context, m Message) (Receipt, error) {
+	s.Log.InfoContext(ctx, "notification (not sent: no channel is configured for it)",
+		"kind", m.Kind, "channel", m.channel(), "to", m.Recipient, "subject", m.Subject, "body", m.Body, "params", m.Params)
+	return Receipt{Logged: true}, nil
 }
 
 // SMTPSender delivers plain-text UTF-8 mail through one SMTP server, with
@@ -52,12 +55,23 @@ type SMTPSender struct {
 	Timeout  time.Duration
 }
 
-func (s *SMTPSender) Send(ctx context.Context, m Message) error {
+// Send delivers m; the receipt carries its Message-ID. A reply in the
+// 5xx range (a mailbox that does not exist) is permanent, 4xx is retried.
+func (s *SMTPSender) Send(ctx context.Context, m Message) (Receipt, error) {
 	to, err := mail.ParseAddress(m.Recipient)
 	if err != nil {
-		// Retrying cannot fix a malformed address, but the row records why.
-		return fmt.Errorf("recipient %q: %w", m.Recipient, err)
+		// Retrying cannot fix a malformed address; the row records why.
+		return Receipt{}, Permanent(fmt.Errorf("recipient %q: %w", m.Recipient, err))
 	}
+	id, err := s.send(ctx, to, m)
+	var te *textproto.Error
+	if errors.As(err, &te) && te.Code >= 500 {
+		err = Permanent(err)
+	}
+	return Receipt{ID: id}, err
+}
+
+func (s *SMTPSender) send(ctx context.Context, to *mail.Address, m Message) (string, error) {
 	deadline := time.Now().Add(s.Timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
@@ -65,48 +79,49 @@ func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 	dialer := net.Dialer{Deadline: deadline}
 	conn, err := dialer.DialContext(ctx, "tcp", s.Addr)
 	if err != nil {
-		return fmt.Errorf("smtp dial: %w", err)
+		return "", fmt.Errorf("smtp dial: %w", err)
 	}
 	_ = conn.SetDeadline(deadline)
 	host, _, _ := net.SplitHostPort(s.Addr)
 	c, err := smtp.NewClient(conn, host)
 	if err != nil {
 		conn.Close()
-		return fmt.Errorf("smtp greeting: %w", err)
+		return "", fmt.Errorf("smtp greeting: %w", err)
 	}
 	defer c.Close()
 	if ok, _ := c.Extension("STARTTLS"); ok {
 		if err := c.StartTLS(&tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}); err != nil {
-			return fmt.Errorf("smtp starttls: %w", err)
+			return "", fmt.Errorf("smtp starttls: %w", err)
 		}
 	}
 	if s.Username != "" {
 		if err := c.Auth(smtp.PlainAuth("", s.Username, s.Password, host)); err != nil {
-			return fmt.Errorf("smtp auth: %w", err)
+			return "", fmt.Errorf("smtp auth: %w", err)
 		}
 	}
 	if err := c.Mail(s.From.Address); err != nil {
-		return fmt.Errorf("smtp mail from: %w", err)
+		return "", fmt.Errorf("smtp mail from: %w", err)
 	}
 	if err := c.Rcpt(to.Address); err != nil {
-		return fmt.Errorf("smtp rcpt: %w", err)
+		return "", fmt.Errorf("smtp rcpt: %w", err)
 	}
 	w, err := c.Data()
 	if err != nil {
-		return fmt.Errorf("smtp data: %w", err)
+		return "", fmt.Errorf("smtp data: %w", err)
 	}
-	if _, err := w.Write(compose(s.From, to, m, time.Now())); err != nil {
-		return fmt.Errorf("smtp write: %w", err)
+	msg, id := compose(s.From, to, m, time.Now())
+	if _, err := w.Write(msg); err != nil {
+		return "", fmt.Errorf("smtp write: %w", err)
 	}
 	if err := w.Close(); err != nil {
-		return fmt.Errorf("smtp end of data: %w", err)
+		return "", fmt.Errorf("smtp end of data: %w", err)
 	}
-	return c.Quit()
+	return id, c.Quit()
 }
 
 // compose renders an RFC 5322 message: UTF-8 subject in encoded words and a
 // quoted-printable plain-text body.
-func compose(from, to *mail.Address, m Message, now time.Time) []byte {
+func compose(from, to *mail.Address, m Message, now time.Time) (msg []byte, messageID string) {
 	var b strings.Builder
 	id := make([]byte, 12)
 	_, _ = rand.Read(id)
@@ -119,7 +134,8 @@ func compose(from, to *mail.Address, m Message, now time.Time) []byte {
 	header("To", to.String())
 	header("Subject", mime.QEncoding.Encode("utf-8", m.Subject))
 	header("Date", now.Format(time.RFC1123Z))
-	header("Message-ID", "<"+hex.EncodeToString(id)+"@"+domain+">")
+	messageID = "<" + hex.EncodeToString(id) + "@" + domain + ">"
+	header("Message-ID", messageID)
 	header("MIME-Version", "1.0")
 	header("Content-Type", "text/plain; charset=utf-8")
 	header("Content-Transfer-Encoding", "quoted-printable")
@@ -127,5 +143,5 @@ func compose(from, to *mail.Address, m Message, now time.Time) []byte {
 	qp := quotedprintable.NewWriter(&b)
 	_, _ = qp.Write([]byte(strings.ReplaceAll(m.Body, "\n", "\r\n")))
 	_ = qp.Close()
-	return []byte(b.String())
+	return []byte(b.String()), messageID
 }

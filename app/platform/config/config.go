@@ -36,6 +36,7 @@ type Config struct {
 	Auth     Auth     `yaml:"auth"`
 	Jobs     Jobs     `yaml:"jobs"`
 	Mail     Mail     `yaml:"mail"`
+	WhatsApp WhatsApp `yaml:"whatsapp"`
 	Office   Office   `yaml:"office"`
 	// Procurement bounds what companies may report.
 	Procurement Procurement `yaml:"procurement"`
@@ -147,6 +148,24 @@ type Mail struct {
 	From     string `yaml:"from" env:"KEMITRAAN_MAIL_FROM"`
 }
 
+// WhatsApp is the WhatsApp Business Platform (Cloud API) channel: template
+// messages to IKM who agreed to them. Off while BaseURL is empty.
+type WhatsApp struct {
+	// BaseURL is the Graph API's, with its version, for example
+	// https://graph.facebook.com/v21.0.
+	BaseURL       string `yaml:"base_url" env:"KEMITRAAN_WHATSAPP_BASE_URL"`
+	PhoneNumberID string `yaml:"phone_number_id" env:"KEMITRAAN_WHATSAPP_PHONE_NUMBER_ID"`
+	AccessToken   Secret `yaml:"access_token" env:"KEMITRAAN_WHATSAPP_ACCESS_TOKEN"`
+	// Language is the templates' language code.
+	Language string `yaml:"language" env:"KEMITRAAN_WHATSAPP_LANGUAGE"`
+	// Templates names the approved template of each kind of message sent
+	// by WhatsApp; a kind without one goes by e-mail.
+	Templates map[string]string `yaml:"templates"`
+}
+
+// Enabled reports whether the WhatsApp channel is configured.
+func (w WhatsApp) Enabled() bool { return w.BaseURL != "" }
+
 type Procurement struct {
 	// MaxAmount is the sanity ceiling of one purchase, in rupiah.
 	MaxAmount int64 `yaml:"max_amount" env:"KEMITRAAN_PROCUREMENT_MAX_AMOUNT"`
@@ -236,7 +255,8 @@ func Default() Config {
 				"outbox":   "@every 1m",
 			},
 		},
-		Mail: Mail{From: "Dinas Perindustrian Kabupaten Bekasi <noreply@disperin.bekasikab.go.id>"},
+		Mail:     Mail{From: "Dinas Perindustrian Kabupaten Bekasi <noreply@disperin.bekasikab.go.id>"},
+		WhatsApp: WhatsApp{Language: "id", Templates: map[string]string{"purchase.confirmation_request": "konfirmasi_pembelian"}},
 		Office: Office{
 			Name:       "DINAS PERINDUSTRIAN",
 			Government: "PEMERINTAH KABUPATEN BEKASI",
@@ -433,6 +453,23 @@ func (c Config) Validate() error {
 	if c.Mail.SMTPAddr != "" {
 		if _, _, err := net.SplitHostPort(c.Mail.SMTPAddr); err != nil {
 			bad("mail.smtp_addr", "must be host:port")
+		}
+	}
+	if w := c.WhatsApp; w.Enabled() {
+		if u, err := url.Parse(w.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("whatsapp.base_url", "must be an absolute URL, for example https://graph.facebook.com/v21.0")
+		}
+		if w.PhoneNumberID == "" {
+			bad("whatsapp.phone_number_id", "must be set when whatsapp.base_url is")
+		}
+		if w.AccessToken == "" {
+			bad("whatsapp.access_token", "must be set when whatsapp.base_url is")
+		}
+		if w.Language == "" {
+			bad("whatsapp.language", "must be set, for example id")
+		}
+		if len(w.Templates) == 0 {
+			bad("whatsapp.templates", "must name at least one template, for example purchase.confirmation_request")
 		}
 	}
 	if c.Procurement.MaxAmount < 1 {
