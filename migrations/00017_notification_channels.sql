@@ -1,11 +1,13 @@
 -- +goose Up
 -- Messages leave on the channel that reaches the person (e-mail or
--- WhatsApp), and their status says what happened: sending while a sender
+-- WhatsApp; a WhatsApp template message carries its body's parameters),
+-- and their status says what happened: sending while a sender
 -- holds them, sent only when a channel accepted them (with the channel's
 -- message id), logged when development wrote them to the log, cancelled
 -- when their reason was gone before they left (with why).
 ALTER TABLE outbox
     ADD COLUMN channel text NOT NULL DEFAULT 'email' CONSTRAINT outbox_channel_check CHECK (channel IN ('email', 'whatsapp')),
+    ADD COLUMN params text[] NOT NULL DEFAULT '{}',
     ADD COLUMN provider_message_id text,
     ADD COLUMN claimed_at timestamptz,
     ADD COLUMN cancel_reason text NOT NULL DEFAULT '',
@@ -39,4 +41,5 @@ ALTER TABLE outbox
     DROP COLUMN cancel_reason,
     DROP COLUMN claimed_at,
     DROP COLUMN provider_message_id,
+    DROP COLUMN params,
     DROP COLUMN channel;

@@ -133,6 +133,7 @@ type claimed struct {
 	Recipient string
 	Subject   string
 	Body      string
+	Params    []byte // a JSON array: text[] does not scan through database/sql
 	Payload   []byte
 	Attempts  int
 }
@@ -153,7 +154,8 @@ func deliverBatch(ctx context.Context, db *gorm.DB, sender Sender, p Policy, now
 		FROM (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
 		      ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED) due
 		WHERE o.id = due.id
-		RETURNING o.id, o.kind, o.channel, o.recipient, o.subject, o.body, o.payload, o.attempts`,
+		RETURNING o.id, o.kind, o.channel, o.recipient, o.subject, o.body, to_jsonb(o.params) AS params,
+		          o.payload, o.attempts`,
 		now.UTC(), now.UTC(), batchSize).Scan(&batch).Error; err != nil {
 		return 0, fmt.Errorf("notify: claim: %w", err)
 	}
@@ -234,6 +236,9 @@ func send(ctx context.Context, sender Sender, render Renderers, c claimed, now t
 	m := Message{Kind: c.Kind, Channel: c.Channel, Recipient: c.Recipient, Subject: c.Subject, Body: c.Body}
 	if json.Unmarshal(c.Payload, &m.Payload) != nil {
 		m.Payload = nil
+	}
+	if json.Unmarshal(c.Params, &m.Params) != nil || len(m.Params) == 0 {
+		m.Params = nil
 	}
 	m, err := render.render(m)
 	if err != nil {

@@ -91,7 +91,8 @@ func EnqueueStmt(now time.Time, msgs ...Message) (st database.Stmt, ok bool, err
 	// PostgreSQL plan the statement afresh each time, its rows being
 	// unknown to a generic plan.
 	var sql strings.Builder
-	sql.WriteString(`INSERT INTO outbox (kind, channel, recipient, subject, body, payload, status, next_attempt_at, created_at) VALUES `)
+	sql.WriteString(`INSERT INTO outbox (kind, channel, recipient, subject, body, params, payload, status, next_attempt_at,
+		created_at) VALUES `)
 	for _, m := range msgs {
 		if strings.TrimSpace(m.Recipient) == "" {
 			continue
@@ -108,9 +109,13 @@ func EnqueueStmt(now time.Time, msgs ...Message) (st database.Stmt, ok bool, err
 		if ok {
 			sql.WriteString(", ")
 		}
-		sql.WriteString("(?, ?, ?, ?, ?, ?::jsonb, 'pending', ?, ?)")
-		st.Args = append(st.Args, m.Kind, m.channel(), strings.TrimSpace(m.Recipient), m.Subject, m.Body, string(payload),
-			now.UTC(), now.UTC())
+		sql.WriteString("(?, ?, ?, ?, ?, ?::text[], ?::jsonb, 'pending', ?, ?)")
+		params := m.Params
+		if params == nil {
+			params = []string{}
+		}
+		st.Args = append(st.Args, m.Kind, m.channel(), strings.TrimSpace(m.Recipient), m.Subject, m.Body,
+			database.Array(params), string(payload), now.UTC(), now.UTC())
 		ok = true
 	}
 	st.SQL = sql.String()
