@@ -97,6 +97,20 @@ WITH params AS (
            CAST(@now AS timestamptz) AS now, CAST(@url AS text) AS url
 ),`
 
+// StaleReminders say when a reminder has lost its reason before it left:
+// the period report is in, or no purchase awaits the IKM's answer any more.
+var StaleReminders = map[string]notify.Stale{
+	"reminder.report": {
+		When: `EXISTS (SELECT 1 FROM period_reports r WHERE r.business_id = (o.payload->>'business_id')::bigint
+			AND r.period = o.payload->>'period')`,
+		Reason: "laporan berkala sudah disampaikan sebelum pengingat ini terkirim",
+	},
+	"reminder.confirmation": {
+		When:   `NOT EXISTS (SELECT 1 FROM purchases p WHERE p.ikm_id = (o.payload->>'ikm_id')::bigint AND p.status = 'reported')`,
+		Reason: "tidak ada lagi pembelian yang menunggu konfirmasi IKM ini",
+	},
+}
+
 // The reminders themselves, one per recipient marked as reminded.
 var (
 	reportReminder = notify.From{Kind: "reminder.report", Recipient: "r.email",

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"time"
 
 	"gorm.io/gorm"
@@ -130,7 +131,9 @@ func Standard(d Deps) []Job {
 			Name:        Outbox,
 			Description: "Mengirim pemberitahuan yang menunggu di outbox, dengan percobaan ulang bertahap.",
 			Run: func(ctx context.Context, db *gorm.DB, _ Params, now time.Time) (Counts, error) {
-				var policy notify.Policy
+				policy := notify.Policy{Stale: map[string]notify.Stale{}}
+				maps.Copy(policy.Stale, procurement.StaleMessages)
+				maps.Copy(policy.Stale, compliance.StaleReminders)
 				if d.Purchases != nil {
 					var err error
 					if policy.Render, err = d.Purchases.Renderers(ctx, db); err != nil {

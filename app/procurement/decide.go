@@ -293,7 +293,7 @@ func (s *Service) Reverse(ctx context.Context, id int64, in ReverseInput, idem *
 			}
 		}
 		var ikm ikmRow
-		if err := tx.WithContext(ctx).Table("ikms").Select("id, nib, name, status, email").
+		if err := tx.WithContext(ctx).Table("ikms").Select("id, nib, name, status, email, phone, whatsapp_consent_at").
 			Where("id = ?", orig.IKMID).Take(&ikm).Error; err != nil {
 			return Purchase{}, err
 		}

@@ -114,6 +114,9 @@ type Config struct {
 	// TokenSecret signs confirmation links; empty means the installation
 	// secret kept in the database.
 	TokenSecret string
+	// WhatsApp says the WhatsApp channel takes confirmation requests: an
+	// IKM that agreed to it gets them there rather than by e-mail.
+	WhatsApp bool
 }
 
 // Service reports and decides purchases.

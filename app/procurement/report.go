@@ -35,11 +35,13 @@ type ReportInput struct {
 
 // ikmRow is what a report needs to know of an IKM.
 type ikmRow struct {
-	ID     int64
-	NIB    string
-	Name   string
-	Status string
-	Email  *string
+	ID                int64
+	NIB               string
+	Name              string
+	Status            string
+	Email             *string
+	Phone             string
+	WhatsAppConsentAt *time.Time `gorm:"column:whatsapp_consent_at"`
 }
 
 // reporter is the business a company user or ERP token reports for.
@@ -217,7 +219,8 @@ func (s *Service) reportStmt(ctx context.Context, p Purchase, fieldsOK bool, ikm
 			AND chk.agreement_has_ikm AND ?::date BETWEEN chk.agreement_start AND chk.agreement_end`
 		okArgs = append(okArgs, p.PurchaseDate)
 	}
-	mail := notify.EnqueueFrom(now, notify.From{Kind: KindConfirmationRequest, Rows: "ok", Recipient: "ok.ikm_email",
+	channel, recipient := s.routeSQL("ok.ikm_phone", "ok.ikm_wa_consent", "ok.ikm_email")
+	mail := notify.EnqueueFrom(now, notify.From{Kind: KindConfirmationRequest, Rows: "ok", Channel: channel, Recipient: recipient,
 		Payload: `ok.request || jsonb_build_object('purchase_id', ok.id, 'ikm_id', ok.ikm_id, 'ikm_name', ok.ikm_name,
 			'business_name', ok.business_name, 'confirm_by', ok.confirm_by,
 			'link_nonce', encode(int8send(ok.id) || ok.salt, 'hex'))`})
@@ -232,6 +235,7 @@ func (s *Service) reportStmt(ctx context.Context, p Purchase, fieldsOK bool, ikm
 		{"chk", func() string {
 			return `SELECT i.id AS ikm_id, coalesce(i.nib, '') AS ikm_nib,
 			coalesce(i.name, '') AS ikm_name, coalesce(i.status, '') AS ikm_status, i.email AS ikm_email,
+			coalesce(i.phone, '') AS ikm_phone, i.whatsapp_consent_at AS ikm_wa_consent,
 			coalesce(b.name, '') AS business_name, ` + agreementCols + `,
 			` + compliance.ConfirmationWindowDaysSQL("?") + ` AS window_days, ` + compliance.FirstJudgedDaySQL + ` AS first_judged
 		FROM (SELECT 1) one
@@ -338,10 +342,10 @@ func duplicateInvoice() error {
 	return e
 }
 
-// afterCreate queues the request to confirm (when the IKM has an e-mail
-// address) and records the audit event of a new purchase.
+// afterCreate queues the request to confirm (when the IKM can be reached:
+// see route) and records the audit event of a new purchase.
 func (s *Service) afterCreate(ctx context.Context, tx *gorm.DB, p Purchase, ikm ikmRow, action string) error {
-	if ikm.Email != nil && strings.TrimSpace(*ikm.Email) != "" {
+	if channel, recipient := s.route(ikm); recipient != "" {
 		var business string
 		if err := tx.WithContext(ctx).Raw("SELECT name FROM businesses WHERE id = ?", p.BusinessID).Scan(&business).Error; err != nil {
 			return err
@@ -350,6 +354,7 @@ func (s *Service) afterCreate(ctx context.Context, tx *gorm.DB, p Purchase, ikm 
 		if err != nil {
 			return err
 		}
+		msg.Channel, msg.Recipient = channel, recipient
 		if err := notify.Enqueue(ctx, tx, s.now(), msg); err != nil {
 			return err
 		}

@@ -56,7 +56,7 @@ func confirmationRequest(p Purchase, ikm ikmRow, business string) (notify.Messag
 	if err != nil {
 		return notify.Message{}, err
 	}
-	m := notify.Message{Kind: KindConfirmationRequest, Recipient: *ikm.Email}
+	m := notify.Message{Kind: KindConfirmationRequest}
 	return m, json.Unmarshal(raw, &m.Payload)
 }
 
@@ -95,6 +95,13 @@ func (s *Service) renderRequest(m notify.Message, secret []byte) (notify.Message
 		what = "koreksi (pembatalan) pembelian"
 	}
 	deadline := f.ConfirmBy.In(clock.WIB)
+	link := s.link(tokenFor(secret, nonce).value)
+	if m.Channel == notify.ChannelWhatsApp {
+		// The approved template's body parameters, in order (config).
+		m.Params = []string{strings.TrimSpace(f.IKMName), f.BusinessName, format.Rupiah(f.Amount),
+			whatsAppDeadline(deadline, format.Date(deadline)), link}
+		return m, nil
+	}
 	m.Subject = fmt.Sprintf("Mohon konfirmasi %s dari %s (%s)", what, f.BusinessName, format.Rupiah(f.Amount))
 	m.Body = fmt.Sprintf(`Yth. %s,
 
@@ -116,6 +123,6 @@ pembelian ini tidak dihitung kecuali diverifikasi oleh petugas Dinas.
 
 Dinas Perindustrian
 `, strings.TrimSpace(f.IKMName), f.BusinessName, what, f.InvoiceNumber, format.Date(date), f.Description, format.Rupiah(f.Amount),
-		format.Date(deadline), deadline.Format("15.04"), s.link(tokenFor(secret, nonce).value))
+		format.Date(deadline), deadline.Format("15.04"), link)
 	return m, nil
 }

@@ -40,9 +40,20 @@ type Set struct {
 // New builds the set. sender nil means the sender cfg.Mail describes.
 func New(cfg config.Config, db *gorm.DB, log *slog.Logger, clk clock.Clock, sender notify.Sender) (*Set, error) {
 	if sender == nil {
-		var err error
-		if sender, err = notify.NewSender(cfg.Mail, log); err != nil {
+		mail, err := notify.NewSender(cfg.Mail, log)
+		if err != nil {
 			return nil, err
+		}
+		channels := notify.Channels{notify.ChannelEmail: mail}
+		if wa := notify.NewWhatsAppSender(cfg.WhatsApp); wa != nil {
+			channels[notify.ChannelWhatsApp] = wa
+		}
+		sender = channels
+		if cfg.Env == "production" && cfg.Mail.SMTPAddr == "" {
+			// Said loudly: messages then reach nobody, and their single-use
+			// links sit in the log.
+			log.Error("no e-mail channel is configured (mail.smtp_addr is empty): e-mail notifications are written to the log, links included, and reach nobody",
+				"whatsapp", cfg.WhatsApp.Enabled())
 		}
 	}
 	store := files.NewStore(cfg.Uploads.Dir, cfg.Uploads.MaxBytes, clk)

@@ -1,0 +1,79 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"kemitraan/app/platform/actor"
+	"kemitraan/app/platform/clock"
+	"kemitraan/app/platform/config"
+)
+
+// TestConfirmationRequestsTakeTheIKMsChannel: an IKM that agreed to
+// WhatsApp and has a mobile number is asked there (the template's
+// parameters carry its link); one that did not is asked by e-mail; one with
+// neither gets nothing (its purchase waits in the officers' queue). A
+// request whose purchase was answered before it left is cancelled, not
+// sent.
+func TestConfirmationRequestsTakeTheIKMsChannel(t *testing.T) {
+	t.Parallel()
+	s := newTestServerWith(t, nil, clock.NewFixed(purchaseNow), func(c *config.Config) {
+		c.WhatsApp = config.WhatsApp{BaseURL: "https://graph.contoh.test/v21.0", PhoneNumberID: "1098765",
+			AccessToken: "rahasia", Language: "id",
+			Templates: map[string]string{"purchase.confirmation_request": "konfirmasi_pembelian"}}
+	})
+	company := s.asCompany(s.newBusiness("hotel"))
+	agreed, mailOnly, unreachable, answered := s.newIKM(), s.newIKM(), s.newIKM(), s.newIKM()
+	for id, phone := range map[int64]string{agreed: "+6281234500001", mailOnly: "+6281234500002",
+		unreachable: "+6281234500003", answered: "+6281234500004"} {
+		if err := s.db.Exec(`UPDATE ikms SET phone = ? WHERE id = ?`, phone, id).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.db.Exec(`UPDATE ikms SET whatsapp_consent_at = ?, email = 'punya@contoh.id' WHERE id = ?`, purchaseNow, agreed).Error; err != nil {
+		t.Fatal(err)
+	}
+	s.setIKMEmail(mailOnly, "surel@contoh.id")
+	s.setIKMEmail(answered, "dijawab@contoh.id")
+	wa := s.report(company, purchaseBody(agreed))
+	s.report(company, purchaseBody(mailOnly))
+	s.report(company, purchaseBody(unreachable))
+	gone := s.report(company, purchaseBody(answered))
+	var rows []struct {
+		Channel, Recipient string
+	}
+	if err := s.db.Raw(`SELECT channel, recipient FROM outbox ORDER BY id`).Scan(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || rows[0].Channel != "whatsapp" || rows[0].Recipient != "6281234500001" ||
+		rows[1].Channel != "email" || rows[1].Recipient != "surel@contoh.id" || rows[2].Recipient != "dijawab@contoh.id" {
+		t.Fatalf("outbox %+v, want WhatsApp to the IKM that agreed, e-mail to the others with an address, nothing else", rows)
+	}
+	// The IKM answers in the app before the request leaves.
+	s.call(s.asIKM(answered), http.MethodPost, "/api/v1/purchases/"+strconv.FormatInt(gone.ID, 10)+"/confirm", nil).
+		problemOrOK(t, http.StatusOK)
+
+	sent := s.deliver()
+	if len(sent) != 2 {
+		t.Fatalf("%d messages sent, want 2: %+v", len(sent), sent)
+	}
+	byTo := map[string]int{}
+	for i, m := range sent {
+		byTo[m.Recipient] = i
+	}
+	m := sent[byTo["6281234500001"]]
+	link := "/k/" + s.linkToken(s.as(actor.RoleOfficer), wa.ID)
+	if m.Channel != "whatsapp" || len(m.Params) != 5 || !strings.HasPrefix(m.Params[0], "IKM Uji ") ||
+		m.Params[2] != "Rp1.500.000" || m.Params[3] != "3 April 2025 pukul 10.00 WIB" || !strings.HasSuffix(m.Params[4], link) {
+		t.Errorf("WhatsApp message %+v, want the template's parameters ending with the link %s", m, link)
+	}
+	var status, reason string
+	if err := s.db.Raw(`SELECT status, cancel_reason FROM outbox WHERE recipient = 'dijawab@contoh.id'`).Row().Scan(&status, &reason); err != nil {
+		t.Fatal(err)
+	}
+	if status != "cancelled" || !strings.Contains(reason, "sudah dijawab") {
+		t.Errorf("the answered purchase's request: %s %q, want cancelled with why", status, reason)
+	}
+}

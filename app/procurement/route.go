@@ -1,0 +1,57 @@
+package procurement
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"kemitraan/app/notify"
+)
+
+// The channel a request to confirm takes: WhatsApp for an IKM with a mobile
+// number that agreed to WhatsApp messages (when the channel is on), else
+// e-mail where it has an address, else none — the purchase then waits in
+// the officers' queue, to be passed on by hand with a click-to-chat link.
+
+// mobilePattern is an Indonesian mobile number as the registry stores it.
+var mobilePattern = regexp.MustCompile(`^\+628[0-9]{7,12}$`)
+
+const mobileSQL = `'^\+628[0-9]{7,12}$'`
+
+// routeSQL are the channel and the recipient of a request to an IKM whose
+// phone, consent and e-mail the three SQL expressions are.
+func (s *Service) routeSQL(phone, consent, email string) (channel, recipient string) {
+	wa := "(" + strconv.FormatBool(s.cfg.WhatsApp) + " AND " + consent + " IS NOT NULL AND " + phone + " ~ " + mobileSQL + ")"
+	return "CASE WHEN " + wa + " THEN '" + notify.ChannelWhatsApp + "' ELSE '" + notify.ChannelEmail + "' END",
+		"CASE WHEN " + wa + " THEN substr(" + phone + ", 2) ELSE " + email + " END"
+}
+
+// route is routeSQL for an IKM already read; recipient "" means no message.
+func (s *Service) route(ikm ikmRow) (channel, recipient string) {
+	if s.cfg.WhatsApp && ikm.WhatsAppConsentAt != nil && mobilePattern.MatchString(ikm.Phone) {
+		return notify.ChannelWhatsApp, strings.TrimPrefix(ikm.Phone, "+")
+	}
+	if ikm.Email != nil {
+		return notify.ChannelEmail, strings.TrimSpace(*ikm.Email)
+	}
+	return notify.ChannelEmail, ""
+}
+
+// StaleMessages say when a request to confirm has lost its reason: none of
+// the purchases it asks about still awaits the IKM's answer.
+var StaleMessages = map[string]notify.Stale{
+	KindConfirmationRequest: {
+		When: `CASE WHEN o.payload ? 'purchase_id'
+			THEN NOT EXISTS (SELECT 1 FROM purchases p WHERE p.id = (o.payload->>'purchase_id')::bigint AND p.status = 'reported')
+			ELSE NOT EXISTS (SELECT 1 FROM purchases p WHERE p.ikm_id = (o.payload->>'ikm_id')::bigint
+				AND p.business_id = (o.payload->>'business_id')::bigint AND p.status = 'reported') END`,
+		Reason: "pembelian sudah dijawab, ditarik atau diputuskan petugas sebelum pesan ini terkirim",
+	},
+}
+
+// whatsAppDeadline writes a confirmation deadline as a template parameter:
+// "17 Maret 2025 pukul 10.00 WIB".
+func whatsAppDeadline(t time.Time, date string) string {
+	return date + " pukul " + t.Format("15.04") + " WIB"
+}
