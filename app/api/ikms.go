@@ -79,6 +79,7 @@ type ikmRequest struct {
 	Email           string `json:"email,omitempty" doc:"Boleh kosong"`
 	MonthlyCapacity int64  `json:"monthly_capacity,omitempty" doc:"Kapasitas produksi yang dinyatakan, rupiah per bulan" openapi:"min=0" example:"6000000"`
 	PublicContact   bool   `json:"public_contact,omitempty" doc:"IKM setuju telepon dan e-mailnya tampil di direktori publik"`
+	WhatsAppConsent bool   `json:"whatsapp_consent,omitempty" doc:"IKM setuju menerima pesan WhatsApp di nomor HP-nya (perlu nomor HP); false menghentikannya"`
 	Status          string `json:"status,omitempty" openapi:"vocab=ikm_status" doc:"Bawaan active; saat mengubah, kosong berarti tetap"`
 }
 
@@ -86,7 +87,8 @@ func (r ikmRequest) input() registry.IKMInput {
 	return registry.IKMInput{
 		NIB: r.NIB, Name: r.Name, OwnerName: r.OwnerName, Sector: r.Sector, Products: r.Products,
 		KecamatanCode: r.KecamatanCode, Desa: r.Desa, Address: r.Address, Phone: r.Phone, Email: r.Email,
-		MonthlyCapacity: r.MonthlyCapacity, PublicContact: r.PublicContact, Status: r.Status,
+		MonthlyCapacity: r.MonthlyCapacity, PublicContact: r.PublicContact, WhatsAppConsent: r.WhatsAppConsent,
+		Status: r.Status,
 	}
 }
 
@@ -109,8 +111,10 @@ type ikmResponse struct {
 	VerifiedAt      *time.Time `json:"verified_at" openapi:"nullable"`
 	VerifiedBy      *int64     `json:"verified_by" openapi:"nullable" doc:"Pengguna (petugas) yang memverifikasi"`
 	PublicContact   bool       `json:"public_contact"`
-	CreatedAt       time.Time  `json:"created_at"`
-	UpdatedAt       time.Time  `json:"updated_at"`
+	// WhatsAppConsentAt is when the IKM agreed to WhatsApp messages.
+	WhatsAppConsentAt *time.Time `json:"whatsapp_consent_at" openapi:"nullable" doc:"Sejak kapan IKM setuju menerima pesan WhatsApp; null: tidak"`
+	CreatedAt         time.Time  `json:"created_at"`
+	UpdatedAt         time.Time  `json:"updated_at"`
 }
 
 func newIKMResponse(i registry.IKM) ikmResponse {
@@ -119,7 +123,8 @@ func newIKMResponse(i registry.IKM) ikmResponse {
 		KecamatanCode: i.KecamatanCode, KecamatanName: i.KecamatanName, Desa: i.Desa, Address: i.Address,
 		Phone: i.Phone, Email: i.Email, MonthlyCapacity: i.MonthlyCapacity, Status: i.Status,
 		Verified: i.Verified, VerifiedAt: utcPtr(i.VerifiedAt), VerifiedBy: i.VerifiedBy,
-		PublicContact: i.PublicContact, CreatedAt: i.CreatedAt.UTC(), UpdatedAt: i.UpdatedAt.UTC(),
+		PublicContact: i.PublicContact, WhatsAppConsentAt: utcPtr(i.WhatsAppConsentAt), CreatedAt: i.CreatedAt.UTC(),
+		UpdatedAt: i.UpdatedAt.UTC(),
 	}
 }
 

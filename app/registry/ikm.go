@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -36,8 +37,11 @@ type IKM struct {
 	VerifiedAt      *time.Time `json:"verified_at"`
 	VerifiedBy      *int64     `json:"verified_by"`
 	PublicContact   bool       `json:"public_contact"`
-	CreatedAt       time.Time  `json:"created_at"`
-	UpdatedAt       time.Time  `json:"updated_at"`
+	// WhatsAppConsentAt is when the IKM agreed to WhatsApp messages on its
+	// mobile number; nil: it has not (or stopped them).
+	WhatsAppConsentAt *time.Time `json:"whatsapp_consent_at"`
+	CreatedAt         time.Time  `json:"created_at"`
+	UpdatedAt         time.Time  `json:"updated_at"`
 }
 
 // IKMInput is what an officer writes when creating or replacing an IKM.
@@ -55,6 +59,9 @@ type IKMInput struct {
 	Email           string // empty: none
 	MonthlyCapacity int64  // declared, in rupiah
 	PublicContact   bool
+	// WhatsAppConsent: the IKM agrees to WhatsApp messages on its mobile
+	// number (kept with the time it first agreed; false stops them).
+	WhatsAppConsent bool
 	Status          string // active or inactive; empty: active (update: unchanged)
 }
 
@@ -76,16 +83,31 @@ type ikmRow struct {
 	VerifiedAt      *time.Time
 	VerifiedBy      *int64
 	PublicContact   bool
-	CreatedAt       time.Time `gorm:"autoCreateTime:false"`
-	UpdatedAt       time.Time `gorm:"autoUpdateTime:false"`
+	// WhatsAppConsentAt is set by consentAt, never by fields.
+	WhatsAppConsentAt *time.Time `gorm:"column:whatsapp_consent_at"`
+	CreatedAt         time.Time  `gorm:"autoCreateTime:false"`
+	UpdatedAt         time.Time  `gorm:"autoUpdateTime:false"`
 }
 
 func (ikmRow) TableName() string { return "ikms" }
 
+// consentAt is the consent time a write keeps: the first time the IKM
+// agreed while it still agrees, now when it agrees anew, nil when it does
+// not (or stops).
+func consentAt(agrees bool, current *time.Time, now time.Time) *time.Time {
+	switch {
+	case !agrees:
+		return nil
+	case current != nil:
+		return current
+	}
+	return &now
+}
+
 // ikmEditable are the columns an update writes; verification is not one.
 var ikmEditable = []string{
 	"nib", "name", "owner_name", "sector", "products", "kecamatan_code", "desa", "address",
-	"phone", "email", "monthly_capacity", "status", "public_contact", "updated_at",
+	"phone", "email", "monthly_capacity", "status", "public_contact", "whatsapp_consent_at", "updated_at",
 }
 
 type ikmView struct {
@@ -102,6 +124,10 @@ func (v ikmView) ikm() IKM {
 		MonthlyCapacity: r.MonthlyCapacity, Status: r.Status, Verified: r.Verified,
 		VerifiedBy: r.VerifiedBy, PublicContact: r.PublicContact,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+	if r.WhatsAppConsentAt != nil {
+		t := r.WhatsAppConsentAt.UTC()
+		out.WhatsAppConsentAt = &t
 	}
 	if r.VerifiedAt != nil {
 		t := r.VerifiedAt.UTC()
@@ -169,6 +195,9 @@ func (in IKMInput) fields(c *fault.Checker) ikmRow {
 	c.Check(in.MonthlyCapacity <= maxMonthlyCapacity, "monthly_capacity",
 		fmt.Sprintf("tidak wajar (lebih dari Rp%d sebulan)", int64(maxMonthlyCapacity)))
 	checkOneOf(c, "status", &in.Status, false, IKMStatuses)
+	if in.WhatsAppConsent && !c.Has("phone") && !strings.HasPrefix(in.Phone, "+628") {
+		c.Add("whatsapp_consent", "perlu nomor HP (diawali 08 atau +628) untuk pesan WhatsApp")
+	}
 	row := ikmRow{
 		NIB: in.NIB, Name: in.Name, OwnerName: in.OwnerName, Sector: in.Sector, Products: in.Products,
 		KecamatanCode: in.KecamatanCode, Desa: in.Desa, Address: in.Address, Phone: in.Phone,
@@ -209,6 +238,7 @@ func (s *Service) CreateIKM(ctx context.Context, in IKMInput) (IKM, error) {
 		}
 		now := s.clock.Now()
 		row.CreatedAt, row.UpdatedAt = now, now
+		row.WhatsAppConsentAt = consentAt(in.WhatsAppConsent, nil, now)
 		if row.Status == "" {
 			row.Status = StatusActive
 		}
@@ -252,6 +282,8 @@ type IKMProfileInput struct {
 	Phone         *string
 	Email         *string
 	PublicContact *bool
+	// WhatsAppConsent agrees to, or stops, WhatsApp messages.
+	WhatsAppConsent *bool
 }
 
 // UpdateIKMProfile changes the profile fields of an IKM the actor may see
@@ -273,6 +305,9 @@ func (s *Service) UpdateIKMProfile(ctx context.Context, id int64, p IKMProfileIn
 		if p.PublicContact != nil {
 			in.PublicContact = *p.PublicContact
 		}
+		if p.WhatsAppConsent != nil {
+			in.WhatsAppConsent = *p.WhatsAppConsent
+		}
 		out, err = s.replaceIKM(ctx, tx, current, in, "ikm.profile_update")
 		return err
 	})
@@ -283,7 +318,8 @@ func (s *Service) UpdateIKMProfile(ctx context.Context, id int64, p IKMProfileIn
 func (r ikmRow) input() IKMInput {
 	in := IKMInput{NIB: r.NIB, Name: r.Name, OwnerName: r.OwnerName, Sector: r.Sector, Products: r.Products,
 		KecamatanCode: r.KecamatanCode, Desa: r.Desa, Address: r.Address, Phone: r.Phone,
-		MonthlyCapacity: r.MonthlyCapacity, PublicContact: r.PublicContact, Status: r.Status}
+		MonthlyCapacity: r.MonthlyCapacity, PublicContact: r.PublicContact, Status: r.Status,
+		WhatsAppConsent: r.WhatsAppConsentAt != nil}
 	if r.Email != nil {
 		in.Email = *r.Email
 	}
@@ -310,12 +346,14 @@ func (s *Service) replaceIKM(ctx context.Context, tx *gorm.DB, current ikmView, 
 		if row.Status == "" {
 			row.Status = current.Row.Status
 		}
+		now := s.clock.Now()
+		row.WhatsAppConsentAt = consentAt(in.WhatsAppConsent, current.Row.WhatsAppConsentAt, now)
 		before := current.ikm()
 		if sameIKM(row, current.Row) {
 			out = before
 			return nil
 		}
-		row.UpdatedAt = s.clock.Now()
+		row.UpdatedAt = now
 		if err := tx.WithContext(ctx).Model(&ikmRow{ID: id}).Select(ikmEditable).Updates(&row).Error; err != nil {
 			return writeError(err, "ikm")
 		}
@@ -335,7 +373,8 @@ func sameIKM(a, b ikmRow) bool {
 	return sameEmail && a.NIB == b.NIB && a.Name == b.Name && a.OwnerName == b.OwnerName &&
 		a.Sector == b.Sector && a.Products == b.Products && a.KecamatanCode == b.KecamatanCode &&
 		a.Desa == b.Desa && a.Address == b.Address && a.Phone == b.Phone &&
-		a.MonthlyCapacity == b.MonthlyCapacity && a.Status == b.Status && a.PublicContact == b.PublicContact
+		a.MonthlyCapacity == b.MonthlyCapacity && a.Status == b.Status && a.PublicContact == b.PublicContact &&
+		(a.WhatsAppConsentAt == nil) == (b.WhatsAppConsentAt == nil)
 }
 
 // DeactivateIKM marks an IKM inactive; it is never deleted.

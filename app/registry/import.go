@@ -484,6 +484,12 @@ func updateClause(h header, columns map[string]string, alias string) (set, chang
 			continue
 		}
 		db := columns[col]
+		if db == "whatsapp_consent_at" {
+			// Consent keeps the time it was first given while it stands.
+			sets = append(sets, db+" = CASE WHEN EXCLUDED."+db+" IS NULL THEN NULL ELSE coalesce("+alias+"."+db+", EXCLUDED."+db+") END")
+			cur, next = append(cur, alias+"."+db+" IS NOT NULL"), append(next, "EXCLUDED."+db+" IS NOT NULL")
+			continue
+		}
 		sets = append(sets, db+" = EXCLUDED."+db)
 		cur, next = append(cur, alias+"."+db), append(next, "EXCLUDED."+db)
 	}
@@ -494,8 +500,9 @@ func updateClause(h header, columns map[string]string, alias string) (set, chang
 
 // importedIKM is one valid IKM row, ready to write.
 type importedIKM struct {
-	line int
-	row  ikmRow
+	line     int
+	row      ikmRow
+	whatsApp bool // agrees to WhatsApp messages
 }
 
 type ikmRecord struct {
@@ -512,13 +519,14 @@ type ikmRecord struct {
 	MonthlyCapacity int64   `json:"monthly_capacity"`
 	Status          string  `json:"status"`
 	PublicContact   bool    `json:"public_contact"`
+	WhatsAppConsent bool    `json:"whatsapp_consent"`
 }
 
 var ikmImportColumns = map[string]string{
 	"nama": "name", "pemilik": "owner_name", "sektor": "sector", "produk": "products",
 	"kecamatan": "kecamatan_code", "desa": "desa", "alamat": "address", "telepon": "phone",
 	"email": "email", "kapasitas_bulanan": "monthly_capacity", "status": "status",
-	"kontak_publik": "public_contact",
+	"kontak_publik": "public_contact", "whatsapp": "whatsapp_consent_at",
 }
 
 // ImportIKMs inserts or updates (by NIB) every IKM in the file, all or
@@ -575,6 +583,14 @@ func (s *Service) checkIKMRows(ctx context.Context, tx *gorm.DB, t sheet.Table, 
 				re.add("kontak_publik", "tulis ya atau tidak")
 			}
 		}
+		if v := h.cell(r, "whatsapp"); v != "" {
+			b, ok := parseBool(v)
+			if ok {
+				in.WhatsAppConsent = b
+			} else {
+				re.add("whatsapp", "tulis ya atau tidak")
+			}
+		}
 		var c fault.Checker
 		row := in.fields(&c)
 		re.addChecked(c.Err())
@@ -589,7 +605,7 @@ func (s *Service) checkIKMRows(ctx context.Context, tx *gorm.DB, t sheet.Table, 
 			errs = append(errs, re.sorted()...)
 			badRows++
 		}
-		rows = append(rows, importedIKM{line: r.Line, row: row})
+		rows = append(rows, importedIKM{line: r.Line, row: row, whatsApp: in.WhatsAppConsent})
 	}
 	if len(errs) > 0 {
 		return nil, importInvalid(errs, badRows)
@@ -634,6 +650,7 @@ func (s *Service) writeIKMs(ctx context.Context, tx *gorm.DB, h header, rows []i
 			NIB: v.NIB, Name: v.Name, OwnerName: v.OwnerName, Sector: v.Sector, Products: v.Products,
 			KecamatanCode: v.KecamatanCode, Desa: v.Desa, Address: v.Address, Phone: v.Phone, Email: v.Email,
 			MonthlyCapacity: v.MonthlyCapacity, Status: v.Status, PublicContact: v.PublicContact,
+			WhatsAppConsent: r.whatsApp,
 		}
 	}
 	set, changedIf := updateClause(h, ikmImportColumns, "i")
@@ -648,15 +665,16 @@ func (s *Service) writeIKMs(ctx context.Context, tx *gorm.DB, h header, rows []i
 	}
 	if err := tx.WithContext(ctx).Raw(`
 		INSERT INTO ikms AS i (nib, name, owner_name, sector, products, kecamatan_code, desa, address,
-			phone, email, monthly_capacity, status, public_contact, created_at, updated_at)
+			phone, email, monthly_capacity, status, public_contact, whatsapp_consent_at, created_at, updated_at)
 		SELECT r.nib, r.name, r.owner_name, r.sector, r.products, r.kecamatan_code, r.desa, r.address,
-			r.phone, r.email, r.monthly_capacity, r.status, r.public_contact, ?, ?
+			r.phone, r.email, r.monthly_capacity, r.status, r.public_contact,
+			CASE WHEN r.whatsapp_consent THEN CAST(? AS timestamptz) END, ?, ?
 		FROM jsonb_to_recordset(?::jsonb) AS r(nib text, name text, owner_name text, sector text, products text,
 			kecamatan_code text, desa text, address text, phone text, email text, monthly_capacity bigint,
-			status text, public_contact boolean)
+			status text, public_contact boolean, whatsapp_consent boolean)
 		ON CONFLICT (nib) DO UPDATE SET `+set+`
 		WHERE `+changedIf+`
-		RETURNING i.nib, (i.xmax = 0) AS inserted`, now, now, arg).Scan(&written).Error; err != nil {
+		RETURNING i.nib, (i.xmax = 0) AS inserted`, now, now, now, arg).Scan(&written).Error; err != nil {
 		return nil, nil, fmt.Errorf("registry: import ikms: %w", err)
 	}
 	isNew, changed := map[string]bool{}, map[string]bool{}

@@ -61,6 +61,7 @@ var ikmColumns = []importColumn{
 	{name: "kapasitas_bulanan", aliases: []string{"kapasitas", "kapasitas_per_bulan", "monthly_capacity"}, field: "monthly_capacity"},
 	{name: "status", field: "status"},
 	{name: "kontak_publik", aliases: []string{"tampilkan_kontak", "public_contact"}, field: "public_contact"},
+	{name: "whatsapp", aliases: []string{"setuju_whatsapp", "whatsapp_consent"}, field: "whatsapp_consent"},
 	rejectionColumn,
 }
 

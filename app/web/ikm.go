@@ -278,6 +278,9 @@ func profileForm(ikm registry.IKM) map[string]string {
 	if ikm.PublicContact {
 		f["public_contact"] = "ya"
 	}
+	if ikm.WhatsAppConsentAt != nil {
+		f["whatsapp_consent"] = "ya"
+	}
 	return f
 }
 
@@ -287,17 +290,19 @@ func (p *Pages) ikmProfile(c echo.Context) error {
 		return err
 	}
 	form := map[string]string{}
-	for _, k := range []string{"owner_name", "products", "address", "phone", "email", "public_contact"} {
+	for _, k := range []string{"owner_name", "products", "address", "phone", "email", "public_contact", "whatsapp_consent"} {
 		form[k] = strings.TrimSpace(c.FormValue(k))
 	}
-	public := form["public_contact"] == "ya"
+	public, whatsApp := form["public_contact"] == "ya", form["whatsapp_consent"] == "ya"
 	in := registry.IKMProfileInput{OwnerName: ptr(form["owner_name"]), Products: ptr(form["products"]),
-		Address: ptr(form["address"]), Phone: ptr(form["phone"]), Email: ptr(form["email"]), PublicContact: &public}
+		Address: ptr(form["address"]), Phone: ptr(form["phone"]), Email: ptr(form["email"]), PublicContact: &public,
+		WhatsAppConsent: &whatsApp}
 	if _, err := p.svc.Registry.UpdateIKMProfile(c.Request().Context(), ikm.ID, in); err != nil {
 		pg := p.newPage(c, msg("ikm.profile.title"), ikmProfileView{IKM: ikm, Form: form})
 		status, ok := formErrors(pg, err, map[string]string{"owner_name": msg("ikm.profile.owner"),
 			"products": msg("ikm.profile.products"), "address": msg("ikm.profile.address"),
-			"phone": msg("ikm.profile.phone"), "email": msg("ikm.profile.email")})
+			"phone": msg("ikm.profile.phone"), "email": msg("ikm.profile.email"),
+			"whatsapp_consent": msg("ikm.profile.whatsapp")})
 		if !ok {
 			return err
 		}

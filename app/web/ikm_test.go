@@ -127,4 +127,21 @@ func TestIKMProfile(t *testing.T) {
 		t.Errorf("%d profile audit events", n)
 	}
 	b.get(res.location()).must(t, http.StatusOK, "Profil usaha Anda sudah disimpan.", `value="&#43;6281234567890"`)
+
+	// WhatsApp messages: agreed to with a mobile number, refused with a
+	// landline, stopped by unticking.
+	fields := url.Values{"csrf": {form.csrf(t)}, "owner_name": {"Ibu Sekar"}, "phone": {"021 890 1234"},
+		"whatsapp_consent": {"ya"}}
+	b.post("/ikm/profil", fields).must(t, http.StatusUnprocessableEntity, `href="#whatsapp_consent"`, "perlu nomor HP")
+	fields.Set("phone", "0812 3456 7890")
+	b.post("/ikm/profil", fields)
+	if n := s.count(`SELECT count(*) FROM ikms WHERE id = ? AND whatsapp_consent_at IS NOT NULL`, p.ikm); n != 1 {
+		t.Fatal("the consent to WhatsApp is not stored")
+	}
+	b.get("/ikm/profil").must(t, http.StatusOK, `name="whatsapp_consent" value="ya" aria-describedby="whatsapp_consent-petunjuk" checked`)
+	fields.Del("whatsapp_consent")
+	b.post("/ikm/profil", fields)
+	if n := s.count(`SELECT count(*) FROM ikms WHERE id = ? AND whatsapp_consent_at IS NULL`, p.ikm); n != 1 {
+		t.Fatal("unticking does not stop WhatsApp messages")
+	}
 }

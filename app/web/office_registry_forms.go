@@ -52,7 +52,7 @@ var (
 	businessFields = []string{"nib", "name", "legal_form", "category", "kbli", "address", "kecamatan_code",
 		"parent_nib", "employee_count", "contact_name", "contact_phone", "contact_email", "registered_at", "status"}
 	ikmFields = []string{"nib", "name", "owner_name", "sector", "products", "kecamatan_code", "desa", "address",
-		"phone", "email", "monthly_capacity", "public_contact", "status"}
+		"phone", "email", "monthly_capacity", "public_contact", "whatsapp_consent", "status"}
 )
 
 // newRegistryForm is the form for the record at path (".../baru" or
@@ -239,6 +239,9 @@ func (p *Pages) ikmForm(c echo.Context) error {
 		if i.PublicContact {
 			values["public_contact"] = "ya"
 		}
+		if i.WhatsAppConsentAt != nil {
+			values["whatsapp_consent"] = "ya"
+		}
 	}
 	f, err := p.newRegistryForm(c, "/dinas/ikm", id, ikmFields, values)
 	if err != nil {
@@ -272,7 +275,8 @@ func (p *Pages) saveIKM(c echo.Context) error {
 	v := f.Form
 	in := registry.IKMInput{NIB: v["nib"], Name: v["name"], OwnerName: v["owner_name"], Sector: v["sector"],
 		Products: v["products"], KecamatanCode: v["kecamatan_code"], Desa: v["desa"], Address: v["address"],
-		Phone: v["phone"], Email: v["email"], PublicContact: v["public_contact"] == "ya", Status: v["status"]}
+		Phone: v["phone"], Email: v["email"], PublicContact: v["public_contact"] == "ya",
+		WhatsAppConsent: v["whatsapp_consent"] == "ya", Status: v["status"]}
 	if v["monthly_capacity"] != "" && v["monthly_capacity"] != "0" {
 		n, ok := parseRupiah(v["monthly_capacity"])
 		if !ok {

@@ -105,13 +105,15 @@ func TestOfficerKeepsTheIKMRegistry(t *testing.T) {
 	}
 	fields.Set("phone", "0812 3456 7890")
 	fields.Set("public_contact", "ya")
+	fields.Set("whatsapp_consent", "ya")
 	res := officer.post("/dinas/ikm/baru", fields)
 	if res.status != http.StatusSeeOther {
 		t.Fatalf("create: %d\n%s", res.status, res.body)
 	}
-	page := officer.get(res.location()).must(t, http.StatusOK, "Data sudah didaftarkan.", "Belum diverifikasi", "Rp25.000.000")
+	page := officer.get(res.location()).must(t, http.StatusOK, "Data sudah didaftarkan.", "Belum diverifikasi", "Rp25.000.000",
+		"Pesan WhatsApp", "setuju sejak")
 	if n := s.count(`SELECT count(*) FROM ikms WHERE nib = ? AND phone = '+6281234567890' AND email IS NULL
-		AND monthly_capacity = 25000000 AND public_contact AND NOT verified`, nib); n != 1 {
+		AND monthly_capacity = 25000000 AND public_contact AND NOT verified AND whatsapp_consent_at IS NOT NULL`, nib); n != 1 {
 		t.Fatal("the IKM is not stored as sent")
 	}
 	path := strings.SplitN(res.location(), "?", 2)[0]
