@@ -32,6 +32,10 @@ import (
 // token cannot disturb the next.
 var authzMatrix = []authzRow{
 	{"GET", "/api/v1/openapi.json", nil, nil, everyone(200)},
+	// WhatsApp's webhook is public but signed, and off here (no app secret):
+	// TestWhatsAppWebhook covers it on.
+	{"GET", "/api/v1/webhooks/whatsapp", nil, nil, everyone(404)},
+	{"POST", "/api/v1/webhooks/whatsapp", nil, nil, everyone(404)},
 
 	// Sessions.
 	{"POST", "/api/v1/auth/login", nil, func(f *authzFixture) any {

@@ -25,6 +25,7 @@ import (
 	"kemitraan/app/auth"
 	"kemitraan/app/compliance"
 	"kemitraan/app/jobs"
+	"kemitraan/app/notify"
 	"kemitraan/app/partnership"
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/config"
@@ -83,6 +84,7 @@ type Server struct {
 	sanction    *sanction.Service
 	audit       *audit.Service
 	reports     *report.Service // sanction list, exports, statistics, public figures
+	outbox      *notify.Queue
 	jobs        *jobs.Runner
 	metrics     *prometheus.Registry
 	document    *openapi.Document        // generated from the route table at start
@@ -130,7 +132,8 @@ func New(d Deps) (*echo.Echo, error) {
 		cfg: d.Config, db: d.DB, log: d.Log, clock: d.Clock,
 		migrator: migrator, metrics: prometheus.NewRegistry(),
 		auth: v.Auth, files: v.Files, registry: v.Registry, partnership: v.Partnership, purchases: v.Purchases,
-		compliance: v.Compliance, sanction: v.Sanction, reports: v.Reports, audit: v.Audit, jobs: d.Jobs,
+		compliance: v.Compliance, sanction: v.Sanction, reports: v.Reports, audit: v.Audit, outbox: v.Outbox,
+		jobs: d.Jobs,
 	}
 	s.metrics.MustRegister(
 		collectors.NewGoCollector(),
@@ -284,6 +287,7 @@ func (s *Server) routes() []route {
 		s.periodReportRoutes(),
 		s.purchaseRoutes(),
 		s.confirmationRoutes(),
+		s.webhookRoutes(),
 		s.ruleRoutes(),
 		s.evaluationRoutes(),
 		s.exemptionRoutes(),

@@ -34,6 +34,7 @@ type Queued struct {
 	NextAttemptAt     time.Time
 	LastError         string
 	CancelReason      string
+	DeliveryStatus    *string // what WhatsApp last said: delivered or read
 	CreatedAt         time.Time
 	SentAt            *time.Time
 }
@@ -69,7 +70,7 @@ func (q *Queue) List(ctx context.Context, f QueueFilter) (QueueList, error) {
 	db := q.db.WithContext(ctx)
 	out := QueueList{Counts: map[string]int64{}}
 	sel := db.Table("outbox").Select("id, kind, channel, recipient, provider_message_id, subject, status, attempts, next_attempt_at, " +
-		"last_error, cancel_reason, created_at, sent_at")
+		"last_error, cancel_reason, delivery_status, created_at, sent_at")
 	if f.Status != "" {
 		sel = sel.Where("status = ?", f.Status)
 	}

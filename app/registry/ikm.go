@@ -510,3 +510,28 @@ func (s *Service) ListIKMs(ctx context.Context, f IKMFilter) (Page[IKM], error) 
 	}
 	return page, nil
 }
+
+// StopWhatsApp stops WhatsApp messages to the IKM whose mobile numbers (in
+// 62… form) replied BERHENTI, each with its audit event. A number no IKM
+// holds, or one already stopped, changes nothing. It returns how many IKM
+// stopped.
+func (s *Service) StopWhatsApp(ctx context.Context, numbers []string) (int, error) {
+	var ids []int64
+	for _, n := range numbers {
+		phone := "+" + strings.TrimPrefix(strings.TrimSpace(n), "+")
+		var found []int64
+		if err := s.db.WithContext(ctx).Raw(`SELECT id FROM ikms WHERE phone = ? AND whatsapp_consent_at IS NOT NULL`,
+			phone).Scan(&found).Error; err != nil {
+			return 0, fmt.Errorf("registry: whatsapp stop: %w", err)
+		}
+		ids = append(ids, found...)
+	}
+	for _, id := range ids {
+		if _, err := s.changeIKM(ctx, id, "ikm.whatsapp_stop", func(current ikmRow, now time.Time) (map[string]any, error) {
+			return map[string]any{"whatsapp_consent_at": nil, "updated_at": now}, nil
+		}); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}

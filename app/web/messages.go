@@ -757,6 +757,8 @@ var messages = map[string]string{
 	"registry.whatsapp_no":                 "belum setuju (pesan lewat surel atau diteruskan petugas)",
 	"ikm.profile.whatsapp":                 "Kirimi saya pesan lewat WhatsApp",
 	"ikm.profile.whatsapp_hint":            "Permintaan konfirmasi pembelian dikirim ke nomor HP di atas. Hilangkan centang untuk berhenti kapan saja.",
+	"admin.outbox.delivery.delivered":      "sampai di ponsel",
+	"admin.outbox.delivery.read":           "sudah dibaca",
 	"registry.verified":                    "Verifikasi lapangan",
 	"registry.verified_invalid":            "harus ya atau tidak",
 	"registry.parent":                      "Induk usaha",

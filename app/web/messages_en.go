@@ -747,6 +747,8 @@ var messagesEN = map[string]string{
 	"registry.whatsapp_no":                 "not agreed (messages by e-mail or passed on by an officer)",
 	"ikm.profile.whatsapp":                 "Send me messages by WhatsApp",
 	"ikm.profile.whatsapp_hint":            "Requests to confirm purchases go to the mobile number above. Untick to stop at any time.",
+	"admin.outbox.delivery.delivered":      "delivered to the phone",
+	"admin.outbox.delivery.read":           "read",
 	"registry.verified":                    "Field check",
 	"registry.verified_invalid":            "must be ya or tidak",
 	"registry.parent":                      "Parent company",

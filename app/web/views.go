@@ -189,6 +189,7 @@ func (p *Pages) funcs(lang string) template.FuncMap {
 		"decimal":     format.Decimal,
 		"period":      periodLabel,
 		"deref":       func(t *time.Time) time.Time { return *t },
+		"derefText":   deref,
 		"ratio":       func(r *float64) string { return format.Percent(*r) },
 		"revokeField": revokeField,
 		"groupPair":   groupPair,

@@ -161,7 +161,15 @@ type WhatsApp struct {
 	// Templates names the approved template of each kind of message sent
 	// by WhatsApp; a kind without one goes by e-mail.
 	Templates map[string]string `yaml:"templates"`
+	// AppSecret verifies the signature (X-Hub-Signature-256) of the
+	// webhook's calls; empty: the webhook is off.
+	AppSecret Secret `yaml:"app_secret" env:"KEMITRAAN_WHATSAPP_APP_SECRET"`
+	// VerifyToken answers the webhook's subscription handshake.
+	VerifyToken Secret `yaml:"verify_token" env:"KEMITRAAN_WHATSAPP_VERIFY_TOKEN"`
 }
+
+// Webhook reports whether WhatsApp's webhook is taken.
+func (w WhatsApp) Webhook() bool { return w.AppSecret != "" }
 
 // Enabled reports whether the WhatsApp channel is configured.
 func (w WhatsApp) Enabled() bool { return w.BaseURL != "" }
