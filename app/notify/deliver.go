@@ -91,11 +91,11 @@ type Delivered struct {
 
 const (
 	// ClaimLease is how long a claim may stay sending: longer than a
-	// batch can take (sendWorkers at a time, each bounded by its channel's
+	// batch can take (SendWorkers at a time, each bounded by its channel's
 	// timeout).
 	ClaimLease = 15 * time.Minute
-	// sendWorkers is how many messages of a batch are sent at once.
-	sendWorkers = 8
+	// SendWorkers is how many messages of a batch are sent at once.
+	SendWorkers = 8
 )
 
 // abandonedReason is recorded on a message whose sender stopped mid-batch.
@@ -176,7 +176,7 @@ func deliverBatch(ctx context.Context, db *gorm.DB, sender Sender, p Policy, now
 	outcomes := make([]outcome, len(todo))
 	var wg sync.WaitGroup
 	work := make(chan int)
-	for range min(sendWorkers, len(todo)) {
+	for range min(SendWorkers, len(todo)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -54,7 +54,9 @@ const (
 	MaxAttempts = 8
 	BaseDelay   = time.Minute
 	MaxDelay    = 6 * time.Hour
-	batchSize   = 50
+	// batchSize is how many messages one claim takes: whole rounds of
+	// SendWorkers, so no worker idles while the last few are sent.
+	batchSize = 8 * SendWorkers
 )
 
 // Enqueue writes msgs to the outbox inside tx, the caller's transaction, so
