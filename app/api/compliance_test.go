@@ -242,12 +242,14 @@ func TestComplianceCycleOverTwoQuarters(t *testing.T) {
 	}
 	if r := reminders[0]; r.Kind != "reminder.confirmation" ||
 		r.Subject != "Pengingat: 1 pembelian menunggu konfirmasi Anda" ||
-		!strings.Contains(r.Body, "senilai total Rp500.000 untuk Triwulan I 2025") {
+		!strings.Contains(r.Body, "senilai total Rp500.000 untuk Triwulan I 2025") || !strings.Contains(r.Body, "/ikm\n") ||
+		!strings.HasSuffix(r.Body, "Hormat kami,\nDinas Perindustrian Kabupaten Bekasi\nTelepon (021) 89970001 · WhatsApp +6281110001700 · disperin@bekasikab.go.id\nhttps://disperin.bekasikab.go.id\n") {
 		t.Errorf("the IKM's reminder: %+v", r)
 	}
 	if r := reminders[1]; r.Kind != "reminder.report" ||
 		r.Subject != "Pengingat: laporan berkala Triwulan I 2025 jatuh tempo 15 April 2025" ||
-		!strings.Contains(r.Body, "(7 hari lagi)") {
+		!strings.Contains(r.Body, "(7 hari lagi)") || !strings.Contains(r.Body, "/perusahaan/laporan\n") ||
+		!strings.Contains(r.Body, "Hormat kami,\nDinas Perindustrian Kabupaten Bekasi\nTelepon") {
 		t.Errorf("a business's reminder: %+v", r)
 	}
 	if again := c.runJob("remind", ""); string(again.Counts) != `{"businesses":0,"days_before":7,"ikms":0,"messages":0,"period":"2025-Q1"}` {

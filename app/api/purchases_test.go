@@ -154,8 +154,9 @@ func TestReportPurchase(t *testing.T) {
 	if mail.Recipient != "ikm@contoh.id" || mail.Kind != "purchase.confirmation_request" ||
 		!strings.HasPrefix(mail.Body, "Yth. IKM Uji ") || !strings.Contains(mail.Body, "Rp1.500.000") ||
 		!strings.Contains(mail.Body, "3 April 2025 pukul 10.00 WIB") || !strings.Contains(mail.Body, link) ||
-		!strings.Contains(mail.Subject, "Rp1.500.000") {
-		t.Errorf("e-mail %+v, want the purchase, its deadline and the link %s", mail, link)
+		!strings.Contains(mail.Subject, "Rp1.500.000") || !strings.Contains(mail.Body, "kepada Dinas Perindustrian Kabupaten Bekasi:") ||
+		!strings.HasSuffix(mail.Body, "Hormat kami,\nDinas Perindustrian Kabupaten Bekasi\nTelepon (021) 89970001 · WhatsApp +6281110001700 · disperin@bekasikab.go.id\nhttps://disperin.bekasikab.go.id\n") {
+		t.Errorf("e-mail %+v, want the purchase, its deadline, the link %s and the Dinas's signature", mail, link)
 	}
 	if got := s.auditActions("purchase", strconv.FormatInt(p.ID, 10)); !slices.Equal(got, []string{"purchase.report"}) {
 		t.Errorf("audit %v", got)
@@ -502,6 +503,19 @@ func TestConfirmAndDisputeInTheApp(t *testing.T) {
 	}
 	if n := s.count("SELECT count(*) FROM outbox WHERE kind = 'purchase.disputed' AND recipient = 'pembelian@pabrik.co.id'"); n != 1 {
 		t.Errorf("%d dispute notices to the company", n)
+	}
+	// The company is sent to the purchase's page, the Dinas to its queue;
+	// every message signs off the same way, with how to reach the Dinas.
+	var toCompany, toOffice string
+	s.db.Raw("SELECT body FROM outbox WHERE kind = 'purchase.disputed'").Scan(&toCompany)
+	s.db.Raw("SELECT body FROM outbox WHERE kind = 'purchase.disputed_office' AND recipient = 'disperin@bekasikab.go.id'").Scan(&toOffice)
+	signature := "Hormat kami,\nDinas Perindustrian Kabupaten Bekasi\nTelepon (021) 89970001 · WhatsApp +6281110001700 · disperin@bekasikab.go.id\nhttps://disperin.bekasikab.go.id\n"
+	if !strings.Contains(toCompany, "/perusahaan/pembelian/"+strconv.FormatInt(b.ID, 10)+"\n") ||
+		!strings.HasSuffix(toCompany, signature) || !strings.Contains(toCompany, "Hanya 150 besek yang dikirim") {
+		t.Errorf("the company's notice:\n%s", toCompany)
+	}
+	if !strings.Contains(toOffice, "/dinas/pembelian/"+strconv.FormatInt(b.ID, 10)) || !strings.Contains(toOffice, "Hanya 150 besek") {
+		t.Errorf("the Dinas's notice:\n%s", toOffice)
 	}
 	s.call(officer, http.MethodPost, purchasePath(b.ID, "resolve"), map[string]any{"outcome": "confirmed"}).problem(422)
 	s.call(officer, http.MethodPost, purchasePath(b.ID, "resolve"), map[string]any{"outcome": "mungkin", "reason": "x"}).problem(422)

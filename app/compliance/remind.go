@@ -51,8 +51,8 @@ func reminderRung(daysLeft int) int {
 // still awaiting its confirmation. Each (recipient, period, rung) is
 // reminded once, ever: reminders_sent records it in the same statement that
 // queues the e-mails, so a second run sends nothing. appURL is the service's
-// public address for the links in the messages.
-func SendReminders(ctx context.Context, db *gorm.DB, now time.Time, appURL string) (ReminderResult, error) {
+// public address for the links in the messages; signature ends them.
+func SendReminders(ctx context.Context, db *gorm.DB, now time.Time, appURL, signature string) (ReminderResult, error) {
 	rs, err := RuleSetAt(ctx, db, clock.DateIn(now))
 	if err != nil {
 		return ReminderResult{}, err
@@ -71,7 +71,7 @@ func SendReminders(ctx context.Context, db *gorm.DB, now time.Time, appURL strin
 	args := []any{
 		sql.Named("period", p.String()), sql.Named("label", p.Label()), sql.Named("pstart", p.FirstDay()),
 		sql.Named("pend", p.LastDay()), sql.Named("days", rung), sql.Named("due", format.Date(due)),
-		sql.Named("now", now.UTC()), sql.Named("url", appURL),
+		sql.Named("now", now.UTC()), sql.Named("url", appURL), sql.Named("sign", signature),
 	}
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var n struct{ Recipients, Messages int64 }
@@ -94,7 +94,7 @@ const remindParams = `
 WITH params AS (
     SELECT CAST(@period AS text) AS period, CAST(@label AS text) AS label, CAST(@pstart AS date) AS pstart,
            CAST(@pend AS date) AS pend, CAST(@days AS int) AS days, CAST(@due AS text) AS due,
-           CAST(@now AS timestamptz) AS now, CAST(@url AS text) AS url
+           CAST(@now AS timestamptz) AS now, CAST(@url AS text) AS url, CAST(@sign AS text) AS sign
 ),`
 
 // StaleReminders say when a reminder has lost its reason before it left:
@@ -118,9 +118,9 @@ var (
 		Subject: "format('Pengingat: laporan berkala %s jatuh tempo %s', params.label, params.due)",
 		Body: `format(E'Yth. Pimpinan %s (NIB %s),\n\nLaporan berkala kemitraan dengan IKM untuk %s belum kami terima. '
 			'Batas penyampaiannya tanggal %s (%s hari lagi). Pastikan seluruh pembelian dan tempat usaha '
-			'bagi IKM telah dicatat, lalu sampaikan laporan melalui aplikasi Kemitraan: %s\n\n'
+			'bagi IKM telah dicatat, lalu sampaikan laporan di halaman laporan berkala: %s/perusahaan/laporan\n\n'
 			'Laporan yang tidak disampaikan tepat waktu menjadi temuan dalam evaluasi kepatuhan.\n\n'
-			'Dinas Perindustrian', d.name, d.nib, params.label, params.due, params.days, params.url)`,
+			'%s', d.name, d.nib, params.label, params.due, params.days, params.url, params.sign)`,
 		Payload: "jsonb_build_object('business_id', d.id, 'period', params.period, 'days_before', params.days)"}
 	confirmationReminder = notify.From{Kind: "reminder.confirmation", Recipient: "r.email",
 		Rows: `params, marked m JOIN recipients r ON r.ikm_id = m.ikm_id JOIN waiting w ON w.ikm_id = m.ikm_id
@@ -128,8 +128,8 @@ var (
 		Subject: "format('Pengingat: %s pembelian menunggu konfirmasi Anda', w.n)",
 		Body: `format(E'Yth. %s,\n\nAda %s pembelian dari usaha besar senilai total Rp%s untuk %s yang menunggu konfirmasi Anda. '
 			'Periksa dan konfirmasi (atau sanggah) melalui tautan dalam e-mail permintaan konfirmasi, '
-			'atau di aplikasi Kemitraan: %s\n\nPembelian yang tidak dikonfirmasi tidak dihitung sebagai realisasi kemitraan.\n\n'
-			'Dinas Perindustrian', i.name, w.n, replace(to_char(w.total, 'FM999,999,999,999,999'), ',', '.'), params.label, params.url)`,
+			'atau di aplikasi Kemitraan: %s/ikm\n\nPembelian yang tidak dikonfirmasi tidak dihitung sebagai realisasi kemitraan.\n\n'
+			'%s', i.name, w.n, replace(to_char(w.total, 'FM999,999,999,999,999'), ',', '.'), params.label, params.url, params.sign)`,
 		Payload: "jsonb_build_object('ikm_id', w.ikm_id, 'period', params.period, 'days_before', params.days, 'purchases', w.n)"}
 )
 

@@ -36,6 +36,8 @@ type Deps struct {
 	Auth *auth.Service
 	// AppURL is the service's public address, for links in reminders.
 	AppURL string
+	// Signature ends the reminders (notify.Signature of the office).
+	Signature string
 	// Reports refreshes a period's IKM activity snapshot once it is
 	// evaluated, so the first statistics request after it is quick (nil:
 	// statistics rebuild it on demand).
@@ -89,7 +91,7 @@ func Standard(d Deps) []Job {
 			Name:        Remind,
 			Description: "Mengirim pengingat 7, 3 dan 1 hari sebelum batas laporan berkala kepada usaha yang belum melapor dan IKM yang belum mengonfirmasi pembelian; setiap pengingat sekali saja.",
 			Run: func(ctx context.Context, db *gorm.DB, _ Params, now time.Time) (Counts, error) {
-				res, err := compliance.SendReminders(ctx, db, now, d.AppURL)
+				res, err := compliance.SendReminders(ctx, db, now, d.AppURL, d.Signature)
 				return Counts{"period": res.Period, "days_before": res.DaysBefore, "businesses": res.Businesses,
 					"ikms": res.IKMs, "messages": res.Messages}, err
 			},
@@ -191,5 +193,6 @@ func evaluate(ctx context.Context, db *gorm.DB, reports *report.Service, p Param
 // through the services of svc.
 func NewStandardRunner(db *gorm.DB, c clock.Clock, log *slog.Logger, cfg config.Config, svc *services.Set) *Runner {
 	return NewRunner(db, c, log, Standard(Deps{DB: db, Sender: svc.Sender, Files: svc.Files, Auth: svc.Auth,
-		AppURL: cfg.HTTP.PublicURL, Reports: svc.Reports, Purchases: svc.Purchases})...)
+		AppURL: cfg.HTTP.PublicURL, Signature: notify.Signature(cfg.Office), Reports: svc.Reports,
+		Purchases: svc.Purchases})...)
 }

@@ -213,35 +213,53 @@ func stateConflict(p Purchase) error {
 	return e
 }
 
-// notifyDispute tells the company's contact that its report was disputed.
+// notifyDispute tells the company (its contact address and its active
+// users) that its report was disputed, with a link to the purchase's page,
+// and the Dinas (office.disputes_email) that a dispute waits in its queue.
 func (s *Service) notifyDispute(ctx context.Context, tx *gorm.DB, p Purchase) error {
-	var email string
-	if err := tx.WithContext(ctx).Raw("SELECT contact_email FROM businesses WHERE id = ?", p.BusinessID).
-		Scan(&email).Error; err != nil {
+	var emails []string
+	if err := tx.WithContext(ctx).Raw(`SELECT DISTINCT e FROM (
+			SELECT lower(btrim(contact_email)) AS e FROM businesses WHERE id = ?
+			UNION SELECT lower(btrim(email)) FROM users WHERE business_id = ? AND role = 'company' AND active
+		) x WHERE e <> '' ORDER BY e`, p.BusinessID, p.BusinessID).Scan(&emails).Error; err != nil {
 		return err
 	}
-	if strings.TrimSpace(email) == "" {
-		return nil
-	}
-	return notify.Enqueue(ctx, tx, s.now(), notify.Message{
-		Kind: "purchase.disputed", Recipient: email,
-		Subject: fmt.Sprintf("Pembelian %s disanggah oleh %s", p.InvoiceNumber, p.IKMName),
-		Body: fmt.Sprintf(`Yth. %s,
+	base := strings.TrimRight(s.cfg.PublicURL, "/")
+	facts := fmt.Sprintf(`  Nomor faktur : %s
+  Tanggal      : %s
+  Nilai        : %s
+  Alasan       : %s`, p.InvoiceNumber, format.Date(p.PurchaseDate), format.Rupiah(p.Amount), p.DisputeReason)
+	payload := map[string]any{"purchase_id": p.ID, "business_id": p.BusinessID}
+	var msgs []notify.Message
+	for _, e := range emails {
+		msgs = append(msgs, notify.Message{Kind: "purchase.disputed", Recipient: e,
+			Subject: fmt.Sprintf("Pembelian %s disanggah oleh %s", p.InvoiceNumber, p.IKMName),
+			Body: fmt.Sprintf(`Yth. %s,
 
 %s menyanggah pembelian yang Anda laporkan:
 
-  Nomor faktur : %s
-  Tanggal      : %s
-  Nilai        : %s
-  Alasan       : %s
+%s
 
-Petugas Dinas Perindustrian akan menindaklanjuti sanggahan ini. Pembelian
-yang disanggah tidak dihitung sampai diselesaikan.
+Petugas Dinas akan menindaklanjuti sanggahan ini. Pembelian yang disanggah
+tidak dihitung sampai diselesaikan. Rincian dan riwayatnya:
+%s/perusahaan/pembelian/%d
 
-Dinas Perindustrian
-`, p.BusinessName, p.IKMName, p.InvoiceNumber, format.Date(p.PurchaseDate), format.Rupiah(p.Amount), p.DisputeReason),
-		Payload: map[string]any{"purchase_id": p.ID, "business_id": p.BusinessID},
-	})
+%s`, p.BusinessName, p.IKMName, facts, base, p.ID, notify.Signature(s.cfg.Office)),
+			Payload: payload})
+	}
+	if to := strings.TrimSpace(s.cfg.Office.DisputesEmail); to != "" {
+		msgs = append(msgs, notify.Message{Kind: "purchase.disputed_office", Recipient: to,
+			Subject: fmt.Sprintf("Sanggahan baru: %s atas laporan %s", p.IKMName, p.BusinessName),
+			Body: fmt.Sprintf(`%s menyanggah pembelian yang dilaporkan %s:
+
+%s
+
+Sanggahan ini menunggu di antrean kerja petugas:
+%s/dinas/pembelian/%d
+`, p.IKMName, p.BusinessName, facts, base, p.ID),
+			Payload: payload})
+	}
+	return notify.Enqueue(ctx, tx, s.now(), msgs...)
 }
 
 // ReverseInput asks for a reversing entry of a counted purchase.

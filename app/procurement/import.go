@@ -632,23 +632,24 @@ func (s *Service) importMails(ctx context.Context, tx *gorm.DB, businessID int64
 		first := lines[i]
 		more := ""
 		if first.N > j-i {
-			more = fmt.Sprintf("\n%d pembelian lainnya dapat dikonfirmasi melalui akun IKM Anda di aplikasi Kemitraan\natau dengan menghubungi Dinas Perindustrian.\n", first.N-(j-i))
+			more = fmt.Sprintf("\n%d pembelian lainnya dapat dikonfirmasi melalui akun IKM Anda di aplikasi Kemitraan\natau dengan menghubungi kami.\n", first.N-(j-i))
 		}
 		msgs = append(msgs, notify.Message{
 			Kind: "purchase.confirmation_request", Recipient: first.Email,
 			Subject: fmt.Sprintf("Mohon konfirmasi %d pembelian dari %s (%s)", first.N, business, format.Rupiah(first.Total)),
 			Body: fmt.Sprintf(`Yth. %s,
 
-%s melaporkan %d pembelian dari usaha Anda kepada Dinas Perindustrian,
+%s melaporkan %d pembelian dari usaha Anda kepada %s,
 senilai %s. Mohon periksa setiap pembelian lalu konfirmasi bila benar, atau
 sanggah dengan alasannya bila tidak sesuai, paling lambat %s pukul %s WIB:
 
 %s%s
 Setiap tautan pribadi dan hanya dapat dipakai satu kali. Tanpa konfirmasi,
 pembelian tidak dihitung kecuali diverifikasi oleh petugas Dinas.
+Bila ada pertanyaan, hubungi kami.
 
-Dinas Perindustrian
-`, first.IKMName, business, first.N, format.Rupiah(first.Total), format.Date(deadline), deadline.Format("15.04"), list.String(), more),
+%s`, first.IKMName, business, first.N, notify.OfficeName(s.cfg.Office), format.Rupiah(first.Total), format.Date(deadline),
+				deadline.Format("15.04"), list.String(), more, notify.Signature(s.cfg.Office)),
 			Payload: map[string]any{"ikm_id": first.IKMID, "business_id": businessID, "purchases": first.N},
 		})
 		i = j

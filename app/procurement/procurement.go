@@ -12,6 +12,7 @@ package procurement
 
 import (
 	"context"
+	"kemitraan/app/platform/config"
 	"sync"
 	"time"
 
@@ -114,6 +115,8 @@ type Config struct {
 	// TokenSecret signs confirmation links; empty means the installation
 	// secret kept in the database.
 	TokenSecret string
+	// Office is the Dinas as its messages name and sign it.
+	Office config.Office
 	// WhatsApp says the WhatsApp channel takes confirmation requests: an
 	// IKM that agreed to it gets them there rather than by e-mail.
 	WhatsApp bool

@@ -105,7 +105,7 @@ func (s *Service) renderRequest(m notify.Message, secret []byte) (notify.Message
 	m.Subject = fmt.Sprintf("Mohon konfirmasi %s dari %s (%s)", what, f.BusinessName, format.Rupiah(f.Amount))
 	m.Body = fmt.Sprintf(`Yth. %s,
 
-%s melaporkan %s dari usaha Anda kepada Dinas Perindustrian:
+%s melaporkan %s dari usaha Anda kepada %s:
 
   Nomor faktur : %s
   Tanggal      : %s
@@ -120,9 +120,9 @@ alasannya bila tidak sesuai, melalui tautan berikut paling lambat
 
 Tautan ini pribadi dan hanya dapat dipakai satu kali. Tanpa konfirmasi,
 pembelian ini tidak dihitung kecuali diverifikasi oleh petugas Dinas.
+Bila ada pertanyaan, hubungi kami.
 
-Dinas Perindustrian
-`, strings.TrimSpace(f.IKMName), f.BusinessName, what, f.InvoiceNumber, format.Date(date), f.Description, format.Rupiah(f.Amount),
-		format.Date(deadline), deadline.Format("15.04"), link)
+%s`, strings.TrimSpace(f.IKMName), f.BusinessName, what, notify.OfficeName(s.cfg.Office), f.InvoiceNumber, format.Date(date), f.Description, format.Rupiah(f.Amount),
+		format.Date(deadline), deadline.Format("15.04"), link, notify.Signature(s.cfg.Office))
 	return m, nil
 }

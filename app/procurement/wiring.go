@@ -19,6 +19,7 @@ func ConfigFrom(cfg config.Config) Config {
 		MaxAmount: cfg.Procurement.MaxAmount, ImportMaxRows: cfg.Procurement.ImportMaxRows,
 		PublicURL: cfg.HTTP.PublicURL, TokenSecret: cfg.Auth.TokenSecret.Value(),
 		WhatsApp: cfg.WhatsApp.Enabled() && cfg.WhatsApp.Templates[KindConfirmationRequest] != "",
+		Office:   cfg.Office,
 	}
 }
 

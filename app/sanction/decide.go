@@ -357,13 +357,13 @@ func (s *Service) notices(ctx context.Context, tx *gorm.DB, biz subject, d lette
 			UNION SELECT lower(btrim(email)) FROM users WHERE business_id = ? AND role = 'company' AND active AND email <> ''
 		) x WHERE e <> '' ORDER BY e`, biz.ContactEmail, biz.ID).Scan(&emails)
 	body := fmt.Sprintf("Yth. Pimpinan %s (NIB %s),\n\n%s telah menerbitkan surat nomor %s perihal %s.\n",
-		biz.Name, biz.NIB, titleCase(s.office.Name), d.Number, d.subject())
+		biz.Name, biz.NIB, notify.OfficeName(s.office), d.Number, d.subject())
 	if d.Decision == Warn && d.ResponseDue != nil {
 		body += fmt.Sprintf("\nTanggapan dan bukti pendukung dapat disampaikan melalui aplikasi Kemitraan paling lambat %s.\n",
 			format.Date(*d.ResponseDue))
 	}
-	body += "\nSurat lengkap (PDF) dapat diunduh di portal perusahaan aplikasi Kemitraan:\n" + d.PortalURL +
-		"\n\nHormat kami,\n" + titleCase(s.office.Name) + " " + titleCase(strings.TrimPrefix(s.office.Government, "PEMERINTAH "))
+	body += "\nSurat lengkap (PDF) dan formulir tanggapan ada di halaman kasus Anda di portal perusahaan:\n" + d.PortalURL +
+		"\n\n" + notify.Signature(s.office)
 	msgs := make([]notify.Message, 0, len(emails))
 	for _, e := range emails {
 		msgs = append(msgs, notify.Message{Kind: "case." + string(d.Decision), Recipient: e,

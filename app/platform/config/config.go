@@ -204,6 +204,9 @@ type Office struct {
 	// LetterCopies is the copy list (tembusan) printed on warnings, in
 	// order; empty prints none.
 	LetterCopies []string `yaml:"letter_copies" env:"KEMITRAAN_OFFICE_LETTER_COPIES"`
+	// DisputesEmail is told of every dispute an IKM raises (beside the
+	// officers' queue); empty: only the queue.
+	DisputesEmail string `yaml:"disputes_email" env:"KEMITRAAN_OFFICE_DISPUTES_EMAIL"`
 }
 
 // Secret is a string that never prints itself.
@@ -266,16 +269,17 @@ func Default() Config {
 		Mail:     Mail{From: "Dinas Perindustrian Kabupaten Bekasi <noreply@disperin.bekasikab.go.id>"},
 		WhatsApp: WhatsApp{Language: "id", Templates: map[string]string{"purchase.confirmation_request": "konfirmasi_pembelian"}},
 		Office: Office{
-			Name:       "DINAS PERINDUSTRIAN",
-			Government: "PEMERINTAH KABUPATEN BEKASI",
-			Address:    "Kompleks Perkantoran Pemkab Bekasi, Desa Sukamahi, Cikarang Pusat, Kabupaten Bekasi 17530",
-			City:       "Cikarang",
-			LetterCode: "DISPERIN",
-			Telephone:  "(021) 89970001",
-			Email:      "disperin@bekasikab.go.id",
-			WhatsApp:   "6281110001700",
-			Website:    "https://disperin.bekasikab.go.id",
-			Hours:      "Senin–Jumat, 08.00–16.00 WIB",
+			Name:          "DINAS PERINDUSTRIAN",
+			Government:    "PEMERINTAH KABUPATEN BEKASI",
+			Address:       "Kompleks Perkantoran Pemkab Bekasi, Desa Sukamahi, Cikarang Pusat, Kabupaten Bekasi 17530",
+			City:          "Cikarang",
+			LetterCode:    "DISPERIN",
+			Telephone:     "(021) 89970001",
+			Email:         "disperin@bekasikab.go.id",
+			WhatsApp:      "6281110001700",
+			Website:       "https://disperin.bekasikab.go.id",
+			Hours:         "Senin–Jumat, 08.00–16.00 WIB",
+			DisputesEmail: "disperin@bekasikab.go.id",
 			LetterCopies: []string{
 				"Bupati Bekasi (sebagai laporan)",
 				"Kepala Dinas Penanaman Modal dan PTSP Kabupaten Bekasi",
