@@ -1,11 +1,14 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"kemitraan/app/compliance"
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/config"
@@ -75,5 +78,50 @@ func TestConfirmationRequestsTakeTheIKMsChannel(t *testing.T) {
 	}
 	if status != "cancelled" || !strings.Contains(reason, "sudah dijawab") {
 		t.Errorf("the answered purchase's request: %s %q, want cancelled with why", status, reason)
+	}
+}
+
+// TestRemindersReachTheIKMsChannel: an IKM that agreed to WhatsApp is
+// reminded there, with the template's parameters; another by e-mail.
+func TestRemindersReachTheIKMsChannel(t *testing.T) {
+	t.Parallel()
+	clk := clock.NewFixed(purchaseNow)
+	s := newTestServerWith(t, nil, clk, func(c *config.Config) {
+		c.WhatsApp = config.WhatsApp{BaseURL: "https://graph.contoh.test/v21.0", PhoneNumberID: "1098765",
+			AccessToken: "rahasia", Language: "id", Templates: map[string]string{
+				"purchase.confirmation_request": "konfirmasi_pembelian", "reminder.confirmation": "pengingat_konfirmasi"}}
+	})
+	if _, err := compliance.LoadRuleFiles(context.Background(), s.db, "../../config/rules", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	company := s.asCompany(s.newBusiness("hotel"))
+	agreed, mailed := s.newIKM(), s.newIKM()
+	if err := s.db.Exec(`UPDATE ikms SET phone = '+6281234500001', whatsapp_consent_at = now() WHERE id = ?`, agreed).Error; err != nil {
+		t.Fatal(err)
+	}
+	s.setIKMEmail(mailed, "surel@contoh.id")
+	for _, ikm := range []int64{agreed, mailed} {
+		p := s.report(company, purchaseBody(ikm))
+		// Still awaiting the IKM when the reminders go.
+		if err := s.db.Exec(`UPDATE purchases SET confirm_by = '2025-04-20' WHERE id = ?`, p.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Set(time.Date(2025, 4, 8, 0, 0, 0, 0, time.UTC)) // 07.00 WIB, seven days before the 15 April deadline
+	if run := s.call(s.as(actor.RoleAdmin), http.MethodPost, "/api/v1/jobs/remind/run", nil); !strings.Contains(run.Body.String(), `"outcome":"succeeded"`) {
+		t.Fatalf("remind: %d %s", run.Code, run.Body.String())
+	}
+	var rows []struct {
+		Channel, Recipient string
+		Params             string
+	}
+	if err := s.db.Raw(`SELECT channel, recipient, array_to_string(params, '|') AS params FROM outbox
+		WHERE kind = 'reminder.confirmation' ORDER BY channel, recipient`).Scan(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows[0].Channel != "email" || rows[0].Recipient != "surel@contoh.id" || rows[0].Params != "" ||
+		rows[1].Channel != "whatsapp" || rows[1].Recipient != "6281234500001" ||
+		!strings.HasSuffix(rows[1].Params, "|1|Rp1.500.000|Triwulan I 2025|"+s.cfg.HTTP.PublicURL+"/ikm") {
+		t.Errorf("reminders %+v", rows)
 	}
 }

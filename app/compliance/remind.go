@@ -52,7 +52,8 @@ func reminderRung(daysLeft int) int {
 // reminded once, ever: reminders_sent records it in the same statement that
 // queues the e-mails, so a second run sends nothing. appURL is the service's
 // public address for the links in the messages; signature ends them.
-func SendReminders(ctx context.Context, db *gorm.DB, now time.Time, appURL, signature string) (ReminderResult, error) {
+// With whatsApp an IKM that agreed to WhatsApp messages is reminded there.
+func SendReminders(ctx context.Context, db *gorm.DB, now time.Time, appURL, signature string, whatsApp bool) (ReminderResult, error) {
 	rs, err := RuleSetAt(ctx, db, clock.DateIn(now))
 	if err != nil {
 		return ReminderResult{}, err
@@ -72,6 +73,7 @@ func SendReminders(ctx context.Context, db *gorm.DB, now time.Time, appURL, sign
 		sql.Named("period", p.String()), sql.Named("label", p.Label()), sql.Named("pstart", p.FirstDay()),
 		sql.Named("pend", p.LastDay()), sql.Named("days", rung), sql.Named("due", format.Date(due)),
 		sql.Named("now", now.UTC()), sql.Named("url", appURL), sql.Named("sign", signature),
+		sql.Named("whatsapp", whatsApp),
 	}
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var n struct{ Recipients, Messages int64 }
@@ -94,7 +96,8 @@ const remindParams = `
 WITH params AS (
     SELECT CAST(@period AS text) AS period, CAST(@label AS text) AS label, CAST(@pstart AS date) AS pstart,
            CAST(@pend AS date) AS pend, CAST(@days AS int) AS days, CAST(@due AS text) AS due,
-           CAST(@now AS timestamptz) AS now, CAST(@url AS text) AS url, CAST(@sign AS text) AS sign
+           CAST(@now AS timestamptz) AS now, CAST(@url AS text) AS url, CAST(@sign AS text) AS sign,
+           CAST(@whatsapp AS boolean) AS whatsapp
 ),`
 
 // StaleReminders say when a reminder has lost its reason before it left:
@@ -122,7 +125,10 @@ var (
 			'Laporan yang tidak disampaikan tepat waktu menjadi temuan dalam evaluasi kepatuhan.\n\n'
 			'%s', d.name, d.nib, params.label, params.due, params.days, params.url, params.sign)`,
 		Payload: "jsonb_build_object('business_id', d.id, 'period', params.period, 'days_before', params.days)"}
-	confirmationReminder = notify.From{Kind: "reminder.confirmation", Recipient: "r.email",
+	confirmationReminder = notify.From{Kind: "reminder.confirmation", Recipient: "r.email", Channel: "r.channel",
+		// The WhatsApp template's body parameters, in order (config).
+		Params: `CASE WHEN r.channel = 'whatsapp' THEN ARRAY[i.name, w.n::text,
+			'Rp' || replace(to_char(w.total, 'FM999,999,999,999,999'), ',', '.'), params.label, params.url || '/ikm'] ELSE '{}' END`,
 		Rows: `params, marked m JOIN recipients r ON r.ikm_id = m.ikm_id JOIN waiting w ON w.ikm_id = m.ikm_id
 			JOIN ikms i ON i.id = m.ikm_id`,
 		Subject: "format('Pengingat: %s pembelian menunggu konfirmasi Anda', w.n)",
@@ -165,12 +171,17 @@ waiting AS (
     GROUP BY p.ikm_id
 ),
 recipients AS (
-    SELECT DISTINCT w.ikm_id, e.email
+    SELECT DISTINCT w.ikm_id, e.email, e.channel
     FROM waiting w
     JOIN ikms i ON i.id = w.ikm_id
+    CROSS JOIN params
     CROSS JOIN LATERAL (
-        SELECT lower(btrim(coalesce(i.email, ''))) AS email
-        UNION SELECT lower(btrim(u.email)) FROM users u WHERE u.ikm_id = w.ikm_id AND u.role = 'ikm' AND u.active
+        -- The IKM itself by WhatsApp when it agreed (and the channel is on),
+        -- else by e-mail; its users by e-mail.
+        SELECT CASE WHEN wa THEN substr(i.phone, 2) ELSE lower(btrim(coalesce(i.email, ''))) END AS email,
+               CASE WHEN wa THEN 'whatsapp' ELSE 'email' END AS channel
+        FROM (SELECT params.whatsapp AND i.whatsapp_consent_at IS NOT NULL AND i.phone ~ '^\+628[0-9]{7,12}$' AS wa) x
+        UNION SELECT lower(btrim(u.email)), 'email' FROM users u WHERE u.ikm_id = w.ikm_id AND u.role = 'ikm' AND u.active
     ) e
     WHERE e.email <> ''
 ),

@@ -38,6 +38,8 @@ type Deps struct {
 	AppURL string
 	// Signature ends the reminders (notify.Signature of the office).
 	Signature string
+	// WhatsAppReminders says IKM who agreed are reminded by WhatsApp.
+	WhatsAppReminders bool
 	// Reports refreshes a period's IKM activity snapshot once it is
 	// evaluated, so the first statistics request after it is quick (nil:
 	// statistics rebuild it on demand).
@@ -91,7 +93,7 @@ func Standard(d Deps) []Job {
 			Name:        Remind,
 			Description: "Mengirim pengingat 7, 3 dan 1 hari sebelum batas laporan berkala kepada usaha yang belum melapor dan IKM yang belum mengonfirmasi pembelian; setiap pengingat sekali saja.",
 			Run: func(ctx context.Context, db *gorm.DB, _ Params, now time.Time) (Counts, error) {
-				res, err := compliance.SendReminders(ctx, db, now, d.AppURL, d.Signature)
+				res, err := compliance.SendReminders(ctx, db, now, d.AppURL, d.Signature, d.WhatsAppReminders)
 				return Counts{"period": res.Period, "days_before": res.DaysBefore, "businesses": res.Businesses,
 					"ikms": res.IKMs, "messages": res.Messages}, err
 			},
@@ -193,6 +195,8 @@ func evaluate(ctx context.Context, db *gorm.DB, reports *report.Service, p Param
 // through the services of svc.
 func NewStandardRunner(db *gorm.DB, c clock.Clock, log *slog.Logger, cfg config.Config, svc *services.Set) *Runner {
 	return NewRunner(db, c, log, Standard(Deps{DB: db, Sender: svc.Sender, Files: svc.Files, Auth: svc.Auth,
-		AppURL: cfg.HTTP.PublicURL, Signature: notify.Signature(cfg.Office), Reports: svc.Reports,
-		Purchases: svc.Purchases})...)
+		AppURL: cfg.HTTP.PublicURL, Signature: notify.Signature(cfg.Office),
+		WhatsAppReminders: cfg.WhatsApp.Enabled() && cfg.WhatsApp.Templates["reminder.confirmation"] != "",
+		Reports:           svc.Reports,
+		Purchases:         svc.Purchases})...)
 }

@@ -134,6 +134,7 @@ type From struct {
 	Kind      string
 	Rows      string
 	Channel   string // an SQL expression; empty: e-mail
+	Params    string // an SQL text[] expression, a template's parameters; empty: none
 	Recipient string
 	Subject   string
 	Body      string
@@ -157,15 +158,19 @@ func (f From) NamedArgs(now time.Time) []any {
 }
 
 func (f From) sql(param func(name string) string) string {
-	subject, body, channel := f.Subject, f.Body, f.Channel
+	subject, body, channel, params := f.Subject, f.Body, f.Channel, f.Params
 	if subject == "" {
 		subject, body = "''", "''"
 	}
 	if channel == "" {
 		channel = "'" + ChannelEmail + "'"
 	}
-	return `INSERT INTO outbox (kind, channel, recipient, subject, body, payload, status, next_attempt_at, created_at)
-		SELECT ` + param("kind") + `, ` + channel + `, btrim(` + f.Recipient + `), ` + subject + `, ` + body + `, ` + f.Payload +
+	if params == "" {
+		params = "'{}'::text[]"
+	}
+	return `INSERT INTO outbox (kind, channel, recipient, subject, body, params, payload, status, next_attempt_at, created_at)
+		SELECT ` + param("kind") + `, ` + channel + `, btrim(` + f.Recipient + `), ` + subject + `, ` + body + `, ` + params +
+		`, ` + f.Payload +
 		`, 'pending', ` + param("at") + `, ` + param("at") + `
 		FROM ` + f.Rows + ` WHERE coalesce(btrim(` + f.Recipient + `), '') <> ''`
 }

@@ -266,8 +266,9 @@ func Default() Config {
 				"outbox":   "@every 1m",
 			},
 		},
-		Mail:     Mail{From: "Dinas Perindustrian Kabupaten Bekasi <noreply@disperin.bekasikab.go.id>"},
-		WhatsApp: WhatsApp{Language: "id", Templates: map[string]string{"purchase.confirmation_request": "konfirmasi_pembelian"}},
+		Mail: Mail{From: "Dinas Perindustrian Kabupaten Bekasi <noreply@disperin.bekasikab.go.id>"},
+		WhatsApp: WhatsApp{Language: "id", Templates: map[string]string{
+			"purchase.confirmation_request": "konfirmasi_pembelian", "reminder.confirmation": "pengingat_konfirmasi"}},
 		Office: Office{
 			Name:          "DINAS PERINDUSTRIAN",
 			Government:    "PEMERINTAH KABUPATEN BEKASI",
