@@ -3,6 +3,7 @@ package procurement
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"kemitraan/app/platform/actor"
@@ -50,9 +51,15 @@ type QueueItem struct {
 // Queue is one queue: how many wait, and the most urgent of them.
 type Queue struct {
 	Kind  QueueKind
-	Total int64
+	Total int64 // at most QueueCountCap
+	// More says there are more than QueueCountCap: the count stops there,
+	// so the officers' home stays quick with a million purchases waiting.
+	More  bool
 	Items []QueueItem
 }
+
+// QueueCountCap is how far a queue counts.
+const QueueCountCap = 1000
 
 // Queue gives the purchases of kind, most urgent first (the oldest dispute,
 // the longest unanswered, the nearest deadline), at most limit of them, and
@@ -79,8 +86,12 @@ func (s *Service) Queue(ctx context.Context, kind QueueKind, limit int) (Queue, 
 	}
 	q := Queue{Kind: kind}
 	db := s.db.WithContext(ctx)
-	if err := db.Raw(`SELECT count(*) FROM purchases p WHERE `+where, args...).Row().Scan(&q.Total); err != nil {
+	if err := db.Raw(`SELECT count(*) FROM (SELECT 1 FROM purchases p WHERE `+where+` LIMIT ?) x`,
+		append(slices.Clone(args), QueueCountCap+1)...).Row().Scan(&q.Total); err != nil {
 		return Queue{}, fmt.Errorf("procurement: count queue %s: %w", kind, err)
+	}
+	if q.Total > QueueCountCap {
+		q.Total, q.More = QueueCountCap, true
 	}
 	if q.Total == 0 || limit <= 0 {
 		return q, nil

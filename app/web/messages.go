@@ -759,6 +759,8 @@ var messages = map[string]string{
 	"ikm.profile.whatsapp_hint":            "Permintaan konfirmasi pembelian dikirim ke nomor HP di atas. Hilangkan centang untuk berhenti kapan saja.",
 	"admin.outbox.delivery.delivered":      "sampai di ponsel",
 	"admin.outbox.delivery.read":           "sudah dibaca",
+	"office.queue.over":                    "lebih dari %s",
+	"office.queue.more_over":               "%s dari lebih dari %s ditampilkan, yang paling mendesak lebih dulu.",
 	"registry.verified":                    "Verifikasi lapangan",
 	"registry.verified_invalid":            "harus ya atau tidak",
 	"registry.parent":                      "Induk usaha",

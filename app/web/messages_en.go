@@ -749,6 +749,8 @@ var messagesEN = map[string]string{
 	"ikm.profile.whatsapp_hint":            "Requests to confirm purchases go to the mobile number above. Untick to stop at any time.",
 	"admin.outbox.delivery.delivered":      "delivered to the phone",
 	"admin.outbox.delivery.read":           "read",
+	"office.queue.over":                    "more than %s",
+	"office.queue.more_over":               "%s of more than %s shown, the most urgent first.",
 	"registry.verified":                    "Field check",
 	"registry.verified_invalid":            "must be ya or tidak",
 	"registry.parent":                      "Parent company",

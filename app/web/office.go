@@ -48,6 +48,7 @@ type queueRow struct {
 type officeQueue struct {
 	Kind  procurement.QueueKind
 	Total int64
+	More  bool // more than Total: the count stopped there
 	Shown int64
 	Rows  []queueRow
 }
@@ -71,7 +72,7 @@ func (p *Pages) officeHome(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		oq := officeQueue{Kind: kind, Total: q.Total}
+		oq := officeQueue{Kind: kind, Total: q.Total, More: q.More}
 		for _, it := range q.Items {
 			row, err := p.queueRow(c, it)
 			if err != nil {

@@ -102,6 +102,17 @@ func TestOfficerQueues(t *testing.T) {
 	if strings.Contains(home.body, url.QueryEscape("/k/"+o.disputed.token)) {
 		t.Error("a disputed purchase's used link is offered")
 	}
+
+	// A queue counts up to a thousand and says "more than" beyond.
+	if err := o.db.Exec(`INSERT INTO purchases (business_id, ikm_id, invoice_number, purchase_date, description, quantity,
+			amount, status, confirm_by, source, created_at, updated_at)
+		SELECT business_id, ikm_id, invoice_number || '-' || g, purchase_date, description, quantity, amount, status,
+			confirm_by, source, created_at, updated_at
+		FROM purchases, generate_series(1, 1000) g WHERE id = ?`, o.unanswered.id).Error; err != nil {
+		t.Fatal(err)
+	}
+	o.officer.get("/dinas").must(t, http.StatusOK, "<strong>lebih dari 1.000</strong> Belum dijawab IKM, batas waktu lewat",
+		"10 dari lebih dari 1.000 ditampilkan")
 }
 
 func TestOfficerSettlesADispute(t *testing.T) {
