@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -94,14 +95,21 @@ func TestRemindersReachTheIKMsChannel(t *testing.T) {
 	if _, err := compliance.LoadRuleFiles(context.Background(), s.db, "../../config/rules", time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	company := s.asCompany(s.newBusiness("hotel"))
+	hotel := s.newBusiness("hotel")
+	s.registeredLongAgo(hotel)
+	if err := s.db.Exec(`UPDATE businesses SET contact_email = 'hotel@contoh.id' WHERE id = ?`, hotel).Error; err != nil {
+		t.Fatal(err)
+	}
+	company := s.asCompany(hotel)
 	agreed, mailed := s.newIKM(), s.newIKM()
 	if err := s.db.Exec(`UPDATE ikms SET phone = '+6281234500001', whatsapp_consent_at = now() WHERE id = ?`, agreed).Error; err != nil {
 		t.Fatal(err)
 	}
 	s.setIKMEmail(mailed, "surel@contoh.id")
+	var answered int64
 	for _, ikm := range []int64{agreed, mailed} {
 		p := s.report(company, purchaseBody(ikm))
+		answered = p.ID
 		// Still awaiting the IKM when the reminders go.
 		if err := s.db.Exec(`UPDATE purchases SET confirm_by = '2025-04-20' WHERE id = ?`, p.ID).Error; err != nil {
 			t.Fatal(err)
@@ -123,5 +131,28 @@ func TestRemindersReachTheIKMsChannel(t *testing.T) {
 		rows[1].Channel != "whatsapp" || rows[1].Recipient != "6281234500001" ||
 		!strings.HasSuffix(rows[1].Params, "|1|Rp1.500.000|Triwulan I 2025|"+s.cfg.HTTP.PublicURL+"/ikm") {
 		t.Errorf("reminders %+v", rows)
+	}
+
+	// Before they leave, the e-mailed IKM answers and the hotel submits its
+	// report: those two reminders are cancelled, with why; the other goes.
+	s.call(s.asIKM(mailed), http.MethodPost, "/api/v1/purchases/"+strconv.FormatInt(answered, 10)+"/confirm", nil).
+		problemOrOK(t, http.StatusOK)
+	// (A fresh session: the first one ended while the clock moved on.)
+	s.call(s.asCompany(hotel), http.MethodPost, reportPath(hotel, "2025-Q1"), nil).problemOrOK(t, http.StatusCreated)
+	sent := s.deliver()
+	var reasons []string
+	if err := s.db.Raw(`SELECT kind || ': ' || cancel_reason FROM outbox WHERE status = 'cancelled' AND kind LIKE 'reminder.%'
+		ORDER BY kind`).Scan(&reasons).Error; err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"reminder.confirmation: tidak ada lagi pembelian yang menunggu konfirmasi IKM ini",
+		"reminder.report: laporan berkala sudah disampaikan sebelum pengingat ini terkirim"}
+	if !slices.Equal(reasons, want) {
+		t.Errorf("cancelled %q, want %q", reasons, want)
+	}
+	for _, m := range sent {
+		if m.Recipient == "surel@contoh.id" || m.Recipient == "hotel@contoh.id" {
+			t.Errorf("a stale reminder went: %+v", m)
+		}
 	}
 }
