@@ -156,3 +156,49 @@ func TestRemindersReachTheIKMsChannel(t *testing.T) {
 		}
 	}
 }
+
+// TestImportedPurchasesReachTheIKMsChannel: an import asks an IKM that
+// agreed to WhatsApp by one template message per purchase, rendered with
+// its own link when it is sent; an IKM with only e-mail gets one e-mail
+// listing its purchases.
+func TestImportedPurchasesReachTheIKMsChannel(t *testing.T) {
+	t.Parallel()
+	s := newTestServerWith(t, nil, clock.NewFixed(purchaseNow), func(c *config.Config) {
+		c.WhatsApp = config.WhatsApp{BaseURL: "https://graph.contoh.test/v21.0", PhoneNumberID: "1098765",
+			AccessToken: "rahasia", Language: "id",
+			Templates: map[string]string{"purchase.confirmation_request": "konfirmasi_pembelian"}}
+	})
+	company := s.asCompany(s.newBusiness("hotel"))
+	agreed, mailed := s.newIKM(), s.newIKM()
+	if err := s.db.Exec(`UPDATE ikms SET phone = '+6281234500001', whatsapp_consent_at = now() WHERE id = ?`, agreed).Error; err != nil {
+		t.Fatal(err)
+	}
+	s.setIKMEmail(mailed, "surel@contoh.id")
+	var nibA, nibM string
+	s.db.Raw("SELECT nib FROM ikms WHERE id = ?", agreed).Scan(&nibA)
+	s.db.Raw("SELECT nib FROM ikms WHERE id = ?", mailed).Scan(&nibM)
+	file := "invoice_number,ikm_nib,purchase_date,description,amount\n" +
+		"IMP-1," + nibA + ",2025-03-10,Kue kering,150000\n" +
+		"IMP-2," + nibA + ",2025-03-11,Dodol,250000\n" +
+		"IMP-3," + nibM + ",2025-03-12,Besek,350000\n"
+	s.importFile(company, "", []byte(file)).problemOrOK(t, http.StatusCreated)
+	sent := s.deliver()
+	var wa, mail []string
+	for _, m := range sent {
+		switch m.Channel {
+		case "whatsapp":
+			if m.Recipient != "6281234500001" || len(m.Params) != 5 || !strings.Contains(m.Params[4], "/k/") {
+				t.Errorf("WhatsApp message %+v", m)
+			}
+			wa = append(wa, m.Params[2]+" "+m.Params[4])
+		default:
+			mail = append(mail, m.Recipient)
+			if !strings.Contains(m.Body, "IMP-3") || strings.Contains(m.Body, "IMP-1") {
+				t.Errorf("e-mail %+v", m)
+			}
+		}
+	}
+	if len(wa) != 2 || wa[0] == wa[1] || len(mail) != 1 || mail[0] != "surel@contoh.id" {
+		t.Errorf("WhatsApp %q, e-mail %q: want one message per purchase, each with its own link, and one e-mail", wa, mail)
+	}
+}

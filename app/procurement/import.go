@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -590,25 +592,27 @@ func (s *Service) storeStaged(ctx context.Context, tx *gorm.DB, a actor.Actor, r
 // purchases of the import with their links.
 func (s *Service) importMails(ctx context.Context, tx *gorm.DB, businessID int64, confirmBy time.Time, secret []byte) error {
 	var lines []struct {
-		IKMID         int64
-		IKMName       string
-		Email         string
-		N             int
-		Total         int64
-		InvoiceNumber string
-		PurchaseDate  time.Time
-		Amount        int64
-		Description   string
-		Nonce         []byte
+		IKMID             int64
+		IKMName           string
+		Email             *string
+		Phone             string
+		WhatsAppConsentAt *time.Time `gorm:"column:whatsapp_consent_at"`
+		N                 int
+		Total             int64
+		PurchaseID        int64
+		InvoiceNumber     string
+		PurchaseDate      time.Time
+		Amount            int64
+		Description       string
+		Nonce             []byte
 	}
 	if err := tx.Raw(`SELECT x.* FROM (
-			SELECT i.id AS ikm_id, i.name AS ikm_name, btrim(i.email) AS email, s.invoice_number, s.purchase_date,
-				s.amount, s.description, p.link_nonce AS nonce,
+			SELECT i.id AS ikm_id, i.name AS ikm_name, i.email, i.phone, i.whatsapp_consent_at, p.id AS purchase_id,
+				s.invoice_number, s.purchase_date, s.amount, s.description, p.link_nonce AS nonce,
 				row_number() OVER (PARTITION BY i.id ORDER BY s.line) AS rn,
 				count(*) OVER (PARTITION BY i.id) AS n, sum(s.amount) OVER (PARTITION BY i.id) AS total
 			FROM purchase_import s JOIN ikms i ON i.nib = s.ikm_nib
-			JOIN purchases p ON p.business_id = ? AND p.invoice_number = s.invoice_number
-			WHERE coalesce(btrim(i.email), '') <> '') x
+			JOIN purchases p ON p.business_id = ? AND p.invoice_number = s.invoice_number) x
 		WHERE x.rn <= ? ORDER BY x.ikm_id, x.rn`, businessID, linksPerMail).Scan(&lines).Error; err != nil {
 		return fmt.Errorf("procurement: import mails: %w", err)
 	}
@@ -623,19 +627,48 @@ func (s *Service) importMails(ctx context.Context, tx *gorm.DB, businessID int64
 	var msgs []notify.Message
 	for i := 0; i < len(lines); {
 		j := i
+		for j < len(lines) && lines[j].IKMID == lines[i].IKMID {
+			j++
+		}
+		first := lines[i]
+		channel, recipient := s.route(ikmRow{Email: first.Email, Phone: first.Phone, WhatsAppConsentAt: first.WhatsAppConsentAt})
+		switch {
+		case recipient == "":
+			// Neither: the purchases wait in the officers' queue.
+			i = j
+			continue
+		case channel == notify.ChannelWhatsApp:
+			// One template message per purchase, as a purchase reported
+			// singly gets, rendered when it is sent (at most linksPerMail).
+			for _, l := range lines[i:j] {
+				raw, err := json.Marshal(requestFacts{requestBase: requestBase{BusinessID: businessID,
+					InvoiceNumber: l.InvoiceNumber, PurchaseDate: l.PurchaseDate.Format(time.DateOnly),
+					Description: l.Description, Amount: l.Amount}, PurchaseID: l.PurchaseID, IKMID: l.IKMID,
+					IKMName: l.IKMName, BusinessName: business, ConfirmBy: confirmBy, LinkNonce: hex.EncodeToString(l.Nonce)})
+				if err != nil {
+					return err
+				}
+				m := notify.Message{Kind: KindConfirmationRequest, Channel: channel, Recipient: recipient}
+				if err := json.Unmarshal(raw, &m.Payload); err != nil {
+					return err
+				}
+				msgs = append(msgs, m)
+			}
+			i = j
+			continue
+		}
 		var list strings.Builder
-		for ; j < len(lines) && lines[j].IKMID == lines[i].IKMID; j++ {
+		for j = i; j < len(lines) && lines[j].IKMID == lines[i].IKMID; j++ {
 			l := lines[j]
 			fmt.Fprintf(&list, "- %s, %s, %s: %s\n  %s\n", l.InvoiceNumber, format.Date(l.PurchaseDate), format.Rupiah(l.Amount),
 				l.Description, s.link(tokenFor(secret, l.Nonce).value))
 		}
-		first := lines[i]
 		more := ""
 		if first.N > j-i {
 			more = fmt.Sprintf("\n%d pembelian lainnya dapat dikonfirmasi melalui akun IKM Anda di aplikasi Kemitraan\natau dengan menghubungi kami.\n", first.N-(j-i))
 		}
 		msgs = append(msgs, notify.Message{
-			Kind: "purchase.confirmation_request", Recipient: first.Email,
+			Kind: KindConfirmationRequest, Recipient: recipient,
 			Subject: fmt.Sprintf("Mohon konfirmasi %d pembelian dari %s (%s)", first.N, business, format.Rupiah(first.Total)),
 			Body: fmt.Sprintf(`Yth. %s,
 
