@@ -138,6 +138,7 @@ func Standard(d Deps) []Job {
 				policy := notify.Policy{Stale: map[string]notify.Stale{}}
 				maps.Copy(policy.Stale, procurement.StaleMessages)
 				maps.Copy(policy.Stale, compliance.StaleReminders)
+				maps.Copy(policy.Stale, sanction.StaleNotices)
 				if d.Purchases != nil {
 					var err error
 					if policy.Render, err = d.Purchases.Renderers(ctx, db); err != nil {

@@ -399,3 +399,14 @@ func Lapse(ctx context.Context, db *gorm.DB, now time.Time) (lapsed, cured int64
 	})
 	return lapsed, cured, err
 }
+
+// StaleNotices say when a warning's notice has lost its reason before it
+// left: the case was decided again after it (the newer decision's notice
+// tells the company what stands).
+var StaleNotices = map[string]notify.Stale{
+	"case." + string(Warn): {
+		When: `EXISTS (SELECT 1 FROM sanction_decisions d WHERE d.case_id = (o.payload->>'case_id')::bigint
+			AND d.decided_at > o.created_at)`,
+		Reason: "kasus sudah diputuskan lagi sebelum pemberitahuan ini terkirim; pemberitahuan keputusan terbaru menggantikannya",
+	},
+}

@@ -115,7 +115,18 @@ func TestReviewerWorksTheLadder(t *testing.T) {
 
 	r.decide(t, "warn", "Kekurangan pembelian triwulan I belum dipenuhi.").must(t, http.StatusOK, "Peringatan diterbitkan", "SP1")
 	r.lapse(t)
+	r.clock.Advance(time.Minute)
 	r.decide(t, "warn", "Tidak ada tanggapan atas SP1.").must(t, http.StatusOK, "SP2")
+	// SP1's notice had not left when SP2 was issued: it is cancelled, and
+	// SP2's goes.
+	if rec, err := r.runner.Run(context.Background(), "outbox", jobs.TriggerCommand, jobs.Params{}); err != nil || rec.Outcome != "succeeded" {
+		t.Fatalf("outbox: %+v %v", rec, err)
+	}
+	var notices []string
+	r.db.Raw(`SELECT status || ' ' || subject FROM outbox WHERE kind = 'case.warn' ORDER BY id`).Scan(&notices)
+	if len(notices) < 2 || !strings.HasPrefix(notices[0], "cancelled ") || !strings.HasPrefix(notices[len(notices)-1], "logged ") {
+		t.Errorf("warning notices %q: want SP1's cancelled and SP2's gone", notices)
+	}
 	r.lapse(t)
 	r.decide(t, "warn", "Tidak ada tanggapan atas SP2.").must(t, http.StatusOK, "SP3")
 	r.lapse(t)
