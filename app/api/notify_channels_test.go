@@ -1,7 +1,9 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -13,6 +15,7 @@ import (
 	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/config"
+	"kemitraan/app/services"
 )
 
 // TestConfirmationRequestsTakeTheIKMsChannel: an IKM that agreed to
@@ -200,5 +203,37 @@ func TestImportedPurchasesReachTheIKMsChannel(t *testing.T) {
 	}
 	if len(wa) != 2 || wa[0] == wa[1] || len(mail) != 1 || mail[0] != "surel@contoh.id" {
 		t.Errorf("WhatsApp %q, e-mail %q: want one message per purchase, each with its own link, and one e-mail", wa, mail)
+	}
+}
+
+// TestWithoutWhatsAppConsentIsNotEnough: with the channel off, an IKM that
+// agreed to WhatsApp is asked by e-mail; in production with no e-mail
+// channel the server says so loudly at start.
+func TestWithoutWhatsAppConsentIsNotEnough(t *testing.T) {
+	t.Parallel()
+	s := newTestServerWith(t, nil, clock.NewFixed(purchaseNow), nil) // WhatsApp off
+	company := s.asCompany(s.newBusiness("hotel"))
+	ikm := s.newIKM()
+	if err := s.db.Exec(`UPDATE ikms SET phone = '+6281234500001', whatsapp_consent_at = now(), email = 'ikm@contoh.id'
+		WHERE id = ?`, ikm).Error; err != nil {
+		t.Fatal(err)
+	}
+	s.report(company, purchaseBody(ikm))
+	var channel, recipient string
+	if err := s.db.Raw(`SELECT channel, recipient FROM outbox`).Row().Scan(&channel, &recipient); err != nil {
+		t.Fatal(err)
+	}
+	if channel != "email" || recipient != "ikm@contoh.id" {
+		t.Errorf("with WhatsApp off: %s to %s, want e-mail", channel, recipient)
+	}
+
+	var logs bytes.Buffer
+	cfg := config.Default()
+	cfg.Env = "production"
+	if _, err := services.New(cfg, s.db, slog.New(slog.NewTextHandler(&logs, nil)), clock.System{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "reach nobody") {
+		t.Errorf("no loud warning at start:\n%s", logs.String())
 	}
 }
