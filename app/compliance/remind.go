@@ -12,6 +12,7 @@ import (
 	"kemitraan/app/notify"
 	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/format"
+	"kemitraan/app/registry"
 )
 
 // ReminderDays are the days before a report deadline on which reminders go
@@ -178,9 +179,9 @@ recipients AS (
     CROSS JOIN LATERAL (
         -- The IKM itself by WhatsApp when it agreed (and the channel is on),
         -- else by e-mail; its users by e-mail.
-        SELECT CASE WHEN wa THEN substr(i.phone, 2) ELSE lower(btrim(coalesce(i.email, ''))) END AS email,
-               CASE WHEN wa THEN 'whatsapp' ELSE 'email' END AS channel
-        FROM (SELECT params.whatsapp AND i.whatsapp_consent_at IS NOT NULL AND i.phone ~ '^\+628[0-9]{7,12}$' AS wa) x
+        SELECT coalesce(wa, lower(btrim(coalesce(i.email, '')))) AS email,
+               CASE WHEN wa IS NOT NULL THEN 'whatsapp' ELSE 'email' END AS channel
+        FROM (SELECT CASE WHEN params.whatsapp THEN ` + registry.WhatsAppNumberSQL("i.phone", "i.whatsapp_consent_at") + ` END AS wa) x
         UNION SELECT lower(btrim(u.email)), 'email' FROM users u WHERE u.ikm_id = w.ikm_id AND u.role = 'ikm' AND u.active
     ) e
     WHERE e.email <> ''

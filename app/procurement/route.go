@@ -1,12 +1,11 @@
 package procurement
 
 import (
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"kemitraan/app/notify"
+	"kemitraan/app/registry"
 )
 
 // The channel a request to confirm takes: WhatsApp for an IKM with a mobile
@@ -14,23 +13,21 @@ import (
 // e-mail where it has an address, else none — the purchase then waits in
 // the officers' queue, to be passed on by hand with a click-to-chat link.
 
-// mobilePattern is an Indonesian mobile number as the registry stores it.
-var mobilePattern = regexp.MustCompile(`^\+628[0-9]{7,12}$`)
-
-const mobileSQL = `'^\+628[0-9]{7,12}$'`
-
 // routeSQL are the channel and the recipient of a request to an IKM whose
 // phone, consent and e-mail the three SQL expressions are.
 func (s *Service) routeSQL(phone, consent, email string) (channel, recipient string) {
-	wa := "(" + strconv.FormatBool(s.cfg.WhatsApp) + " AND " + consent + " IS NOT NULL AND " + phone + " ~ " + mobileSQL + ")"
-	return "CASE WHEN " + wa + " THEN '" + notify.ChannelWhatsApp + "' ELSE '" + notify.ChannelEmail + "' END",
-		"CASE WHEN " + wa + " THEN substr(" + phone + ", 2) ELSE " + email + " END"
+	if !s.cfg.WhatsApp {
+		return "'" + notify.ChannelEmail + "'", email
+	}
+	wa := registry.WhatsAppNumberSQL(phone, consent)
+	return "CASE WHEN " + wa + " IS NOT NULL THEN '" + notify.ChannelWhatsApp + "' ELSE '" + notify.ChannelEmail + "' END",
+		"coalesce(" + wa + ", " + email + ")"
 }
 
 // route is routeSQL for an IKM already read; recipient "" means no message.
 func (s *Service) route(ikm ikmRow) (channel, recipient string) {
-	if s.cfg.WhatsApp && ikm.WhatsAppConsentAt != nil && mobilePattern.MatchString(ikm.Phone) {
-		return notify.ChannelWhatsApp, strings.TrimPrefix(ikm.Phone, "+")
+	if n := registry.WhatsAppNumber(ikm.Phone, ikm.WhatsAppConsentAt); s.cfg.WhatsApp && n != "" {
+		return notify.ChannelWhatsApp, n
 	}
 	if ikm.Email != nil {
 		return notify.ChannelEmail, strings.TrimSpace(*ikm.Email)

@@ -195,7 +195,7 @@ func (in IKMInput) fields(c *fault.Checker) ikmRow {
 	c.Check(in.MonthlyCapacity <= maxMonthlyCapacity, "monthly_capacity",
 		fmt.Sprintf("tidak wajar (lebih dari Rp%d sebulan)", int64(maxMonthlyCapacity)))
 	checkOneOf(c, "status", &in.Status, false, IKMStatuses)
-	if in.WhatsAppConsent && !c.Has("phone") && !strings.HasPrefix(in.Phone, "+628") {
+	if in.WhatsAppConsent && !c.Has("phone") && !IsMobile(in.Phone) {
 		c.Add("whatsapp_consent", "perlu nomor HP (diawali 08 atau +628) untuk pesan WhatsApp")
 	}
 	row := ikmRow{
