@@ -516,15 +516,17 @@ func (s *Service) ListIKMs(ctx context.Context, f IKMFilter) (Page[IKM], error) 
 // holds, or one already stopped, changes nothing. It returns how many IKM
 // stopped.
 func (s *Service) StopWhatsApp(ctx context.Context, numbers []string) (int, error) {
+	if len(numbers) == 0 {
+		return 0, nil
+	}
+	phones := make([]string, len(numbers))
+	for i, n := range numbers {
+		phones[i] = "+" + strings.TrimPrefix(strings.TrimSpace(n), "+")
+	}
 	var ids []int64
-	for _, n := range numbers {
-		phone := "+" + strings.TrimPrefix(strings.TrimSpace(n), "+")
-		var found []int64
-		if err := s.db.WithContext(ctx).Raw(`SELECT id FROM ikms WHERE phone = ? AND whatsapp_consent_at IS NOT NULL`,
-			phone).Scan(&found).Error; err != nil {
-			return 0, fmt.Errorf("registry: whatsapp stop: %w", err)
-		}
-		ids = append(ids, found...)
+	if err := s.db.WithContext(ctx).Raw(`SELECT id FROM ikms WHERE phone = ANY(?) AND whatsapp_consent_at IS NOT NULL`,
+		database.Array(phones)).Scan(&ids).Error; err != nil {
+		return 0, fmt.Errorf("registry: whatsapp stop: %w", err)
 	}
 	for _, id := range ids {
 		if _, err := s.changeIKM(ctx, id, "ikm.whatsapp_stop", func(current ikmRow, now time.Time) (map[string]any, error) {
