@@ -1,10 +1,12 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -20,20 +22,34 @@ import (
 
 func (p *Pages) registryFormRoutes() []pageRoute {
 	manage := auth.PermRegistryManage
-	return []pageRoute{
-		{method: http.MethodGet, path: "/dinas/usaha/baru", perm: manage, handler: p.businessForm},
-		{method: http.MethodPost, path: "/dinas/usaha/baru", perm: manage, handler: p.saveBusiness},
-		{method: http.MethodGet, path: "/dinas/usaha/:id/ubah", perm: manage, handler: p.businessForm},
-		{method: http.MethodPost, path: "/dinas/usaha/:id/ubah", perm: manage, handler: p.saveBusiness},
-		{method: http.MethodGet, path: "/dinas/usaha/:id/nonaktif", perm: manage, handler: p.deactivateForm},
-		{method: http.MethodPost, path: "/dinas/usaha/:id/nonaktif", perm: manage, handler: p.deactivate},
-		{method: http.MethodGet, path: "/dinas/ikm/baru", perm: manage, handler: p.ikmForm},
-		{method: http.MethodPost, path: "/dinas/ikm/baru", perm: manage, handler: p.saveIKM},
-		{method: http.MethodGet, path: "/dinas/ikm/:id/ubah", perm: manage, handler: p.ikmForm},
-		{method: http.MethodPost, path: "/dinas/ikm/:id/ubah", perm: manage, handler: p.saveIKM},
-		{method: http.MethodGet, path: "/dinas/ikm/:id/nonaktif", perm: manage, handler: p.deactivateForm},
-		{method: http.MethodPost, path: "/dinas/ikm/:id/nonaktif", perm: manage, handler: p.deactivate},
+	var out []pageRoute
+	for _, r := range []registryRecord{p.businessRecordKind(), p.ikmRecordKind()} {
+		out = append(out,
+			pageRoute{method: http.MethodGet, path: r.list + "/baru", perm: manage, handler: p.registryEdit(r)},
+			pageRoute{method: http.MethodPost, path: r.list + "/baru", perm: manage, handler: p.registrySave(r)},
+			pageRoute{method: http.MethodGet, path: r.list + "/:id/ubah", perm: manage, handler: p.registryEdit(r)},
+			pageRoute{method: http.MethodPost, path: r.list + "/:id/ubah", perm: manage, handler: p.registrySave(r)},
+			pageRoute{method: http.MethodGet, path: r.list + "/:id/nonaktif", perm: manage, handler: p.deactivateForm},
+			pageRoute{method: http.MethodPost, path: r.list + "/:id/nonaktif", perm: manage, handler: p.deactivate})
 	}
+	return out
+}
+
+// registryRecord is what differs between the business's and the IKM's
+// forms: where they live, their fields and choices, how a stored record
+// fills the form and how a sent form is saved.
+type registryRecord struct {
+	kind     string // "business" or "ikm": the messages' key
+	list     string
+	template string
+	fields   []string
+	choices  []option // categories or sectors
+	statuses []string
+	// stored is the record's form values and its name.
+	stored func(ctx context.Context, id int64) (map[string]string, string, error)
+	// save writes the form (id 0: a new record) and returns the record's id;
+	// a refusal names the form's fields.
+	save func(c echo.Context, id int64, v map[string]string) (int64, error)
 }
 
 // registryForm is a business's or an IKM's form: where it goes, the values
@@ -55,25 +71,74 @@ var (
 		"phone", "email", "monthly_capacity", "public_contact", "whatsapp_consent", "status"}
 )
 
-// newRegistryForm is the form for the record at path (".../baru" or
-// ".../:id/ubah") with the values sent, or those given.
-func (p *Pages) newRegistryForm(c echo.Context, list string, id int64, fields []string, values map[string]string) (registryForm, error) {
-	f := registryForm{ID: id, Action: list + "/baru", Back: list, Form: map[string]string{}}
-	if id != 0 {
-		f.Action, f.Back = fmt.Sprintf("%s/%d/ubah", list, id), fmt.Sprintf("%s/%d", list, id)
+// registryPage is r's form for the record the path names (none: a new
+// one) with values, and its title.
+func (p *Pages) registryPage(c echo.Context, r registryRecord, values map[string]string) (registryForm, string, error) {
+	id, err := formID(c)
+	if err != nil {
+		return registryForm{}, "", err
 	}
-	if c.Request().Method == http.MethodPost {
-		for _, k := range fields {
-			f.Form[k] = strings.TrimSpace(c.FormValue(k))
+	f := registryForm{ID: id, Action: r.list + "/baru", Back: r.list, Form: values, Choices: r.choices,
+		Statuses: options(r.statuses, func(s string) string { return say(c, "registry.status."+s) })}
+	title := say(c, "registry.form.new_"+r.kind)
+	if id != 0 {
+		f.Action, f.Back = fmt.Sprintf("%s/%d/ubah", r.list, id), fmt.Sprintf("%s/%d", r.list, id)
+		stored, name, err := r.stored(c.Request().Context(), id)
+		if err != nil {
+			return f, "", err
 		}
-	} else {
-		f.Form = values
+		if f.Form == nil {
+			f.Form = stored
+		}
+		title = say(c, "registry.form.edit", name)
+	}
+	if f.Form == nil {
+		f.Form = map[string]string{}
 	}
 	kec, err := p.svc.Registry.ListKecamatan(c.Request().Context())
 	for _, k := range kec {
 		f.Kecamatans = append(f.Kecamatans, option{Value: k.Code, Label: k.Name})
 	}
-	return f, err
+	return f, title, err
+}
+
+func (p *Pages) registryEdit(r registryRecord) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		f, title, err := p.registryPage(c, r, nil)
+		if err != nil {
+			return err
+		}
+		return p.render(c, http.StatusOK, r.template, p.newPage(c, title, f))
+	}
+}
+
+// registrySave registers a record or replaces its data; refused, the form
+// comes back as it was sent with every field's reason.
+func (p *Pages) registrySave(r registryRecord) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sent := map[string]string{}
+		for _, k := range r.fields {
+			sent[k] = strings.TrimSpace(c.FormValue(k))
+		}
+		f, title, err := p.registryPage(c, r, sent)
+		if err != nil {
+			return err
+		}
+		id, err := r.save(c, f.ID, sent)
+		if err != nil {
+			pg := p.newPage(c, title, f)
+			labels := map[string]string{}
+			for _, k := range r.fields {
+				labels[k] = say(c, "registry.field."+k)
+			}
+			status, ok := formErrors(pg, err, labels)
+			if !ok {
+				return err
+			}
+			return p.render(c, status, r.template, pg)
+		}
+		return redirect(c, fmt.Sprintf("%s/%d?pesan=%s", r.list, id, map[bool]string{true: "dibuat", false: "diubah"}[f.ID == 0]))
+	}
 }
 
 // options are a select's options for values, labelled by label.
@@ -85,39 +150,12 @@ func options(values []string, label func(string) string) []option {
 	return out
 }
 
-// statusOptions are the statuses a record's form offers, as people read them.
-func statusOptions(c echo.Context, statuses []string) []option {
-	return options(statuses, func(s string) string { return say(c, "registry.status."+s) })
-}
-
 // formID is the record a form edits: 0 for a new one.
 func formID(c echo.Context) (int64, error) {
 	if c.Param("id") == "" {
 		return 0, nil
 	}
 	return pathID(c)
-}
-
-// registryTitle is a form's title: a new record, or the one it edits.
-func registryTitle(c echo.Context, kind string, id int64, name string) string {
-	if id == 0 {
-		return say(c, "registry.form.new_"+kind)
-	}
-	return say(c, "registry.form.edit", name)
-}
-
-// refusedForm shows a registry form again with why it was refused.
-func (p *Pages) refusedForm(c echo.Context, tmpl, title string, f registryForm, err error) error {
-	pg := p.newPage(c, title, f)
-	labels := map[string]string{}
-	for _, k := range append(append([]string{}, businessFields...), ikmFields...) {
-		labels[k] = say(c, "registry.field."+k)
-	}
-	status, ok := formErrors(pg, err, labels)
-	if !ok {
-		return err
-	}
-	return p.render(c, status, tmpl, pg)
 }
 
 // renamed moves a domain error's field to the one the page shows for it.
@@ -132,169 +170,103 @@ func renamed(err error, from, to string) error {
 	return err
 }
 
-func (p *Pages) businessForm(c echo.Context) error {
-	id, err := formID(c)
-	if err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	values, name := map[string]string{}, ""
-	if id != 0 {
-		b, err := p.svc.Registry.GetBusiness(ctx, id)
-		if err != nil {
-			return err
-		}
-		name = b.Name
-		values = map[string]string{"nib": b.NIB, "name": b.Name, "legal_form": b.LegalForm, "category": b.Category,
-			"kbli": strings.Join(b.KBLI, ", "), "address": b.Address, "kecamatan_code": b.KecamatanCode,
-			"employee_count": strconv.Itoa(b.EmployeeCount), "contact_name": b.ContactName,
-			"contact_phone": b.ContactPhone, "contact_email": b.ContactEmail,
-			"registered_at": b.RegisteredAt.Format("2006-01-02"), "status": b.Status}
-		if b.ParentID != nil {
-			parent, err := p.svc.Registry.GetBusiness(ctx, *b.ParentID)
+func (p *Pages) businessRecordKind() registryRecord {
+	return registryRecord{kind: "business", list: "/dinas/usaha", template: "office_business_form", fields: businessFields,
+		choices: options(registry.Categories, categoryName), statuses: registry.BusinessStatuses,
+		stored: func(ctx context.Context, id int64) (map[string]string, string, error) {
+			b, err := p.svc.Registry.GetBusiness(ctx, id)
 			if err != nil {
-				return err
+				return nil, "", err
 			}
-			values["parent_nib"] = parent.NIB
-		}
+			v := map[string]string{"nib": b.NIB, "name": b.Name, "legal_form": b.LegalForm, "category": b.Category,
+				"kbli": strings.Join(b.KBLI, ", "), "address": b.Address, "kecamatan_code": b.KecamatanCode,
+				"employee_count": strconv.Itoa(b.EmployeeCount), "contact_name": b.ContactName,
+				"contact_phone": b.ContactPhone, "contact_email": b.ContactEmail,
+				"registered_at": b.RegisteredAt.Format(time.DateOnly), "status": b.Status}
+			if b.ParentID != nil {
+				parent, err := p.svc.Registry.GetBusiness(ctx, *b.ParentID)
+				if err != nil {
+					return nil, "", err
+				}
+				v["parent_nib"] = parent.NIB
+			}
+			return v, b.Name, nil
+		},
+		save: func(c echo.Context, id int64, v map[string]string) (int64, error) {
+			ctx := c.Request().Context()
+			in := registry.BusinessInput{NIB: v["nib"], Name: v["name"], LegalForm: v["legal_form"], Category: v["category"],
+				KBLI: splitList(v["kbli"]), Address: v["address"], KecamatanCode: v["kecamatan_code"],
+				ContactName: v["contact_name"], ContactPhone: v["contact_phone"], ContactEmail: v["contact_email"],
+				RegisteredAt: v["registered_at"], Status: v["status"]}
+			if v["employee_count"] != "" {
+				n, err := strconv.Atoi(strings.ReplaceAll(v["employee_count"], ".", ""))
+				if err != nil {
+					return 0, fault.Invalid(fault.Field("employee_count", say(c, "registry.form.whole_number")))
+				}
+				in.EmployeeCount = n
+			}
+			if v["parent_nib"] != "" {
+				parent, _, err := p.svc.Auth.BindingByNIB(ctx, v["parent_nib"], "")
+				if err != nil {
+					return 0, renamed(err, "business", "parent_nib")
+				}
+				in.ParentID = parent
+			}
+			var b registry.Business
+			var err error
+			if id == 0 {
+				b, err = p.svc.Registry.CreateBusiness(ctx, in)
+			} else {
+				b, err = p.svc.Registry.UpdateBusiness(ctx, id, in)
+			}
+			return b.ID, renamed(err, "parent_id", "parent_nib")
+		},
 	}
-	f, err := p.newRegistryForm(c, "/dinas/usaha", id, businessFields, values)
-	if err != nil {
-		return err
-	}
-	f.Choices, f.Statuses = options(registry.Categories, categoryName), statusOptions(c, registry.BusinessStatuses)
-	return p.render(c, http.StatusOK, "office_business_form", p.newPage(c, registryTitle(c, "business", id, name), f))
 }
 
-// saveBusiness registers a business or replaces its data.
-func (p *Pages) saveBusiness(c echo.Context) error {
-	id, err := formID(c)
-	if err != nil {
-		return err
+func (p *Pages) ikmRecordKind() registryRecord {
+	return registryRecord{kind: "ikm", list: "/dinas/ikm", template: "office_ikm_form", fields: ikmFields,
+		choices: options(registry.Sectors, sectorName), statuses: registry.IKMStatuses,
+		stored: func(ctx context.Context, id int64) (map[string]string, string, error) {
+			i, err := p.svc.Registry.GetIKM(ctx, id)
+			if err != nil {
+				return nil, "", err
+			}
+			v := map[string]string{"nib": i.NIB, "name": i.Name, "owner_name": i.OwnerName, "sector": i.Sector,
+				"products": i.Products, "kecamatan_code": i.KecamatanCode, "desa": i.Desa, "address": i.Address,
+				"phone": i.Phone, "email": deref(i.Email), "monthly_capacity": strconv.FormatInt(i.MonthlyCapacity, 10),
+				"status": i.Status}
+			if i.PublicContact {
+				v["public_contact"] = "ya"
+			}
+			if i.WhatsAppConsentAt != nil {
+				v["whatsapp_consent"] = "ya"
+			}
+			return v, i.Name, nil
+		},
+		save: func(c echo.Context, id int64, v map[string]string) (int64, error) {
+			ctx := c.Request().Context()
+			in := registry.IKMInput{NIB: v["nib"], Name: v["name"], OwnerName: v["owner_name"], Sector: v["sector"],
+				Products: v["products"], KecamatanCode: v["kecamatan_code"], Desa: v["desa"], Address: v["address"],
+				Phone: v["phone"], Email: v["email"], PublicContact: v["public_contact"] == "ya",
+				WhatsAppConsent: v["whatsapp_consent"] == "ya", Status: v["status"]}
+			if v["monthly_capacity"] != "" && v["monthly_capacity"] != "0" {
+				n, ok := parseRupiah(v["monthly_capacity"])
+				if !ok {
+					return 0, fault.Invalid(fault.Field("monthly_capacity", say(c, "registry.form.rupiah")))
+				}
+				in.MonthlyCapacity = n
+			}
+			var i registry.IKM
+			var err error
+			if id == 0 {
+				i, err = p.svc.Registry.CreateIKM(ctx, in)
+			} else {
+				i, err = p.svc.Registry.UpdateIKM(ctx, id, in)
+			}
+			return i.ID, err
+		},
 	}
-	ctx := c.Request().Context()
-	name := ""
-	if id != 0 {
-		b, err := p.svc.Registry.GetBusiness(ctx, id)
-		if err != nil {
-			return err
-		}
-		name = b.Name
-	}
-	f, err := p.newRegistryForm(c, "/dinas/usaha", id, businessFields, nil)
-	if err != nil {
-		return err
-	}
-	f.Choices, f.Statuses = options(registry.Categories, categoryName), statusOptions(c, registry.BusinessStatuses)
-	title := registryTitle(c, "business", id, name)
-	v := f.Form
-	in := registry.BusinessInput{NIB: v["nib"], Name: v["name"], LegalForm: v["legal_form"], Category: v["category"],
-		KBLI: splitList(v["kbli"]), Address: v["address"], KecamatanCode: v["kecamatan_code"],
-		ContactName: v["contact_name"], ContactPhone: v["contact_phone"], ContactEmail: v["contact_email"],
-		RegisteredAt: v["registered_at"], Status: v["status"]}
-	var c0 fault.Checker
-	if v["employee_count"] != "" {
-		n, err := strconv.Atoi(strings.ReplaceAll(v["employee_count"], ".", ""))
-		c0.Check(err == nil, "employee_count", say(c, "registry.form.whole_number"))
-		in.EmployeeCount = n
-	}
-	if err := c0.Err(); err != nil {
-		return p.refusedForm(c, "office_business_form", title, f, err)
-	}
-	if v["parent_nib"] != "" {
-		parent, _, err := p.svc.Auth.BindingByNIB(ctx, v["parent_nib"], "")
-		if err != nil {
-			return p.refusedForm(c, "office_business_form", title, f, renamed(err, "business", "parent_nib"))
-		}
-		in.ParentID = parent
-	}
-	var b registry.Business
-	if id == 0 {
-		b, err = p.svc.Registry.CreateBusiness(ctx, in)
-	} else {
-		b, err = p.svc.Registry.UpdateBusiness(ctx, id, in)
-	}
-	if err != nil {
-		return p.refusedForm(c, "office_business_form", title, f, renamed(err, "parent_id", "parent_nib"))
-	}
-	return redirect(c, fmt.Sprintf("/dinas/usaha/%d?pesan=%s", b.ID, map[bool]string{true: "dibuat", false: "diubah"}[id == 0]))
-}
-
-func (p *Pages) ikmForm(c echo.Context) error {
-	id, err := formID(c)
-	if err != nil {
-		return err
-	}
-	values, name := map[string]string{}, ""
-	if id != 0 {
-		i, err := p.svc.Registry.GetIKM(c.Request().Context(), id)
-		if err != nil {
-			return err
-		}
-		name = i.Name
-		values = map[string]string{"nib": i.NIB, "name": i.Name, "owner_name": i.OwnerName, "sector": i.Sector,
-			"products": i.Products, "kecamatan_code": i.KecamatanCode, "desa": i.Desa, "address": i.Address,
-			"phone": i.Phone, "email": deref(i.Email), "monthly_capacity": strconv.FormatInt(i.MonthlyCapacity, 10),
-			"status": i.Status}
-		if i.PublicContact {
-			values["public_contact"] = "ya"
-		}
-		if i.WhatsAppConsentAt != nil {
-			values["whatsapp_consent"] = "ya"
-		}
-	}
-	f, err := p.newRegistryForm(c, "/dinas/ikm", id, ikmFields, values)
-	if err != nil {
-		return err
-	}
-	f.Choices, f.Statuses = options(registry.Sectors, sectorName), statusOptions(c, registry.IKMStatuses)
-	return p.render(c, http.StatusOK, "office_ikm_form", p.newPage(c, registryTitle(c, "ikm", id, name), f))
-}
-
-// saveIKM registers an IKM (unverified) or replaces its data.
-func (p *Pages) saveIKM(c echo.Context) error {
-	id, err := formID(c)
-	if err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	name := ""
-	if id != 0 {
-		i, err := p.svc.Registry.GetIKM(ctx, id)
-		if err != nil {
-			return err
-		}
-		name = i.Name
-	}
-	f, err := p.newRegistryForm(c, "/dinas/ikm", id, ikmFields, nil)
-	if err != nil {
-		return err
-	}
-	f.Choices, f.Statuses = options(registry.Sectors, sectorName), statusOptions(c, registry.IKMStatuses)
-	title := registryTitle(c, "ikm", id, name)
-	v := f.Form
-	in := registry.IKMInput{NIB: v["nib"], Name: v["name"], OwnerName: v["owner_name"], Sector: v["sector"],
-		Products: v["products"], KecamatanCode: v["kecamatan_code"], Desa: v["desa"], Address: v["address"],
-		Phone: v["phone"], Email: v["email"], PublicContact: v["public_contact"] == "ya",
-		WhatsAppConsent: v["whatsapp_consent"] == "ya", Status: v["status"]}
-	if v["monthly_capacity"] != "" && v["monthly_capacity"] != "0" {
-		n, ok := parseRupiah(v["monthly_capacity"])
-		if !ok {
-			return p.refusedForm(c, "office_ikm_form", title, f,
-				fault.Invalid(fault.Field("monthly_capacity", say(c, "registry.form.rupiah"))))
-		}
-		in.MonthlyCapacity = n
-	}
-	var i registry.IKM
-	if id == 0 {
-		i, err = p.svc.Registry.CreateIKM(ctx, in)
-	} else {
-		i, err = p.svc.Registry.UpdateIKM(ctx, id, in)
-	}
-	if err != nil {
-		return p.refusedForm(c, "office_ikm_form", title, f, err)
-	}
-	return redirect(c, fmt.Sprintf("/dinas/ikm/%d?pesan=%s", i.ID, map[bool]string{true: "dibuat", false: "diubah"}[id == 0]))
 }
 
 // sectorName is an IKM sector as a heading writes it: "Makanan".
