@@ -105,6 +105,12 @@ type registryUpload struct {
 	Data         []byte
 	at           time.Time
 
+	// What the page shows of the file, read once when it was checked: its
+	// header, its first rows and how many rows it has (0: unreadable).
+	header  []string
+	preview []sheet.Row
+	rows    int
+
 	mu       sync.Mutex // one import, however many clicks
 	Checked  registry.ImportResult
 	CheckErr error // the check's refusal
@@ -216,6 +222,9 @@ func (p *Pages) registryImportCheck(c echo.Context) error {
 	if _, refused := fault.As(up.CheckErr); up.CheckErr != nil && !refused {
 		return up.CheckErr
 	}
+	if t, err := sheet.Read(data, sheet.DefaultLimits); err == nil { // else the check said why
+		up.header, up.preview, up.rows = t.Header, t.Rows[:min(len(t.Rows), previewRows)], len(t.Rows)
+	}
 	p.registryUploads.add(up)
 	return redirect(c, k.Path+"/"+up.ID)
 }
@@ -243,11 +252,7 @@ func (p *Pages) registryUploadPage(c echo.Context) error {
 		return p.renderRegistryImport(c, http.StatusOK, v, nil)
 	}
 	if up.CheckErr == nil {
-		t, err := sheet.Read(up.Data, sheet.DefaultLimits)
-		if err != nil {
-			return err
-		}
-		v.Header, v.Preview = t.Header, t.Rows[:min(len(t.Rows), previewRows)]
+		v.Header, v.Preview = up.header, up.preview
 		return p.renderRegistryImport(c, http.StatusOK, v, nil)
 	}
 	fe, _ := fault.As(up.CheckErr)
@@ -262,9 +267,7 @@ func (p *Pages) registryUploadPage(c echo.Context) error {
 	v.BadRows = max(v.BadRows, len(bad))
 	v.Omitted, _ = fe.Extra["errors_truncated"].(bool)
 	if len(bad) > 0 && !v.Omitted {
-		if t, err := sheet.Read(up.Data, sheet.DefaultLimits); err == nil {
-			v.GoodRows = len(t.Rows) - len(bad)
-		}
+		v.GoodRows = up.rows - len(bad)
 	}
 	detail := fe.Detail
 	if len(v.Errors) == 0 && len(fe.Fields) > 0 { // the file as a whole: its header, its size
