@@ -1,8 +1,6 @@
 package web
 
 import (
-	"bytes"
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -10,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/xuri/excelize/v2"
 
 	"kemitraan/app/auth"
 	"kemitraan/app/platform/actor"
@@ -227,74 +224,15 @@ func safeFileName(s string) string {
 	return out
 }
 
-func (p *Pages) importTemplateXLSX(c echo.Context) error {
-	x := excelize.NewFile()
-	defer x.Close()
-	const sheetName = "Pembelian"
-	if err := x.SetSheetName("Sheet1", sheetName); err != nil {
-		return err
-	}
-	for i, col := range templateColumns {
-		head, _ := excelize.CoordinatesToCellName(i+1, 1)
-		example, _ := excelize.CoordinatesToCellName(i+1, 2)
-		if err := x.SetCellStr(sheetName, head, col[0]); err != nil {
-			return err
-		}
-		if err := x.SetCellStr(sheetName, example, col[1]); err != nil {
-			return err
-		}
-		if err := x.SetColWidth(sheetName, string(rune('A'+i)), string(rune('A'+i)), 22); err != nil {
-			return err
-		}
-	}
-	// Dates as text YYYY-MM-DD and whole positive amounts, checked by Excel
-	// as they are typed.
-	for _, v := range []struct {
-		cols, prompt string
-		set          func(*excelize.DataValidation) error
-	}{
-		{"C3:C200000 G3:G200000", say(c, "import.template.date"), func(dv *excelize.DataValidation) error {
-			return dv.SetRange(10, 10, excelize.DataValidationTypeTextLength, excelize.DataValidationOperatorEqual)
-		}},
-		{"F3:F200000", say(c, "import.template.amount"), func(dv *excelize.DataValidation) error {
-			return dv.SetRange(1, 10_000_000_000, excelize.DataValidationTypeWhole, excelize.DataValidationOperatorBetween)
-		}},
-		{"E3:E200000", say(c, "import.template.quantity"), func(dv *excelize.DataValidation) error {
-			return dv.SetRange(1, 1_000_000_000, excelize.DataValidationTypeWhole, excelize.DataValidationOperatorBetween)
-		}},
-	} {
-		dv := excelize.NewDataValidation(true)
-		dv.Sqref = v.cols
-		if err := v.set(dv); err != nil {
-			return err
-		}
-		dv.SetError(excelize.DataValidationErrorStyleStop, say(c, "import.template.error_title"), v.prompt)
-		if err := x.AddDataValidation(sheetName, dv); err != nil {
-			return err
-		}
-	}
-	var buf bytes.Buffer
-	if err := x.Write(&buf); err != nil {
-		return err
-	}
-	c.Response().Header().Set("Content-Disposition", `attachment; filename="templat-impor-pembelian.xlsx"`)
-	return c.Blob(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
-}
+// purchaseTemplate is the purchase import's template.
+var purchaseTemplate = importTemplate{File: "templat-impor-pembelian", Sheet: "Pembelian", Columns: templateColumns,
+	Rows: 200_000, Checks: []templateCheck{dateCheck("purchase_date", "paid_date"),
+		wholeCheck("import.template.amount", 1, 10_000_000_000, "amount"),
+		wholeCheck("import.template.quantity", 1, 1_000_000_000, "quantity")}}
 
-func (p *Pages) importTemplateCSV(c echo.Context) error {
-	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	w := csv.NewWriter(&buf)
-	head, example := make([]string, len(templateColumns)), make([]string, len(templateColumns))
-	for i, col := range templateColumns {
-		head[i], example[i] = col[0], col[1]
-	}
-	if err := w.WriteAll([][]string{head, example}); err != nil {
-		return err
-	}
-	c.Response().Header().Set("Content-Disposition", `attachment; filename="templat-impor-pembelian.csv"`)
-	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
-}
+func (p *Pages) importTemplateXLSX(c echo.Context) error { return purchaseTemplate.xlsx(c) }
+
+func (p *Pages) importTemplateCSV(c echo.Context) error { return purchaseTemplate.csv(c) }
 
 // importReference is the number a receipt quotes: the stored purchases' ids.
 func importReference(r *procurement.ImportResult) string {

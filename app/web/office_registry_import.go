@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/xuri/excelize/v2"
 
 	"kemitraan/app/auth"
 	"kemitraan/app/platform/actor"
@@ -386,84 +386,24 @@ func (p *Pages) registryRejected(c echo.Context) error {
 	if err := sheet.WriteRejected(&buf, bytes.NewReader(up.Data), reasons, k.isDate); err != nil {
 		return err
 	}
-	name := "ditolak-" + safeFileName(strings.TrimSuffix(up.FileName, fileExt(up.FileName))) + ".xlsx"
+	name := "ditolak-" + safeFileName(strings.TrimSuffix(filepath.Base(up.FileName), filepath.Ext(up.FileName))) + ".xlsx"
 	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, name))
 	return c.Blob(http.StatusOK, xlsxType, buf.Bytes())
 }
 
-const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-func fileExt(name string) string {
-	if i := strings.LastIndexByte(name, '.'); i > 0 {
-		return name[i:]
+// template is the kind's import template.
+func (k registryKind) template(c echo.Context) importTemplate {
+	t := importTemplate{File: "templat-impor-" + k.Entity, Sheet: say(c, "registry.import.sheet_"+k.Entity),
+		Rows: sheet.DefaultLimits.MaxRows}
+	for _, col := range k.Columns {
+		t.Columns = append(t.Columns, [2]string{col, k.Example[col]})
 	}
-	return ""
+	if len(k.Dates) > 0 {
+		t.Checks = []templateCheck{dateCheck(k.Dates...)}
+	}
+	return t
 }
 
-// registryTemplateXLSX is the kind's template: the columns, one example
-// row, dates checked as they are typed.
-func (p *Pages) registryTemplateXLSX(c echo.Context) error {
-	k := kindOf(c)
-	x := excelize.NewFile()
-	defer x.Close()
-	sheetName := say(c, "registry.import.sheet_"+k.Entity)
-	if err := x.SetSheetName("Sheet1", sheetName); err != nil {
-		return err
-	}
-	for i, col := range k.Columns {
-		head, _ := excelize.CoordinatesToCellName(i+1, 1)
-		example, _ := excelize.CoordinatesToCellName(i+1, 2)
-		if err := x.SetCellStr(sheetName, head, col); err != nil {
-			return err
-		}
-		if err := x.SetCellStr(sheetName, example, k.Example[col]); err != nil {
-			return err
-		}
-		name, _ := excelize.ColumnNumberToName(i + 1)
-		if err := x.SetColWidth(sheetName, name, name, float64(max(14, len(col)+4, len(k.Example[col])+2))); err != nil {
-			return err
-		}
-		if k.isDate(col) {
-			dv := excelize.NewDataValidation(true)
-			dv.Sqref = fmt.Sprintf("%s3:%s60000", name, name)
-			if err := dv.SetRange(10, 10, excelize.DataValidationTypeTextLength, excelize.DataValidationOperatorEqual); err != nil {
-				return err
-			}
-			dv.SetError(excelize.DataValidationErrorStyleStop, say(c, "import.template.error_title"), say(c, "import.template.date"))
-			if err := x.AddDataValidation(sheetName, dv); err != nil {
-				return err
-			}
-		}
-	}
-	// Text cells: an NIB or a telephone number keeps its leading digits.
-	text, err := x.NewStyle(&excelize.Style{NumFmt: 49})
-	if err != nil {
-		return err
-	}
-	last, _ := excelize.ColumnNumberToName(len(k.Columns))
-	if err := x.SetColStyle(sheetName, "A:"+last, text); err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	if err := x.Write(&buf); err != nil {
-		return err
-	}
-	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="templat-impor-%s.xlsx"`, k.Entity))
-	return c.Blob(http.StatusOK, xlsxType, buf.Bytes())
-}
+func (p *Pages) registryTemplateXLSX(c echo.Context) error { return kindOf(c).template(c).xlsx(c) }
 
-func (p *Pages) registryTemplateCSV(c echo.Context) error {
-	k := kindOf(c)
-	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	w := csv.NewWriter(&buf)
-	example := make([]string, len(k.Columns))
-	for i, col := range k.Columns {
-		example[i] = k.Example[col]
-	}
-	if err := w.WriteAll([][]string{k.Columns, example}); err != nil {
-		return err
-	}
-	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="templat-impor-%s.csv"`, k.Entity))
-	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
-}
+func (p *Pages) registryTemplateCSV(c echo.Context) error { return kindOf(c).template(c).csv(c) }

@@ -102,7 +102,7 @@ func (p *Pages) sanctionExport(c echo.Context) error {
 	}
 	res := c.Response()
 	if c.Path() == "/dinas/sanksi/unduh.xlsx" {
-		res.Header().Set(echo.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		res.Header().Set(echo.HeaderContentType, xlsxType)
 		res.Header().Set("Content-Disposition", `attachment; filename="`+x.Filename("xlsx")+`"`)
 		return x.WriteXLSX(c.Request().Context(), res)
 	}
