@@ -6,12 +6,6 @@ import (
 	"kemitraan/app/platform/config"
 )
 
-// OfficeName is the Dinas as every message names it: "Dinas Perindustrian
-// Kabupaten Bekasi".
-func OfficeName(o config.Office) string {
-	return strings.TrimSpace(titleCase(o.Name) + " " + titleCase(strings.TrimPrefix(o.Government, "PEMERINTAH ")))
-}
-
 // Signature ends every message the same way: the Dinas's name and how to
 // reach it (telephone, WhatsApp, e-mail, website), the parts it has.
 func Signature(o config.Office) string {
@@ -25,7 +19,7 @@ func Signature(o config.Office) string {
 	if o.Email != "" {
 		reach = append(reach, o.Email)
 	}
-	s := "Hormat kami,\n" + OfficeName(o)
+	s := "Hormat kami,\n" + o.FullName()
 	if len(reach) > 0 {
 		s += "\n" + strings.Join(reach, " · ")
 	}
@@ -33,12 +27,4 @@ func Signature(o config.Office) string {
 		s += "\n" + o.Website
 	}
 	return s + "\n"
-}
-
-func titleCase(s string) string {
-	words := strings.Fields(strings.ToLower(s))
-	for i, w := range words {
-		words[i] = strings.ToUpper(w[:1]) + w[1:]
-	}
-	return strings.Join(words, " ")
 }

@@ -681,7 +681,7 @@ Setiap tautan pribadi dan hanya dapat dipakai satu kali. Tanpa konfirmasi,
 pembelian tidak dihitung kecuali diverifikasi oleh petugas Dinas.
 Bila ada pertanyaan, hubungi kami.
 
-%s`, first.IKMName, business, first.N, notify.OfficeName(s.cfg.Office), format.Rupiah(first.Total), format.Date(deadline),
+%s`, first.IKMName, business, first.N, s.cfg.Office.FullName(), format.Rupiah(first.Total), format.Date(deadline),
 				deadline.Format("15.04"), list.String(), more, notify.Signature(s.cfg.Office)),
 			Payload: map[string]any{"ikm_id": first.IKMID, "business_id": businessID, "purchases": first.N},
 		})

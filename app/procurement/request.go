@@ -122,7 +122,7 @@ Tautan ini pribadi dan hanya dapat dipakai satu kali. Tanpa konfirmasi,
 pembelian ini tidak dihitung kecuali diverifikasi oleh petugas Dinas.
 Bila ada pertanyaan, hubungi kami.
 
-%s`, strings.TrimSpace(f.IKMName), f.BusinessName, what, notify.OfficeName(s.cfg.Office), f.InvoiceNumber, format.Date(date), f.Description, format.Rupiah(f.Amount),
+%s`, strings.TrimSpace(f.IKMName), f.BusinessName, what, s.cfg.Office.FullName(), f.InvoiceNumber, format.Date(date), f.Description, format.Rupiah(f.Amount),
 		format.Date(deadline), deadline.Format("15.04"), link, notify.Signature(s.cfg.Office))
 	return m, nil
 }

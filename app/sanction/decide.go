@@ -357,7 +357,7 @@ func (s *Service) notices(ctx context.Context, tx *gorm.DB, biz subject, d lette
 			UNION SELECT lower(btrim(email)) FROM users WHERE business_id = ? AND role = 'company' AND active AND email <> ''
 		) x WHERE e <> '' ORDER BY e`, biz.ContactEmail, biz.ID).Scan(&emails)
 	body := fmt.Sprintf("Yth. Pimpinan %s (NIB %s),\n\n%s telah menerbitkan surat nomor %s perihal %s.\n",
-		biz.Name, biz.NIB, notify.OfficeName(s.office), d.Number, d.subject())
+		biz.Name, biz.NIB, s.office.FullName(), d.Number, d.subject())
 	if d.Decision == Warn && d.ResponseDue != nil {
 		body += fmt.Sprintf("\nTanggapan dan bukti pendukung dapat disampaikan melalui aplikasi Kemitraan paling lambat %s.\n",
 			format.Date(*d.ResponseDue))

@@ -580,8 +580,8 @@ func drawRow(pdf *fpdf.Fpdf, tr func(string) string, left float64, cols [5]float
 // of the office (a.n.), then the signer's own position; the head signs
 // under their position alone.
 func signatureHeading(o config.Office, position string) []string {
-	head := "Kepala " + titleCase(o.Name)
-	region := titleCase(strings.TrimPrefix(o.Government, "PEMERINTAH "))
+	head := "Kepala " + o.Title()
+	region := o.Region()
 	if p := strings.ToLower(position); p == strings.ToLower(head) || p == strings.ToLower(head+" "+region) {
 		return []string{position + ","}
 	}
@@ -643,14 +643,6 @@ func signatureHeight(pdf *fpdf.Fpdf, tr func(string) string, width float64, d le
 }
 
 // titleCase turns "DINAS PERINDUSTRIAN" into "Dinas Perindustrian".
-func titleCase(s string) string {
-	words := strings.Fields(strings.ToLower(s))
-	for i, w := range words {
-		words[i] = strings.ToUpper(w[:1]) + w[1:]
-	}
-	return strings.Join(words, " ")
-}
-
 // drawVerification prints the QR code of the letter's verification address
 // and the code beside it, at the foot of the last page. A draft has neither
 // yet, and says so in their place.

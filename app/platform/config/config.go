@@ -171,6 +171,25 @@ type WhatsApp struct {
 // Webhook reports whether WhatsApp's webhook is taken.
 func (w WhatsApp) Webhook() bool { return w.AppSecret != "" }
 
+// Title is the office as a sentence names it: "Dinas Perindustrian".
+func (o Office) Title() string { return titleCase(o.Name) }
+
+// Region is the government it serves, without "PEMERINTAH": "Kabupaten
+// Bekasi".
+func (o Office) Region() string { return titleCase(strings.TrimPrefix(o.Government, "PEMERINTAH ")) }
+
+// FullName is how every message names the office: "Dinas Perindustrian
+// Kabupaten Bekasi".
+func (o Office) FullName() string { return strings.TrimSpace(o.Title() + " " + o.Region()) }
+
+func titleCase(s string) string {
+	words := strings.Fields(strings.ToLower(s))
+	for i, w := range words {
+		words[i] = strings.ToUpper(w[:1]) + w[1:]
+	}
+	return strings.Join(words, " ")
+}
+
 // Enabled reports whether the WhatsApp channel is configured.
 func (w WhatsApp) Enabled() bool { return w.BaseURL != "" }
 
