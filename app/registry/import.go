@@ -498,6 +498,20 @@ func updateClause(h header, columns map[string]string, alias string) (set, chang
 		"(" + strings.Join(cur, ", ") + ") IS DISTINCT FROM (" + strings.Join(next, ", ") + ")"
 }
 
+// boolCell reads a ya/tidak cell of column into dst; an empty cell leaves
+// dst as it is.
+func boolCell(re *rowErrors, h header, r sheet.Row, column string, dst *bool) {
+	v := h.cell(r, column)
+	if v == "" {
+		return
+	}
+	if b, ok := parseBool(v); ok {
+		*dst = b
+		return
+	}
+	re.add(column, "tulis ya atau tidak")
+}
+
 // importedIKM is one valid IKM row, ready to write.
 type importedIKM struct {
 	line     int
@@ -575,22 +589,8 @@ func (s *Service) checkIKMRows(ctx context.Context, tx *gorm.DB, t sheet.Table, 
 				re.add("kapasitas_bulanan", "harus bilangan bulat rupiah, mis. 6000000 atau 6.000.000")
 			}
 		}
-		if v := h.cell(r, "kontak_publik"); v != "" {
-			b, ok := parseBool(v)
-			if ok {
-				in.PublicContact = b
-			} else {
-				re.add("kontak_publik", "tulis ya atau tidak")
-			}
-		}
-		if v := h.cell(r, "whatsapp"); v != "" {
-			b, ok := parseBool(v)
-			if ok {
-				in.WhatsAppConsent = b
-			} else {
-				re.add("whatsapp", "tulis ya atau tidak")
-			}
-		}
+		boolCell(&re, h, r, "kontak_publik", &in.PublicContact)
+		boolCell(&re, h, r, "whatsapp", &in.WhatsAppConsent)
 		var c fault.Checker
 		row := in.fields(&c)
 		re.addChecked(c.Err())

@@ -341,14 +341,7 @@ func (p *Pages) revokeExemption(c echo.Context) error {
 		return fault.NotFound("exemption_not_found", say(c, "error.404.detail"))
 	}
 	if _, err := p.svc.Compliance.Revoke(c.Request().Context(), ex, c.FormValue("alasan")); err != nil {
-		if fe, ok := fault.As(err); ok {
-			for i := range fe.Fields {
-				if fe.Fields[i].Field == "reason" {
-					fe.Fields[i].Field = revokeField(ex)
-				}
-			}
-		}
-		return p.refusedRecord(c, v, err)
+		return p.refusedRecord(c, v, renamed(err, "reason", revokeField(ex)))
 	}
 	return redirect(c, fmt.Sprintf("/dinas/usaha/%d?pesan=dicabut", v.Business.ID))
 }
