@@ -18,6 +18,23 @@ import (
 	"kemitraan/app/services"
 )
 
+// newWhatsAppServer is a test server with the WhatsApp channel on (its
+// default templates), on clk.
+func newWhatsAppServer(t *testing.T, clk clock.Clock) *testServer {
+	t.Helper()
+	return newTestServerWith(t, nil, clk, func(c *config.Config) {
+		c.WhatsApp.BaseURL, c.WhatsApp.PhoneNumberID, c.WhatsApp.AccessToken = "https://graph.contoh.test/v21.0", "1098765", "rahasia"
+	})
+}
+
+// agreeToWhatsApp gives the IKM a mobile number and its consent.
+func (s *testServer) agreeToWhatsApp(ikm int64, phone string) {
+	s.t.Helper()
+	if err := s.db.Exec(`UPDATE ikms SET phone = ?, whatsapp_consent_at = now() WHERE id = ?`, phone, ikm).Error; err != nil {
+		s.t.Fatal(err)
+	}
+}
+
 // TestConfirmationRequestsTakeTheIKMsChannel: an IKM that agreed to
 // WhatsApp and has a mobile number is asked there (the template's
 // parameters carry its link); one that did not is asked by e-mail; one with
@@ -26,11 +43,7 @@ import (
 // sent.
 func TestConfirmationRequestsTakeTheIKMsChannel(t *testing.T) {
 	t.Parallel()
-	s := newTestServerWith(t, nil, clock.NewFixed(purchaseNow), func(c *config.Config) {
-		c.WhatsApp = config.WhatsApp{BaseURL: "https://graph.contoh.test/v21.0", PhoneNumberID: "1098765",
-			AccessToken: "rahasia", Language: "id",
-			Templates: map[string]string{"purchase.confirmation_request": "konfirmasi_pembelian"}}
-	})
+	s := newWhatsAppServer(t, clock.NewFixed(purchaseNow))
 	company := s.asCompany(s.newBusiness("hotel"))
 	agreed, mailOnly, unreachable, answered := s.newIKM(), s.newIKM(), s.newIKM(), s.newIKM()
 	for id, phone := range map[int64]string{agreed: "+6281234500001", mailOnly: "+6281234500002",
@@ -90,11 +103,7 @@ func TestConfirmationRequestsTakeTheIKMsChannel(t *testing.T) {
 func TestRemindersReachTheIKMsChannel(t *testing.T) {
 	t.Parallel()
 	clk := clock.NewFixed(purchaseNow)
-	s := newTestServerWith(t, nil, clk, func(c *config.Config) {
-		c.WhatsApp = config.WhatsApp{BaseURL: "https://graph.contoh.test/v21.0", PhoneNumberID: "1098765",
-			AccessToken: "rahasia", Language: "id", Templates: map[string]string{
-				"purchase.confirmation_request": "konfirmasi_pembelian", "reminder.confirmation": "pengingat_konfirmasi"}}
-	})
+	s := newWhatsAppServer(t, clk)
 	if _, err := compliance.LoadRuleFiles(context.Background(), s.db, "../../config/rules", time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -105,9 +114,7 @@ func TestRemindersReachTheIKMsChannel(t *testing.T) {
 	}
 	company := s.asCompany(hotel)
 	agreed, mailed := s.newIKM(), s.newIKM()
-	if err := s.db.Exec(`UPDATE ikms SET phone = '+6281234500001', whatsapp_consent_at = now() WHERE id = ?`, agreed).Error; err != nil {
-		t.Fatal(err)
-	}
+	s.agreeToWhatsApp(agreed, "+6281234500001")
 	s.setIKMEmail(mailed, "surel@contoh.id")
 	var answered int64
 	for _, ikm := range []int64{agreed, mailed} {
@@ -166,16 +173,10 @@ func TestRemindersReachTheIKMsChannel(t *testing.T) {
 // listing its purchases.
 func TestImportedPurchasesReachTheIKMsChannel(t *testing.T) {
 	t.Parallel()
-	s := newTestServerWith(t, nil, clock.NewFixed(purchaseNow), func(c *config.Config) {
-		c.WhatsApp = config.WhatsApp{BaseURL: "https://graph.contoh.test/v21.0", PhoneNumberID: "1098765",
-			AccessToken: "rahasia", Language: "id",
-			Templates: map[string]string{"purchase.confirmation_request": "konfirmasi_pembelian"}}
-	})
+	s := newWhatsAppServer(t, clock.NewFixed(purchaseNow))
 	company := s.asCompany(s.newBusiness("hotel"))
 	agreed, mailed := s.newIKM(), s.newIKM()
-	if err := s.db.Exec(`UPDATE ikms SET phone = '+6281234500001', whatsapp_consent_at = now() WHERE id = ?`, agreed).Error; err != nil {
-		t.Fatal(err)
-	}
+	s.agreeToWhatsApp(agreed, "+6281234500001")
 	s.setIKMEmail(mailed, "surel@contoh.id")
 	var nibA, nibM string
 	s.db.Raw("SELECT nib FROM ikms WHERE id = ?", agreed).Scan(&nibA)
