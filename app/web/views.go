@@ -210,6 +210,9 @@ func (p *Pages) funcs(lang string) template.FuncMap {
 		"sub":       func(a, b int) int { return a - b },
 		"groupOf":   groupOf,
 		"importRef": importReference,
+		"badRows": func(download string, n int, errs []fault.FieldError) badRowsView {
+			return badRowsView{Download: download, Count: n, Errors: errs}
+		},
 		"searchOf": func(action, search string) map[string]string {
 			return map[string]string{"Action": action, "Search": search}
 		},
@@ -223,6 +226,13 @@ func (p *Pages) funcs(lang string) template.FuncMap {
 type choice struct {
 	Options       []string
 	Chosen, Error string
+}
+
+// badRowsView is what the bad-rows partial needs.
+type badRowsView struct {
+	Download string // the XLSX of just the bad rows; "" when there is none
+	Count    int
+	Errors   []fault.FieldError
 }
 
 // option is one of a form's select's options: its value and its label.
