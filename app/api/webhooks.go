@@ -1,6 +1,7 @@
 package api
 
 import (
+	"crypto/subtle"
 	"io"
 	"net/http"
 
@@ -41,7 +42,8 @@ func (s *Server) whatsAppHandshake(c echo.Context) error {
 	if !w.Webhook() {
 		return fault.NotFound("not_found", "Halaman tidak ditemukan.")
 	}
-	if c.QueryParam("hub.mode") != "subscribe" || w.VerifyToken == "" || c.QueryParam("hub.verify_token") != w.VerifyToken.Value() {
+	if c.QueryParam("hub.mode") != "subscribe" || w.VerifyToken == "" ||
+		subtle.ConstantTimeCompare([]byte(c.QueryParam("hub.verify_token")), []byte(w.VerifyToken.Value())) != 1 {
 		return &fault.Error{Kind: fault.KindForbidden, Code: "webhook_token_wrong", Detail: "Token verifikasi webhook tidak cocok."}
 	}
 	return c.String(http.StatusOK, c.QueryParam("hub.challenge"))

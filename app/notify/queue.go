@@ -11,9 +11,10 @@ import (
 	"kemitraan/app/platform/fault"
 )
 
-// Queue reads the outbox for the admin's page: what waits, what went, what
-// failed and why. The messages' bodies are not read: they carry single-use
-// confirmation links.
+// Queue is the outbox as people and WhatsApp see it from outside: the
+// admin's page reads what waits, what went, what failed and why (never the
+// bodies: they carry single-use links), and WhatsApp's webhook records how
+// far a message went (ApplyStatuses).
 type Queue struct{ db *gorm.DB }
 
 func NewQueue(db *gorm.DB) *Queue { return &Queue{db: db} }
