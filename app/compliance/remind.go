@@ -101,6 +101,10 @@ WITH params AS (
            CAST(@whatsapp AS boolean) AS whatsapp
 ),`
 
+// KindConfirmationReminder is the reminder to an IKM of purchases awaiting
+// its answer.
+const KindConfirmationReminder = "reminder.confirmation"
+
 // StaleReminders say when a reminder has lost its reason before it left:
 // the period report is in, or no purchase awaits the IKM's answer any more.
 var StaleReminders = map[string]notify.Stale{
@@ -109,7 +113,7 @@ var StaleReminders = map[string]notify.Stale{
 			AND r.period = o.payload->>'period')`,
 		Reason: "laporan berkala sudah disampaikan sebelum pengingat ini terkirim",
 	},
-	"reminder.confirmation": {
+	KindConfirmationReminder: {
 		When:   `NOT EXISTS (SELECT 1 FROM purchases p WHERE p.ikm_id = (o.payload->>'ikm_id')::bigint AND p.status = 'reported')`,
 		Reason: "tidak ada lagi pembelian yang menunggu konfirmasi IKM ini",
 	},
@@ -126,7 +130,7 @@ var (
 			'Laporan yang tidak disampaikan tepat waktu menjadi temuan dalam evaluasi kepatuhan.\n\n'
 			'%s', d.name, d.nib, params.label, params.due, params.days, params.url, params.sign)`,
 		Payload: "jsonb_build_object('business_id', d.id, 'period', params.period, 'days_before', params.days)"}
-	confirmationReminder = notify.From{Kind: "reminder.confirmation", Recipient: "r.email", Channel: "r.channel",
+	confirmationReminder = notify.From{Kind: KindConfirmationReminder, Recipient: "r.email", Channel: "r.channel",
 		// The WhatsApp template's body parameters, in order (config).
 		Params: `CASE WHEN r.channel = 'whatsapp' THEN ARRAY[i.name, w.n::text,
 			'Rp' || replace(to_char(w.total, 'FM999,999,999,999,999'), ',', '.'), params.label, params.url || '/ikm'] ELSE '{}' END`,

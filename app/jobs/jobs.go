@@ -61,6 +61,12 @@ const (
 // Standard returns the five scheduled jobs, each a thin call into its
 // domain package.
 func Standard(d Deps) []Job {
+	// When each kind of message has lost its reason, from the domains
+	// that send them.
+	stale := map[string]notify.Stale{}
+	for _, m := range []map[string]notify.Stale{procurement.StaleMessages, compliance.StaleReminders, sanction.StaleNotices} {
+		maps.Copy(stale, m)
+	}
 	return []Job{
 		{
 			Name: Evaluate,
@@ -135,10 +141,7 @@ func Standard(d Deps) []Job {
 			Name:        Outbox,
 			Description: "Mengirim pemberitahuan yang menunggu di outbox, dengan percobaan ulang bertahap.",
 			Run: func(ctx context.Context, db *gorm.DB, _ Params, now time.Time) (Counts, error) {
-				policy := notify.Policy{Stale: map[string]notify.Stale{}}
-				maps.Copy(policy.Stale, procurement.StaleMessages)
-				maps.Copy(policy.Stale, compliance.StaleReminders)
-				maps.Copy(policy.Stale, sanction.StaleNotices)
+				policy := notify.Policy{Stale: stale}
 				if d.Purchases != nil {
 					var err error
 					if policy.Render, err = d.Purchases.Renderers(ctx, db); err != nil {
@@ -197,7 +200,7 @@ func evaluate(ctx context.Context, db *gorm.DB, reports *report.Service, p Param
 func NewStandardRunner(db *gorm.DB, c clock.Clock, log *slog.Logger, cfg config.Config, svc *services.Set) *Runner {
 	return NewRunner(db, c, log, Standard(Deps{DB: db, Sender: svc.Sender, Files: svc.Files, Auth: svc.Auth,
 		AppURL: cfg.HTTP.PublicURL, Signature: notify.Signature(cfg.Office),
-		WhatsAppReminders: cfg.WhatsApp.Enabled() && cfg.WhatsApp.Templates["reminder.confirmation"] != "",
+		WhatsAppReminders: cfg.WhatsApp.Sends(compliance.KindConfirmationReminder),
 		Reports:           svc.Reports,
 		Purchases:         svc.Purchases})...)
 }

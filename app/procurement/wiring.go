@@ -18,7 +18,7 @@ func ConfigFrom(cfg config.Config) Config {
 	return Config{
 		MaxAmount: cfg.Procurement.MaxAmount, ImportMaxRows: cfg.Procurement.ImportMaxRows,
 		PublicURL: cfg.HTTP.PublicURL, TokenSecret: cfg.Auth.TokenSecret.Value(),
-		WhatsApp: cfg.WhatsApp.Enabled() && cfg.WhatsApp.Templates[KindConfirmationRequest] != "",
+		WhatsApp: cfg.WhatsApp.Sends(KindConfirmationRequest),
 		Office:   cfg.Office,
 	}
 }

@@ -193,6 +193,10 @@ func titleCase(s string) string {
 // Enabled reports whether the WhatsApp channel is configured.
 func (w WhatsApp) Enabled() bool { return w.BaseURL != "" }
 
+// Sends reports whether messages of kind go by WhatsApp (to those who
+// agreed): the channel is on and the kind has its template.
+func (w WhatsApp) Sends(kind string) bool { return w.Enabled() && w.Templates[kind] != "" }
+
 type Procurement struct {
 	// MaxAmount is the sanity ceiling of one purchase, in rupiah.
 	MaxAmount int64 `yaml:"max_amount" env:"KEMITRAAN_PROCUREMENT_MAX_AMOUNT"`
