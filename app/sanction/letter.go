@@ -642,7 +642,6 @@ func signatureHeight(pdf *fpdf.Fpdf, tr func(string) string, width float64, d le
 	return 8 + float64(n)*5.5 + 18
 }
 
-// titleCase turns "DINAS PERINDUSTRIAN" into "Dinas Perindustrian".
 // drawVerification prints the QR code of the letter's verification address
 // and the code beside it, at the foot of the last page. A draft has neither
 // yet, and says so in their place.
