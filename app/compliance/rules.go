@@ -46,7 +46,46 @@ type RuleSet struct {
 	// letters; nil for a version written before it was recorded, whose
 	// letters cite the Perbup without its number.
 	LegalBasis *LegalBasis `json:"legal_basis,omitempty"`
+	// PaymentDueDays is how many days after the purchase a company has to
+	// pay an IKM when no approved agreement says otherwise; nil means
+	// DefaultPaymentDueDays. (The payment keys came after versions were in
+	// force: left out, they leave a stored version's content as it was.)
+	PaymentDueDays *int `json:"payment_due_days,omitempty"`
+	// CountsWhen says when a purchase counts toward the period:
+	// CountsConfirmed ("" too) or CountsPaid.
+	CountsWhen string `json:"counts_when,omitempty"`
+	// MinimumPaidOnTimePercent, when above 0, is a further metric: the
+	// share of the period's rupiah paid within terms must reach it.
+	MinimumPaidOnTimePercent int `json:"minimum_paid_on_time_percent,omitempty"`
 }
+
+// When purchases count (RuleSet.CountsWhen).
+const (
+	// CountsConfirmed: once the IKM (or an officer) confirmed it; a
+	// consignment delivery only once it is paid.
+	CountsConfirmed = "confirmed"
+	// CountsPaid: confirmed and paid, by the IKM's word or the company's
+	// undisputed report, no later than the period's report due date.
+	CountsPaid = "paid"
+)
+
+// CountsWhenValues lists the values of counts_when.
+var CountsWhenValues = []string{CountsConfirmed, CountsPaid}
+
+// DefaultPaymentDueDays is the payment term of a rule set that names none.
+const DefaultPaymentDueDays = 30
+
+// PaymentDays is the payment term in days for a purchase outside an
+// agreement with its own.
+func (r RuleSet) PaymentDays() int {
+	if r.PaymentDueDays == nil {
+		return DefaultPaymentDueDays
+	}
+	return *r.PaymentDueDays
+}
+
+// CountsOnlyPaid reports whether only paid purchases count.
+func (r RuleSet) CountsOnlyPaid() bool { return r.CountsWhen == CountsPaid }
 
 // LegalBasis names the Perbup and the article a letter invokes.
 type LegalBasis struct {
@@ -169,6 +208,9 @@ type ruleFile struct {
 	Thresholds             *thresholdsFile         `yaml:"thresholds"`
 	Ladder                 []string                `yaml:"ladder"`
 	LegalBasis             *legalBasisFile         `yaml:"legal_basis"`
+	PaymentDueDays         *int                    `yaml:"payment_due_days"`
+	CountsWhen             *string                 `yaml:"counts_when"`
+	MinimumPaidOnTime      *int                    `yaml:"minimum_paid_on_time_percent"`
 }
 
 type legalBasisFile struct {
@@ -324,6 +366,23 @@ func ParseRuleSet(src []byte) (RuleSet, error) {
 	r.Ladder = f.Ladder
 	if f.LegalBasis != nil {
 		r.LegalBasis = parseLegalBasis(f.LegalBasis, add)
+	}
+	// The payment keys are optional: without them a purchase is due in
+	// DefaultPaymentDueDays and counts once confirmed.
+	if f.PaymentDueDays != nil {
+		var days int
+		intKey("payment_due_days", f.PaymentDueDays, 0, 180, &days)
+		r.PaymentDueDays = &days
+	}
+	if f.CountsWhen != nil {
+		if !slices.Contains(CountsWhenValues, *f.CountsWhen) {
+			add("counts_when", fault.OneOf(CountsWhenValues))
+		} else if *f.CountsWhen == CountsPaid {
+			r.CountsWhen = CountsPaid // confirmed is the default, stored as nothing
+		}
+	}
+	if f.MinimumPaidOnTime != nil {
+		intKey("minimum_paid_on_time_percent", f.MinimumPaidOnTime, 0, 100, &r.MinimumPaidOnTimePercent)
 	}
 	if err := c.Err(); err != nil {
 		return RuleSet{}, err

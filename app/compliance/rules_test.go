@@ -60,6 +60,22 @@ func TestShippedRuleSetHasSpecDefaults(t *testing.T) {
 		}
 	}
 
+	// Without the payment keys: 30 days to pay, and a purchase counts once
+	// confirmed (today's behaviour).
+	if rs.PaymentDays() != 30 || rs.CountsOnlyPaid() || rs.MinimumPaidOnTimePercent != 0 {
+		t.Errorf("payment defaults: %d days, only paid %v, on-time minimum %d", rs.PaymentDays(), rs.CountsOnlyPaid(),
+			rs.MinimumPaidOnTimePercent)
+	}
+	paid, err := compliance.ParseRuleSet(append(readShipped(t),
+		"\npayment_due_days: 0\ncounts_when: paid\nminimum_paid_on_time_percent: 80\n"...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if paid.PaymentDays() != 0 || !paid.CountsOnlyPaid() || paid.MinimumPaidOnTimePercent != 80 {
+		t.Errorf("payment keys: %d days, only paid %v, on-time minimum %d", paid.PaymentDays(), paid.CountsOnlyPaid(),
+			paid.MinimumPaidOnTimePercent)
+	}
+
 	q1 := compliance.MustPeriod("2025-Q1")
 	if d := rs.ReportDueDate(q1); d.Format(time.DateOnly) != "2025-04-15" {
 		t.Errorf("Q1 report due %s", d)
@@ -134,6 +150,9 @@ func TestParseRuleSetNamesEveryBadKey(t *testing.T) {
 		{"unknown legal basis key", func(s string) string {
 			return strings.Replace(s, "article: Pasal 15", "article: Pasal 15\n  ayat: 2", 1)
 		}, []string{"legal_basis.ayat"}},
+		{"payment keys out of range", func(s string) string {
+			return s + "\npayment_due_days: 365\ncounts_when: lunas\nminimum_paid_on_time_percent: 120\n"
+		}, []string{"payment_due_days", "counts_when", "minimum_paid_on_time_percent"}},
 		{"not YAML", func(string) string { return "version: [unclosed\n" }, []string{"(berkas)"}},
 		{"empty", func(string) string { return "" }, []string{"(berkas)"}},
 	} {

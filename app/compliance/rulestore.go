@@ -111,7 +111,7 @@ func InstallRuleSet(ctx context.Context, db *gorm.DB, src []byte, origin string,
 	today := clock.DateIn(now)
 
 	var out InstallResult
-	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) (txErr error) {
 		if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext(?))", rulesLock).Error; err != nil {
 			return err
 		}
@@ -152,6 +152,18 @@ func InstallRuleSet(ctx context.Context, db *gorm.DB, src []byte, origin string,
 			return fault.Invalid(fault.Field("effective_from",
 				fmt.Sprintf("harus setelah tanggal berlaku versi terakhir yang tersimpan (%s)", format.Date(latest))))
 		}
+		moved, err := dueMoved(rs, existing, same)
+		if err != nil {
+			return err
+		}
+		if moved {
+			// Once the version is written below, in this transaction.
+			defer func() {
+				if txErr == nil {
+					txErr = rebuildTotals(ctx, tx, rs.EffectiveFrom.Time)
+				}
+			}()
+		}
 		if same != nil {
 			row.ID = same.ID
 			before, _ := same.stored()
@@ -181,6 +193,38 @@ func InstallRuleSet(ctx context.Context, db *gorm.DB, src []byte, origin string,
 		return InstallResult{}, err
 	}
 	return out, nil
+}
+
+// defaultReportDueDay is the due day purchase_report_due (migration 00019)
+// assumes before any rule set is stored.
+const defaultReportDueDay = 15
+
+// dueMoved reports whether rs moves the report due date of the periods it
+// will judge. Payment counts for a period when it came by that date (the
+// totals trigger reads it from rule_sets), so the totals kept under the
+// old date must then be recomputed once rs is stored (rebuildTotals). Most
+// versions keep the due day.
+func dueMoved(rs RuleSet, existing []ruleSetRow, same *ruleSetRow) (bool, error) {
+	before := defaultReportDueDay
+	for _, e := range existing {
+		if (same != nil && e.ID == same.ID) || (same == nil && e.EffectiveFrom.Before(rs.EffectiveFrom.Time)) {
+			old, err := e.stored()
+			if err != nil {
+				return false, err
+			}
+			before = old.ReportDueDay
+		}
+	}
+	return before != rs.ReportDueDay, nil
+}
+
+// rebuildTotals recomputes purchase_totals for every period ending on or
+// after from, in tx (writers of purchases wait for it to commit).
+func rebuildTotals(ctx context.Context, tx *gorm.DB, from time.Time) error {
+	if err := tx.WithContext(ctx).Exec(`SELECT purchase_totals_rebuild(?::date)`, from).Error; err != nil {
+		return fmt.Errorf("compliance: rebuild purchase totals from %s: %w", from.Format(time.DateOnly), err)
+	}
+	return nil
 }
 
 // citesOnly reports whether rs is the version stored with storedSum plus

@@ -4,10 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
 	"gorm.io/gorm"
+
+	"kemitraan/app/compliance"
 )
 
 // totalsRow is one purchase_totals row, or the same figures recomputed from
@@ -362,4 +365,33 @@ func TestPurchaseTotalsKnowPayment(t *testing.T) {
 		t.Fatalf("after the officer settles it as paid: %+v", got)
 	}
 	w.checkTotals("a payment dispute and its resolution")
+}
+
+// TestRuleSetMovingTheDueDateRebuildsTotals: an amendment that makes
+// reports due on the 5th instead of the 15th leaves a payment made on 10
+// October outside Q3's paid total, as the evaluation under it must see.
+func TestRuleSetMovingTheDueDateRebuildsTotals(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	hotel, ikm := w.business("hotel"), w.ikm()
+	p := w.purchase(hotel, ikm, "2025-09-20", 3_000_000, "confirmed")
+	w.exec(`UPDATE purchases SET paid_date = '2025-10-10' WHERE id = ?`, p)
+	if got := w.totalsOf(hotel, "2025-Q3"); got.PaidAmount != 3_000_000 {
+		t.Fatalf("paid by 15 October: %+v", got)
+	}
+	src := strings.Replace(strings.Replace(string(readShipped(t)), "version: bekasi-2025", "version: bekasi-2025-h2", 1),
+		"effective_from: 2025-01-01", "effective_from: 2025-07-01", 1)
+	src = strings.Replace(src, "report_due_day: 15", "report_due_day: 5", 1)
+	if _, err := compliance.InstallRuleSet(w.ctx, w.db, []byte(src), compliance.OriginFile,
+		time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.totalsOf(hotel, "2025-Q3"); got.PaidAmount != 0 || got.LateAmount != 0 || got.OverdueAmount != 0 {
+		t.Fatalf("after the due day moved to the 5th: %+v (paid after D, not yet due at D)", got)
+	}
+	// Later changes follow the new date too.
+	w.exec(`UPDATE purchases SET paid_date = '2025-10-04' WHERE id = ?`, p)
+	if got := w.totalsOf(hotel, "2025-Q3"); got.PaidAmount != 3_000_000 || got.OnTimeAmount != 3_000_000 {
+		t.Fatalf("paid on 4 October: %+v", got)
+	}
 }
