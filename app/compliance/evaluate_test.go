@@ -373,3 +373,107 @@ func TestEvaluatedParentsCannotBeDeleted(t *testing.T) {
 	w.exec("UPDATE businesses SET name = 'PT Baru' WHERE id = ?", evaluated)
 	w.exec("DELETE FROM businesses WHERE id = ?", unevaluated)
 }
+
+// paymentScenario records, for one restaurant (Rp5,000,000 from 1 IKM),
+// eight Q1 purchases from eight IKM in every payment state, at the edges
+// of Q1's report due date (15 April), and reports on time. Terms are the
+// default 30 days.
+func (w *world) paymentScenario() int64 {
+	w.t.Helper()
+	b := w.business("restaurant")
+	buy := func(date string, amount int64, set string, args ...any) {
+		id := w.purchase(b, w.ikm(), date, amount, "confirmed")
+		if set != "" {
+			w.exec(`UPDATE purchases SET `+set+` WHERE id = ?`, append(args, id)...)
+		}
+	}
+	buy("2025-03-31", 1_000_000, "paid_date = '2025-04-15'")      // paid on D: counts, on time
+	buy("2025-01-05", 2_000_000, "paid_date = '2025-04-16'")      // paid after D: overdue at D
+	buy("2025-02-01", 3_000_000, "")                              // unpaid: overdue
+	buy("2025-02-02", 4_000_000, `paid_date = '2025-02-10', ikm_payment = 'partial', ikm_paid_amount = 1000000,
+		ikm_payment_on = '2025-02-11', ikm_payment_at = now()`) // disputed: not paid
+	buy("2025-02-03", 5_000_000, "consignment = true, paid_date = '2025-03-01'") // consignment paid: counts
+	buy("2025-02-04", 6_000_000, "consignment = true")                           // consignment unpaid: never counts
+	buy("2025-03-01", 7_000_000, `ikm_payment = 'paid', ikm_payment_on = '2025-04-05', ikm_payment_at = now()`) // late
+	buy("2025-02-06", 800_000, `paid_date = '2025-02-08', ikm_payment = 'unpaid', ikm_payment_on = '2025-02-09',
+		ikm_payment_at = now(), payment_resolution = 'paid', payment_resolved_at = now(),
+		payment_resolution_reason = 'bukti transfer'`) // settled by an officer: paid
+	w.report(b, "2025-Q1", time.Date(2025, 4, 10, 3, 0, 0, 0, time.UTC))
+	return b
+}
+
+type paymentRow struct {
+	RealisedPurchaseValue int64
+	RealisedIKMCount      int
+	CountsWhen            string
+	PaidOnTimeValue       int64
+	PaidLateValue         int64
+	OverdueValue          int64
+	SharePaidOnTime       *float64
+	RatioPaidOnTime       *float64
+	Status                string
+}
+
+func (w *world) payments(business int64) paymentRow {
+	w.t.Helper()
+	var r paymentRow
+	if err := w.db.Raw(`SELECT realised_purchase_value, realised_ikm_count, counts_when, paid_on_time_value,
+			paid_late_value, overdue_value, share_paid_on_time, ratio_paid_on_time, status
+		FROM evaluations WHERE business_id = ? AND period = '2025-Q1'`, business).Scan(&r).Error; err != nil {
+		w.t.Fatal(err)
+	}
+	return r
+}
+
+func ptr(f float64) *float64 { return &f }
+
+// TestEvaluationCountsWhenConfirmedOrPaid evaluates the same purchases
+// under the shipped rule set (counts when confirmed) and under one that
+// counts only what was paid by the report due date and asks half the
+// rupiah paid on time.
+func TestEvaluationCountsWhenConfirmedOrPaid(t *testing.T) {
+	t.Parallel()
+	t.Run("confirmed", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t)
+		b := w.paymentScenario()
+		w.evaluate("2025-Q1", afterQ1Deadline)
+		want := paymentRow{RealisedPurchaseValue: 22_800_000, RealisedIKMCount: 7, CountsWhen: "confirmed",
+			PaidOnTimeValue: 6_800_000, PaidLateValue: 7_000_000, OverdueValue: 15_000_000,
+			SharePaidOnTime: ptr(0.2361), Status: compliance.StatusCompliant}
+		if diff := cmp.Diff(want, w.payments(b)); diff != "" {
+			t.Errorf("under counts_when: confirmed (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("paid", func(t *testing.T) {
+		t.Parallel()
+		w := &world{t: t, db: dbtest.New(t), ctx: context.Background()}
+		src := strings.Replace(string(readShipped(t)), "version: bekasi-2025", "version: bekasi-2025-lunas", 1) +
+			"\ncounts_when: paid\nminimum_paid_on_time_percent: 50\n"
+		if _, err := compliance.InstallRuleSet(w.ctx, w.db, []byte(src), compliance.OriginFile,
+			time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+			t.Fatal(err)
+		}
+		b := w.paymentScenario()
+		w.evaluate("2025-Q1", afterQ1Deadline)
+		// Paid by 15 April: Rp1,000,000 + 5,000,000 + 7,000,000 + 800,000
+		// from 4 IKM. On time 23.61%, under the 50% asked: 0.4722 of it,
+		// so partial (mean of 1, 1 and 0.4722).
+		want := paymentRow{RealisedPurchaseValue: 13_800_000, RealisedIKMCount: 4, CountsWhen: "paid",
+			PaidOnTimeValue: 6_800_000, PaidLateValue: 7_000_000, OverdueValue: 15_000_000,
+			SharePaidOnTime: ptr(0.2361), RatioPaidOnTime: ptr(0.4722), Status: compliance.StatusPartial}
+		if diff := cmp.Diff(want, w.payments(b)); diff != "" {
+			t.Errorf("under counts_when: paid (-want +got):\n%s", diff)
+		}
+		// The company pays the unpaid ones by the due date: the on-time
+		// share does not change (they were due long before), but what
+		// counts does.
+		w.exec(`UPDATE purchases SET paid_date = '2025-04-14' WHERE business_id = ? AND paid_on IS NULL
+			AND ikm_payment IS NULL`, b)
+		w.evaluate("2025-Q1", afterQ1Deadline)
+		if got := w.payments(b); got.RealisedPurchaseValue != 13_800_000+3_000_000+6_000_000 || got.RealisedIKMCount != 6 ||
+			got.PaidLateValue != 7_000_000+3_000_000+6_000_000 {
+			t.Errorf("after paying late, by the due date: %+v", got)
+		}
+	})
+}
