@@ -84,7 +84,7 @@ func (s *Service) CompanyDashboard(ctx context.Context) (Dashboard, error) {
 	}
 	res := s.db.WithContext(ctx).Raw(dashboardSQL,
 		sql.Named("b", a.BusinessID), sql.Named("period", p.String()),
-		sql.Named("pstart", p.FirstDay()), sql.Named("pend", p.LastDay()), sql.Named("pstart_at", p.Start())).Scan(&live)
+		sql.Named("pstart", p.FirstDay()), sql.Named("pend", p.LastDay()), sql.Named("pstart_at", p.Start()), sql.Named("paid", rs.CountsOnlyPaid())).Scan(&live)
 	if res.Error != nil {
 		return Dashboard{}, fmt.Errorf("report: dashboard: %w", res.Error)
 	}
@@ -163,7 +163,8 @@ func min1(r float64) float64 {
 
 // dashboardSQL is compliance.evaluateSQL's arithmetic for one business and
 // the open period, read-only: approved agreements' targets, counted
-// purchases and their distinct IKM (kept in purchase_totals), confirmed
+// purchases (under the rule set's counts_when) and their distinct IKM (kept
+// in purchase_totals), confirmed
 // outlets' slot-days.
 const dashboardSQL = `
 WITH agr AS (
@@ -175,7 +176,8 @@ WITH agr AS (
       AND a.start_date <= CAST(@pend AS date) AND a.end_date >= CAST(@pstart AS date)
 ),
 bought AS (
-    SELECT coalesce(sum(t.amount), 0)::bigint AS pv, coalesce(sum(t.ikm_count), 0)::bigint AS ik
+    SELECT coalesce(sum(CASE WHEN CAST(@paid AS boolean) THEN t.paid_amount ELSE t.amount END), 0)::bigint AS pv,
+           coalesce(sum(CASE WHEN CAST(@paid AS boolean) THEN t.paid_ikm_count ELSE t.ikm_count END), 0)::bigint AS ik
     FROM purchase_totals t
     WHERE t.business_id = @b AND t.period = @period
 ),

@@ -15,21 +15,23 @@ import (
 // @case_id is not 0) against what the business has done since: purchases and
 // outlets confirmed before the cutoff (the running warning's response
 // deadline; no cutoff before the first warning) and dated inside the
-// finding's period, and a period report submitted by then. A finding is
+// finding's period (and paid before the cutoff where the rule set counts
+// only paid purchases, and for a consignment delivery always), and a period report submitted by then. A finding is
 // made up when each metric reaches the rule set's compliant percentage of
 // the target the finding recorded and the report is in; a case is cured
 // when all its findings are.
 const cureSQL = `
 WITH open_cases AS (
     SELECT c.id, c.business_id, coalesce(c.response_deadline, 'infinity'::timestamptz) AS cutoff,
-           (rs.body #>> '{thresholds,compliant_percent}')::int AS cp
+           (rs.body #>> '{thresholds,compliant_percent}')::int AS cp,
+           coalesce(rs.body->>'counts_when', 'confirmed') = 'paid' AS paid_only
     FROM sanction_cases c
     JOIN rule_sets rs ON rs.id = c.rule_set_id
     WHERE c.stage NOT IN ('closed', 'recommended') AND (CAST(@case_id AS bigint) = 0 OR c.id = @case_id)
 ),
 fnd AS (
     SELECT f.id, f.case_id, f.business_id, f.period, e.period_start, e.period_end,
-           (e.period_end - e.period_start + 1) AS days, oc.cutoff, oc.cp,
+           (e.period_end - e.period_start + 1) AS days, oc.cutoff, oc.cp, oc.paid_only,
            f.target_purchase_value AS t_pv, f.target_ikm_count AS t_ik, f.target_outlet_slots AS t_os
     FROM sanction_findings f
     JOIN open_cases oc ON oc.id = f.case_id
@@ -40,6 +42,10 @@ per_ikm AS (
     FROM fnd
     JOIN purchases p ON p.business_id = fnd.business_id AND p.status = 'confirmed'
          AND p.purchase_date BETWEEN fnd.period_start AND fnd.period_end AND p.confirmed_at < fnd.cutoff
+         -- Paid before the cutoff (a WIB day) where payment is asked: a
+         -- consignment delivery always, any purchase under counts_when: paid.
+         AND ((NOT p.consignment AND NOT fnd.paid_only)
+              OR (p.paid_on::timestamp AT TIME ZONE 'Asia/Jakarta') < fnd.cutoff)
     GROUP BY fnd.id, p.ikm_id
 ),
 bought AS (
