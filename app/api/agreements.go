@@ -84,6 +84,8 @@ type agreementRequest struct {
 	StartDate     string      `json:"start_date" openapi:"format=date" example:"2025-07-01"`
 	EndDate       string      `json:"end_date" openapi:"format=date" example:"2026-06-30"`
 	Targets       targetsBody `json:"targets" doc:"Target per periode; masing-masing ≥ 0, minimal satu > 0"`
+	PaymentDays   *int        `json:"payment_days,omitempty" openapi:"min=0,max=180" doc:"Tempo pembayaran kepada IKM dalam hari; kosong: tempo aturan yang berlaku"`
+	Consignment   bool        `json:"consignment,omitempty" doc:"Titip jual (konsinyasi): pembelian dihitung hanya setelah dibayar"`
 }
 
 func (r agreementRequest) input() partnership.AgreementInput {
@@ -91,7 +93,7 @@ func (r agreementRequest) input() partnership.AgreementInput {
 		BusinessID: r.BusinessID, IKMIDs: r.IKMIDs, Form: r.Form, Number: r.Number,
 		AgreementDate: r.AgreementDate, StartDate: r.StartDate, EndDate: r.EndDate,
 		TargetPurchaseValue: r.Targets.PurchaseValue, TargetIKMCount: r.Targets.IKMCount,
-		TargetOutletSlots: r.Targets.OutletSlots,
+		TargetOutletSlots: r.Targets.OutletSlots, PaymentDays: r.PaymentDays, Consignment: r.Consignment,
 	}
 }
 
@@ -118,6 +120,8 @@ type agreementResponse struct {
 	StartDate     string      `json:"start_date" openapi:"format=date"`
 	EndDate       string      `json:"end_date" openapi:"format=date"`
 	Targets       targetsBody `json:"targets"`
+	PaymentDays   *int        `json:"payment_days" openapi:"nullable" doc:"Tempo pembayaran dalam hari; null: tempo aturan"`
+	Consignment   bool        `json:"consignment"`
 	Status        string      `json:"status" openapi:"vocab=agreement_status"`
 	DocumentURL   *string     `json:"document_url" openapi:"nullable" doc:"Alamat unduhan dokumen bertanda tangan; null bila belum diunggah"`
 	SubmittedAt   *time.Time  `json:"submitted_at" openapi:"nullable"`
@@ -133,8 +137,9 @@ func newAgreementResponse(a partnership.Agreement) agreementResponse {
 		ID: a.ID, Business: namedRef{ID: a.BusinessID, Name: a.BusinessName}, IKMs: make([]namedRef, len(a.IKMs)),
 		Form: a.Form, Number: a.Number, AgreementDate: dateText(a.AgreementDate),
 		StartDate: dateText(a.StartDate), EndDate: dateText(a.EndDate),
-		Targets: targetsBody{PurchaseValue: a.TargetPurchaseValue, IKMCount: a.TargetIKMCount, OutletSlots: a.TargetOutletSlots},
-		Status:  string(a.Status), SubmittedAt: utcPtr(a.SubmittedAt), DecidedAt: utcPtr(a.DecidedAt),
+		Targets:     targetsBody{PurchaseValue: a.TargetPurchaseValue, IKMCount: a.TargetIKMCount, OutletSlots: a.TargetOutletSlots},
+		PaymentDays: a.PaymentDays, Consignment: a.Consignment,
+		Status: string(a.Status), SubmittedAt: utcPtr(a.SubmittedAt), DecidedAt: utcPtr(a.DecidedAt),
 		RejectReason: a.RejectReason, EndedAt: utcPtr(a.EndedAt),
 		CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC(),
 	}

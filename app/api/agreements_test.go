@@ -109,10 +109,14 @@ func TestAgreementStoryDraftSubmitApprove(t *testing.T) {
 	ikm1, ikm2 := s.newIKM(), s.newIKM()
 
 	body := validAgreement(ikm1, ikm2)
+	body["payment_days"], body["consignment"] = 14, true
 	ag := decode[agreementResponse](s.call(company, http.MethodPost, "/api/v1/agreements", body), http.StatusCreated)
+	fourteen := 14
 	wantAg := agreementResponse{Status: "draft", Business: namedRef{ID: company.businessID},
-		Targets: targetsBody{PurchaseValue: 30_000_000}, StartDate: "2025-07-01", DocumentURL: nil}
-	if diff := cmp.Diff(wantAg, ag, cmptest.Only[agreementResponse]("Status", "Business", "Targets", "StartDate", "DocumentURL"),
+		Targets: targetsBody{PurchaseValue: 30_000_000}, StartDate: "2025-07-01", DocumentURL: nil,
+		PaymentDays: &fourteen, Consignment: true}
+	if diff := cmp.Diff(wantAg, ag, cmptest.Only[agreementResponse]("Status", "Business", "Targets", "StartDate", "DocumentURL",
+		"PaymentDays", "Consignment"),
 		cmptest.Only[namedRef]("ID"), cmptest.Only[targetsBody]("PurchaseValue")); diff != "" {
 		t.Fatalf("draft (-want +got):\n%s", diff)
 	}
@@ -330,6 +334,8 @@ func TestAgreementValidationNamesEveryFieldAndWritesNothing(t *testing.T) {
 		{"officer names an unknown business", officer, with(func(b agreementBody) { b["business_id"] = 999999 }), []string{"business_id"}},
 		{"wrong type", company, with(func(b agreementBody) { b["targets"] = map[string]any{"ikm_count": "dua"} }),
 			[]string{"targets.ikm_count"}},
+		{"payment terms out of range", company, with(func(b agreementBody) { b["payment_days"] = 365 }), []string{"payment_days"}},
+		{"negative payment terms", company, with(func(b agreementBody) { b["payment_days"] = -1 }), []string{"payment_days"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -33,6 +33,10 @@ func (s *Server) confirmationRoutes() []route {
 type confirmationRequest struct {
 	Decision string `json:"decision" openapi:"enum=confirm|dispute" doc:"confirm: pembelian benar; dispute: tidak sesuai"`
 	Reason   string `json:"reason,omitempty" doc:"Wajib untuk dispute"`
+	// With confirm, optionally: has it been paid?
+	Payment        string `json:"payment,omitempty" openapi:"vocab=payment_answer" doc:"Bersama confirm, bila mau: sudah dibayar?"`
+	AmountReceived int64  `json:"amount_received,omitempty" doc:"Untuk partial: rupiah yang sudah diterima"`
+	PaymentDate    string `json:"payment_date,omitempty" openapi:"format=date" doc:"Untuk paid: tanggal uang diterima"`
 }
 
 type confirmationResponse struct {
@@ -64,7 +68,11 @@ func (s *Server) answerConfirmation(c echo.Context) error {
 		return err
 	}
 	d := procurement.Decision(req.Decision)
-	p, err := s.purchases.DecideByToken(c.Request().Context(), c.Param("token"), d, req.Reason)
+	var pay *procurement.PaymentAnswer
+	if req.Payment != "" || req.AmountReceived != 0 || req.PaymentDate != "" {
+		pay = &procurement.PaymentAnswer{Status: req.Payment, AmountReceived: req.AmountReceived, Date: req.PaymentDate}
+	}
+	p, err := s.purchases.AnswerByToken(c.Request().Context(), c.Param("token"), d, req.Reason, pay)
 	if err != nil {
 		return err
 	}

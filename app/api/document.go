@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 
 	"kemitraan/app/api/openapi"
 	"kemitraan/app/auth"
@@ -59,6 +60,8 @@ var vocabularies = map[string][]string{
 	"sector":            registry.Sectors,
 	"ikm_status":        registry.IKMStatuses,
 	"purchase_status":   texts(procurement.Statuses),
+	"payment_answer":    procurement.PaymentAnswers,
+	"payment_state":     append(slices.Clone(procurement.PaymentAnswers), procurement.PaymentDisputed),
 	"outlet_status":     texts(partnership.OutletStatuses),
 	"agreement_status":  texts(partnership.AgreementStatuses),
 	"agreement_form":    partnership.Forms,

@@ -54,8 +54,19 @@ func (s *Server) purchaseRoutes() []route {
 			doc: openapi.Doc{Summary: "Satu pembelian", Tag: tag, Params: idParam, Response: purchaseResponse{},
 				Description: "Bagi petugas, jawaban memuat `confirmation_url`: tautan konfirmasi yang masih berlaku, " +
 					"untuk disampaikan kepada IKM yang tidak memiliki e-mail."}},
-		action("confirm", "IKM mengonfirmasi pembelian", auth.PermPurchasesConfirm, s.confirmPurchase, nil,
-			"Hanya dalam jendela konfirmasi aturan yang berlaku; sesudahnya hanya petugas yang dapat memverifikasi."),
+		optionalBody(action("confirm", "IKM mengonfirmasi pembelian, dan bila mau menjawab soal pembayarannya", auth.PermPurchasesConfirm,
+			s.confirmPurchase, paymentRequest{},
+			"Hanya dalam jendela konfirmasi aturan yang berlaku; sesudahnya hanya petugas yang dapat memverifikasi. "+
+				"Badan permintaan boleh kosong; bila diisi, `payment` menyatakan apakah pembelian sudah dibayar.")),
+		action("payment", "IKM menyatakan pembayaran pembelian yang sudah dikonfirmasinya", auth.PermPurchasesConfirm,
+			s.answerPayment, paymentRequest{},
+			"`unpaid` atau `partial` pada pembelian yang ditandai sudah dibayar oleh perusahaan membuka sengketa "+
+				"pembayaran yang diputuskan petugas. Pembelian yang belum dikonfirmasi: 409."),
+		action("paid", "Perusahaan menandai pembelian sudah dibayar", auth.PermPurchasesReport, s.markPaid, paidRequest{},
+			"Tanggal bayar tidak sebelum tanggal pembelian dan tidak di masa depan. Selama sengketa pembayaran terbuka: 409."),
+		action("payment-resolution", "Petugas memutuskan sengketa pembayaran", auth.PermPurchasesVerify,
+			s.resolvePayment, paymentResolutionRequest{},
+			"paid: tanggal bayar perusahaan berlaku; unpaid: dihapus, pembelian belum dibayar."),
 		action("dispute", "IKM menyanggah pembelian, dengan alasan", auth.PermPurchasesConfirm, s.disputePurchase, reasonRequest{}, ""),
 		action("verify", "Petugas memverifikasi pembelian setelah pemeriksaan lapangan", auth.PermPurchasesVerify,
 			s.verifyPurchase, verifyRequest{}, "Untuk pembelian yang belum dijawab atau disanggah; pembelian lalu dihitung dan terkunci."),
@@ -83,6 +94,12 @@ func (s *Server) purchaseRoutes() []route {
 	}
 }
 
+// optionalBody marks a route whose JSON body may be left out.
+func optionalBody(r route) route {
+	r.doc.NoBodyOK = true
+	return r
+}
+
 type purchaseQuery struct {
 	BusinessID  int64  `query:"business_id"`
 	IKMID       int64  `query:"ikm_id"`
@@ -104,6 +121,26 @@ type purchaseRequest struct {
 	Description   string `json:"description" example:"200 besek bambu untuk parsel karyawan"`
 	Quantity      *int64 `json:"quantity,omitempty" doc:"Bawaan 1" openapi:"min=1"`
 	Amount        int64  `json:"amount" doc:"Nilai dalam rupiah, lebih dari 0 dan tidak melebihi batas konfigurasi" example:"1500000" openapi:"min=1"`
+}
+
+// paymentRequest is an IKM's word on payment.
+type paymentRequest struct {
+	Payment        string `json:"payment" openapi:"vocab=payment_answer" doc:"paid: sudah dibayar; unpaid: belum; partial: sebagian"`
+	AmountReceived int64  `json:"amount_received,omitempty" doc:"Untuk partial: rupiah yang sudah diterima, kurang dari nilai pembelian"`
+	PaymentDate    string `json:"payment_date,omitempty" openapi:"format=date" doc:"Untuk paid: tanggal uang diterima; bawaan hari ini"`
+}
+
+func (r paymentRequest) answer() procurement.PaymentAnswer {
+	return procurement.PaymentAnswer{Status: r.Payment, AmountReceived: r.AmountReceived, Date: r.PaymentDate}
+}
+
+type paidRequest struct {
+	PaidDate string `json:"paid_date" openapi:"format=date" doc:"Tanggal pembayaran kepada IKM" example:"2025-03-20"`
+}
+
+type paymentResolutionRequest struct {
+	Decision string `json:"decision" openapi:"enum=paid|unpaid" doc:"paid: perusahaan sudah membayar; unpaid: belum"`
+	Reason   string `json:"reason" doc:"Apa yang diperiksa, wajib diisi" example:"Bukti transfer tanggal 20 Maret diperiksa"`
 }
 
 type resolveRequest struct {
@@ -140,36 +177,45 @@ type ikmRef struct {
 }
 
 type purchaseResponse struct {
-	ID               int64      `json:"id"`
-	Business         namedRef   `json:"business"`
-	IKM              ikmRef     `json:"ikm"`
-	AgreementID      *int64     `json:"agreement_id" openapi:"nullable"`
-	InvoiceNumber    string     `json:"invoice_number"`
-	PurchaseDate     string     `json:"purchase_date" openapi:"format=date"`
-	PaidDate         *string    `json:"paid_date" openapi:"nullable,format=date"`
-	Description      string     `json:"description"`
-	Quantity         int64      `json:"quantity"`
-	Amount           int64      `json:"amount" doc:"Rupiah; negatif untuk entri pembalik"`
-	Status           string     `json:"status" openapi:"vocab=purchase_status"`
-	Counted          bool       `json:"counted" doc:"Dihitung dalam evaluasi kepatuhan (dikonfirmasi IKM atau diverifikasi petugas)"`
-	ConfirmBy        time.Time  `json:"confirm_by" doc:"Batas waktu konfirmasi oleh IKM"`
-	ConfirmedVia     *string    `json:"confirmed_via" openapi:"nullable,enum=app|link|officer"`
-	ConfirmedAt      *time.Time `json:"confirmed_at" openapi:"nullable"`
-	Verified         bool       `json:"verified" doc:"Diverifikasi petugas setelah pemeriksaan lapangan"`
-	DisputeReason    string     `json:"dispute_reason,omitempty"`
-	ResolutionReason string     `json:"resolution_reason,omitempty"`
-	ReversesID       *int64     `json:"reverses_id" openapi:"nullable" doc:"Pembelian yang dikoreksi oleh entri pembalik ini"`
-	ReversalReason   string     `json:"reversal_reason,omitempty"`
-	Source           string     `json:"source" openapi:"enum=manual|import|erp"`
-	CreatedAt        time.Time  `json:"created_at"`
-	UpdatedAt        time.Time  `json:"updated_at"`
+	ID                      int64      `json:"id"`
+	Business                namedRef   `json:"business"`
+	IKM                     ikmRef     `json:"ikm"`
+	AgreementID             *int64     `json:"agreement_id" openapi:"nullable"`
+	InvoiceNumber           string     `json:"invoice_number"`
+	PurchaseDate            string     `json:"purchase_date" openapi:"format=date"`
+	PaidDate                *string    `json:"paid_date" openapi:"nullable,format=date"`
+	Description             string     `json:"description"`
+	Quantity                int64      `json:"quantity"`
+	Amount                  int64      `json:"amount" doc:"Rupiah; negatif untuk entri pembalik"`
+	Status                  string     `json:"status" openapi:"vocab=purchase_status"`
+	Counted                 bool       `json:"counted" doc:"Dihitung dalam evaluasi kepatuhan (dikonfirmasi IKM atau diverifikasi petugas)"`
+	ConfirmBy               time.Time  `json:"confirm_by" doc:"Batas waktu konfirmasi oleh IKM"`
+	ConfirmedVia            *string    `json:"confirmed_via" openapi:"nullable,enum=app|link|officer"`
+	ConfirmedAt             *time.Time `json:"confirmed_at" openapi:"nullable"`
+	Verified                bool       `json:"verified" doc:"Diverifikasi petugas setelah pemeriksaan lapangan"`
+	DisputeReason           string     `json:"dispute_reason,omitempty"`
+	ResolutionReason        string     `json:"resolution_reason,omitempty"`
+	ReversesID              *int64     `json:"reverses_id" openapi:"nullable" doc:"Pembelian yang dikoreksi oleh entri pembalik ini"`
+	ReversalReason          string     `json:"reversal_reason,omitempty"`
+	Source                  string     `json:"source" openapi:"enum=manual|import|erp"`
+	PaymentDays             int        `json:"payment_days" doc:"Tempo pembayaran dalam hari: dari perjanjian, atau aturan yang berlaku"`
+	DueDate                 string     `json:"due_date" openapi:"format=date" doc:"Batas pembayaran: tanggal pembelian + tempo"`
+	Consignment             bool       `json:"consignment" doc:"Titip jual (konsinyasi): dihitung hanya setelah dibayar"`
+	PaidOn                  *string    `json:"paid_on" openapi:"nullable,format=date" doc:"Hari pembelian dianggap lunas; null selama belum"`
+	PaymentStatus           *string    `json:"payment_status" openapi:"nullable,vocab=payment_state" doc:"disputed: sengketa pembayaran menunggu petugas"`
+	IKMPayment              *string    `json:"ikm_payment" openapi:"nullable,vocab=payment_answer" doc:"Jawaban IKM soal pembayaran"`
+	IKMPaidAmount           *int64     `json:"ikm_paid_amount" openapi:"nullable" doc:"Untuk partial: rupiah yang sudah diterima IKM"`
+	PaymentResolution       *string    `json:"payment_resolution" openapi:"nullable,enum=paid|unpaid" doc:"Keputusan petugas atas sengketa pembayaran"`
+	PaymentResolutionReason string     `json:"payment_resolution_reason,omitempty"`
+	CreatedAt               time.Time  `json:"created_at"`
+	UpdatedAt               time.Time  `json:"updated_at"`
 	// Officers only: the live password-less link, to pass on by phone.
 	ConfirmationURL       string     `json:"confirmation_url,omitempty" doc:"Hanya untuk petugas: tautan konfirmasi yang masih berlaku"`
 	ConfirmationExpiresAt *time.Time `json:"confirmation_expires_at,omitempty" doc:"Hanya untuk petugas"`
 }
 
 func newPurchaseResponse(p procurement.Purchase) purchaseResponse {
-	return purchaseResponse{
+	r := purchaseResponse{
 		ID: p.ID, Business: namedRef{ID: p.BusinessID, Name: p.BusinessName},
 		IKM: ikmRef{ID: p.IKMID, Name: p.IKMName, NIB: p.IKMNIB}, AgreementID: p.AgreementID,
 		InvoiceNumber: p.InvoiceNumber, PurchaseDate: dateText(p.PurchaseDate), PaidDate: optDateText(p.PaidDate),
@@ -177,8 +223,16 @@ func newPurchaseResponse(p procurement.Purchase) purchaseResponse {
 		Counted: p.Counted(), ConfirmBy: p.ConfirmBy.UTC(), ConfirmedVia: p.ConfirmedVia, ConfirmedAt: utcPtr(p.ConfirmedAt),
 		Verified: p.Verified, DisputeReason: p.DisputeReason, ResolutionReason: p.ResolutionReason,
 		ReversesID: p.ReversesID, ReversalReason: p.ReversalReason, Source: string(p.Source),
-		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
+		PaymentDays: p.PaymentDays, DueDate: dateText(p.DueDate), Consignment: p.Consignment,
+		PaidOn: optDateText(p.PaidOn), IKMPayment: p.IKMPayment,
+		IKMPaidAmount: p.IKMPaidAmount, PaymentResolution: p.PaymentResolution,
+		PaymentResolutionReason: p.PaymentResolutionReason,
+		CreatedAt:               p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
 	}
+	if st := p.PaymentState(); st != "" {
+		r.PaymentStatus = &st
+	}
+	return r
 }
 
 type importResponse struct {
@@ -368,8 +422,34 @@ func decideWith[T any](s *Server, c echo.Context, decide func(body T) (procureme
 	}, newPurchaseResponse)
 }
 
+// confirmPurchase confirms, with the IKM's word on payment when the body
+// gives one (an empty body confirms only).
 func (s *Server) confirmPurchase(c echo.Context) error {
-	return s.decidePurchase(c, procurement.Confirm)
+	if c.Request().ContentLength == 0 {
+		return s.decidePurchase(c, procurement.Confirm)
+	}
+	return onIDWith(c, func(ctx context.Context, id int64, r paymentRequest) (procurement.Purchase, error) {
+		pay := r.answer()
+		return s.purchases.Answer(ctx, id, procurement.Confirm, "", &pay)
+	}, newPurchaseResponse)
+}
+
+func (s *Server) answerPayment(c echo.Context) error {
+	return onIDWith(c, func(ctx context.Context, id int64, r paymentRequest) (procurement.Purchase, error) {
+		return s.purchases.AnswerPayment(ctx, id, r.answer())
+	}, newPurchaseResponse)
+}
+
+func (s *Server) markPaid(c echo.Context) error {
+	return onIDWith(c, func(ctx context.Context, id int64, r paidRequest) (procurement.Purchase, error) {
+		return s.purchases.MarkPaid(ctx, id, r.PaidDate)
+	}, newPurchaseResponse)
+}
+
+func (s *Server) resolvePayment(c echo.Context) error {
+	return onIDWith(c, func(ctx context.Context, id int64, r paymentResolutionRequest) (procurement.Purchase, error) {
+		return s.purchases.ResolvePayment(ctx, id, r.Decision, r.Reason)
+	}, newPurchaseResponse)
 }
 
 func (s *Server) withdrawPurchase(c echo.Context) error {

@@ -725,6 +725,18 @@ func purchaseAt(status, action string) func(*authzFixture) string {
 	return func(f *authzFixture) string { return purchasePath(f.purchase(status), action) }
 }
 
+// paymentDispute is the resolution path of a confirmed purchase the
+// company marked paid and its IKM says is not.
+func (f *authzFixture) paymentDispute() string {
+	f.s.t.Helper()
+	id := f.purchase("confirmed")
+	if err := f.s.db.Exec(`UPDATE purchases SET paid_date = '2025-03-12', ikm_payment = 'unpaid',
+			ikm_payment_on = '2025-03-13', ikm_payment_at = now() WHERE id = ?`, id).Error; err != nil {
+		f.s.t.Fatal(err)
+	}
+	return purchasePath(id, "payment-resolution")
+}
+
 // link reports a purchase through the API and returns its confirmation path.
 func (f *authzFixture) link() string {
 	f.s.t.Helper()
@@ -773,6 +785,14 @@ var purchaseAuthzRows = []authzRow{
 	{"POST", "/api/v1/purchases/:id/reverse", purchaseAt("confirmed", "reverse"),
 		func(*authzFixture) any { return map[string]any{"reason": "Salah ketik"} },
 		allowed(201, purchasers...).with(other, 404)},
+	{"POST", "/api/v1/purchases/:id/payment", purchaseAt("confirmed", "payment"),
+		func(*authzFixture) any { return map[string]any{"payment": "paid"} }, allowed(200, ikmUser)},
+	{"POST", "/api/v1/purchases/:id/paid", purchaseAt("confirmed", "paid"),
+		func(*authzFixture) any { return map[string]any{"paid_date": "2025-03-12"} },
+		allowed(200, purchasers...).with(other, 404)},
+	{"POST", "/api/v1/purchases/:id/payment-resolution", (*authzFixture).paymentDispute,
+		func(*authzFixture) any { return map[string]any{"decision": "paid", "reason": "Bukti transfer"} },
+		allowed(200, officer)},
 	{"GET", "/api/v1/purchases/:id/evidence", purchaseAt("reported", "evidence"), nil,
 		allowed(200, readers...).with(other, 404)},
 	// JSON instead of a file: 415 once the permission passed.

@@ -387,13 +387,13 @@ func (w *world) paymentScenario() int64 {
 			w.exec(`UPDATE purchases SET `+set+` WHERE id = ?`, append(args, id)...)
 		}
 	}
-	buy("2025-03-31", 1_000_000, "paid_date = '2025-04-15'")      // paid on D: counts, on time
-	buy("2025-01-05", 2_000_000, "paid_date = '2025-04-16'")      // paid after D: overdue at D
-	buy("2025-02-01", 3_000_000, "")                              // unpaid: overdue
+	buy("2025-03-31", 1_000_000, "paid_date = '2025-04-15'") // paid on D: counts, on time
+	buy("2025-01-05", 2_000_000, "paid_date = '2025-04-16'") // paid after D: overdue at D
+	buy("2025-02-01", 3_000_000, "")                         // unpaid: overdue
 	buy("2025-02-02", 4_000_000, `paid_date = '2025-02-10', ikm_payment = 'partial', ikm_paid_amount = 1000000,
 		ikm_payment_on = '2025-02-11', ikm_payment_at = now()`) // disputed: not paid
-	buy("2025-02-03", 5_000_000, "consignment = true, paid_date = '2025-03-01'") // consignment paid: counts
-	buy("2025-02-04", 6_000_000, "consignment = true")                           // consignment unpaid: never counts
+	buy("2025-02-03", 5_000_000, "consignment = true, paid_date = '2025-03-01'")                                // consignment paid: counts
+	buy("2025-02-04", 6_000_000, "consignment = true")                                                          // consignment unpaid: never counts
 	buy("2025-03-01", 7_000_000, `ikm_payment = 'paid', ikm_payment_on = '2025-04-05', ikm_payment_at = now()`) // late
 	buy("2025-02-06", 800_000, `paid_date = '2025-02-08', ikm_payment = 'unpaid', ikm_payment_on = '2025-02-09',
 		ikm_payment_at = now(), payment_resolution = 'paid', payment_resolved_at = now(),

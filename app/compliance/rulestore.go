@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -411,6 +412,22 @@ func ConfirmationWindowDaysSQL(day string) string {
 	return `(SELECT (r.body->>'confirmation_window_days')::int FROM rule_sets r
 		WHERE r.effective_from <= ` + day + ` ORDER BY r.effective_from DESC LIMIT 1)`
 }
+
+// PaymentDueDaysSQL is a scalar subquery: the payment term in days of the
+// rule set in force on the date the SQL expression day gives (its
+// payment_due_days, else DefaultPaymentDueDays).
+func PaymentDueDaysSQL(day string) string {
+	return `coalesce((SELECT (r.body->>'payment_due_days')::int FROM rule_sets r
+		WHERE r.effective_from <= ` + day + ` ORDER BY r.effective_from DESC LIMIT 1), ` +
+		strconv.Itoa(DefaultPaymentDueDays) + `)`
+}
+
+// PaymentTermsSQL is a query of every version's payment term and the dates
+// it governs (effective_from to until, exclusive; until NULL for the
+// latest), for joining many rows by date at once.
+var PaymentTermsSQL = `SELECT r.effective_from, lead(r.effective_from) OVER (ORDER BY r.effective_from) AS until,
+		coalesce((r.body->>'payment_due_days')::int, ` + strconv.Itoa(DefaultPaymentDueDays) + `) AS days
+	FROM rule_sets r`
 
 // FirstJudgedDaySQL is a scalar subquery: the first day of the first period
 // any rule set judges, the start of the period (of the first version's

@@ -90,28 +90,33 @@ func (act AgreementAction) next(current AgreementStatus) (AgreementStatus, error
 
 // Agreement is a partnership agreement with the IKM it names.
 type Agreement struct {
-	ID                  int64           `json:"id" gorm:"primaryKey"`
-	BusinessID          int64           `json:"business_id"`
-	BusinessName        string          `json:"business_name,omitempty" gorm:"->;-:migration"`
-	Form                string          `json:"form"`
-	Number              string          `json:"number"`
-	AgreementDate       time.Time       `json:"agreement_date"`
-	StartDate           time.Time       `json:"start_date"`
-	EndDate             time.Time       `json:"end_date"`
-	TargetPurchaseValue int64           `json:"target_purchase_value"`
-	TargetIKMCount      int             `json:"target_ikm_count" gorm:"column:target_ikm_count"`
-	TargetOutletSlots   int             `json:"target_outlet_slots"`
-	DocumentFileID      *int64          `json:"document_file_id"`
-	Status              AgreementStatus `json:"status"`
-	SubmittedAt         *time.Time      `json:"submitted_at,omitempty"`
-	DecidedAt           *time.Time      `json:"decided_at,omitempty"`
-	DecidedBy           *int64          `json:"decided_by,omitempty"`
-	RejectReason        string          `json:"reject_reason,omitempty"`
-	EndedAt             *time.Time      `json:"ended_at,omitempty"`
-	CreatedBy           *int64          `json:"created_by,omitempty"`
-	CreatedAt           time.Time       `json:"created_at"`
-	UpdatedAt           time.Time       `json:"updated_at"`
-	IKMs                []PartnerIKM    `json:"ikms" gorm:"-"`
+	ID                  int64     `json:"id" gorm:"primaryKey"`
+	BusinessID          int64     `json:"business_id"`
+	BusinessName        string    `json:"business_name,omitempty" gorm:"->;-:migration"`
+	Form                string    `json:"form"`
+	Number              string    `json:"number"`
+	AgreementDate       time.Time `json:"agreement_date"`
+	StartDate           time.Time `json:"start_date"`
+	EndDate             time.Time `json:"end_date"`
+	TargetPurchaseValue int64     `json:"target_purchase_value"`
+	TargetIKMCount      int       `json:"target_ikm_count" gorm:"column:target_ikm_count"`
+	TargetOutletSlots   int       `json:"target_outlet_slots"`
+	// PaymentDays is how many days after a purchase the business pays its
+	// IKM under this agreement; nil leaves it to the rule set.
+	PaymentDays *int `json:"payment_days"`
+	// Consignment: deliveries are titip jual, paid once the goods sell.
+	Consignment    bool            `json:"consignment"`
+	DocumentFileID *int64          `json:"document_file_id"`
+	Status         AgreementStatus `json:"status"`
+	SubmittedAt    *time.Time      `json:"submitted_at,omitempty"`
+	DecidedAt      *time.Time      `json:"decided_at,omitempty"`
+	DecidedBy      *int64          `json:"decided_by,omitempty"`
+	RejectReason   string          `json:"reject_reason,omitempty"`
+	EndedAt        *time.Time      `json:"ended_at,omitempty"`
+	CreatedBy      *int64          `json:"created_by,omitempty"`
+	CreatedAt      time.Time       `json:"created_at"`
+	UpdatedAt      time.Time       `json:"updated_at"`
+	IKMs           []PartnerIKM    `json:"ikms" gorm:"-"`
 }
 
 func (Agreement) TableName() string { return "agreements" }
@@ -137,7 +142,12 @@ type AgreementInput struct {
 	TargetPurchaseValue int64
 	TargetIKMCount      int
 	TargetOutletSlots   int
+	PaymentDays         *int // 0–180; nil: the rule set's term
+	Consignment         bool
 }
+
+// MaxPaymentDays is the longest payment term an agreement may set.
+const MaxPaymentDays = 180
 
 // AgreementFilter narrows the agreement list.
 type AgreementFilter struct {
@@ -258,7 +268,8 @@ func (s *Service) UpdateAgreement(ctx context.Context, id int64, in AgreementInp
 			"form": ag.Form, "number": ag.Number, "agreement_date": ag.AgreementDate,
 			"start_date": ag.StartDate, "end_date": ag.EndDate,
 			"target_purchase_value": ag.TargetPurchaseValue, "target_ikm_count": ag.TargetIKMCount,
-			"target_outlet_slots": ag.TargetOutletSlots, "updated_at": now,
+			"target_outlet_slots": ag.TargetOutletSlots, "payment_days": ag.PaymentDays,
+			"consignment": ag.Consignment, "updated_at": now,
 		}).Error
 		if err != nil {
 			return agreementWriteError(err)
@@ -457,6 +468,12 @@ func (s *Service) validateAgreement(ctx context.Context, tx *gorm.DB, a actor.Ac
 	if !c.Has("targets.purchase_value") && !c.Has("targets.ikm_count") && !c.Has("targets.outlet_slots") {
 		c.Check(ag.TargetPurchaseValue > 0 || ag.TargetIKMCount > 0 || ag.TargetOutletSlots > 0, "targets",
 			"minimal satu target (nilai pembelian, jumlah IKM atau slot gerai) harus lebih dari 0")
+	}
+
+	ag.PaymentDays, ag.Consignment = in.PaymentDays, in.Consignment
+	if in.PaymentDays != nil {
+		c.Check(*in.PaymentDays >= 0 && *in.PaymentDays <= MaxPaymentDays, "payment_days",
+			fmt.Sprintf("harus antara 0 dan %d hari", MaxPaymentDays))
 	}
 
 	ikmIDs := checkIKMList(&c, in.IKMIDs)

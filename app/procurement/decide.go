@@ -68,6 +68,12 @@ const maxReasonLen = 2000
 // another's purchase; a decision the status forbids answers 409 with the
 // current status.
 func (s *Service) Decide(ctx context.Context, id int64, d Decision, reason string) (Purchase, error) {
+	return s.Answer(ctx, id, d, reason, nil)
+}
+
+// Answer is Decide with, for a confirmation, the IKM's word on payment
+// (nil: not given).
+func (s *Service) Answer(ctx context.Context, id int64, d Decision, reason string, pay *PaymentAnswer) (Purchase, error) {
 	a := actor.From(ctx)
 	var out Purchase
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -78,7 +84,7 @@ func (s *Service) Decide(ctx context.Context, id int64, d Decision, reason strin
 		if err := s.checkRole(a, p, d); err != nil {
 			return err
 		}
-		out, err = s.apply(ctx, tx, a, p, d, reason, "")
+		out, err = s.apply(ctx, tx, a, p, d, reason, "", pay)
 		return err
 	})
 	return out, err
@@ -130,8 +136,10 @@ func scope(q *gorm.DB, a actor.Actor, table string) *gorm.DB {
 }
 
 // apply checks and makes the transition, closes open links, notifies and
-// audits. via is "link" for a password-less decision.
-func (s *Service) apply(ctx context.Context, tx *gorm.DB, a actor.Actor, p Purchase, d Decision, reason, via string) (Purchase, error) {
+// audits. via is "link" for a password-less decision. pay is the IKM's word
+// on payment given with a confirmation, or nil.
+func (s *Service) apply(ctx context.Context, tx *gorm.DB, a actor.Actor, p Purchase, d Decision, reason, via string,
+	pay *PaymentAnswer) (Purchase, error) {
 	t, ok := transitions[d]
 	if !ok {
 		return p, fmt.Errorf("procurement: unknown decision %q", d)
@@ -140,6 +148,17 @@ func (s *Service) apply(ctx context.Context, tx *gorm.DB, a actor.Actor, p Purch
 	var c fault.Checker
 	c.Check(!t.needsReason || reason != "", "reason", "wajib diisi: jelaskan alasannya")
 	c.Check(len([]rune(reason)) <= maxReasonLen, "reason", fmt.Sprintf("paling panjang %d karakter", maxReasonLen))
+	var paySet map[string]any
+	if pay != nil {
+		switch {
+		case d != Confirm:
+			c.Add("payment", "hanya dijawab bersama konfirmasi bahwa pembelian benar")
+		case p.ReversesID != nil:
+			c.Add("payment", "entri pembalik tidak dibayar; kosongkan jawaban pembayaran")
+		default:
+			paySet = paymentSet(&c, p, *pay, s.today(), s.now())
+		}
+	}
 	if err := c.Err(); err != nil {
 		return p, err
 	}
@@ -181,6 +200,9 @@ func (s *Service) apply(ctx context.Context, tx *gorm.DB, a actor.Actor, p Purch
 			set["resolution_reason"] = reason
 		}
 	}
+	for k, v := range paySet {
+		set[k] = v
+	}
 	if err := tx.WithContext(ctx).Model(&Purchase{}).Where("id = ?", p.ID).Updates(set).Error; err != nil {
 		return p, fmt.Errorf("procurement: %s %d: %w", d, p.ID, err)
 	}
@@ -193,6 +215,11 @@ func (s *Service) apply(ctx context.Context, tx *gorm.DB, a actor.Actor, p Purch
 	}
 	if d == Dispute {
 		if err := s.notifyDispute(ctx, tx, out); err != nil {
+			return p, err
+		}
+	}
+	if out.PaymentDisputeOpen() {
+		if err := s.notifyPaymentDispute(ctx, tx, out); err != nil {
 			return p, err
 		}
 	}
@@ -326,6 +353,10 @@ func (s *Service) Reverse(ctx context.Context, id int64, in ReverseInput, idem *
 			PurchaseDate: orig.PurchaseDate, Description: "Pembatalan faktur " + orig.InvoiceNumber + ": " + reason,
 			Quantity: orig.Quantity, Amount: -orig.Amount, Status: StatusReported, ConfirmBy: now.Add(window),
 			ReversesID: &origID, ReversalReason: reason, Source: sourceOf(a, SourceManual), CreatedAt: now, UpdatedAt: now,
+			// The reversal carries the original's terms and payment, so
+			// the two cancel out in every total, paid or not (payment.go
+			// then keeps the original's payment as it is).
+			PaymentDays: orig.PaymentDays, Consignment: orig.Consignment, PaidDate: orig.PaidOn,
 		}
 		if len([]rune(p.Description)) > maxDescriptionLen {
 			p.Description = string([]rune(p.Description)[:maxDescriptionLen])
@@ -476,6 +507,12 @@ func (s *Service) ShowByToken(ctx context.Context, value string) (PublicPurchase
 // DecideByToken confirms or disputes through the password-less link; the
 // link is used up by it.
 func (s *Service) DecideByToken(ctx context.Context, value string, d Decision, reason string) (PublicPurchase, error) {
+	return s.AnswerByToken(ctx, value, d, reason, nil)
+}
+
+// AnswerByToken is DecideByToken with, for a confirmation, the IKM's word
+// on payment (nil: not given).
+func (s *Service) AnswerByToken(ctx context.Context, value string, d Decision, reason string, pay *PaymentAnswer) (PublicPurchase, error) {
 	if d != Confirm && d != Dispute {
 		return PublicPurchase{}, fault.Invalid(fault.Field("decision", "harus confirm atau dispute"))
 	}
@@ -494,7 +531,7 @@ func (s *Service) DecideByToken(ctx context.Context, value string, d Decision, r
 			Where("id = ?", row.PurchaseID).Take(&p).Error; err != nil {
 			return fmt.Errorf("procurement: purchase of token: %w", err)
 		}
-		done, err := s.apply(ctx, tx, actor.From(ctx), p, d, reason, "link")
+		done, err := s.apply(ctx, tx, actor.From(ctx), p, d, reason, "link", pay)
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -557,15 +558,19 @@ func (s *Service) storeStaged(ctx context.Context, tx *gorm.DB, a actor.Actor, r
 	if err := tx.Raw(`WITH ins AS (
 			INSERT INTO purchases (id, business_id, ikm_id, agreement_id, invoice_number, purchase_date, paid_date,
 				description, quantity, amount, status, confirm_by, source, created_by, created_token_id, created_at,
-				updated_at, link_nonce)
+				updated_at, link_nonce, payment_days, consignment)
 			SELECT n.id, @business, n.ikm_id, n.agreement_id, n.invoice_number, n.purchase_date, n.paid_date,
 				n.description, n.quantity, n.amount, 'reported', @confirm_by, @source, @user, @token, @now, @now,
-				int8send(n.id) || n.salt
+				int8send(n.id) || n.salt, n.payment_days, n.consignment
 			FROM (SELECT nextval('purchases_id_seq') AS id, o.* FROM (
-				SELECT s.*, i.id AS ikm_id, a.id AS agreement_id
+				SELECT s.*, i.id AS ikm_id, a.id AS agreement_id,
+				       coalesce(a.payment_days, terms.days, `+strconv.Itoa(compliance.DefaultPaymentDueDays)+`) AS payment_days,
+				       coalesce(a.consignment, false) AS consignment
 				FROM purchase_import s
 				JOIN ikms i ON i.nib = s.ikm_nib
 				LEFT JOIN agreements a ON s.agreement_number IS NOT NULL AND a.business_id = @business AND a.number = s.agreement_number
+				LEFT JOIN (`+compliance.PaymentTermsSQL+`) terms ON s.purchase_date >= terms.effective_from
+				     AND (terms.until IS NULL OR s.purchase_date < terms.until)
 				ORDER BY s.line) o) n
 			RETURNING id
 		)

@@ -85,6 +85,22 @@ type Purchase struct {
 	// LinkNonce is the nonce of the purchase's confirmation link (token.go).
 	LinkNonce []byte
 
+	// Payment (payment.go): the terms, the IKM's word, an officer's
+	// resolution of a payment dispute, and what follows from them.
+	PaymentDays             int
+	DueDate                 time.Time `gorm:"type:date;->"` // purchase date + terms
+	Consignment             bool
+	IKMPayment              *string    `gorm:"column:ikm_payment"`
+	IKMPaidAmount           *int64     `gorm:"column:ikm_paid_amount"`
+	IKMPaymentOn            *time.Time `gorm:"column:ikm_payment_on;type:date"`
+	IKMPaymentAt            *time.Time `gorm:"column:ikm_payment_at"`
+	PaymentResolution       *string
+	PaymentResolvedAt       *time.Time
+	PaymentResolvedBy       *int64
+	PaymentResolutionReason string
+	// PaidOn is the day it counts as paid (migration 00019), nil while not.
+	PaidOn *time.Time `gorm:"type:date;->"`
+
 	// Filled by reads that join them; never written.
 	BusinessName string `gorm:"->;-:migration"`
 	IKMName      string `gorm:"column:ikm_name;->;-:migration"`

@@ -102,6 +102,8 @@ type reportChecks struct {
 	FirstJudged     *time.Time
 	ID              *int64 // the purchase written: nil when a check failed
 	ConfirmBy       *time.Time
+	PaymentDays     int
+	Consignment     bool
 }
 
 // report checks and writes one purchase on db: the caller's transaction, or
@@ -131,11 +133,14 @@ func (s *Service) report(ctx context.Context, db *gorm.DB, a actor.Actor, in Rep
 	var r reportChecks
 	if err := database.QueryRow(ctx, db, st.SQL, st.Args...).Scan(&r.IKMID, &r.IKMNIB, &r.IKMName, &r.IKMStatus,
 		&r.IKMEmail, &r.BusinessName, &r.AgreementID, &r.AgreementStatus, &r.AgreementStart, &r.AgreementEnd,
-		&r.AgreementHasIKM, &r.WindowDays, &r.FirstJudged, &r.ID, &r.ConfirmBy); err != nil {
+		&r.AgreementHasIKM, &r.WindowDays, &r.FirstJudged, &r.ID, &r.ConfirmBy, &r.PaymentDays, &r.Consignment); err != nil {
 		return Purchase{}, insertError(err)
 	}
 	if r.ID != nil {
 		p.ID, p.IKMID, p.ConfirmBy = *r.ID, *r.IKMID, *r.ConfirmBy
+		p.PaymentDays, p.Consignment = r.PaymentDays, r.Consignment
+		p.DueDate = p.PurchaseDate.AddDate(0, 0, r.PaymentDays)
+		p.PaidOn = p.PaidDate
 		p.BusinessName, p.IKMName, p.IKMNIB = r.BusinessName, r.IKMName, r.IKMNIB
 		return p, nil
 	}
@@ -203,15 +208,17 @@ func (s *Service) reportStmt(ctx context.Context, p Purchase, fieldsOK bool, ikm
 		return database.Stmt{}, err
 	}
 	agreementCols := `NULL::bigint AS agreement_id, '' AS agreement_status, NULL::date AS agreement_start,
-		NULL::date AS agreement_end, false AS agreement_has_ikm`
+		NULL::date AS agreement_end, false AS agreement_has_ikm, NULL::int AS agreement_payment_days,
+		false AS agreement_consignment`
 	agreementJoin, agreementOK := "", ""
-	chkArgs := []any{s.today(), p.BusinessID, ikmKey}
+	chkArgs := []any{s.today(), p.PurchaseDate, p.BusinessID, ikmKey}
 	okArgs := []any{string(request), string(after), salt, now, int(DefaultConfirmationWindow.Hours() / 24), fieldsOK,
 		p.PurchaseDate}
 	if p.AgreementID != nil {
 		agreementCols = `ag.id AS agreement_id, coalesce(ag.status, '') AS agreement_status, ag.start_date AS agreement_start,
-			ag.end_date AS agreement_end, coalesce(ag.has_ikm, false) AS agreement_has_ikm`
-		agreementJoin = `LEFT JOIN LATERAL (SELECT a.id, a.status, a.start_date, a.end_date,
+			ag.end_date AS agreement_end, coalesce(ag.has_ikm, false) AS agreement_has_ikm,
+			ag.payment_days AS agreement_payment_days, coalesce(ag.consignment, false) AS agreement_consignment`
+		agreementJoin = `LEFT JOIN LATERAL (SELECT a.id, a.status, a.start_date, a.end_date, a.payment_days, a.consignment,
 				EXISTS (SELECT 1 FROM agreement_ikms ai WHERE ai.agreement_id = a.id AND ai.ikm_id = i.id) AS has_ikm
 			FROM agreements a WHERE a.id = ? AND a.business_id = ?) ag ON true`
 		chkArgs = append(chkArgs, *p.AgreementID, p.BusinessID)
@@ -225,7 +232,9 @@ func (s *Service) reportStmt(ctx context.Context, p Purchase, fieldsOK bool, ikm
 			'business_name', ok.business_name, 'confirm_by', ok.confirm_by,
 			'link_nonce', encode(int8send(ok.id) || ok.salt, 'hex'))`})
 	event := audit.Selected{From: "ok", Action: "'purchase.report'", EntityType: "purchase", EntityID: "ok.id::text",
-		After: "ok.after || jsonb_build_object('id', ok.id, 'ikm_id', ok.ikm_id)"}.Stmt(ctx, now)
+		After: `ok.after || jsonb_build_object('id', ok.id, 'ikm_id', ok.ikm_id,
+			'payment_days', coalesce(ok.agreement_payment_days, ok.rule_payment_days),
+			'consignment', ok.agreement_consignment)`}.Stmt(ctx, now)
 	// Each part's text is written only the first time its shape is seen.
 	parts := []struct {
 		name string
@@ -237,7 +246,9 @@ func (s *Service) reportStmt(ctx context.Context, p Purchase, fieldsOK bool, ikm
 			coalesce(i.name, '') AS ikm_name, coalesce(i.status, '') AS ikm_status, i.email AS ikm_email,
 			coalesce(i.phone, '') AS ikm_phone, i.whatsapp_consent_at AS ikm_wa_consent,
 			coalesce(b.name, '') AS business_name, ` + agreementCols + `,
-			` + compliance.ConfirmationWindowDaysSQL("?") + ` AS window_days, ` + compliance.FirstJudgedDaySQL + ` AS first_judged
+			` + compliance.ConfirmationWindowDaysSQL("?") + ` AS window_days,
+			` + compliance.PaymentDueDaysSQL("?::date") + ` AS rule_payment_days,
+			` + compliance.FirstJudgedDaySQL + ` AS first_judged
 		FROM (SELECT 1) one
 		LEFT JOIN businesses b ON b.id = ?
 		LEFT JOIN ikms i ON ` + ikmCond + ` ` + agreementJoin
@@ -253,8 +264,9 @@ func (s *Service) reportStmt(ctx context.Context, p Purchase, fieldsOK bool, ikm
 		{"ins", func() string {
 			return `INSERT INTO purchases (id, business_id, ikm_id, agreement_id, invoice_number,
 			purchase_date, paid_date, description, quantity, amount, status, confirm_by, source, created_by,
-			created_token_id, created_at, updated_at, link_nonce)
-		SELECT ok.id, ?, ok.ikm_id, ?, ?, ?, ?, ?, ?, ?, 'reported', ok.confirm_by, ?, ?, ?, ?, ?, int8send(ok.id) || ok.salt
+			created_token_id, created_at, updated_at, link_nonce, payment_days, consignment)
+		SELECT ok.id, ?, ok.ikm_id, ?, ?, ?, ?, ?, ?, ?, 'reported', ok.confirm_by, ?, ?, ?, ?, ?, int8send(ok.id) || ok.salt,
+			coalesce(ok.agreement_payment_days, ok.rule_payment_days), ok.agreement_consignment
 		FROM ok`
 		}, []any{p.BusinessID, p.AgreementID, p.InvoiceNumber, p.PurchaseDate, p.PaidDate, p.Description,
 			p.Quantity, p.Amount, string(p.Source), p.CreatedBy, p.CreatedTokenID, now, now}},
@@ -276,7 +288,8 @@ func (s *Service) reportStmt(ctx context.Context, p Purchase, fieldsOK bool, ikm
 	}
 	st := w.Then(database.Stmt{SQL: `SELECT chk.ikm_id, chk.ikm_nib, chk.ikm_name, chk.ikm_status, chk.ikm_email,
 			chk.business_name, chk.agreement_id, chk.agreement_status, chk.agreement_start, chk.agreement_end,
-			chk.agreement_has_ikm, chk.window_days, chk.first_judged, ok.id, ok.confirm_by
+			chk.agreement_has_ikm, chk.window_days, chk.first_judged, ok.id, ok.confirm_by,
+			coalesce(chk.agreement_payment_days, chk.rule_payment_days), chk.agreement_consignment
 		FROM chk LEFT JOIN ok ON true`})
 	s.reportSQL.Store(shape, st.SQL)
 	return database.Stmt{SQL: st.SQL, Args: args}, nil
@@ -307,11 +320,12 @@ func ikmKey(c *fault.Checker, id int64, nib string) (field, cond string, key any
 func insertStmt(p Purchase) database.Stmt {
 	return database.Stmt{SQL: `INSERT INTO purchases (id, business_id, ikm_id, agreement_id, invoice_number,
 			purchase_date, paid_date, description, quantity, amount, status, confirm_by, reverses_id, reversal_reason,
-			source, created_by, created_token_id, created_at, updated_at, link_nonce)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			source, created_by, created_token_id, created_at, updated_at, link_nonce, payment_days, consignment)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		Args: []any{p.ID, p.BusinessID, p.IKMID, p.AgreementID, p.InvoiceNumber, p.PurchaseDate, p.PaidDate,
 			p.Description, p.Quantity, p.Amount, string(p.Status), p.ConfirmBy, p.ReversesID, p.ReversalReason,
-			string(p.Source), p.CreatedBy, p.CreatedTokenID, p.CreatedAt, p.UpdatedAt, p.LinkNonce}}
+			string(p.Source), p.CreatedBy, p.CreatedTokenID, p.CreatedAt, p.UpdatedAt, p.LinkNonce, p.PaymentDays,
+			p.Consignment}}
 }
 
 // insertError turns the unique invoice number (or a second reversal) into
@@ -388,6 +402,10 @@ func AuditView(p Purchase) PurchaseAudit {
 	if p.ReversesID != nil {
 		v.ReversalReason = p.ReversalReason
 	}
+	v.PaymentDays, v.Consignment = p.PaymentDays, p.Consignment
+	if p.IKMPayment != nil {
+		v.IKMPayment, v.IKMPaidAmount = *p.IKMPayment, p.IKMPaidAmount
+	}
 	return v
 }
 
@@ -410,4 +428,8 @@ type PurchaseAudit struct {
 	ReversalReason   string `json:"reversal_reason,omitempty"`
 	DisputeReason    string `json:"dispute_reason,omitempty"`
 	ResolutionReason string `json:"resolution_reason,omitempty"`
+	PaymentDays      int    `json:"payment_days"`
+	Consignment      bool   `json:"consignment,omitempty"`
+	IKMPayment       string `json:"ikm_payment,omitempty"`
+	IKMPaidAmount    *int64 `json:"ikm_paid_amount,omitempty"`
 }
