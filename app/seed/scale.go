@@ -113,17 +113,24 @@ func ScaleData(ctx context.Context, db *gorm.DB, sc Scale) (ScaleResult, error) 
 			     g AS (SELECT g, (abs(hashint8extended(g, 1)) % 1000000) / 1e6 AS r1,
 			                     (abs(hashint8extended(g, 2)) % 1000000) / 1e6 AS r2,
 			                     (abs(hashint8extended(g, 3)) % 1000000) / 1e6 AS r3,
-			                     (abs(hashint8extended(g, 4)) % 1000000) / 1e6 AS r4
+			                     (abs(hashint8extended(g, 4)) % 1000000) / 1e6 AS r4,
+			                     (abs(hashint8extended(g, 5)) % 1000000) / 1e6 AS r5
 			           FROM generate_series(CAST(@from AS bigint), CAST(@to AS bigint)) g)
 			INSERT INTO purchases (business_id, ikm_id, invoice_number, purchase_date, description, quantity, amount,
-			                       status, confirm_by, confirmed_via, confirmed_at, source, created_at, updated_at)
+			                       status, confirm_by, confirmed_via, confirmed_at, source, created_at, updated_at,
+			                       consignment, paid_date)
 			SELECT b.ids[1 + floor(g.r1 * array_length(b.ids, 1))::int],
 			       i.ids[1 + floor(g.r2 * array_length(i.ids, 1))::int],
 			       'GEN-' || g.g,
 			       d.day, 'Produk IKM', 1 + g.g % 20, 40000 + floor(g.r3 * 4960000)::bigint,
 			       CASE WHEN g.r4 < 0.85 THEN 'confirmed' WHEN g.r4 < 0.95 THEN 'reported' ELSE 'rejected' END,
 			       d.day + 15, CASE WHEN g.r4 < 0.85 THEN 'app' END, CASE WHEN g.r4 < 0.85 THEN d.day + 2 END,
-			       'import', d.day, d.day
+			       'import', d.day, d.day,
+			       -- 5% consignment; paid within the 30 days' terms 60%, late
+			       -- (31-90 days) 20%, not (yet) 20%.
+			       g.g % 20 = 7,
+			       CASE WHEN g.r5 < 0.6 THEN d.day + floor(g.r5 * 50)::int
+			            WHEN g.r5 < 0.8 THEN d.day + 31 + floor((g.r5 - 0.6) * 300)::int END
 			FROM g CROSS JOIN b CROSS JOIN i
 			CROSS JOIN LATERAL (SELECT CAST(@year_start AS date) + (g.g::bigint * 7919 % CAST(@days AS int))::int AS day) d
 			ON CONFLICT (business_id, invoice_number) DO NOTHING`,

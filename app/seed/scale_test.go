@@ -35,4 +35,15 @@ func TestScaleDataIsSetBasedAndRepeatable(t *testing.T) {
 	if q1 < 1800 || q1 > 2150 || confirmed < 6400 || confirmed > 7200 || categories != 6 {
 		t.Errorf("shape: %d in Q1, %d confirmed, %d categories", q1, confirmed, categories)
 	}
+	// Payment: about 60% paid within terms, 20% late, 20% not, and 5%
+	// consignment.
+	var onTime, late, unpaid, consigned int64
+	db.Raw("SELECT count(*) FROM purchases WHERE paid_date <= due_date").Scan(&onTime)
+	db.Raw("SELECT count(*) FROM purchases WHERE paid_date > due_date").Scan(&late)
+	db.Raw("SELECT count(*) FROM purchases WHERE paid_date IS NULL").Scan(&unpaid)
+	db.Raw("SELECT count(*) FROM purchases WHERE consignment").Scan(&consigned)
+	if onTime < 4400 || onTime > 5200 || late < 1300 || late > 1900 || unpaid < 1300 || unpaid > 1900 ||
+		consigned < 300 || consigned > 500 {
+		t.Errorf("payment: %d on time, %d late, %d unpaid, %d consignment", onTime, late, unpaid, consigned)
+	}
 }
