@@ -178,6 +178,13 @@ BEGIN
     -- v: each change's contributions per period; d: their sums per IKM.
     changes := format($q$
         c (business_id, ikm_id, purchase_date, amount, consignment, paid_on, due_date) AS (%s),
+        -- The periods of each date the statement touched and their due
+        -- dates, worked out once per date rather than per row (a bulk
+        -- insert has a million rows and a few hundred dates).
+        dues AS (
+            SELECT x.purchase_date, pp.period, pp.first_day, pp.last_day, purchase_report_due(pp.last_day) AS due
+            FROM (SELECT DISTINCT purchase_date FROM c) x CROSS JOIN LATERAL purchase_periods(x.purchase_date) pp
+        ),
         v AS (
             SELECT k.period, k.first_day, k.last_day, k.due, c.business_id, c.ikm_id,
                    CASE WHEN NOT c.consignment OR c.paid_on <= k.due THEN c.amount ELSE 0 END AS counted,
@@ -186,9 +193,7 @@ BEGIN
                    CASE WHEN c.paid_on > c.due_date AND c.paid_on <= k.due THEN c.amount ELSE 0 END AS late,
                    CASE WHEN (c.paid_on IS NULL OR c.paid_on > k.due) AND c.due_date < k.due
                         THEN c.amount ELSE 0 END AS overdue
-            FROM c CROSS JOIN LATERAL (
-                SELECT pp.period, pp.first_day, pp.last_day, purchase_report_due(pp.last_day) AS due
-                FROM purchase_periods(c.purchase_date) pp) k
+            FROM c JOIN dues k ON k.purchase_date = c.purchase_date
         ),
         d AS (
             SELECT period, first_day, last_day, due, business_id, ikm_id,

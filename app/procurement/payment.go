@@ -368,3 +368,42 @@ func paymentView(p Purchase) PaymentAudit {
 		IKMPaymentOn: day(p.IKMPaymentOn), PaymentResolution: str(p.PaymentResolution),
 		Reason: p.PaymentResolutionReason, PaidOn: day(p.PaidOn)}
 }
+
+// Owed is what the caller's business owes its IKM, or what is owed to the
+// calling IKM: counted purchases not yet paid, the ones due first.
+type Owed struct {
+	Items   []Purchase // at most the limit asked, earliest due first
+	Count   int64
+	Amount  int64 // rupiah, all of them
+	Overdue int64 // how many are past their due date
+}
+
+// More reports whether there are more than Items shows.
+func (o Owed) More() bool { return int64(len(o.Items)) < o.Count }
+
+// Unpaid lists the caller's counted, unpaid purchases (reversed ones and
+// reversals left out: they cancel out), earliest due date first, and counts
+// them all, on today (a WIB date).
+func (s *Service) Unpaid(ctx context.Context, limit int) (Owed, error) {
+	a := actor.From(ctx)
+	if a.BusinessID == 0 && a.IKMID == 0 {
+		return Owed{}, &fault.Error{Kind: fault.KindForbidden, Code: "forbidden",
+			Detail: "Daftar ini untuk perusahaan dan IKM."}
+	}
+	const unpaid = `p.status = 'confirmed' AND p.paid_on IS NULL AND p.reverses_id IS NULL
+		AND NOT EXISTS (SELECT 1 FROM purchases r WHERE r.reverses_id = p.id AND r.status NOT IN ('withdrawn', 'rejected'))`
+	var out Owed
+	today := s.today()
+	if err := scope(s.db.WithContext(ctx).Table("purchases p"), a, "p").Where(unpaid).
+		Select("count(*) AS count, coalesce(sum(p.amount), 0) AS amount, count(*) FILTER (WHERE p.due_date < ?) AS overdue", today).
+		Scan(&out).Error; err != nil {
+		return out, fmt.Errorf("procurement: unpaid: %w", err)
+	}
+	if out.Count == 0 || limit <= 0 {
+		return out, nil
+	}
+	if err := withNames(ctx, s.db, a).Where(unpaid).Order("p.due_date, p.id").Limit(limit).Find(&out.Items).Error; err != nil {
+		return out, fmt.Errorf("procurement: unpaid: %w", err)
+	}
+	return out, nil
+}

@@ -18,6 +18,9 @@ type QueueKind string
 const (
 	// QueueDisputed: the IKM said the report is wrong; an officer settles it.
 	QueueDisputed QueueKind = "disputed"
+	// QueuePaymentDisputed: the company says it paid, the IKM says it did
+	// not (or not all); an officer decides.
+	QueuePaymentDisputed QueueKind = "payment_disputed"
 	// QueueDueSoon: still awaiting the IKM, whose window ends within DueSoon.
 	QueueDueSoon QueueKind = "due_soon"
 	// QueueUnanswered: the window passed without an answer; an officer
@@ -26,7 +29,7 @@ const (
 )
 
 // QueueKinds are the queues in the order an officer works them.
-var QueueKinds = []QueueKind{QueueDisputed, QueueUnanswered, QueueDueSoon}
+var QueueKinds = []QueueKind{QueueDisputed, QueuePaymentDisputed, QueueUnanswered, QueueDueSoon}
 
 // DueSoon is how close a window's end puts a purchase in QueueDueSoon.
 const DueSoon = 3 * 24 * time.Hour
@@ -46,6 +49,9 @@ type QueueItem struct {
 	IKMID         int64  `gorm:"column:ikm_id"`
 	IKMName       string `gorm:"column:ikm_name"`
 	IKMPhone      string `gorm:"column:ikm_phone"`
+	// Of a payment dispute: what the IKM said, and what it received.
+	IKMPayment    string `gorm:"column:ikm_payment"`
+	IKMPaidAmount *int64 `gorm:"column:ikm_paid_amount"`
 }
 
 // Queue is one queue: how many wait, and the most urgent of them.
@@ -75,6 +81,10 @@ func (s *Service) Queue(ctx context.Context, kind QueueKind, limit int) (Queue, 
 	switch kind {
 	case QueueDisputed:
 		where, order = "p.status = 'disputed'", "p.disputed_at, p.id"
+	case QueuePaymentDisputed:
+		// purchases_payment_dispute_idx
+		where = "p.ikm_payment IN ('unpaid', 'partial') AND p.paid_date IS NOT NULL AND p.payment_resolution IS NULL"
+		order = "p.ikm_payment_at, p.id"
 	case QueueUnanswered:
 		where, order = "p.status = 'reported' AND p.confirm_by <= ?", "p.confirm_by, p.id"
 		args = append(args, now)
@@ -98,7 +108,7 @@ func (s *Service) Queue(ctx context.Context, kind QueueKind, limit int) (Queue, 
 	}
 	if err := db.Raw(`SELECT p.id, p.invoice_number, p.purchase_date, p.amount, p.status, p.confirm_by,
 			p.dispute_reason, p.business_id, b.name AS business_name, p.ikm_id, i.name AS ikm_name,
-			coalesce(i.phone, '') AS ikm_phone
+			coalesce(i.phone, '') AS ikm_phone, coalesce(p.ikm_payment, '') AS ikm_payment, p.ikm_paid_amount
 		FROM purchases p JOIN businesses b ON b.id = p.business_id JOIN ikms i ON i.id = p.ikm_id
 		WHERE `+where+` ORDER BY `+order+` LIMIT ?`, append(args, limit)...).Scan(&q.Items).Error; err != nil {
 		return Queue{}, fmt.Errorf("procurement: queue %s: %w", kind, err)

@@ -6,10 +6,12 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"kemitraan/app/auth"
+	"kemitraan/app/platform/clock"
 	"kemitraan/app/platform/fault"
 	"kemitraan/app/platform/format"
 	"kemitraan/app/procurement"
@@ -29,6 +31,7 @@ func (p *Pages) companyRoutes() []pageRoute {
 		{method: http.MethodGet, path: "/perusahaan/pembelian/:id", perm: auth.PermPurchasesReport, handler: p.companyPurchase},
 		{method: http.MethodPost, path: "/perusahaan/pembelian/:id/tarik", perm: auth.PermPurchasesReport, handler: p.withdrawPurchase},
 		{method: http.MethodPost, path: "/perusahaan/pembelian/:id/balik", perm: auth.PermPurchasesReport, handler: p.reversePurchase},
+		{method: http.MethodPost, path: "/perusahaan/pembelian/:id/dibayar", perm: auth.PermPurchasesReport, handler: p.markPaid},
 	}
 }
 
@@ -45,10 +48,14 @@ const (
 	taskCannot     = "cannot_start"
 )
 
+// owedShown is how many unpaid purchases a home page lists.
+const owedShown = 10
+
 type companyHomeView struct {
 	D        report.Dashboard
-	Awaiting int64 // purchases awaiting the IKM's answer
-	Late     int64 // of which past their window
+	Owed     procurement.Owed // counted purchases not yet paid, earliest due first
+	Awaiting int64            // purchases awaiting the IKM's answer
+	Late     int64            // of which past their window
 	Tasks    []task
 }
 
@@ -60,6 +67,9 @@ func (p *Pages) companyHome(c echo.Context) error {
 	}
 	v := companyHomeView{D: d}
 	if v.Awaiting, v.Late, err = p.svc.Purchases.Awaiting(ctx); err != nil {
+		return err
+	}
+	if v.Owed, err = p.svc.Purchases.Unpaid(ctx, owedShown); err != nil {
 		return err
 	}
 	v.Tasks = companyTasks(c, d, v.Awaiting, v.Late)
@@ -149,6 +159,10 @@ type companyPurchaseView struct {
 	Evidence    []procurement.Evidence
 	CanWithdraw bool
 	CanReverse  bool // confirmed, and not itself a reversal: correct it by one
+	// CanMarkPaid: not yet paid by the company's word, nor settled or
+	// disputed; PaidDate is what was typed.
+	CanMarkPaid bool
+	PaidDate    string
 	Reason      string
 }
 
@@ -164,8 +178,12 @@ func (p *Pages) purchaseView(c echo.Context, id int64) (companyPurchaseView, err
 	if err != nil {
 		return companyPurchaseView{}, err
 	}
+	live := pu.Status == procurement.StatusReported || pu.Status == procurement.StatusConfirmed ||
+		pu.Status == procurement.StatusDisputed
 	return companyPurchaseView{Purchase: pu, Evidence: ev, CanWithdraw: pu.Status == procurement.StatusReported,
-		CanReverse: pu.Status == procurement.StatusConfirmed && pu.ReversesID == nil && pu.Amount > 0}, nil
+		CanReverse:  pu.Status == procurement.StatusConfirmed && pu.ReversesID == nil && pu.Amount > 0,
+		CanMarkPaid: live && pu.ReversesID == nil && pu.PaidDate == nil && !pu.PaymentDisputeOpen(),
+		PaidDate:    clock.Today(p.clock).Format(time.DateOnly)}, nil
 }
 
 func (p *Pages) companyPurchase(c echo.Context) error {
@@ -188,6 +206,8 @@ func (p *Pages) companyPurchase(c echo.Context) error {
 		pg.Notice = say(c, "company.purchase.withdrawn")
 	case "dibalik":
 		pg.Notice = say(c, "company.purchase.reversed")
+	case "dibayar":
+		pg.Notice = say(c, "payment.marked")
 	}
 	return p.render(c, http.StatusOK, "company_purchase", pg)
 }
@@ -201,6 +221,29 @@ func (p *Pages) withdrawPurchase(c echo.Context) error {
 		return err
 	}
 	return redirect(c, fmt.Sprintf("/perusahaan/pembelian/%d?pesan=ditarik", id))
+}
+
+// markPaid records the day the company paid the purchase.
+func (p *Pages) markPaid(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	day := strings.TrimSpace(c.FormValue("paid_date"))
+	if _, err := p.svc.Purchases.MarkPaid(c.Request().Context(), id, day); err != nil {
+		if !isKind(err, fault.KindInvalid) && !isKind(err, fault.KindConflict) {
+			return err
+		}
+		v, verr := p.purchaseView(c, id)
+		if verr != nil {
+			return verr
+		}
+		v.PaidDate = day
+		pg := p.newPage(c, say(c, "ikm.purchase.title", v.Purchase.InvoiceNumber), v)
+		status, _ := formErrors(pg, err, map[string]string{"paid_date": say(c, "payment.mark_date")})
+		return p.render(c, status, "company_purchase", pg)
+	}
+	return redirect(c, fmt.Sprintf("/perusahaan/pembelian/%d?pesan=dibayar", id))
 }
 
 // reversePurchase corrects a confirmed purchase by a reversing entry: the

@@ -31,15 +31,19 @@ const (
 )
 
 type confirmView struct {
-	Link     procurement.Link
-	Action   string // the form's own address
-	Answer   string // the answer chosen, kept when the form comes back
-	Reason   string
-	Answered bool // the answer was just given (the thank-you part shows)
-	Unsure   bool // "Saya tidak yakin": whom to call; nothing changed
-	Open     bool
-	Expired  bool
-	Used     bool
+	Link   procurement.Link
+	Action string // the form's own address
+	Answer string // the answer chosen, kept when the form comes back
+	Reason string
+	// The payment question, asked beside "is it right" (not of a
+	// reversal): the choice and the amount received, kept likewise.
+	AsksPayment       bool
+	Payment, Received string
+	Answered          bool // the answer was just given (the thank-you part shows)
+	Unsure            bool // "Saya tidak yakin": whom to call; nothing changed
+	Open              bool
+	Expired           bool
+	Used              bool
 }
 
 func (p *Pages) confirmation(c echo.Context) error {
@@ -70,15 +74,26 @@ func (p *Pages) answer(c echo.Context) error {
 		v.Unsure = true
 		return p.render(c, http.StatusOK, "confirm", p.newPage(c, msg("confirm.unsure.title"), v))
 	}
+	var pay *procurement.PaymentAnswer
+	if v.AsksPayment {
+		var problem *fault.FieldError
+		v.Payment, v.Received, pay, problem = readPayment(c)
+		if a.problem == nil && a.decision == procurement.Confirm {
+			a.problem = problem
+		}
+	}
 	decision, problem := a.decision, a.problem
 	if problem != nil {
 		pg := p.newPage(c, v.title(), v)
 		pg.Errors = []fault.FieldError{*problem}
 		return p.render(c, http.StatusUnprocessableEntity, "confirm", pg)
 	}
-	if _, err := p.svc.Purchases.DecideByToken(ctx, token, decision, v.Reason); err != nil {
+	if decision != procurement.Confirm {
+		pay = nil // the payment of a purchase said to be wrong is moot
+	}
+	if _, err := p.svc.Purchases.AnswerByToken(ctx, token, decision, v.Reason, pay); err != nil {
 		pg := p.newPage(c, v.title(), v)
-		status, ok := formErrors(pg, err, map[string]string{"reason": msg("confirm.reason")})
+		status, ok := formErrors(pg, err, paymentFields(map[string]string{"reason": msg("confirm.reason")}))
 		if !ok {
 			return err
 		}
@@ -89,7 +104,7 @@ func (p *Pages) answer(c echo.Context) error {
 
 func (p *Pages) confirmView(c echo.Context, l procurement.Link) confirmView {
 	return confirmView{Link: l, Action: c.Request().URL.Path, Open: l.State == procurement.LinkOpen,
-		Expired: l.State == procurement.LinkExpired, Used: l.State == procurement.LinkUsed}
+		Expired: l.State == procurement.LinkExpired, Used: l.State == procurement.LinkUsed, AsksPayment: l.Amount > 0}
 }
 
 func (v confirmView) title() string {
@@ -140,4 +155,44 @@ func readAnswer(c echo.Context) (choice, reason string, a answer) {
 		a.problem = &fault.FieldError{Field: "jawaban-benar", Reason: msg("confirm.answer_required")}
 	}
 	return choice, reason, a
+}
+
+// The payment answers, as the form sends them.
+const (
+	paymentPaid    = "sudah"
+	paymentUnpaid  = "belum"
+	paymentPartial = "sebagian"
+)
+
+// readPayment reads the optional answer to "has it been paid?": nothing
+// chosen is no answer; Sebagian needs the amount received, typed as people
+// type amounts.
+func readPayment(c echo.Context) (choice, received string, pay *procurement.PaymentAnswer, problem *fault.FieldError) {
+	choice, received = c.FormValue("pembayaran"), strings.TrimSpace(c.FormValue("jumlah_diterima"))
+	switch choice {
+	case "":
+		return choice, received, nil, nil
+	case paymentPaid:
+		pay = &procurement.PaymentAnswer{Status: procurement.PaymentPaid}
+	case paymentUnpaid:
+		pay = &procurement.PaymentAnswer{Status: procurement.PaymentUnpaid}
+	case paymentPartial:
+		pay = &procurement.PaymentAnswer{Status: procurement.PaymentPartial}
+		n, ok := parseRupiah(received)
+		if !ok {
+			return choice, received, nil, &fault.FieldError{Field: "amount_received", Reason: msg("payment.received_required")}
+		}
+		pay.AmountReceived = n
+	default:
+		return choice, received, nil, &fault.FieldError{Field: "payment", Reason: msg("payment.choose")}
+	}
+	return choice, received, pay, nil
+}
+
+// paymentFields adds the payment question's fields to what a form shows,
+// so the domain's refusals point at them.
+func paymentFields(onPage map[string]string) map[string]string {
+	onPage["payment"] = msg("payment.question")
+	onPage["amount_received"] = msg("payment.received")
+	return onPage
 }

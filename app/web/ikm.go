@@ -26,6 +26,7 @@ func (p *Pages) ikmRoutes() []pageRoute {
 		{method: http.MethodGet, path: "/ikm", perm: auth.PermPurchasesConfirm, handler: p.ikmPurchases},
 		{method: http.MethodGet, path: "/ikm/pembelian/:id", perm: auth.PermPurchasesConfirm, handler: p.ikmPurchase},
 		{method: http.MethodPost, path: "/ikm/pembelian/:id", perm: auth.PermPurchasesConfirm, handler: p.ikmAnswer},
+		{method: http.MethodPost, path: "/ikm/pembelian/:id/pembayaran", perm: auth.PermPurchasesConfirm, handler: p.ikmPayment},
 		{method: http.MethodGet, path: "/ikm/gerai", perm: auth.PermOutletsConfirm, handler: p.ikmOutlets},
 		{method: http.MethodPost, path: "/ikm/gerai/:id", perm: auth.PermOutletsConfirm, handler: p.ikmOutletAnswer},
 		{method: http.MethodGet, path: "/ikm/penjualan", perm: auth.PermPurchasesConfirm, handler: p.ikmSales},
@@ -38,6 +39,7 @@ func (p *Pages) ikmRoutes() []pageRoute {
 const ikmPageSize = 25
 
 type ikmPurchasesView struct {
+	Owed     procurement.Owed // confirmed, not yet paid: what is owed, and for how long
 	Awaiting []procurement.Purchase
 	Others   []procurement.Purchase
 	Next     int64 // cursor of the next page of answered purchases; 0: none
@@ -57,6 +59,9 @@ func (p *Pages) ikmPurchases(c echo.Context) error {
 			return err
 		}
 		v.Awaiting = awaiting.Items
+		if v.Owed, err = p.svc.Purchases.Unpaid(ctx, owedShown); err != nil {
+			return err
+		}
 		// Soonest deadline first.
 		slices.SortStableFunc(v.Awaiting, func(a, b procurement.Purchase) int { return a.ConfirmBy.Compare(b.ConfirmBy) })
 	}
@@ -89,6 +94,11 @@ type ikmPurchaseView struct {
 	Reason   string
 	Unsure   bool
 	Open     bool // awaiting the IKM's answer
+	// The payment question: with the answer while Open, on its own once
+	// confirmed (CanAnswerPayment) until an officer has decided it.
+	AsksPayment       bool
+	CanAnswerPayment  bool
+	Payment, Received string
 }
 
 // pathID reads the :id of a page's path; one that is not a number is a
@@ -110,8 +120,11 @@ func (p *Pages) ikmPurchaseView(c echo.Context) (ikmPurchaseView, error) {
 	if err != nil {
 		return ikmPurchaseView{}, err
 	}
-	return ikmPurchaseView{Purchase: pu, Action: c.Request().URL.Path,
-		Open: pu.Status == procurement.StatusReported}, nil
+	action := "/ikm/pembelian/" + strconv.FormatInt(pu.ID, 10)
+	return ikmPurchaseView{Purchase: pu, Action: action, Open: pu.Status == procurement.StatusReported,
+		AsksPayment: pu.Status == procurement.StatusReported && pu.ReversesID == nil,
+		CanAnswerPayment: pu.Status == procurement.StatusConfirmed && pu.ReversesID == nil &&
+			(pu.PaymentResolution == nil || *pu.PaymentResolution != procurement.ResolvePaid)}, nil
 }
 
 func (p *Pages) ikmPurchase(c echo.Context) error {
@@ -120,8 +133,11 @@ func (p *Pages) ikmPurchase(c echo.Context) error {
 		return err
 	}
 	pg := p.newPage(c, msg("ikm.purchase.title", v.Purchase.InvoiceNumber), v)
-	if c.QueryParam("terjawab") == "1" {
+	switch {
+	case c.QueryParam("terjawab") == "1":
 		pg.Notice = msg("ikm.purchase.answered")
+	case c.QueryParam("pesan") == "pembayaran":
+		pg.Notice = msg("payment.answered")
 	}
 	return p.render(c, http.StatusOK, "ikm_purchase", pg)
 }
@@ -138,20 +154,61 @@ func (p *Pages) ikmAnswer(c echo.Context) error {
 		v.Unsure = true
 		return p.render(c, http.StatusOK, "ikm_purchase", p.newPage(c, title, v))
 	}
+	var pay *procurement.PaymentAnswer
+	if v.AsksPayment {
+		var problem *fault.FieldError
+		v.Payment, v.Received, pay, problem = readPayment(c)
+		if a.problem == nil && a.decision == procurement.Confirm {
+			a.problem = problem
+		}
+		if a.decision != procurement.Confirm {
+			pay = nil
+		}
+	}
 	if a.problem != nil {
 		pg := p.newPage(c, title, v)
 		pg.Errors = []fault.FieldError{*a.problem}
 		return p.render(c, http.StatusUnprocessableEntity, "ikm_purchase", pg)
 	}
-	if _, err := p.svc.Purchases.Decide(c.Request().Context(), v.Purchase.ID, a.decision, v.Reason); err != nil {
+	if _, err := p.svc.Purchases.Answer(c.Request().Context(), v.Purchase.ID, a.decision, v.Reason, pay); err != nil {
 		pg := p.newPage(c, title, v)
-		status, ok := formErrors(pg, err, map[string]string{"reason": msg("confirm.reason")})
+		status, ok := formErrors(pg, err, paymentFields(map[string]string{"reason": msg("confirm.reason")}))
 		if !ok {
 			return err
 		}
 		return p.render(c, status, "ikm_purchase", pg)
 	}
 	return redirect(c, v.Action+"?terjawab=1")
+}
+
+// ikmPayment records the IKM's word on the payment of a purchase it has
+// confirmed; "belum" against the company's "sudah" goes to the officers.
+func (p *Pages) ikmPayment(c echo.Context) error {
+	v, err := p.ikmPurchaseView(c)
+	if err != nil {
+		return err
+	}
+	title := msg("ikm.purchase.title", v.Purchase.InvoiceNumber)
+	var pay *procurement.PaymentAnswer
+	var problem *fault.FieldError
+	v.Payment, v.Received, pay, problem = readPayment(c)
+	if problem == nil && pay == nil {
+		problem = &fault.FieldError{Field: "payment", Reason: msg("payment.choose")}
+	}
+	if problem != nil {
+		pg := p.newPage(c, title, v)
+		pg.Errors = []fault.FieldError{*problem}
+		return p.render(c, http.StatusUnprocessableEntity, "ikm_purchase", pg)
+	}
+	if _, err := p.svc.Purchases.AnswerPayment(c.Request().Context(), v.Purchase.ID, *pay); err != nil {
+		pg := p.newPage(c, title, v)
+		status, ok := formErrors(pg, err, paymentFields(map[string]string{}))
+		if !ok {
+			return err
+		}
+		return p.render(c, status, "ikm_purchase", pg)
+	}
+	return redirect(c, v.Action+"?pesan=pembayaran")
 }
 
 type ikmOutletsView struct {

@@ -27,6 +27,7 @@ func (p *Pages) officeRoutes() []pageRoute {
 		{method: http.MethodGet, path: "/dinas", perm: auth.PermPurchasesVerify, handler: p.officeHome},
 		{method: http.MethodGet, path: "/dinas/pembelian/:id", perm: auth.PermPurchasesVerify, handler: p.officePurchase},
 		{method: http.MethodPost, path: "/dinas/pembelian/:id/putuskan", perm: auth.PermPurchasesVerify, handler: p.officeDecidePurchase},
+		{method: http.MethodPost, path: "/dinas/pembelian/:id/pembayaran", perm: auth.PermPurchasesVerify, handler: p.officeResolvePayment},
 		{method: http.MethodGet, path: "/dinas/perjanjian/:id", perm: auth.PermAgreementsDecide, handler: p.officeAgreement},
 		{method: http.MethodPost, path: "/dinas/perjanjian/:id/putuskan", perm: auth.PermAgreementsDecide, handler: p.officeDecideAgreement},
 		{method: http.MethodGet, path: "/dinas/ikm/:id", perm: auth.PermWorkspace, handler: p.officeIKM},
@@ -154,6 +155,8 @@ type officePurchaseView struct {
 	Row      queueRow
 	Reason   string
 	Choices  []procurement.Decision // what may be decided now
+	// PaymentReason is what was typed on the payment dispute's form.
+	PaymentReason string
 }
 
 // officeDecisions are the decisions an officer takes on a purchase, in the
@@ -229,6 +232,38 @@ func (p *Pages) officeDecidePurchase(c echo.Context) error {
 	}
 	if _, err := p.svc.Purchases.Decide(c.Request().Context(), v.Purchase.ID, d, v.Reason); err != nil {
 		return refuse(err)
+	}
+	return redirect(c, fmt.Sprintf("/dinas/pembelian/%d?pesan=diputuskan", v.Purchase.ID))
+}
+
+// officeResolvePayment settles a payment dispute: paid (the company's date
+// stands) or unpaid (struck out), with what the officer checked.
+func (p *Pages) officeResolvePayment(c echo.Context) error {
+	v, err := p.officePurchaseView(c)
+	if err != nil {
+		return err
+	}
+	decision := c.FormValue("keputusan_bayar")
+	v.PaymentReason = strings.TrimSpace(c.FormValue("alasan"))
+	if _, err := p.svc.Purchases.ResolvePayment(c.Request().Context(), v.Purchase.ID, decision, v.PaymentReason); err != nil {
+		pg := p.newPage(c, say(c, "office.purchase.title", v.Purchase.InvoiceNumber), v)
+		fe, ok := fault.As(err)
+		if !ok || fe.Kind.Status() == 0 {
+			return err
+		}
+		// The domain names decision and reason; this form's fields are
+		// named for the payment question beside the purchase's own.
+		for i, f := range fe.Fields {
+			switch f.Field {
+			case "decision":
+				fe.Fields[i].Field = "payment_decision"
+			case "reason":
+				fe.Fields[i].Field = "payment_reason"
+			}
+		}
+		status, _ := formErrors(pg, fe, map[string]string{"payment_decision": say(c, "office.decision"),
+			"payment_reason": say(c, "office.reason")})
+		return p.render(c, status, "office_purchase", pg)
 	}
 	return redirect(c, fmt.Sprintf("/dinas/pembelian/%d?pesan=diputuskan", v.Purchase.ID))
 }

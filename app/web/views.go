@@ -18,6 +18,7 @@ import (
 	"kemitraan/app/platform/config"
 	"kemitraan/app/platform/fault"
 	"kemitraan/app/platform/format"
+	"kemitraan/app/procurement"
 	"kemitraan/app/registry"
 	"kemitraan/app/report"
 )
@@ -189,6 +190,11 @@ func (p *Pages) funcs(lang string) template.FuncMap {
 		"decimal":     format.Decimal,
 		"period":      periodLabel,
 		"deref":       func(t *time.Time) time.Time { return *t },
+		"derefAmount": func(n *int64) int64 { return *n },
+		"owedFor":     func(o procurement.Owed, ikm bool) owedView { return owedView{Owed: o, IKMView: ikm} },
+		// payDue says when a payment falls due ("n hari lagi", "lewat n
+		// hari"): the due date is the last day to pay, in WIB.
+		"payDue":      func(day time.Time) string { return p.due(lang, compliance.StartOfDay(day.AddDate(0, 0, 1))) },
 		"derefText":   deref,
 		"ratio":       func(r *float64) string { return format.Percent(*r) },
 		"revokeField": revokeField,
@@ -220,6 +226,13 @@ func (p *Pages) funcs(lang string) template.FuncMap {
 		"category":      categoryName,
 		"startingShare": func() float64 { return startingShare },
 	}
+}
+
+// owedView is what the unpaid purchases' partial needs: the list and
+// whose page it is on (the IKM sees buyers, a company its IKM).
+type owedView struct {
+	procurement.Owed
+	IKMView bool
 }
 
 // choice is what a select's partial needs.
