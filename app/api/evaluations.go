@@ -69,7 +69,18 @@ type evaluationResponse struct {
 	Status       string             `json:"status" openapi:"vocab=compliance_status"`
 	ReportStatus string             `json:"report_status" openapi:"enum=on_time|late|missing"`
 	ExemptionID  *int64             `json:"exemption_id" openapi:"nullable"`
+	CountsWhen   string             `json:"counts_when" openapi:"enum=confirmed|paid" doc:"Yang dihitung: dikonfirmasi, atau juga sudah dibayar"`
+	Payment      timelinessResponse `json:"payment" doc:"Ketepatan pembayaran kepada IKM pada batas laporan periode"`
 	ComputedAt   time.Time          `json:"computed_at"`
+}
+
+type timelinessResponse struct {
+	OnTime        int64    `json:"paid_on_time" doc:"Rupiah dibayar dalam tempo"`
+	Late          int64    `json:"paid_late" doc:"Rupiah dibayar melewati tempo"`
+	Overdue       int64    `json:"overdue" doc:"Rupiah belum dibayar padahal sudah lewat tempo"`
+	Share         *float64 `json:"share_on_time" openapi:"nullable" doc:"Bagian rupiah yang dibayar tepat waktu (0–1)"`
+	TargetPercent int      `json:"target_percent" doc:"Bagian minimal menurut aturan, persen (0: bukan ukuran)"`
+	Ratio         *float64 `json:"ratio" openapi:"nullable" doc:"Bagian tepat waktu dibanding minimalnya"`
 }
 
 func newEvaluationResponse(e compliance.Evaluation) evaluationResponse {
@@ -85,7 +96,10 @@ func newEvaluationResponse(e compliance.Evaluation) evaluationResponse {
 		Shortfall: metricsResponse{PurchaseValue: short.PurchaseValue, IKMCount: short.IKMCount, OutletSlots: short.OutletSlots},
 		Ratios: ratiosResponse{PurchaseValue: e.RatioPurchaseValue, IKMCount: e.RatioIKMCount,
 			OutletSlots: e.RatioOutletSlots, Mean: e.MeanRatio},
-		Status: e.Status, ReportStatus: e.ReportStatus, ExemptionID: e.ExemptionID, ComputedAt: e.ComputedAt.UTC(),
+		Status: e.Status, ReportStatus: e.ReportStatus, ExemptionID: e.ExemptionID, CountsWhen: e.CountsWhen,
+		Payment: timelinessResponse{OnTime: e.PaidOnTimeValue, Late: e.PaidLateValue, Overdue: e.OverdueValue,
+			Share: e.SharePaidOnTime, TargetPercent: e.TargetPaidOnTimePercent, Ratio: e.RatioPaidOnTime},
+		ComputedAt: e.ComputedAt.UTC(),
 	}
 }
 

@@ -37,7 +37,19 @@ type Evaluation struct {
 	Status                string
 	ReportStatus          string
 	ExemptionID           *int64
-	ComputedAt            time.Time
+	// CountsWhen is what counted: CountsConfirmed or CountsPaid.
+	CountsWhen string
+	// How the business paid for the period's purchases, at the report due
+	// date: rupiah within terms, late, unpaid past due; the share on time
+	// (nil when nothing was paid or due); the rule set's minimum share
+	// (0: none) and the ratio to it.
+	PaidOnTimeValue         int64
+	PaidLateValue           int64
+	OverdueValue            int64
+	SharePaidOnTime         *float64
+	TargetPaidOnTimePercent int
+	RatioPaidOnTime         *float64
+	ComputedAt              time.Time
 }
 
 // Shortfall is what a business is short by on each metric (0 where met).
@@ -87,7 +99,8 @@ func evaluationQuery(ctx context.Context, db *gorm.DB) *gorm.DB {
 			e.target_purchase_value, e.target_ikm_count, e.target_outlet_slots,
 			e.realised_purchase_value, e.realised_ikm_count, e.realised_outlet_slots,
 			e.ratio_purchase_value, e.ratio_ikm_count, e.ratio_outlet_slots, e.mean_ratio,
-			e.status, e.report_status, e.exemption_id, e.computed_at`)
+			e.status, e.report_status, e.exemption_id, e.counts_when, e.paid_on_time_value, e.paid_late_value,
+			e.overdue_value, e.share_paid_on_time, e.target_paid_on_time_percent, e.ratio_paid_on_time, e.computed_at`)
 	cond, args := actor.From(ctx).BusinessScope("e.business_id")
 	return q.Where(cond, args...)
 }

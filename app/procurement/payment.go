@@ -393,12 +393,14 @@ func (s *Service) Unpaid(ctx context.Context, limit int) (Owed, error) {
 	const unpaid = `p.status = 'confirmed' AND p.paid_on IS NULL AND p.reverses_id IS NULL
 		AND NOT EXISTS (SELECT 1 FROM purchases r WHERE r.reverses_id = p.id AND r.status NOT IN ('withdrawn', 'rejected'))`
 	var out Owed
+	var sums struct{ Count, Amount, Overdue int64 }
 	today := s.today()
 	if err := scope(s.db.WithContext(ctx).Table("purchases p"), a, "p").Where(unpaid).
 		Select("count(*) AS count, coalesce(sum(p.amount), 0) AS amount, count(*) FILTER (WHERE p.due_date < ?) AS overdue", today).
-		Scan(&out).Error; err != nil {
+		Scan(&sums).Error; err != nil {
 		return out, fmt.Errorf("procurement: unpaid: %w", err)
 	}
+	out.Count, out.Amount, out.Overdue = sums.Count, sums.Amount, sums.Overdue
 	if out.Count == 0 || limit <= 0 {
 		return out, nil
 	}

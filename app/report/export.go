@@ -111,6 +111,15 @@ func (x *Export) columns() []column {
 			}
 			return *r.MeanRatio
 		}),
+		col("Dibayar tepat waktu (Rp)", kindRupiah, func(r SanctionRow) any { return r.Payment.OnTime }),
+		col("Dibayar terlambat (Rp)", kindRupiah, func(r SanctionRow) any { return r.Payment.Late }),
+		col("Belum dibayar lewat tempo (Rp)", kindRupiah, func(r SanctionRow) any { return r.Payment.Overdue }),
+		col("Bagian dibayar tepat waktu", kindPercent, func(r SanctionRow) any {
+			if r.Payment.Share == nil {
+				return nil
+			}
+			return *r.Payment.Share
+		}),
 		col("Nomor kasus", kindInt, func(r SanctionRow) any {
 			if r.Case == nil {
 				return nil

@@ -38,7 +38,10 @@ func newExportWorld(t *testing.T) *exportWorld {
 		FROM rule_sets WHERE version = 'bekasi-2025' RETURNING id`, estate)
 	w.id(`INSERT INTO sanction_decisions (case_id, decision, from_stage, to_stage, rung, reviewer_name, decided_at)
 		VALUES (?, 'warn', 'queued', 'warned', 1, 'Drs. Bambang Sutrisno, M.Si.', '2025-04-22 03:00+00') RETURNING id`, caseID)
-	w.listed(w.business("Resto Hampir", "restaurant"), "restaurant", "partial", 25_000_000, 20_000_000)
+	resto := w.business("Resto Hampir", "restaurant")
+	w.listed(resto, "restaurant", "partial", 25_000_000, 20_000_000)
+	w.id(`UPDATE evaluations SET paid_on_time_value = 15000000, paid_late_value = 5000000, share_paid_on_time = 0.75
+		WHERE business_id = ? RETURNING id`, resto)
 	w.listed(w.business(w.longName, "factory"), "factory", "non_compliant", 25_000_000, 1_000_000)
 	return w
 }
@@ -212,6 +215,16 @@ func TestXLSXExportOpensCleanlyInExcel(t *testing.T) {
 	// draws it with English separators; Indonesian Excel shows dots).
 	if got := s.raw(estate, "Kekurangan pembelian (Rp)"); got != "100000000" {
 		t.Errorf("rupiah value %q", got)
+	}
+	// How the resto paid its IKM: the timeliness the evaluation recorded.
+	for header, want := range map[string]string{"Dibayar tepat waktu (Rp)": "15000000", "Dibayar terlambat (Rp)": "5000000",
+		"Belum dibayar lewat tempo (Rp)": "0", "Bagian dibayar tepat waktu": "0.75"} {
+		if got := s.raw(resto, header); got != want {
+			t.Errorf("%s: %q, want %q", header, got, want)
+		}
+	}
+	if got := s.raw(estate, "Bagian dibayar tepat waktu"); got != "" {
+		t.Errorf("the share of a business that paid nothing: %q, want empty", got)
 	}
 	if _, code := s.style(estate, "Kekurangan pembelian (Rp)"); code != `[$Rp-421]#,##0;-[$Rp-421]#,##0` {
 		t.Errorf("rupiah format %q", code)

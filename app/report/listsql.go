@@ -53,6 +53,8 @@ SELECT e.business_id, b.nib, b.name, lower(b.name) AS name_key, e.category, b.ke
        e.target_outlet_slots::bigint AS t_os, e.realised_outlet_slots AS r_os, e.mean_ratio,
        ` + missPvExpr + ` AS miss_pv, ` + missIkExpr + ` AS miss_ik, ` + missOsExpr + ` AS miss_os,
        ` + fulfilmentExpr + ` AS fulfilment,
+       e.paid_on_time_value AS on_time_pv, e.paid_late_value AS late_pv, e.overdue_value AS overdue_pv,
+       e.share_paid_on_time AS share_ot,
        c.id AS case_id, c.stage, c.rung, c.opened_at, c.response_due, c.response_deadline, c.outcome,
        coalesce(c.response_deadline, 'infinity') AS deadline_key,
        coalesce(c.stage = 'lapsed' OR (c.stage = 'warned' AND c.response_deadline <= ?), false) AS overdue`
@@ -203,13 +205,14 @@ ORDER BY ` + q.orderBy(pageCol, "p.business_id")
 // order.
 const rowColumns = `p.business_id, p.nib, p.name, p.category, p.kecamatan_code, p.kecamatan_name, p.status,
        p.report_status, p.t_pv, p.r_pv, p.t_ik, p.r_ik, p.t_os, p.r_os, p.mean_ratio, p.miss_pv, p.miss_ik,
-       p.miss_os, p.case_id, p.stage, p.rung, p.opened_at, p.response_due, p.response_deadline, p.outcome, p.overdue`
+       p.miss_os, p.on_time_pv, p.late_pv, p.overdue_pv, p.share_ot,
+       p.case_id, p.stage, p.rung, p.opened_at, p.response_due, p.response_deadline, p.outcome, p.overdue`
 
 // dest is where rows.Scan puts a row of rowsSQL, column by column.
 func (r *listRow) dest() []any {
 	return []any{&r.BusinessID, &r.NIB, &r.Name, &r.Category, &r.KecamatanCode, &r.KecamatanName, &r.Status,
 		&r.ReportStatus, &r.TPv, &r.RPv, &r.TIk, &r.RIk, &r.TOs, &r.ROs, &r.MeanRatio, &r.MissPv, &r.MissIk,
-		&r.MissOs, &r.CaseID, &r.Stage, &r.Rung, &r.OpenedAt, &r.ResponseDue, &r.ResponseDeadline, &r.Outcome,
+		&r.MissOs, &r.OnTimePv, &r.LatePv, &r.OverduePv, &r.ShareOnTime, &r.CaseID, &r.Stage, &r.Rung, &r.OpenedAt, &r.ResponseDue, &r.ResponseDeadline, &r.Outcome,
 		&r.Overdue, &r.LastDecision, &r.LastRung, &r.ReviewerName, &r.DecidedAt, &r.History, &r.CursorKey}
 }
 

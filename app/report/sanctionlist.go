@@ -138,12 +138,22 @@ type SanctionRow struct {
 	IKMCount      Metric
 	OutletSlots   SlotMetric
 	MeanRatio     *float64 // mean fulfilment, each metric capped at 1; nil without targets
+	Payment       Timeliness
 	Case          *CaseSummary
 	LastDecision  *DecisionSummary
 	History       []PeriodStatus // HistoryPeriods entries, oldest first, ending with the listed period
 	// Streak is how many periods running, up to the listed one, the
 	// business was non_compliant or not_reported.
 	Streak int
+}
+
+// Timeliness is how a business paid its IKM for the period's purchases,
+// as the evaluation recorded it at the report due date: rupiah paid within
+// terms, paid late, and unpaid past due, and the share paid on time (nil
+// when nothing was paid or due).
+type Timeliness struct {
+	OnTime, Late, Overdue int64
+	Share                 *float64
 }
 
 // SanctionList is one page of the list with figures over the whole
@@ -294,6 +304,10 @@ type listRow struct {
 	MissPv           int64   `gorm:"column:miss_pv"`
 	MissIk           int64   `gorm:"column:miss_ik"`
 	MissOs           float64 `gorm:"column:miss_os"`
+	OnTimePv         int64
+	LatePv           int64
+	OverduePv        int64
+	ShareOnTime      *float64
 	CaseID           *int64
 	Stage            *string
 	Rung             *int
@@ -319,6 +333,7 @@ func (r listRow) row(history []string) SanctionRow {
 		IKMCount:      Metric{Target: r.TIk, Realised: r.RIk, Missing: r.MissIk},
 		OutletSlots:   SlotMetric{Target: r.TOs, Realised: r.ROs, Missing: r.MissOs},
 		MeanRatio:     r.MeanRatio,
+		Payment:       Timeliness{OnTime: r.OnTimePv, Late: r.LatePv, Overdue: r.OverduePv, Share: r.ShareOnTime},
 	}
 	if r.CaseID != nil {
 		cs := &CaseSummary{ID: *r.CaseID, Stage: deref(r.Stage), Rung: derefInt(r.Rung),

@@ -56,7 +56,7 @@ type agreementFormView struct {
 }
 
 var agreementFields = []string{"form", "number", "agreement_date", "start_date", "end_date",
-	"target_purchase_value", "target_ikm_count", "target_outlet_slots"}
+	"target_purchase_value", "target_ikm_count", "target_outlet_slots", "payment_days", "consignment"}
 
 func (p *Pages) agreementForm(c echo.Context) error {
 	v := agreementFormView{Form: map[string]string{}, IKMs: map[string]bool{}, Forms: partnership.Forms,
@@ -71,6 +71,12 @@ func (p *Pages) agreementForm(c echo.Context) error {
 			"agreement_date": a.AgreementDate.Format("2006-01-02"), "start_date": a.StartDate.Format("2006-01-02"),
 			"end_date": a.EndDate.Format("2006-01-02"), "target_purchase_value": strconv.FormatInt(a.TargetPurchaseValue, 10),
 			"target_ikm_count": strconv.Itoa(a.TargetIKMCount), "target_outlet_slots": strconv.Itoa(a.TargetOutletSlots)}
+		if a.PaymentDays != nil {
+			v.Form["payment_days"] = strconv.Itoa(*a.PaymentDays)
+		}
+		if a.Consignment {
+			v.Form["consignment"] = "ya"
+		}
 		for _, i := range a.IKMs {
 			v.IKMs[strconv.FormatInt(i.ID, 10)] = true
 		}
@@ -117,6 +123,12 @@ func (p *Pages) saveAgreement(c echo.Context) error {
 			*dst = n
 		}
 	}
+	if raw := v.Form["payment_days"]; raw != "" {
+		n, err := strconv.Atoi(raw)
+		chk.Check(err == nil && n >= 0, "payment_days", say(c, "company.report.whole_number"))
+		in.PaymentDays = &n
+	}
+	in.Consignment = v.Form["consignment"] == "ya"
 	ctx := c.Request().Context()
 	var saved partnership.Agreement
 	err := chk.Err()
@@ -139,7 +151,8 @@ func (p *Pages) saveAgreement(c echo.Context) error {
 		status, ok := formErrors(pg, err, map[string]string{"ikm_ids": say(c, "agreements.ikms"), "form": say(c, "agreements.form"),
 			"number": say(c, "agreements.number"), "agreement_date": say(c, "agreements.date"), "start_date": say(c, "agreements.start"),
 			"end_date": say(c, "agreements.end"), "target_purchase_value": say(c, "agreements.target_value"),
-			"target_ikm_count": say(c, "agreements.target_ikm"), "target_outlet_slots": say(c, "agreements.target_slots")})
+			"target_ikm_count": say(c, "agreements.target_ikm"), "target_outlet_slots": say(c, "agreements.target_slots"),
+			"payment_days": say(c, "agreements.payment_days")})
 		if !ok {
 			return err
 		}

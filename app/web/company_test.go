@@ -334,22 +334,24 @@ func TestCompanyAgreements(t *testing.T) {
 	form := b.get("/perusahaan/perjanjian/baru?cari=Sekar").must(t, http.StatusOK, "Batik Tulis Sekar")
 	fields := url.Values{"csrf": {form.csrf(t)}, "ikm_ids": {strconv.FormatInt(ikm, 10)}, "form": {"procurement"},
 		"number": {"PKS/001/2025"}, "agreement_date": {"2025-01-10"}, "start_date": {"2025-01-10"},
-		"end_date": {"2025-13-31"}, "target_purchase_value": {"50.000.000"}, "target_ikm_count": {"1"}}
+		"end_date": {"2025-13-31"}, "target_purchase_value": {"50.000.000"}, "target_ikm_count": {"1"},
+		"payment_days": {"365"}, "consignment": {"ya"}}
 	b.post("/perusahaan/perjanjian/baru", fields).must(t, http.StatusUnprocessableEntity, "Galat: ", `href="#end_date"`,
-		`value="PKS/001/2025"`)
+		`value="PKS/001/2025"`, `href="#payment_days"`, "harus antara 0 dan 180 hari")
 	fields.Set("end_date", "2025-12-31")
+	fields.Set("payment_days", "14")
 	res := b.post("/perusahaan/perjanjian/baru", fields)
 	if res.status != http.StatusSeeOther {
 		t.Fatalf("draft: %d\n%.3000s", res.status, res.body)
 	}
 	var id int64
 	if err := s.db.Raw(`SELECT id FROM agreements WHERE business_id = ? AND number = 'PKS/001/2025' AND status = 'draft'
-		AND target_purchase_value = 50000000`, business).Row().Scan(&id); err != nil {
+		AND target_purchase_value = 50000000 AND payment_days = 14 AND consignment`, business).Row().Scan(&id); err != nil {
 		t.Fatalf("the draft is not stored: %v", err)
 	}
 	path := "/perusahaan/perjanjian/" + strconv.FormatInt(id, 10)
 	detail := b.get(res.location()).must(t, http.StatusOK, "Draf perjanjian sudah disimpan", "Batik Tulis Sekar",
-		"Rp50.000.000", "Belum ada dokumen")
+		"Rp50.000.000", "Belum ada dokumen", "14 hari · titip jual (konsinyasi)")
 	edit := b.get(path+"/ubah").must(t, http.StatusOK, `value="PKS/001/2025"`, "checked")
 	fields.Set("csrf", edit.csrf(t))
 	fields.Set("number", "PKS/002/2025")

@@ -224,12 +224,15 @@ type businessRecordView struct {
 	Business   registry.Business
 	Agreements []partnership.Agreement
 	Purchases  []procurement.Purchase
-	Cases      []sanction.Case
-	Exemptions []compliance.Exemption
-	CanExempt  bool
-	CanManage  bool              // may edit and deactivate it
-	Form       map[string]string // the exemption form as sent
-	Audit      auditTrail
+	// Evaluations are its latest periods' evaluations, newest first, with
+	// how it paid its IKM.
+	Evaluations []compliance.Evaluation
+	Cases       []sanction.Case
+	Exemptions  []compliance.Exemption
+	CanExempt   bool
+	CanManage   bool              // may edit and deactivate it
+	Form        map[string]string // the exemption form as sent
+	Audit       auditTrail
 }
 
 func (p *Pages) businessRecordView(c echo.Context) (businessRecordView, error) {
@@ -252,6 +255,10 @@ func (p *Pages) businessRecordView(c echo.Context) (businessRecordView, error) {
 		return v, err
 	}
 	v.Purchases = purchases.Items
+	if v.Evaluations, _, err = p.svc.Compliance.Evaluations(ctx, compliance.EvaluationFilter{BusinessID: id},
+		compliance.EvaluationPage{Limit: 8}); err != nil {
+		return v, err
+	}
 	if v.Cases, _, err = p.svc.Sanction.ListCases(ctx, sanction.CaseFilter{BusinessID: id},
 		sanction.Page{Limit: recordShown}); err != nil {
 		return v, err

@@ -191,10 +191,11 @@ func (p *Pages) funcs(lang string) template.FuncMap {
 		"period":      periodLabel,
 		"deref":       func(t *time.Time) time.Time { return *t },
 		"derefAmount": func(n *int64) int64 { return *n },
+		"derefInt":    func(n *int) int { return *n },
 		"owedFor":     func(o procurement.Owed, ikm bool) owedView { return owedView{Owed: o, IKMView: ikm} },
 		// payDue says when a payment falls due ("n hari lagi", "lewat n
 		// hari"): the due date is the last day to pay, in WIB.
-		"payDue":      func(day time.Time) string { return p.due(lang, compliance.StartOfDay(day.AddDate(0, 0, 1))) },
+		"payDue":      func(day time.Time) string { return p.due(lang, compliance.StartOfDay(day)) },
 		"derefText":   deref,
 		"ratio":       func(r *float64) string { return format.Percent(*r) },
 		"revokeField": revokeField,
