@@ -229,15 +229,29 @@ func TestComplianceCycleOverTwoQuarters(t *testing.T) {
 
 	// Reminders seven days before the 15 April deadline go once: to each of
 	// the five businesses (none has reported yet) and to the IKM with a
-	// purchase awaiting its confirmation.
+	// purchase awaiting its confirmation. Three businesses are reminded too
+	// of a purchase not paid within its 30 days (20 January, 10 February,
+	// 5 March), once.
 	c.at("2025-04-08 07:00")
 	rem := c.runJob("remind", "")
-	if string(rem.Counts) != `{"businesses":5,"days_before":7,"ikms":1,"messages":6,"period":"2025-Q1"}` {
+	if string(rem.Counts) != `{"businesses":5,"days_before":7,"ikms":1,"messages":9,"payment_businesses":3,"payment_purchases":3,"period":"2025-Q1"}` {
 		t.Errorf("reminders: %s", rem.Counts)
 	}
+	var payments []struct{ Subject, Body string }
+	if err := c.db.Raw(`SELECT subject, body FROM outbox WHERE kind = 'reminder.payment' ORDER BY id`).
+		Scan(&payments).Error; err != nil || len(payments) != 3 {
+		t.Fatalf("payment reminders in the outbox: %d, %v", len(payments), err)
+	}
+	for _, r := range payments {
+		if r.Subject != "Pengingat: 1 pembelian dari IKM lewat batas pembayaran" ||
+			!strings.Contains(r.Body, "sudah lewat batas pembayarannya") || !strings.Contains(r.Body, "/perusahaan\n") ||
+			!strings.Contains(r.Body, "Hormat kami,\nDinas Perindustrian Kabupaten Bekasi") {
+			t.Errorf("a payment reminder: %+v", r)
+		}
+	}
 	var reminders []struct{ Kind, Subject, Body string }
-	if err := c.db.Raw(`SELECT kind, subject, body FROM outbox WHERE kind LIKE 'reminder.%' ORDER BY kind, id`).
-		Scan(&reminders).Error; err != nil || len(reminders) != 6 {
+	if err := c.db.Raw(`SELECT kind, subject, body FROM outbox WHERE kind IN ('reminder.confirmation', 'reminder.report')
+			ORDER BY kind, id`).Scan(&reminders).Error; err != nil || len(reminders) != 6 {
 		t.Fatalf("reminders in the outbox: %d, %v", len(reminders), err)
 	}
 	if r := reminders[0]; r.Kind != "reminder.confirmation" ||
@@ -252,7 +266,7 @@ func TestComplianceCycleOverTwoQuarters(t *testing.T) {
 		!strings.Contains(r.Body, "Hormat kami,\nDinas Perindustrian Kabupaten Bekasi\nTelepon") {
 		t.Errorf("a business's reminder: %+v", r)
 	}
-	if again := c.runJob("remind", ""); string(again.Counts) != `{"businesses":0,"days_before":7,"ikms":0,"messages":0,"period":"2025-Q1"}` {
+	if again := c.runJob("remind", ""); string(again.Counts) != `{"businesses":0,"days_before":7,"ikms":0,"messages":0,"payment_businesses":0,"payment_purchases":0,"period":"2025-Q1"}` {
 		t.Errorf("reminders sent twice: %s", again.Counts)
 	}
 

@@ -97,11 +97,18 @@ func Standard(d Deps) []Job {
 		},
 		{
 			Name:        Remind,
-			Description: "Mengirim pengingat 7, 3 dan 1 hari sebelum batas laporan berkala kepada usaha yang belum melapor dan IKM yang belum mengonfirmasi pembelian; setiap pengingat sekali saja.",
+			Description: "Mengirim pengingat 7, 3 dan 1 hari sebelum batas laporan berkala kepada usaha yang belum melapor dan IKM yang belum mengonfirmasi pembelian, serta pengingat kepada usaha atas pembelian yang 3 hari lagi jatuh tempo dan yang lewat batas pembayaran; setiap pengingat sekali saja.",
 			Run: func(ctx context.Context, db *gorm.DB, _ Params, now time.Time) (Counts, error) {
 				res, err := compliance.SendReminders(ctx, db, now, d.AppURL, d.Signature, d.WhatsAppReminders)
-				return Counts{"period": res.Period, "days_before": res.DaysBefore, "businesses": res.Businesses,
-					"ikms": res.IKMs, "messages": res.Messages}, err
+				counts := Counts{"period": res.Period, "days_before": res.DaysBefore, "businesses": res.Businesses,
+					"ikms": res.IKMs, "messages": res.Messages}
+				if err != nil {
+					return counts, err
+				}
+				pay, err := procurement.SendPaymentReminders(ctx, db, now, d.AppURL, d.Signature)
+				counts["payment_purchases"], counts["payment_businesses"] = pay.Purchases, pay.Businesses
+				counts["messages"] = res.Messages + pay.Messages
+				return counts, err
 			},
 		},
 		{

@@ -35,8 +35,9 @@ func (s *Service) route(ikm ikmRow) (channel, recipient string) {
 	return notify.ChannelEmail, ""
 }
 
-// StaleMessages say when a request to confirm has lost its reason: none of
-// the purchases it asks about still awaits the IKM's answer.
+// StaleMessages say when a message has lost its reason before it left: a
+// request to confirm when none of the purchases it asks about still awaits
+// the IKM's answer, a payment reminder when every purchase it names is paid.
 var StaleMessages = map[string]notify.Stale{
 	KindConfirmationRequest: {
 		When: `CASE WHEN o.payload ? 'purchase_id'
@@ -44,6 +45,12 @@ var StaleMessages = map[string]notify.Stale{
 			ELSE NOT EXISTS (SELECT 1 FROM purchases p WHERE p.ikm_id = (o.payload->>'ikm_id')::bigint
 				AND p.business_id = (o.payload->>'business_id')::bigint AND p.status = 'reported') END`,
 		Reason: "pembelian sudah dijawab, ditarik atau diputuskan petugas sebelum pesan ini terkirim",
+	},
+	KindPaymentReminder: {
+		When: `NOT EXISTS (SELECT 1 FROM payment_reminders r JOIN purchases p ON p.id = r.purchase_id
+			WHERE p.business_id = (o.payload->>'business_id')::bigint AND r.stage = o.payload->>'stage'
+			  AND r.sent_at = (o.payload->>'sent_at')::timestamptz AND p.paid_on IS NULL)`,
+		Reason: "semua pembelian yang diingatkan sudah dibayar sebelum pengingat ini terkirim",
 	},
 }
 
