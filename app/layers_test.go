@@ -93,15 +93,16 @@ var owners = map[string]string{
 	"agreements": "partnership", "agreement_ikms": "partnership", "outlets": "partnership",
 	"period_reports": "partnership",
 	"purchases":      "procurement", "confirmation_tokens": "procurement", "idempotency_keys": "procurement",
-	"purchase_import": "procurement", // an import's temporary staging table
-	"evaluations":     "compliance", "evaluated_periods": "compliance", "exemptions": "compliance",
+	"purchase_import":   "procurement", // an import's temporary staging table
+	"payment_reminders": "procurement",
+	"evaluations":       "compliance", "evaluated_periods": "compliance", "exemptions": "compliance",
 	"rule_sets": "compliance", "reminders_sent": "compliance",
 	"sanction_cases": "sanction", "sanction_findings": "sanction", "sanction_letters": "sanction",
 	"sanction_response_files": "sanction", "letter_counters": "sanction",
 	"outbox":       "notify",
 	"audit_events": "audit",
 	"files":        "platform/files",
-	"ikm_activity": "report", "ikm_activity_snapshots": "report",
+	"ikm_activity": "report", "ikm_activity_snapshots": "report", "payment_delays": "report",
 	"job_runs":       "jobs",
 	"bare_purchases": "bench", // the load benchmark's own bare server
 }

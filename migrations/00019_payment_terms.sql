@@ -62,6 +62,20 @@ CREATE TABLE payment_reminders (
     PRIMARY KEY (purchase_id, stage)
 );
 
+-- Days from purchase to payment, per period and business category, kept
+-- with each period's IKM activity snapshot (00007), rebuilt with it: the
+-- median over counted purchases (not corrections) paid so far, how many
+-- there were and how many businesses made them (statistics suppress small
+-- groups). category '' is all of them.
+CREATE TABLE payment_delays (
+    period     text NOT NULL REFERENCES ikm_activity_snapshots (period) ON DELETE CASCADE,
+    category   text NOT NULL,
+    paid       bigint NOT NULL CHECK (paid >= 0),
+    businesses bigint NOT NULL CHECK (businesses >= 0),
+    median_days numeric(8, 1),
+    PRIMARY KEY (period, category)
+);
+
 -- The report due date of the period that ends on last_day: the report_due_day
 -- (of the rule set in force on that day; 15, the shipped one's, before any)
 -- of the month after. A purchase counts as paid for a period when it was paid
@@ -464,6 +478,7 @@ ALTER TABLE evaluations
     DROP COLUMN ratio_paid_on_time, DROP COLUMN target_paid_on_time_percent, DROP COLUMN share_paid_on_time,
     DROP COLUMN overdue_value, DROP COLUMN paid_late_value, DROP COLUMN paid_on_time_value, DROP COLUMN counts_when;
 DROP TABLE payment_reminders;
+DROP TABLE payment_delays;
 DROP INDEX purchases_unpaid_idx;
 DROP INDEX purchases_payment_dispute_idx;
 ALTER TABLE purchases

@@ -72,6 +72,7 @@ type publicStatsResponse struct {
 	PurchaseValue int64                 `json:"purchase_value" doc:"Rupiah pembelian dari IKM yang dihitung"`
 	OutletSlots   float64               `json:"outlet_slots"`
 	IKM           publicIKMResponse     `json:"ikm"`
+	Payment       paymentStatsResponse  `json:"payment" doc:"Ketepatan pembayaran kepada IKM; kategori dengan kurang dari 5 usaha disembunyikan"`
 	GeneratedAt   time.Time             `json:"generated_at"`
 }
 
@@ -92,6 +93,7 @@ func (s *Server) publicStats(c echo.Context) error {
 		Reports: reportCountsResponse(st.Reports), PurchaseValue: st.PurchaseValue, OutletSlots: st.OutletSlots,
 		IKM: publicIKMResponse{ikmPeriodResponse: newIKMPeriod(st.IKM), PerActiveIKM: st.PerActiveIKM,
 			Series: newSeries(st.Series)},
+		Payment:     newPaymentStats(st.Payment),
 		GeneratedAt: st.GeneratedAt,
 	})
 }

@@ -156,7 +156,38 @@ type statsResponse struct {
 	OutletSlots   float64              `json:"outlet_slots" doc:"Rata-rata slot tempat bagi IKM selama periode, dijumlah atas usaha yang dievaluasi"`
 	Cases         caseStatsResponse    `json:"cases"`
 	IKM           ikmStatsResponse     `json:"ikm"`
+	Payment       paymentStatsResponse `json:"payment" doc:"Ketepatan pembayaran kepada IKM"`
 	GeneratedAt   time.Time            `json:"generated_at"`
+}
+
+// paymentGroupResponse is how one category (or all, category "") paid.
+type paymentGroupResponse struct {
+	Category    string   `json:"category" doc:"Kode kategori; kosong untuk semua usaha"`
+	Businesses  int64    `json:"businesses" doc:"Usaha yang dievaluasi dengan pembelian yang dibayar atau jatuh tempo"`
+	PaidOnTime  int64    `json:"paid_on_time" doc:"Rupiah dibayar dalam tempo"`
+	PaidLate    int64    `json:"paid_late" doc:"Rupiah dibayar melewati tempo"`
+	Overdue     int64    `json:"overdue" doc:"Rupiah belum dibayar lewat tempo pada batas laporan"`
+	ShareOnTime *float64 `json:"share_on_time" openapi:"nullable" doc:"Bagian rupiah dibayar tepat waktu (0–1)"`
+	PaidCount   int64    `json:"paid_purchases" doc:"Pembelian yang sudah dibayar, dasar median"`
+	MedianDays  *float64 `json:"median_days_to_payment" openapi:"nullable" doc:"Median hari dari pembelian sampai dibayar"`
+	Suppressed  bool     `json:"suppressed" doc:"Disembunyikan: terlalu sedikit usaha di kelompok ini"`
+}
+
+type paymentStatsResponse struct {
+	Overall    paymentGroupResponse   `json:"overall"`
+	ByCategory []paymentGroupResponse `json:"by_category"`
+}
+
+func newPaymentStats(st report.PaymentStats) paymentStatsResponse {
+	group := func(g report.PaymentGroup) paymentGroupResponse {
+		return paymentGroupResponse{Category: g.Key, Businesses: g.Businesses, PaidOnTime: g.OnTime, PaidLate: g.Late,
+			Overdue: g.Overdue, ShareOnTime: g.Share, PaidCount: g.Paid, MedianDays: g.MedianDays, Suppressed: g.Suppressed}
+	}
+	out := paymentStatsResponse{Overall: group(st.Overall), ByCategory: make([]paymentGroupResponse, len(st.ByCategory))}
+	for i, g := range st.ByCategory {
+		out.ByCategory[i] = group(g)
+	}
+	return out
 }
 
 func (s *Server) stats(c echo.Context) error {
@@ -187,6 +218,7 @@ func (s *Server) stats(c echo.Context) error {
 				Cured: cs.Closed["cured"], Recommended: cs.Closed["recommended"]}},
 		IKM: ikmStatsResponse{ikmPeriodResponse: newIKMPeriod(st.IKM.IKMPeriod), PerActiveIKM: st.IKM.PerActiveIKM,
 			Series: newSeries(st.IKM.Series), Top: top, AsOf: st.IKM.AsOf.UTC()},
+		Payment:     newPaymentStats(st.Payment),
 		GeneratedAt: st.GeneratedAt,
 	})
 }

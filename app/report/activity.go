@@ -14,9 +14,9 @@ import (
 // IKM figures per period (which IKM sold, to how many businesses, for how
 // much) come from counted purchases, up to millions per period. They are
 // kept as snapshots in ikm_activity and rebuilt, one statement per period,
-// when counted purchases dated in the period have changed since: a counted
-// purchase never stops counting (a correction is a new reversing entry), so
-// the confirmations since a snapshot tell whether it is stale.
+// when purchases dated in the period have changed since (every change of a
+// purchase stamps its updated_at: a confirmation, a payment), with the days
+// from purchase to payment per category (payment_delays).
 const (
 	// activityMargin: a confirmation stamped this long before a snapshot may
 	// still have committed after the snapshot read the purchases, so it
@@ -49,7 +49,7 @@ func (s *Service) ensureActivity(ctx context.Context, periods []compliance.Perio
 	err := s.db.WithContext(ctx).Raw(`
 		SELECT s.period, s.computed_at,
 		       EXISTS (SELECT 1 FROM purchases p
-		               WHERE p.status = 'confirmed' AND p.confirmed_at >= s.computed_at - CAST(? AS interval)
+		               WHERE p.status = 'confirmed' AND p.updated_at >= s.computed_at - CAST(? AS interval)
 		                 AND p.purchase_date BETWEEN s.period_start AND s.period_end) AS changed
 		FROM ikm_activity_snapshots s WHERE s.period IN ?`,
 		fmt.Sprintf("%d seconds", int(activityMargin.Seconds())), names).Scan(&snaps).Error
@@ -170,14 +170,27 @@ func (s *Service) rebuildActivity(ctx context.Context, db *gorm.DB, p compliance
 			VALUES (?, ?, ?, ?)`, p.String(), p.FirstDay(), p.LastDay(), now).Error; err != nil {
 			return err
 		}
-		return tx.Exec(`
+		if err := tx.Exec(`
 			INSERT INTO ikm_activity (period, ikm_id, amount, partners)
 			SELECT ?, ikm_id, sum(amount), count(*) FILTER (WHERE amount > 0)
 			FROM (SELECT ikm_id, business_id, sum(amount) AS amount
 			      FROM purchases
 			      WHERE status = 'confirmed' AND purchase_date BETWEEN ? AND ?
 			      GROUP BY ikm_id, business_id) pairs
-			GROUP BY ikm_id`, p.String(), p.FirstDay(), p.LastDay()).Error
+			GROUP BY ikm_id`, p.String(), p.FirstDay(), p.LastDay()).Error; err != nil {
+			return err
+		}
+		// Corrections (reversals, and the purchases they cancel) are left
+		// out: they were not paid for.
+		return tx.Exec(`
+			INSERT INTO payment_delays (period, category, paid, businesses, median_days)
+			SELECT ?, coalesce(b.category, ''), count(*), count(DISTINCT p.business_id),
+			       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY p.paid_on - p.purchase_date)::numeric, 1)
+			FROM purchases p JOIN businesses b ON b.id = p.business_id
+			WHERE p.status = 'confirmed' AND p.paid_on IS NOT NULL AND p.reverses_id IS NULL
+			  AND p.purchase_date BETWEEN ? AND ?
+			  AND NOT EXISTS (SELECT 1 FROM purchases r WHERE r.reverses_id = p.id AND r.status = 'confirmed')
+			GROUP BY ROLLUP (b.category)`, p.String(), p.FirstDay(), p.LastDay()).Error
 	})
 	if err != nil {
 		return time.Time{}, fmt.Errorf("report: rebuild ikm activity for %s: %w", p, err)

@@ -54,7 +54,10 @@ type PublicStats struct {
 	PerActiveIKM  *int64
 	Series        []IKMPeriod
 	// Compliance is the overall rate of each period of Series.
-	Compliance  []PeriodRate
+	Compliance []PeriodRate
+	// Payment is how businesses paid their IKM, categories of fewer than
+	// MinPublicGroup businesses suppressed.
+	Payment     PaymentStats
 	GeneratedAt time.Time
 }
 
@@ -122,9 +125,46 @@ func (s *Service) PublicStats(ctx context.Context, raw string) (PublicStats, err
 		PerActiveIKM: full.IKM.PerActiveIKM, Series: full.IKM.Series, Compliance: full.Compliance,
 		GeneratedAt: full.GeneratedAt,
 		ByCategory:  publicGroups(full.ByCategory), ByKecamatan: publicGroups(full.ByKecamatan),
+		Payment: publicPayment(full.Payment),
 	}
 	s.public.put(raw, now, out)
 	return out, nil
+}
+
+// publicPayment publishes each category's payment figures unless fewer
+// than MinPublicGroup businesses stand behind them (as publicGroups does
+// for rates, one suppressed group takes the smallest published one with
+// it).
+func publicPayment(st PaymentStats) PaymentStats {
+	out := PaymentStats{Overall: st.Overall, ByCategory: slices.Clone(st.ByCategory)}
+	small := func(g PaymentGroup) bool {
+		return (g.Businesses > 0 && g.Businesses < MinPublicGroup) || (g.Payers > 0 && g.Payers < MinPublicGroup)
+	}
+	hide := func(g *PaymentGroup) {
+		*g = PaymentGroup{Key: g.Key, Name: g.Name, Suppressed: true}
+	}
+	suppressed := 0
+	for i := range out.ByCategory {
+		if small(out.ByCategory[i]) {
+			hide(&out.ByCategory[i])
+			suppressed++
+		}
+	}
+	if suppressed == 1 {
+		smallest := -1
+		for i, g := range out.ByCategory {
+			if g.Suppressed || g.Businesses == 0 {
+				continue
+			}
+			if smallest < 0 || g.Businesses < out.ByCategory[smallest].Businesses {
+				smallest = i
+			}
+		}
+		if smallest >= 0 {
+			hide(&out.ByCategory[smallest])
+		}
+	}
+	return out
 }
 
 // publicGroups publishes each group's rate unless fewer than MinPublicGroup

@@ -324,3 +324,77 @@ func TestSanctionListIsScoped(t *testing.T) {
 		}
 	}
 }
+
+// TestPaymentStatistics: the share of rupiah paid on time comes from the
+// evaluations, the median days to payment from the purchases; public
+// figures hide a category of fewer than five businesses (and, it being the
+// only one hidden, the smallest published one).
+func TestPaymentStatistics(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, time.Date(2025, 4, 20, 3, 0, 0, 0, time.UTC))
+	ikm := w.ikm()
+	at := time.Date(2025, 3, 1, 3, 0, 0, 0, time.UTC)
+	// Six factories: each bought twice, paid after 10 and 40 days.
+	for i := range 6 {
+		b := w.business(fmt.Sprintf("PT Pabrik %d", i), "factory")
+		w.evaluation(b, "compliant", 10_000_000, 10_000_000)
+		w.id(`UPDATE evaluations SET paid_on_time_value = 6000000, paid_late_value = 3000000, overdue_value = 1000000
+			WHERE business_id = ? RETURNING id`, b)
+		w.confirmed(b, ikm, "2025-02-01", 1_000_000, at)
+		w.confirmed(b, ikm, "2025-02-02", 1_000_000, at)
+		w.id(`UPDATE purchases SET paid_date = purchase_date + CASE WHEN purchase_date = '2025-02-01' THEN 10 ELSE 40 END
+			WHERE business_id = ? RETURNING 1`, b)
+	}
+	// Two hotels: paid after 2 days.
+	for i := range 2 {
+		b := w.business(fmt.Sprintf("Hotel %d", i), "hotel")
+		w.evaluation(b, "compliant", 10_000_000, 10_000_000)
+		w.id(`UPDATE evaluations SET category = 'hotel', paid_on_time_value = 5000000 WHERE business_id = ? RETURNING id`, b)
+		w.confirmed(b, ikm, "2025-02-03", 1_000_000, at)
+		w.id(`UPDATE purchases SET paid_date = purchase_date + 2 WHERE business_id = ? RETURNING 1`, b)
+	}
+
+	st, err := w.s.Stats(w.ctx, "2025-Q1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	share := func(f *float64) string {
+		if f == nil {
+			return "nil"
+		}
+		return fmt.Sprintf("%.4f", *f)
+	}
+	o := st.Payment.Overall
+	// On time 6×6 + 2×5 = 46 of 6×10 + 10 = 70 million; 14 purchases paid,
+	// median of two 2s, six 10s and six 40s: 10.
+	if o.OnTime != 46_000_000 || o.Late != 18_000_000 || o.Overdue != 6_000_000 || share(o.Share) != "0.6571" ||
+		o.Paid != 14 || o.MedianDays == nil || *o.MedianDays != 10 || o.Businesses != 8 {
+		t.Errorf("overall: %+v share %s", o, share(o.Share))
+	}
+	byCat := map[string]PaymentGroup{}
+	for _, g := range st.Payment.ByCategory {
+		byCat[g.Key] = g
+	}
+	if f := byCat["factory"]; share(f.Share) != "0.6000" || f.MedianDays == nil || *f.MedianDays != 25 || f.Payers != 6 {
+		t.Errorf("factories: %+v", f)
+	}
+	if h := byCat["hotel"]; share(h.Share) != "1.0000" || h.MedianDays == nil || *h.MedianDays != 2 || h.Suppressed {
+		t.Errorf("hotels for staff: %+v", h)
+	}
+
+	pub, err := w.s.PublicStats(context.Background(), "2025-Q1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range pub.Payment.ByCategory {
+		switch g.Key {
+		case "hotel", "factory": // two hotels; the factories, the smallest published group, with them
+			if !g.Suppressed || g.Share != nil || g.MedianDays != nil || g.OnTime != 0 {
+				t.Errorf("public %s not suppressed: %+v", g.Key, g)
+			}
+		}
+	}
+	if pub.Payment.Overall.Share == nil || share(pub.Payment.Overall.Share) != "0.6571" {
+		t.Errorf("public overall: %+v", pub.Payment.Overall)
+	}
+}

@@ -78,6 +78,8 @@ type Stats struct {
 	OutletSlots   float64
 	Cases         CaseStats
 	IKM           IKMStats
+	// Payment is how businesses paid their IKM for the period's purchases.
+	Payment PaymentStats
 	// Compliance is the rate of each of the SeriesPeriods periods ending
 	// with this one, oldest first.
 	Compliance  []PeriodRate
@@ -122,6 +124,9 @@ func (s *Service) stats(ctx context.Context, pc periodChoice, withCases bool) (S
 			return err
 		}
 		if out.Compliance, err = s.complianceSeries(ctx, tx, series); err != nil {
+			return err
+		}
+		if out.Payment, err = s.paymentStats(ctx, tx, pc); err != nil {
 			return err
 		}
 		out.IKM.Series = rows
@@ -216,6 +221,78 @@ func (s *Service) evaluationStats(ctx context.Context, tx *gorm.DB, pc periodCho
 		out.ByKecamatan = append(out.ByKecamatan, *g)
 	}
 	return nil
+}
+
+// PaymentGroup is how one category (or all businesses, Key "") paid their
+// IKM for a period's purchases: the rupiah paid within terms, paid late and
+// unpaid past due at the report due date, as the evaluations recorded
+// them, the share paid on time; and the median days from purchase to
+// payment over the purchases paid so far.
+type PaymentGroup struct {
+	Key, Name             string
+	Businesses            int64 // evaluated businesses with something paid or due
+	OnTime, Late, Overdue int64
+	Share                 *float64 // OnTime over the three; nil when they are 0
+	Paid                  int64    // purchases paid, the median's base
+	Payers                int64    // businesses that made them
+	MedianDays            *float64
+	// Suppressed: too few businesses stand behind the group to publish
+	// it (public statistics only).
+	Suppressed bool
+}
+
+// PaymentStats are a period's payment figures, overall and by category.
+type PaymentStats struct {
+	Overall    PaymentGroup
+	ByCategory []PaymentGroup
+}
+
+// paymentStats reads the period's timeliness from its evaluations and the
+// days to payment from its snapshot (payment_delays), both grouped already.
+func (s *Service) paymentStats(ctx context.Context, tx *gorm.DB, pc periodChoice) (PaymentStats, error) {
+	var timely []struct {
+		Category              string
+		Businesses            int64
+		OnTime, Late, Overdue int64
+	}
+	if err := tx.WithContext(ctx).Raw(`
+		SELECT coalesce(e.category, '') AS category,
+		       count(*) FILTER (WHERE e.paid_on_time_value + e.paid_late_value + e.overdue_value > 0) AS businesses,
+		       coalesce(sum(e.paid_on_time_value), 0) AS on_time, coalesce(sum(e.paid_late_value), 0) AS late,
+		       coalesce(sum(e.overdue_value), 0) AS overdue
+		FROM evaluations e WHERE e.period = ? AND e.rule_set_id = ?
+		GROUP BY ROLLUP (e.category)`, pc.Period.String(), pc.RuleSet.ID).Scan(&timely).Error; err != nil {
+		return PaymentStats{}, fmt.Errorf("report: payment timeliness: %w", err)
+	}
+	var delays []struct {
+		Category         string
+		Paid, Businesses int64
+		MedianDays       *float64
+	}
+	if err := tx.WithContext(ctx).Raw(`SELECT category, paid, businesses, median_days FROM payment_delays WHERE period = ?`,
+		pc.Period.String()).Scan(&delays).Error; err != nil {
+		return PaymentStats{}, fmt.Errorf("report: payment delays: %w", err)
+	}
+	groups := map[string]*PaymentGroup{"": {}}
+	for _, c := range registry.Categories {
+		groups[c] = &PaymentGroup{Key: c, Name: registry.CategoryNames[c]}
+	}
+	for _, t := range timely {
+		if g := groups[t.Category]; g != nil {
+			g.Businesses, g.OnTime, g.Late, g.Overdue = t.Businesses, t.OnTime, t.Late, t.Overdue
+			g.Share = ratio(t.OnTime, t.OnTime+t.Late+t.Overdue)
+		}
+	}
+	for _, d := range delays {
+		if g := groups[d.Category]; g != nil {
+			g.Paid, g.Payers, g.MedianDays = d.Paid, d.Businesses, d.MedianDays
+		}
+	}
+	out := PaymentStats{Overall: *groups[""]}
+	for _, c := range registry.Categories {
+		out.ByCategory = append(out.ByCategory, *groups[c])
+	}
+	return out, nil
 }
 
 // caseStats counts the cases holding a finding of period p.

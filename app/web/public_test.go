@@ -31,6 +31,14 @@ func TestPublicPages(t *testing.T) {
 	if strings.Contains(st.body, "<script") {
 		t.Error("the statistics page carries a script")
 	}
+	// How businesses paid: the median days to payment kept for the period.
+	var median float64
+	if err := s.db.Raw(`SELECT median_days FROM payment_delays WHERE period = '2025-Q1' AND category = ''`).
+		Row().Scan(&median); err != nil || median <= 0 {
+		t.Fatalf("median days to payment: %v %v", median, err)
+	}
+	st.must(t, http.StatusOK, "Pembayaran kepada IKM", "rupiah dibayar tepat waktu",
+		strings.Replace(strconv.FormatFloat(median, 'f', 1, 64), ".", ",", 1)+" hari")
 	b.get("/statistik?periode=2025-Q9").must(t, http.StatusUnprocessableEntity, "Galat: ", "<li>Periode ")
 
 	// For Indonesian Excel by default: semicolons, decimal commas and a

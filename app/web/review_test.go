@@ -237,7 +237,7 @@ func TestStaffStatistics(t *testing.T) {
 	r.reviewer.get("/dinas/statistik?periode=2025-Q1").must(t, http.StatusOK, "Statistik Triwulan I 2025",
 		"<strong>"+strconv.FormatInt(evaluated, 10)+"</strong> Usaha dinilai",
 		"Hasil penilaian", "Usaha yang patuh, per periode", "IKM aktif, per periode", "Usaha yang patuh, per kategori",
-		"Usaha yang patuh, per kecamatan", `<svg viewBox=`, "tepat waktu")
+		"Usaha yang patuh, per kecamatan", `<svg viewBox=`, "tepat waktu", "Pembayaran kepada IKM", "Median lama pembayaran")
 	r.reviewer.get("/dinas/statistik?periode=kemarin").must(t, http.StatusUnprocessableEntity, `href="#period"`)
 	tb := r.tab(t, true)
 	tb.login(r.username, r.password, "Antrean kasus")

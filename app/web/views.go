@@ -192,6 +192,7 @@ func (p *Pages) funcs(lang string) template.FuncMap {
 		"deref":       func(t *time.Time) time.Time { return *t },
 		"derefAmount": func(n *int64) int64 { return *n },
 		"derefInt":    func(n *int) int { return *n },
+		"derefFloat":  func(f *float64) float64 { return *f },
 		"owedFor":     func(o procurement.Owed, ikm bool) owedView { return owedView{Owed: o, IKMView: ikm} },
 		// payDue says when a payment falls due ("n hari lagi", "lewat n
 		// hari"): the due date is the last day to pay, in WIB.
