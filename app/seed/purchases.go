@@ -43,6 +43,20 @@ var demoPurchases = []demoPurchase{
 	{40, 5, "MCS/PO/2025/0008", "2025-02-20", "Tas anyaman pandan untuk gerai suvenir", 150, 11_250_000, "confirmed"},
 }
 
+// demoPayments are the purchases not simply paid a week after they were
+// bought, so the demo shows every payment state: paid late, not paid (past
+// due by the demo's dates), a consignment not yet sold, and one the IKM says
+// was only partly paid though the company marked it paid (a payment
+// dispute for the officers).
+var demoPayments = map[string]string{
+	"KICJ/INV/2025/0003": "paid_date = purchase_date + 45",
+	"SLP/PO/25/0102":     "paid_date = NULL",
+	"HGC/2025/PB/012":    "paid_date = NULL",
+	"MCS/PO/2025/0008":   "paid_date = NULL, consignment = true",
+	"MPN/FKT/0332": `ikm_payment = 'partial', ikm_paid_amount = 4000000, ikm_payment_on = purchase_date + 8,
+		ikm_payment_at = (purchase_date + 8)::timestamp AT TIME ZONE 'Asia/Jakarta'`,
+}
+
 // DemoPurchases loads the demo purchases, skipping invoices that exist. The
 // ones awaiting confirmation are reported through svc, so they carry a live
 // confirmation link (and an e-mail in the outbox when the IKM has one).
@@ -74,6 +88,12 @@ func DemoPurchases(ctx context.Context, db *gorm.DB, svc *procurement.Service) (
 			DemoNIB(p.business), demoIKMNIB(p.ikm))
 		if res.Error != nil {
 			return n, fmt.Errorf("seed: purchase %s: %w", p.invoice, res.Error)
+		}
+		if set, ok := demoPayments[p.invoice]; ok && res.RowsAffected > 0 {
+			if err := db.WithContext(ctx).Exec(`UPDATE purchases SET `+set+` WHERE invoice_number = ?
+				AND business_id = (SELECT id FROM businesses WHERE nib = ?)`, p.invoice, DemoNIB(p.business)).Error; err != nil {
+				return n, fmt.Errorf("seed: payment of %s: %w", p.invoice, err)
+			}
 		}
 		n += res.RowsAffected
 	}

@@ -55,4 +55,14 @@ func TestDemoPurchasesAreIdempotent(t *testing.T) {
 			t.Errorf("no demo purchase %s (have %+v)", k, byStatus)
 		}
 	}
+	// Every payment state shows: paid, late, unpaid, consignment, disputed.
+	var pay struct{ Paid, Late, Unpaid, Consigned, Disputed int }
+	db.Raw(`SELECT count(*) FILTER (WHERE paid_on <= due_date) AS paid, count(*) FILTER (WHERE paid_on > due_date) AS late,
+			count(*) FILTER (WHERE paid_on IS NULL AND status = 'confirmed') AS unpaid,
+			count(*) FILTER (WHERE consignment) AS consigned,
+			count(*) FILTER (WHERE ikm_payment = 'partial' AND paid_date IS NOT NULL AND payment_resolution IS NULL) AS disputed
+		FROM purchases`).Scan(&pay)
+	if pay.Paid == 0 || pay.Late == 0 || pay.Unpaid < 2 || pay.Consigned == 0 || pay.Disputed != 1 {
+		t.Errorf("demo payments: %+v", pay)
+	}
 }
