@@ -55,12 +55,6 @@ func (p Purchase) PaymentDisputeOpen() bool {
 		(*p.IKMPayment == PaymentUnpaid || *p.IKMPayment == PaymentPartial)
 }
 
-// Overdue reports whether p is counted, unpaid and past its due date on
-// today (a WIB date).
-func (p Purchase) Overdue(today time.Time) bool {
-	return p.Status == StatusConfirmed && p.ReversesID == nil && p.PaidOn == nil && p.DueDate.Before(today)
-}
-
 // PaymentAnswer is an IKM's word on payment.
 type PaymentAnswer struct {
 	Status string // PaymentAnswers
@@ -89,15 +83,7 @@ func paymentSet(c *fault.Checker, p Purchase, ans PaymentAnswer, today, now time
 		}
 	}
 	if d := strings.TrimSpace(ans.Date); d != "" && ans.Status == PaymentPaid {
-		on, ok := parseDate(d)
-		switch {
-		case !ok:
-			c.Add("payment_date", reasonDate)
-		case on.After(today):
-			c.Add("payment_date", reasonFutureDate)
-		case on.Before(p.PurchaseDate):
-			c.Add("payment_date", reasonPaidBefore)
-		default:
+		if on, ok := paymentDay(c, "payment_date", d, p, today); ok {
 			set["ikm_payment_on"] = on
 		}
 	}
@@ -107,6 +93,23 @@ func paymentSet(c *fault.Checker, p Purchase, ans PaymentAnswer, today, now time
 		set["ikm_payment_on"] = p.PurchaseDate
 	}
 	return set
+}
+
+// paymentDay reads the day a payment was made, as field: a date, not in
+// the future (after today), not before p's purchase date.
+func paymentDay(c *fault.Checker, field, raw string, p Purchase, today time.Time) (time.Time, bool) {
+	on, ok := parseDate(raw)
+	switch {
+	case !ok:
+		c.Add(field, reasonDate)
+	case on.After(today):
+		c.Add(field, reasonFutureDate)
+	case on.Before(p.PurchaseDate):
+		c.Add(field, reasonPaidBefore)
+	default:
+		return on, true
+	}
+	return time.Time{}, false
 }
 
 // paymentFrozen refuses a payment change on a reversal or on a purchase
@@ -205,17 +208,11 @@ func (s *Service) MarkPaid(ctx context.Context, id int64, paidDate string) (Purc
 			return err
 		}
 		var c fault.Checker
-		today := s.today()
-		d, ok := parseDate(strings.TrimSpace(paidDate))
-		switch {
-		case strings.TrimSpace(paidDate) == "":
+		var d time.Time
+		if raw := strings.TrimSpace(paidDate); raw == "" {
 			c.Add("paid_date", "wajib diisi: tanggal pembayaran (YYYY-MM-DD)")
-		case !ok:
-			c.Add("paid_date", reasonDate)
-		case d.After(today):
-			c.Add("paid_date", reasonFutureDate)
-		case d.Before(p.PurchaseDate):
-			c.Add("paid_date", reasonPaidBefore)
+		} else {
+			d, _ = paymentDay(&c, "paid_date", raw, p, s.today())
 		}
 		if err := c.Err(); err != nil {
 			return err

@@ -231,19 +231,28 @@ func (p *Pages) markPaid(c echo.Context) error {
 	}
 	day := strings.TrimSpace(c.FormValue("paid_date"))
 	if _, err := p.svc.Purchases.MarkPaid(c.Request().Context(), id, day); err != nil {
-		if !isKind(err, fault.KindInvalid) && !isKind(err, fault.KindConflict) {
-			return err
-		}
-		v, verr := p.purchaseView(c, id)
-		if verr != nil {
-			return verr
-		}
-		v.PaidDate = day
-		pg := p.newPage(c, say(c, "ikm.purchase.title", v.Purchase.InvoiceNumber), v)
-		status, _ := formErrors(pg, err, map[string]string{"paid_date": say(c, "payment.mark_date")})
-		return p.render(c, status, "company_purchase", pg)
+		return p.refusedOnPurchase(c, id, err, map[string]string{"paid_date": say(c, "payment.mark_date")},
+			func(v *companyPurchaseView) { v.PaidDate = day })
 	}
 	return redirect(c, fmt.Sprintf("/perusahaan/pembelian/%d?pesan=dibayar", id))
+}
+
+// refusedOnPurchase shows purchase id's page again with why a form on it
+// was refused (a 4xx the person can fix); typed puts back what was typed.
+// Any other error goes to the error page.
+func (p *Pages) refusedOnPurchase(c echo.Context, id int64, err error, labels map[string]string,
+	typed func(*companyPurchaseView)) error {
+	if !isKind(err, fault.KindInvalid) && !isKind(err, fault.KindConflict) {
+		return err
+	}
+	v, verr := p.purchaseView(c, id)
+	if verr != nil {
+		return verr
+	}
+	typed(&v)
+	pg := p.newPage(c, say(c, "ikm.purchase.title", v.Purchase.InvoiceNumber), v)
+	status, _ := formErrors(pg, err, labels)
+	return p.render(c, status, "company_purchase", pg)
 }
 
 // reversePurchase corrects a confirmed purchase by a reversing entry: the
@@ -262,17 +271,8 @@ func (p *Pages) reversePurchase(c echo.Context) error {
 		out, _, err = p.svc.Purchases.Reverse(ctx, id, procurement.ReverseInput{Reason: reason}, nil)
 	}
 	if err != nil {
-		if !isKind(err, fault.KindInvalid) && !isKind(err, fault.KindConflict) {
-			return err
-		}
-		v, verr := p.purchaseView(c, id)
-		if verr != nil {
-			return verr
-		}
-		v.Reason = reason
-		pg := p.newPage(c, say(c, "ikm.purchase.title", v.Purchase.InvoiceNumber), v)
-		status, _ := formErrors(pg, err, map[string]string{"reason": say(c, "confirm.reason")})
-		return p.render(c, status, "company_purchase", pg)
+		return p.refusedOnPurchase(c, id, err, map[string]string{"reason": say(c, "confirm.reason")},
+			func(v *companyPurchaseView) { v.Reason = reason })
 	}
 	return redirect(c, fmt.Sprintf("/perusahaan/pembelian/%d?pesan=dibalik", out.ID))
 }

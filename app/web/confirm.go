@@ -76,20 +76,13 @@ func (p *Pages) answer(c echo.Context) error {
 	}
 	var pay *procurement.PaymentAnswer
 	if v.AsksPayment {
-		var problem *fault.FieldError
-		v.Payment, v.Received, pay, problem = readPayment(c)
-		if a.problem == nil && a.decision == procurement.Confirm {
-			a.problem = problem
-		}
+		v.Payment, v.Received, pay = a.withPayment(c)
 	}
 	decision, problem := a.decision, a.problem
 	if problem != nil {
 		pg := p.newPage(c, v.title(), v)
 		pg.Errors = []fault.FieldError{*problem}
 		return p.render(c, http.StatusUnprocessableEntity, "confirm", pg)
-	}
-	if decision != procurement.Confirm {
-		pay = nil // the payment of a purchase said to be wrong is moot
 	}
 	if _, err := p.svc.Purchases.AnswerByToken(ctx, token, decision, v.Reason, pay); err != nil {
 		pg := p.newPage(c, v.title(), v)
@@ -187,6 +180,20 @@ func readPayment(c echo.Context) (choice, received string, pay *procurement.Paym
 		return choice, received, nil, &fault.FieldError{Field: "payment", Reason: msg("payment.choose")}
 	}
 	return choice, received, pay, nil
+}
+
+// withPayment reads the payment question beside a, for a confirmation
+// only: the payment of a purchase said to be wrong is moot, and a problem
+// with it is a's problem unless a already has one.
+func (a *answer) withPayment(c echo.Context) (choice, received string, pay *procurement.PaymentAnswer) {
+	choice, received, pay, problem := readPayment(c)
+	if a.decision != procurement.Confirm {
+		return choice, received, nil
+	}
+	if a.problem == nil {
+		a.problem = problem
+	}
+	return choice, received, pay
 }
 
 // paymentFields adds the payment question's fields to what a form shows,

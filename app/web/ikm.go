@@ -156,14 +156,7 @@ func (p *Pages) ikmAnswer(c echo.Context) error {
 	}
 	var pay *procurement.PaymentAnswer
 	if v.AsksPayment {
-		var problem *fault.FieldError
-		v.Payment, v.Received, pay, problem = readPayment(c)
-		if a.problem == nil && a.decision == procurement.Confirm {
-			a.problem = problem
-		}
-		if a.decision != procurement.Confirm {
-			pay = nil
-		}
+		v.Payment, v.Received, pay = a.withPayment(c)
 	}
 	if a.problem != nil {
 		pg := p.newPage(c, title, v)
