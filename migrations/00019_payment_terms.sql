@@ -107,18 +107,16 @@ ALTER TABLE purchase_totals
     ADD COLUMN late_amount bigint NOT NULL DEFAULT 0,
     ADD COLUMN overdue_amount bigint NOT NULL DEFAULT 0;
 
--- An evaluation records what counted (counts_when of its rule set) and
--- how the business paid: the rupiah of the period paid on time, late, and
--- unpaid past due at the report due date, the share paid on time, and the
--- rule set's minimum share when it makes that a metric (0: none).
+-- An evaluation records how the business paid: the rupiah of the period
+-- paid on time, late, and unpaid past due at the report due date, and, when
+-- its rule set makes the share paid on time a metric
+-- (minimum_paid_on_time_percent), the ratio to that minimum. The share
+-- itself and what counted (counts_when) follow from these and the rule set,
+-- so they are not stored: 100,000 rows per period stay narrow.
 ALTER TABLE evaluations
-    ADD COLUMN counts_when text NOT NULL DEFAULT 'confirmed' CHECK (counts_when IN ('confirmed', 'paid')),
     ADD COLUMN paid_on_time_value bigint NOT NULL DEFAULT 0,
     ADD COLUMN paid_late_value bigint NOT NULL DEFAULT 0,
     ADD COLUMN overdue_value bigint NOT NULL DEFAULT 0,
-    ADD COLUMN share_paid_on_time numeric(12, 4),
-    ADD COLUMN target_paid_on_time_percent integer NOT NULL DEFAULT 0
-        CHECK (target_paid_on_time_percent BETWEEN 0 AND 100),
     ADD COLUMN ratio_paid_on_time numeric(12, 4);
 
 -- The per-IKM nets read paid_on and consignment beside the amount.
@@ -475,8 +473,7 @@ ALTER TABLE purchase_totals
     DROP COLUMN paid_ikm_count, DROP COLUMN paid_amount;
 DROP FUNCTION purchase_report_due(date);
 ALTER TABLE evaluations
-    DROP COLUMN ratio_paid_on_time, DROP COLUMN target_paid_on_time_percent, DROP COLUMN share_paid_on_time,
-    DROP COLUMN overdue_value, DROP COLUMN paid_late_value, DROP COLUMN paid_on_time_value, DROP COLUMN counts_when;
+    DROP COLUMN ratio_paid_on_time, DROP COLUMN overdue_value, DROP COLUMN paid_late_value, DROP COLUMN paid_on_time_value;
 DROP TABLE payment_reminders;
 DROP TABLE payment_delays;
 DROP INDEX purchases_unpaid_idx;

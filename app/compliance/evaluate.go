@@ -147,7 +147,7 @@ func Evaluate(ctx context.Context, tx *gorm.DB, p Period, rs StoredRuleSet, now 
 		sql.Named("deadline", rs.ReportDeadline(p)), sql.Named("rs", rs.ID),
 		sql.Named("cp", rs.Thresholds.CompliantPercent), sql.Named("pp", rs.Thresholds.PartialMeanPercent),
 		sql.Named("now", now.UTC()), sql.Named("paid", rs.CountsOnlyPaid()),
-		sql.Named("counts_when", countsWhen(rs.RuleSet)), sql.Named("mot", rs.MinimumPaidOnTimePercent),
+		sql.Named("mot", rs.MinimumPaidOnTimePercent),
 	)
 	if res.Error != nil {
 		return run, fmt.Errorf("compliance: evaluate %s: %w", p, res.Error)
@@ -184,13 +184,10 @@ func Evaluate(ctx context.Context, tx *gorm.DB, p Period, rs StoredRuleSet, now 
 	return run, nil
 }
 
-// countsWhen is the value an evaluation records of rs's counts_when.
-func countsWhen(rs RuleSet) string {
-	if rs.CountsOnlyPaid() {
-		return CountsPaid
-	}
-	return CountsConfirmed
-}
+// SharePaidOnTimeSQL is the share of an evaluation e's rupiah paid on time
+// (four places, as the ratios), NULL when nothing was paid or due.
+const SharePaidOnTimeSQL = `CASE WHEN e.paid_on_time_value + e.paid_late_value + e.overdue_value > 0
+	THEN round(e.paid_on_time_value::numeric / (e.paid_on_time_value + e.paid_late_value + e.overdue_value), 4) END`
 
 // evaluateSQL is the whole evaluation of one period (PostgreSQL 15's MERGE). Parameters are cast
 // with CAST(@name AS type): gorm does not see the end of a name before "::".
@@ -211,9 +208,10 @@ func countsWhen(rs RuleSet) string {
 //   - Outlet slots: slot-days of confirmed outlets inside the period over
 //     the period's days.
 //   - Timeliness: the period's rupiah paid on time, late, and unpaid past
-//     due at the report due date (purchase_totals too); the share on time
-//     of their sum; and, when the rule set names a minimum share
-//     (minimum_paid_on_time_percent), a fourth metric: share / minimum.
+//     due at the report due date (purchase_totals too); and, when the rule
+//     set names a minimum share (minimum_paid_on_time_percent), a fourth
+//     metric: the share paid on time over the minimum. The share itself is
+//     worked out by readers (SharePaidOnTimeSQL), not stored.
 //   - q and s end in OFFSET 0, which keeps each a step of its own: without
 //     it PostgreSQL pastes a ratio's expression into every place that uses
 //     it (the mean uses each ratio three times, the status the mean twice)
@@ -286,7 +284,6 @@ q AS (
            CASE WHEN t_pv > 0 THEN r_pv::numeric / t_pv END AS q_pv,
            CASE WHEN t_ik > 0 THEN r_ik::numeric / t_ik END AS q_ik,
            CASE WHEN t_os > 0 THEN slot_days::numeric / (CAST(@days AS int) * t_os) END AS q_os,
-           CASE WHEN on_time + late + overdue > 0 THEN on_time::numeric / (on_time + late + overdue) END AS share_ot,
            -- The on-time metric, when the rule set names a minimum share
            -- and something was paid or fell due.
            CASE WHEN CAST(@mot AS int) > 0 AND on_time + late + overdue > 0
@@ -316,7 +313,7 @@ x AS (
     SELECT business_id, category, t_pv, t_ik, t_os, r_pv, r_ik,
            (slot_days * 200 + CAST(@days AS int)) / (2 * CAST(@days AS int)) * 0.01 AS r_os,
            round(q_pv, 4) AS q_pv, round(q_ik, 4) AS q_ik, round(q_os, 4) AS q_os, round(mean, 4) AS mean,
-           on_time, late, overdue, round(share_ot, 4) AS share_ot, round(q_ot, 4) AS q_ot,
+           on_time, late, overdue, round(q_ot, 4) AS q_ot,
            CASE WHEN exemption_id IS NOT NULL OR business_status = 'exempt' THEN 'exempt'
                 WHEN report_status <> 'on_time' THEN 'not_reported'
                 WHEN all_met THEN 'compliant'
@@ -330,30 +327,27 @@ USING x ON e.business_id = x.business_id AND e.period = @period AND e.rule_set_i
 WHEN MATCHED AND (e.category, e.target_purchase_value, e.target_ikm_count, e.target_outlet_slots,
                   e.realised_purchase_value, e.realised_ikm_count, e.realised_outlet_slots,
                   e.ratio_purchase_value, e.ratio_ikm_count, e.ratio_outlet_slots, e.mean_ratio,
-                  e.status, e.report_status, e.exemption_id, e.counts_when, e.paid_on_time_value,
-                  e.paid_late_value, e.overdue_value, e.share_paid_on_time, e.target_paid_on_time_percent,
-                  e.ratio_paid_on_time)
+                  e.status, e.report_status, e.exemption_id, e.paid_on_time_value, e.paid_late_value,
+                  e.overdue_value, e.ratio_paid_on_time)
                  IS DISTINCT FROM
                  (x.category, x.t_pv, x.t_ik, x.t_os, x.r_pv, x.r_ik, x.r_os,
                   x.q_pv, x.q_ik, x.q_os, x.mean, x.status, x.report_status, x.exemption_id,
-                  CAST(@counts_when AS text), x.on_time, x.late, x.overdue, x.share_ot, CAST(@mot AS int), x.q_ot) THEN
+                  x.on_time, x.late, x.overdue, x.q_ot) THEN
     UPDATE SET category = x.category,
                target_purchase_value = x.t_pv, target_ikm_count = x.t_ik, target_outlet_slots = x.t_os,
                realised_purchase_value = x.r_pv, realised_ikm_count = x.r_ik, realised_outlet_slots = x.r_os,
                ratio_purchase_value = x.q_pv, ratio_ikm_count = x.q_ik, ratio_outlet_slots = x.q_os,
                mean_ratio = x.mean, status = x.status, report_status = x.report_status,
-               exemption_id = x.exemption_id, counts_when = CAST(@counts_when AS text),
-               paid_on_time_value = x.on_time, paid_late_value = x.late, overdue_value = x.overdue,
-               share_paid_on_time = x.share_ot, target_paid_on_time_percent = CAST(@mot AS int),
-               ratio_paid_on_time = x.q_ot, computed_at = CAST(@now AS timestamptz)
+               exemption_id = x.exemption_id, paid_on_time_value = x.on_time, paid_late_value = x.late,
+               overdue_value = x.overdue, ratio_paid_on_time = x.q_ot, computed_at = CAST(@now AS timestamptz)
 WHEN NOT MATCHED THEN
     INSERT (business_id, period, period_start, period_end, rule_set_id, category,
             target_purchase_value, target_ikm_count, target_outlet_slots,
             realised_purchase_value, realised_ikm_count, realised_outlet_slots,
             ratio_purchase_value, ratio_ikm_count, ratio_outlet_slots, mean_ratio,
-            status, report_status, exemption_id, counts_when, paid_on_time_value, paid_late_value,
-            overdue_value, share_paid_on_time, target_paid_on_time_percent, ratio_paid_on_time, computed_at)
+            status, report_status, exemption_id, paid_on_time_value, paid_late_value, overdue_value,
+            ratio_paid_on_time, computed_at)
     VALUES (x.business_id, @period, CAST(@pstart AS date), CAST(@pend AS date), CAST(@rs AS bigint), x.category,
             x.t_pv, x.t_ik, x.t_os, x.r_pv, x.r_ik, x.r_os, x.q_pv, x.q_ik, x.q_os, x.mean,
-            x.status, x.report_status, x.exemption_id, CAST(@counts_when AS text), x.on_time, x.late,
-            x.overdue, x.share_ot, CAST(@mot AS int), x.q_ot, CAST(@now AS timestamptz))`
+            x.status, x.report_status, x.exemption_id, x.on_time, x.late, x.overdue, x.q_ot,
+            CAST(@now AS timestamptz))`

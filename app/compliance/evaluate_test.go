@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"kemitraan/app/compliance"
+	"kemitraan/app/platform/actor"
 	"kemitraan/app/platform/database"
 	"kemitraan/app/platform/dbtest"
 	"kemitraan/app/platform/fault"
@@ -416,13 +417,16 @@ type paymentRow struct {
 
 func (w *world) payments(business int64) paymentRow {
 	w.t.Helper()
-	var r paymentRow
-	if err := w.db.Raw(`SELECT realised_purchase_value, realised_ikm_count, counts_when, paid_on_time_value,
-			paid_late_value, overdue_value, share_paid_on_time, ratio_paid_on_time, status
-		FROM evaluations WHERE business_id = ? AND period = '2025-Q1'`, business).Scan(&r).Error; err != nil {
-		w.t.Fatal(err)
+	evs, _, err := compliance.New(w.db, nil, nil).Evaluations(actor.With(w.ctx, actor.SystemActor),
+		compliance.EvaluationFilter{BusinessID: business, Period: "2025-Q1"}, compliance.EvaluationPage{})
+	if err != nil || len(evs) != 1 {
+		w.t.Fatalf("evaluation of %d: %v %v", business, evs, err)
 	}
-	return r
+	e := evs[0]
+	return paymentRow{RealisedPurchaseValue: e.RealisedPurchaseValue, RealisedIKMCount: e.RealisedIKMCount,
+		CountsWhen: e.CountsWhen, PaidOnTimeValue: e.PaidOnTimeValue, PaidLateValue: e.PaidLateValue,
+		OverdueValue: e.OverdueValue, SharePaidOnTime: e.SharePaidOnTime, RatioPaidOnTime: e.RatioPaidOnTime,
+		Status: e.Status}
 }
 
 func ptr(f float64) *float64 { return &f }

@@ -99,8 +99,11 @@ func evaluationQuery(ctx context.Context, db *gorm.DB) *gorm.DB {
 			e.target_purchase_value, e.target_ikm_count, e.target_outlet_slots,
 			e.realised_purchase_value, e.realised_ikm_count, e.realised_outlet_slots,
 			e.ratio_purchase_value, e.ratio_ikm_count, e.ratio_outlet_slots, e.mean_ratio,
-			e.status, e.report_status, e.exemption_id, e.counts_when, e.paid_on_time_value, e.paid_late_value,
-			e.overdue_value, e.share_paid_on_time, e.target_paid_on_time_percent, e.ratio_paid_on_time, e.computed_at`)
+			e.status, e.report_status, e.exemption_id,
+			coalesce(rs.body->>'counts_when', '` + CountsConfirmed + `') AS counts_when,
+			e.paid_on_time_value, e.paid_late_value, e.overdue_value, ` + SharePaidOnTimeSQL + ` AS share_paid_on_time,
+			coalesce((rs.body->>'minimum_paid_on_time_percent')::int, 0) AS target_paid_on_time_percent,
+			e.ratio_paid_on_time, e.computed_at`)
 	cond, args := actor.From(ctx).BusinessScope("e.business_id")
 	return q.Where(cond, args...)
 }

@@ -40,8 +40,8 @@ func newExportWorld(t *testing.T) *exportWorld {
 		VALUES (?, 'warn', 'queued', 'warned', 1, 'Drs. Bambang Sutrisno, M.Si.', '2025-04-22 03:00+00') RETURNING id`, caseID)
 	resto := w.business("Resto Hampir", "restaurant")
 	w.listed(resto, "restaurant", "partial", 25_000_000, 20_000_000)
-	w.id(`UPDATE evaluations SET paid_on_time_value = 15000000, paid_late_value = 5000000, share_paid_on_time = 0.75
-		WHERE business_id = ? RETURNING id`, resto)
+	w.id(`UPDATE evaluations SET paid_on_time_value = 15000000, paid_late_value = 5000000 WHERE business_id = ? RETURNING id`,
+		resto)
 	w.listed(w.business(w.longName, "factory"), "factory", "non_compliant", 25_000_000, 1_000_000)
 	return w
 }

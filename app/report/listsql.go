@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
+
+	"kemitraan/app/compliance"
 )
 
 // The sanction list's SQL. One row per evaluated business that is not
@@ -54,7 +56,7 @@ SELECT e.business_id, b.nib, b.name, lower(b.name) AS name_key, e.category, b.ke
        ` + missPvExpr + ` AS miss_pv, ` + missIkExpr + ` AS miss_ik, ` + missOsExpr + ` AS miss_os,
        ` + fulfilmentExpr + ` AS fulfilment,
        e.paid_on_time_value AS on_time_pv, e.paid_late_value AS late_pv, e.overdue_value AS overdue_pv,
-       e.share_paid_on_time AS share_ot,
+       ` + compliance.SharePaidOnTimeSQL + ` AS share_ot,
        c.id AS case_id, c.stage, c.rung, c.opened_at, c.response_due, c.response_deadline, c.outcome,
        coalesce(c.response_deadline, 'infinity') AS deadline_key,
        coalesce(c.stage = 'lapsed' OR (c.stage = 'warned' AND c.response_deadline <= ?), false) AS overdue`
