@@ -447,6 +447,10 @@ type Link struct {
 	ConfirmedVia  string     // "link", "app" or "officer" once confirmed
 	AnsweredAt    *time.Time // when it was confirmed or disputed
 	DisputeReason string
+	// IKMPayment is what the IKM said of payment ("" when nothing), with
+	// the amount received when partly paid.
+	IKMPayment    string
+	IKMPaidAmount *int64
 }
 
 // OpenLink reads a link in whatever state it is, for the page; only an
@@ -480,6 +484,9 @@ func linkOf(p Purchase, l openLink, now time.Time) Link {
 	}
 	if p.ConfirmedVia != nil {
 		out.ConfirmedVia = *p.ConfirmedVia
+	}
+	if p.IKMPayment != nil {
+		out.IKMPayment, out.IKMPaidAmount = *p.IKMPayment, p.IKMPaidAmount
 	}
 	switch {
 	case p.DisputedAt != nil:

@@ -833,6 +833,7 @@ var messages = map[string]string{
 	"stats.payment.median_of":              "dari %s pembelian yang sudah dibayar",
 	"stats.payment.days":                   "%s hari",
 	"stats.payment.overdue":                "belum dibayar padahal lewat tempo",
+	"confirm.used.payment":                 "Tentang pembayaran, Anda menyatakan: %s",
 	"registry.verified":                    "Verifikasi lapangan",
 	"registry.verified_invalid":            "harus ya atau tidak",
 	"registry.parent":                      "Induk usaha",

@@ -823,6 +823,7 @@ var messagesEN = map[string]string{
 	"stats.payment.median_of":              "over %s paid purchases",
 	"stats.payment.days":                   "%s days",
 	"stats.payment.overdue":                "unpaid past due",
+	"confirm.used.payment":                 "On payment, you said: %s",
 	"registry.verified":                    "Field check",
 	"registry.verified_invalid":            "must be ya or tidak",
 	"registry.parent":                      "Parent company",

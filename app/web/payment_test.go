@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 
 	"kemitraan/app/platform/actor"
@@ -120,6 +121,9 @@ func TestBrowserConfirmWithPayment(t *testing.T) {
 			tb.submit(`form.form button[type="submit"]`)
 			if h := tb.heading(); h != "Terima kasih, jawaban Anda sudah kami terima" {
 				t.Fatalf("after answering: %q\n%s", h, tb.text())
+			}
+			if text := tb.text(); !strings.Contains(text, "Tentang pembayaran, Anda menyatakan: baru sebagian (Rp5.000.000).") {
+				t.Errorf("the receipt does not repeat the payment answer:\n%s", text)
 			}
 			if s.count(`SELECT count(*) FROM purchases WHERE id = ? AND status = 'confirmed' AND confirmed_via = 'link'
 					AND ikm_payment = 'partial' AND ikm_paid_amount = 5000000`, p.id) != 1 {
