@@ -107,17 +107,12 @@ ALTER TABLE purchase_totals
     ADD COLUMN late_amount bigint NOT NULL DEFAULT 0,
     ADD COLUMN overdue_amount bigint NOT NULL DEFAULT 0;
 
--- An evaluation records how the business paid: the rupiah of the period
--- paid on time, late, and unpaid past due at the report due date, and, when
--- its rule set makes the share paid on time a metric
--- (minimum_paid_on_time_percent), the ratio to that minimum. The share
--- itself and what counted (counts_when) follow from these and the rule set,
--- so they are not stored: 100,000 rows per period stay narrow.
-ALTER TABLE evaluations
-    ADD COLUMN paid_on_time_value bigint NOT NULL DEFAULT 0,
-    ADD COLUMN paid_late_value bigint NOT NULL DEFAULT 0,
-    ADD COLUMN overdue_value bigint NOT NULL DEFAULT 0,
-    ADD COLUMN ratio_paid_on_time numeric(12, 4);
+-- An evaluation whose rule set makes the share paid on time a metric
+-- (minimum_paid_on_time_percent) records the ratio to that minimum. How a
+-- business paid (on time, late, unpaid past due at the report due date) is
+-- read from purchase_totals beside the evaluation, not copied into its
+-- 100,000 rows per period.
+ALTER TABLE evaluations ADD COLUMN ratio_paid_on_time numeric(12, 4);
 
 -- The per-IKM nets read paid_on and consignment beside the amount.
 DROP INDEX purchases_counted_idx;
@@ -472,8 +467,7 @@ ALTER TABLE purchase_totals
     DROP COLUMN overdue_amount, DROP COLUMN late_amount, DROP COLUMN on_time_amount,
     DROP COLUMN paid_ikm_count, DROP COLUMN paid_amount;
 DROP FUNCTION purchase_report_due(date);
-ALTER TABLE evaluations
-    DROP COLUMN ratio_paid_on_time, DROP COLUMN overdue_value, DROP COLUMN paid_late_value, DROP COLUMN paid_on_time_value;
+ALTER TABLE evaluations DROP COLUMN ratio_paid_on_time;
 DROP TABLE payment_reminders;
 DROP TABLE payment_delays;
 DROP INDEX purchases_unpaid_idx;

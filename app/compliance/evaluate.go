@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -139,15 +140,14 @@ func Evaluate(ctx context.Context, tx *gorm.DB, p Period, rs StoredRuleSet, now 
 		Scan(&before).Error; err != nil {
 		return run, fmt.Errorf("compliance: count evaluations: %w", err)
 	}
-	res := db.Exec(evaluateSQL,
+	res := db.Exec(evaluateSQL[evaluateVariant{paid: rs.CountsOnlyPaid(), onTime: rs.MinimumPaidOnTimePercent > 0}],
 		sql.Named("cats", database.Array(cats)), sql.Named("mpv", database.Array(mpv)), sql.Named("mik", database.Array(mik)),
 		sql.Named("mos", database.Array(mos)),
 		sql.Named("period", p.String()), sql.Named("pstart", p.FirstDay()), sql.Named("pend", p.LastDay()),
 		sql.Named("pstart_at", p.Start()), sql.Named("days", p.Days()),
 		sql.Named("deadline", rs.ReportDeadline(p)), sql.Named("rs", rs.ID),
 		sql.Named("cp", rs.Thresholds.CompliantPercent), sql.Named("pp", rs.Thresholds.PartialMeanPercent),
-		sql.Named("now", now.UTC()), sql.Named("paid", rs.CountsOnlyPaid()),
-		sql.Named("mot", rs.MinimumPaidOnTimePercent),
+		sql.Named("now", now.UTC()), sql.Named("mot", rs.MinimumPaidOnTimePercent),
 	)
 	if res.Error != nil {
 		return run, fmt.Errorf("compliance: evaluate %s: %w", p, res.Error)
@@ -184,10 +184,20 @@ func Evaluate(ctx context.Context, tx *gorm.DB, p Period, rs StoredRuleSet, now 
 	return run, nil
 }
 
-// SharePaidOnTimeSQL is the share of an evaluation e's rupiah paid on time
-// (four places, as the ratios), NULL when nothing was paid or due.
-const SharePaidOnTimeSQL = `CASE WHEN e.paid_on_time_value + e.paid_late_value + e.overdue_value > 0
-	THEN round(e.paid_on_time_value::numeric / (e.paid_on_time_value + e.paid_late_value + e.overdue_value), 4) END`
+// Timeliness is how a business paid its IKM for a period's purchases, as
+// purchase_totals keeps it beside the evaluation (t: the row of the
+// evaluation's business and period): rupiah paid within terms, paid late,
+// unpaid past due at the report due date, and the share paid on time (four
+// places, as the ratios; NULL when nothing was paid or due). Readers join
+// TimelinessJoin and select TimelinessColumns.
+const (
+	TimelinessJoin    = `LEFT JOIN purchase_totals pt ON pt.period = e.period AND pt.business_id = e.business_id`
+	TimelinessColumns = `coalesce(pt.on_time_amount, 0) AS paid_on_time_value,
+		coalesce(pt.late_amount, 0) AS paid_late_value, coalesce(pt.overdue_amount, 0) AS overdue_value,
+		CASE WHEN pt.on_time_amount + pt.late_amount + pt.overdue_amount > 0
+			THEN round(pt.on_time_amount::numeric / (pt.on_time_amount + pt.late_amount + pt.overdue_amount), 4)
+		END AS share_paid_on_time`
+)
 
 // evaluateSQL is the whole evaluation of one period (PostgreSQL 15's MERGE). Parameters are cast
 // with CAST(@name AS type): gorm does not see the end of a name before "::".
@@ -200,7 +210,8 @@ const SharePaidOnTimeSQL = `CASE WHEN e.paid_on_time_value + e.paid_late_value +
 //   - Purchases count when status = 'confirmed' (confirmed by the IKM or
 //     verified by an officer) and dated inside the period; under
 //     counts_when: paid only once paid by the period's report due date, and
-//     a consignment delivery under either setting. Their net rupiah
+//     a consignment delivery under either setting (the variant reads the
+//     totals of one setting or the other). Their net rupiah
 //     (a reversal is a counted negative entry) and the IKM whose purchases
 //     net above zero are kept per business and period in purchase_totals by
 //     the purchases table's triggers (migration 00008), in the transaction
@@ -210,8 +221,10 @@ const SharePaidOnTimeSQL = `CASE WHEN e.paid_on_time_value + e.paid_late_value +
 //   - Timeliness: the period's rupiah paid on time, late, and unpaid past
 //     due at the report due date (purchase_totals too); and, when the rule
 //     set names a minimum share (minimum_paid_on_time_percent), a fourth
-//     metric: the share paid on time over the minimum. The share itself is
-//     worked out by readers (SharePaidOnTimeSQL), not stored.
+//     metric: the share paid on time over the minimum, with its ratio
+//     stored. Readers read the sums and share from purchase_totals
+//     (TimelinessColumns), so the rows stay narrow; a statement without the
+//     metric carries none of it (evaluateVariant).
 //   - q and s end in OFFSET 0, which keeps each a step of its own: without
 //     it PostgreSQL pastes a ratio's expression into every place that uses
 //     it (the mean uses each ratio three times, the status the mean twice)
@@ -222,7 +235,7 @@ const SharePaidOnTimeSQL = `CASE WHEN e.paid_on_time_value + e.paid_late_value +
 //     sum. The stored ratios are rounded to four places for display, the
 //     average outlet slots to two (half up, in integers: slot-days are never
 //     negative).
-const evaluateSQL = `
+const evaluateTemplate = `
 WITH mins (category, purchase_value, ikm_count, outlet_slots) AS (
     SELECT * FROM unnest(CAST(@cats AS text[]), CAST(@mpv AS bigint[]), CAST(@mik AS int[]), CAST(@mos AS int[]))
 ),
@@ -240,10 +253,7 @@ agr AS (
     GROUP BY a.business_id
 ),
 bought AS (
-    SELECT t.business_id,
-           CASE WHEN CAST(@paid AS boolean) THEN t.paid_amount ELSE t.amount END AS pv,
-           CASE WHEN CAST(@paid AS boolean) THEN t.paid_ikm_count ELSE t.ikm_count END AS ik,
-           t.on_time_amount, t.late_amount, t.overdue_amount
+    SELECT t.business_id, {{counted}}{{bought.on_time}}
     FROM purchase_totals t
     WHERE t.period = @period
 ),
@@ -262,10 +272,7 @@ m AS (
            greatest(coalesce(mins.ikm_count, 0), coalesce(agr.ik, 0))::int AS t_ik,
            greatest(coalesce(mins.outlet_slots, 0), coalesce(agr.os, 0))::int AS t_os,
            coalesce(bought.pv, 0)::bigint AS r_pv,
-           coalesce(bought.ik, 0)::int AS r_ik,
-           coalesce(bought.on_time_amount, 0)::bigint AS on_time,
-           coalesce(bought.late_amount, 0)::bigint AS late,
-           coalesce(bought.overdue_amount, 0)::bigint AS overdue,
+           coalesce(bought.ik, 0)::int AS r_ik,{{m.on_time}}
            coalesce(slots.slot_days, 0)::bigint AS slot_days,
            CASE WHEN rep.submitted_at IS NULL THEN 'missing'
                 WHEN rep.submitted_at < CAST(@deadline AS timestamptz) THEN 'on_time'
@@ -284,15 +291,9 @@ q AS (
            CASE WHEN t_pv > 0 THEN r_pv::numeric / t_pv END AS q_pv,
            CASE WHEN t_ik > 0 THEN r_ik::numeric / t_ik END AS q_ik,
            CASE WHEN t_os > 0 THEN slot_days::numeric / (CAST(@days AS int) * t_os) END AS q_os,
-           -- The on-time metric, when the rule set names a minimum share
-           -- and something was paid or fell due.
-           CASE WHEN CAST(@mot AS int) > 0 AND on_time + late + overdue > 0
-                THEN on_time::numeric * 100 / ((on_time + late + overdue) * CAST(@mot AS int)) END AS q_ot,
-           (t_pv = 0 OR r_pv >= (t_pv * CAST(@cp AS int) + 99) / 100)
+{{q.on_time}}           (t_pv = 0 OR r_pv >= (t_pv * CAST(@cp AS int) + 99) / 100)
              AND (t_ik = 0 OR r_ik * 100 >= t_ik * CAST(@cp AS int))
-             AND (t_os = 0 OR slot_days * 100 >= t_os::bigint * CAST(@days AS int) * CAST(@cp AS int))
-             AND (CAST(@mot AS int) = 0 OR on_time + late + overdue = 0
-                  OR on_time::numeric * 10000 >= (on_time + late + overdue)::numeric * CAST(@mot AS int) * CAST(@cp AS int)) AS all_met
+             AND (t_os = 0 OR slot_days * 100 >= t_os::bigint * CAST(@days AS int) * CAST(@cp AS int)){{met.on_time}} AS all_met
     FROM m
     OFFSET 0 -- keep q and s as their own steps (see above)
 ),
@@ -302,10 +303,8 @@ s AS (
            -- target must add nothing, so test for it first.
            ((CASE WHEN q_pv IS NULL THEN 0 ELSE least(q_pv, 1) END)
             + (CASE WHEN q_ik IS NULL THEN 0 ELSE least(q_ik, 1) END)
-            + (CASE WHEN q_os IS NULL THEN 0 ELSE least(q_os, 1) END)
-            + (CASE WHEN q_ot IS NULL THEN 0 ELSE least(q_ot, 1) END))
-             / nullif((q_pv IS NOT NULL)::int + (q_ik IS NOT NULL)::int + (q_os IS NOT NULL)::int
-                      + (q_ot IS NOT NULL)::int, 0) AS mean
+            + (CASE WHEN q_os IS NULL THEN 0 ELSE least(q_os, 1) END){{sum.on_time}})
+             / nullif((q_pv IS NOT NULL)::int + (q_ik IS NOT NULL)::int + (q_os IS NOT NULL)::int{{count.on_time}}, 0) AS mean
     FROM q
     OFFSET 0
 ),
@@ -313,8 +312,7 @@ x AS (
     SELECT business_id, category, t_pv, t_ik, t_os, r_pv, r_ik,
            (slot_days * 200 + CAST(@days AS int)) / (2 * CAST(@days AS int)) * 0.01 AS r_os,
            round(q_pv, 4) AS q_pv, round(q_ik, 4) AS q_ik, round(q_os, 4) AS q_os, round(mean, 4) AS mean,
-           on_time, late, overdue, round(q_ot, 4) AS q_ot,
-           CASE WHEN exemption_id IS NOT NULL OR business_status = 'exempt' THEN 'exempt'
+{{x.on_time}}           CASE WHEN exemption_id IS NOT NULL OR business_status = 'exempt' THEN 'exempt'
                 WHEN report_status <> 'on_time' THEN 'not_reported'
                 WHEN all_met THEN 'compliant'
                 WHEN mean * 100 >= CAST(@pp AS int) THEN 'partial'
@@ -327,27 +325,67 @@ USING x ON e.business_id = x.business_id AND e.period = @period AND e.rule_set_i
 WHEN MATCHED AND (e.category, e.target_purchase_value, e.target_ikm_count, e.target_outlet_slots,
                   e.realised_purchase_value, e.realised_ikm_count, e.realised_outlet_slots,
                   e.ratio_purchase_value, e.ratio_ikm_count, e.ratio_outlet_slots, e.mean_ratio,
-                  e.status, e.report_status, e.exemption_id, e.paid_on_time_value, e.paid_late_value,
-                  e.overdue_value, e.ratio_paid_on_time)
+                  e.status, e.report_status, e.exemption_id, e.ratio_paid_on_time)
                  IS DISTINCT FROM
                  (x.category, x.t_pv, x.t_ik, x.t_os, x.r_pv, x.r_ik, x.r_os,
                   x.q_pv, x.q_ik, x.q_os, x.mean, x.status, x.report_status, x.exemption_id,
-                  x.on_time, x.late, x.overdue, x.q_ot) THEN
+                  {{x.q_ot}}) THEN
     UPDATE SET category = x.category,
                target_purchase_value = x.t_pv, target_ikm_count = x.t_ik, target_outlet_slots = x.t_os,
                realised_purchase_value = x.r_pv, realised_ikm_count = x.r_ik, realised_outlet_slots = x.r_os,
                ratio_purchase_value = x.q_pv, ratio_ikm_count = x.q_ik, ratio_outlet_slots = x.q_os,
                mean_ratio = x.mean, status = x.status, report_status = x.report_status,
-               exemption_id = x.exemption_id, paid_on_time_value = x.on_time, paid_late_value = x.late,
-               overdue_value = x.overdue, ratio_paid_on_time = x.q_ot, computed_at = CAST(@now AS timestamptz)
+               exemption_id = x.exemption_id, ratio_paid_on_time = {{x.q_ot}}, computed_at = CAST(@now AS timestamptz)
 WHEN NOT MATCHED THEN
     INSERT (business_id, period, period_start, period_end, rule_set_id, category,
             target_purchase_value, target_ikm_count, target_outlet_slots,
             realised_purchase_value, realised_ikm_count, realised_outlet_slots,
             ratio_purchase_value, ratio_ikm_count, ratio_outlet_slots, mean_ratio,
-            status, report_status, exemption_id, paid_on_time_value, paid_late_value, overdue_value,
-            ratio_paid_on_time, computed_at)
+            status, report_status, exemption_id, ratio_paid_on_time, computed_at)
     VALUES (x.business_id, @period, CAST(@pstart AS date), CAST(@pend AS date), CAST(@rs AS bigint), x.category,
             x.t_pv, x.t_ik, x.t_os, x.r_pv, x.r_ik, x.r_os, x.q_pv, x.q_ik, x.q_os, x.mean,
-            x.status, x.report_status, x.exemption_id, x.on_time, x.late, x.overdue, x.q_ot,
-            CAST(@now AS timestamptz))`
+            x.status, x.report_status, x.exemption_id, {{x.q_ot}}, CAST(@now AS timestamptz))`
+
+// evaluateVariant is what changes the evaluation statement's text: which
+// totals count (counts_when) and whether the share paid on time is a
+// metric. Each variant is its own text, so the common one (counted when
+// confirmed, no on-time metric) carries none of the on-time arithmetic.
+type evaluateVariant struct{ paid, onTime bool }
+
+// evaluateSQL is the statement of each variant, built once.
+var evaluateSQL = func() map[evaluateVariant]string {
+	out := map[evaluateVariant]string{}
+	for _, paid := range []bool{false, true} {
+		for _, onTime := range []bool{false, true} {
+			counted := "t.amount AS pv, t.ikm_count AS ik"
+			if paid {
+				counted = "t.paid_amount AS pv, t.paid_ikm_count AS ik"
+			}
+			parts := []string{"{{counted}}", counted, "{{bought.on_time}}", "", "{{m.on_time}}", "",
+				"{{q.on_time}}", "", "{{met.on_time}}", "", "{{sum.on_time}}", "", "{{count.on_time}}", "",
+				"{{x.on_time}}", "", "{{x.q_ot}}", "NULL::numeric"}
+			if onTime {
+				parts = []string{"{{counted}}", counted,
+					"{{bought.on_time}}", ", t.on_time_amount, t.late_amount, t.overdue_amount",
+					"{{m.on_time}}", `
+           coalesce(bought.on_time_amount, 0)::bigint AS on_time,
+           coalesce(bought.late_amount, 0)::bigint AS late,
+           coalesce(bought.overdue_amount, 0)::bigint AS overdue,`,
+					// The metric counts when something was paid or fell due.
+					"{{q.on_time}}", `           CASE WHEN on_time + late + overdue > 0
+                THEN on_time::numeric * 100 / ((on_time + late + overdue) * CAST(@mot AS int)) END AS q_ot,
+`,
+					"{{met.on_time}}", `
+             AND (on_time + late + overdue = 0
+                  OR on_time::numeric * 10000 >= (on_time + late + overdue)::numeric * CAST(@mot AS int) * CAST(@cp AS int))`,
+					"{{sum.on_time}}", `
+            + (CASE WHEN q_ot IS NULL THEN 0 ELSE least(q_ot, 1) END)`,
+					"{{count.on_time}}", " + (q_ot IS NOT NULL)::int",
+					"{{x.on_time}}", "           round(q_ot, 4) AS q_ot,\n",
+					"{{x.q_ot}}", "x.q_ot"}
+			}
+			out[evaluateVariant{paid, onTime}] = strings.NewReplacer(parts...).Replace(evaluateTemplate)
+		}
+	}
+	return out
+}()

@@ -92,6 +92,7 @@ func evaluationQuery(ctx context.Context, db *gorm.DB) *gorm.DB {
 	q := db.WithContext(ctx).Table("evaluations AS e").
 		Joins("JOIN businesses b ON b.id = e.business_id").
 		Joins("JOIN rule_sets rs ON rs.id = e.rule_set_id").
+		Joins(TimelinessJoin).
 		Where(`e.rule_set_id = (SELECT r.id FROM rule_sets r WHERE r.effective_from <= e.period_end
 			ORDER BY r.effective_from DESC LIMIT 1)`).
 		Select(`e.id, e.business_id, b.name AS business_name, b.nib AS business_nib, e.category,
@@ -101,7 +102,7 @@ func evaluationQuery(ctx context.Context, db *gorm.DB) *gorm.DB {
 			e.ratio_purchase_value, e.ratio_ikm_count, e.ratio_outlet_slots, e.mean_ratio,
 			e.status, e.report_status, e.exemption_id,
 			coalesce(rs.body->>'counts_when', '` + CountsConfirmed + `') AS counts_when,
-			e.paid_on_time_value, e.paid_late_value, e.overdue_value, ` + SharePaidOnTimeSQL + ` AS share_paid_on_time,
+			` + TimelinessColumns + `,
 			coalesce((rs.body->>'minimum_paid_on_time_percent')::int, 0) AS target_paid_on_time_percent,
 			e.ratio_paid_on_time, e.computed_at`)
 	cond, args := actor.From(ctx).BusinessScope("e.business_id")

@@ -40,8 +40,9 @@ func newExportWorld(t *testing.T) *exportWorld {
 		VALUES (?, 'warn', 'queued', 'warned', 1, 'Drs. Bambang Sutrisno, M.Si.', '2025-04-22 03:00+00') RETURNING id`, caseID)
 	resto := w.business("Resto Hampir", "restaurant")
 	w.listed(resto, "restaurant", "partial", 25_000_000, 20_000_000)
-	w.id(`UPDATE evaluations SET paid_on_time_value = 15000000, paid_late_value = 5000000 WHERE business_id = ? RETURNING id`,
-		resto)
+	// How it paid, as purchase_totals keeps it beside the evaluation.
+	w.id(`INSERT INTO purchase_totals (period, business_id, amount, ikm_count, on_time_amount, late_amount)
+		VALUES ('2025-Q1', ?, 20000000, 1, 15000000, 5000000) RETURNING business_id`, resto)
 	w.listed(w.business(w.longName, "factory"), "factory", "non_compliant", 25_000_000, 1_000_000)
 	return w
 }

@@ -47,7 +47,7 @@ const (
 )
 
 // listSelect's only parameter is now (for overdue).
-const listSelect = `
+var listSelect = `
 SELECT e.business_id, b.nib, b.name, lower(b.name) AS name_key, e.category, b.kecamatan_code,
        k.name AS kecamatan_name, e.status, e.report_status,
        e.target_purchase_value AS t_pv, e.realised_purchase_value AS r_pv,
@@ -55,17 +55,17 @@ SELECT e.business_id, b.nib, b.name, lower(b.name) AS name_key, e.category, b.ke
        e.target_outlet_slots::bigint AS t_os, e.realised_outlet_slots AS r_os, e.mean_ratio,
        ` + missPvExpr + ` AS miss_pv, ` + missIkExpr + ` AS miss_ik, ` + missOsExpr + ` AS miss_os,
        ` + fulfilmentExpr + ` AS fulfilment,
-       e.paid_on_time_value AS on_time_pv, e.paid_late_value AS late_pv, e.overdue_value AS overdue_pv,
-       ` + compliance.SharePaidOnTimeSQL + ` AS share_ot,
+       ` + compliance.TimelinessColumns + `,
        c.id AS case_id, c.stage, c.rung, c.opened_at, c.response_due, c.response_deadline, c.outcome,
        coalesce(c.response_deadline, 'infinity') AS deadline_key,
        coalesce(c.stage = 'lapsed' OR (c.stage = 'warned' AND c.response_deadline <= ?), false) AS overdue`
 
 // listFrom's parameters are the period and the rule set.
-const listFrom = `
+var listFrom = `
 FROM evaluations e
 JOIN businesses b ON b.id = e.business_id
 JOIN kecamatan k ON k.code = b.kecamatan_code
+` + compliance.TimelinessJoin + `
 LEFT JOIN sanction_findings f ON f.business_id = e.business_id AND f.period = e.period
 LEFT JOIN sanction_cases oc ON oc.business_id = e.business_id AND oc.stage NOT IN ('closed', 'recommended')
 LEFT JOIN sanction_cases c ON c.id = coalesce(f.case_id, oc.id)
@@ -207,7 +207,7 @@ ORDER BY ` + q.orderBy(pageCol, "p.business_id")
 // order.
 const rowColumns = `p.business_id, p.nib, p.name, p.category, p.kecamatan_code, p.kecamatan_name, p.status,
        p.report_status, p.t_pv, p.r_pv, p.t_ik, p.r_ik, p.t_os, p.r_os, p.mean_ratio, p.miss_pv, p.miss_ik,
-       p.miss_os, p.on_time_pv, p.late_pv, p.overdue_pv, p.share_ot,
+       p.miss_os, p.paid_on_time_value, p.paid_late_value, p.overdue_value, p.share_paid_on_time,
        p.case_id, p.stage, p.rung, p.opened_at, p.response_due, p.response_deadline, p.outcome, p.overdue`
 
 // dest is where rows.Scan puts a row of rowsSQL, column by column.

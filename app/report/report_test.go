@@ -338,8 +338,6 @@ func TestPaymentStatistics(t *testing.T) {
 	for i := range 6 {
 		b := w.business(fmt.Sprintf("PT Pabrik %d", i), "factory")
 		w.evaluation(b, "compliant", 10_000_000, 10_000_000)
-		w.id(`UPDATE evaluations SET paid_on_time_value = 6000000, paid_late_value = 3000000, overdue_value = 1000000
-			WHERE business_id = ? RETURNING id`, b)
 		w.confirmed(b, ikm, "2025-02-01", 1_000_000, at)
 		w.confirmed(b, ikm, "2025-02-02", 1_000_000, at)
 		w.id(`UPDATE purchases SET paid_date = purchase_date + CASE WHEN purchase_date = '2025-02-01' THEN 10 ELSE 40 END
@@ -349,7 +347,7 @@ func TestPaymentStatistics(t *testing.T) {
 	for i := range 2 {
 		b := w.business(fmt.Sprintf("Hotel %d", i), "hotel")
 		w.evaluation(b, "compliant", 10_000_000, 10_000_000)
-		w.id(`UPDATE evaluations SET category = 'hotel', paid_on_time_value = 5000000 WHERE business_id = ? RETURNING id`, b)
+		w.id(`UPDATE evaluations SET category = 'hotel' WHERE business_id = ? RETURNING id`, b)
 		w.confirmed(b, ikm, "2025-02-03", 1_000_000, at)
 		w.id(`UPDATE purchases SET paid_date = purchase_date + 2 WHERE business_id = ? RETURNING 1`, b)
 	}
@@ -365,9 +363,11 @@ func TestPaymentStatistics(t *testing.T) {
 		return fmt.Sprintf("%.4f", *f)
 	}
 	o := st.Payment.Overall
-	// On time 6×6 + 2×5 = 46 of 6×10 + 10 = 70 million; 14 purchases paid,
-	// median of two 2s, six 10s and six 40s: 10.
-	if o.OnTime != 46_000_000 || o.Late != 18_000_000 || o.Overdue != 6_000_000 || share(o.Share) != "0.6571" ||
+	// Paid within the 30 days' terms: the six factories' first purchases and
+	// the hotels' (8 million); late, by the report due date: the factories'
+	// second (6 million). 14 purchases paid, median of two 2s, six 10s and
+	// six 40s: 10.
+	if o.OnTime != 8_000_000 || o.Late != 6_000_000 || o.Overdue != 0 || share(o.Share) != "0.5714" ||
 		o.Paid != 14 || o.MedianDays == nil || *o.MedianDays != 10 || o.Businesses != 8 {
 		t.Errorf("overall: %+v share %s", o, share(o.Share))
 	}
@@ -375,7 +375,7 @@ func TestPaymentStatistics(t *testing.T) {
 	for _, g := range st.Payment.ByCategory {
 		byCat[g.Key] = g
 	}
-	if f := byCat["factory"]; share(f.Share) != "0.6000" || f.MedianDays == nil || *f.MedianDays != 25 || f.Payers != 6 {
+	if f := byCat["factory"]; share(f.Share) != "0.5000" || f.MedianDays == nil || *f.MedianDays != 25 || f.Payers != 6 {
 		t.Errorf("factories: %+v", f)
 	}
 	if h := byCat["hotel"]; share(h.Share) != "1.0000" || h.MedianDays == nil || *h.MedianDays != 2 || h.Suppressed {
@@ -394,7 +394,7 @@ func TestPaymentStatistics(t *testing.T) {
 			}
 		}
 	}
-	if pub.Payment.Overall.Share == nil || share(pub.Payment.Overall.Share) != "0.6571" {
+	if pub.Payment.Overall.Share == nil || share(pub.Payment.Overall.Share) != "0.5714" {
 		t.Errorf("public overall: %+v", pub.Payment.Overall)
 	}
 }

@@ -247,7 +247,8 @@ type PaymentStats struct {
 	ByCategory []PaymentGroup
 }
 
-// paymentStats reads the period's timeliness from its evaluations and the
+// paymentStats reads the period's timeliness of its evaluated businesses
+// (purchase_totals beside their evaluations) and the
 // days to payment from its snapshot (payment_delays), both grouped already.
 func (s *Service) paymentStats(ctx context.Context, tx *gorm.DB, pc periodChoice) (PaymentStats, error) {
 	var timely []struct {
@@ -257,10 +258,11 @@ func (s *Service) paymentStats(ctx context.Context, tx *gorm.DB, pc periodChoice
 	}
 	if err := tx.WithContext(ctx).Raw(`
 		SELECT coalesce(e.category, '') AS category,
-		       count(*) FILTER (WHERE e.paid_on_time_value + e.paid_late_value + e.overdue_value > 0) AS businesses,
-		       coalesce(sum(e.paid_on_time_value), 0) AS on_time, coalesce(sum(e.paid_late_value), 0) AS late,
-		       coalesce(sum(e.overdue_value), 0) AS overdue
-		FROM evaluations e WHERE e.period = ? AND e.rule_set_id = ?
+		       count(*) FILTER (WHERE pt.on_time_amount + pt.late_amount + pt.overdue_amount > 0) AS businesses,
+		       coalesce(sum(pt.on_time_amount), 0) AS on_time, coalesce(sum(pt.late_amount), 0) AS late,
+		       coalesce(sum(pt.overdue_amount), 0) AS overdue
+		FROM evaluations e `+compliance.TimelinessJoin+`
+		WHERE e.period = ? AND e.rule_set_id = ?
 		GROUP BY ROLLUP (e.category)`, pc.Period.String(), pc.RuleSet.ID).Scan(&timely).Error; err != nil {
 		return PaymentStats{}, fmt.Errorf("report: payment timeliness: %w", err)
 	}
